@@ -1,0 +1,27 @@
+# Two commands on a fresh machine with Python 3.11: `make demo` and `make test`.
+# Each bootstraps a pinned, locked environment first (uv, installed with pip if missing).
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen
+
+.PHONY: bootstrap demo test bench sandbox-down clean
+
+bootstrap:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+demo: bootstrap
+	$(RUN) golive demo
+
+test: bootstrap
+	$(RUN) pytest -q
+
+bench: bootstrap
+	$(RUN) python bench/sandbox_startup.py
+	$(RUN) python bench/edge_overhead.py
+
+sandbox-down: bootstrap
+	$(RUN) golive sandbox down
+
+clean: sandbox-down
+	rm -rf .golive .venv
