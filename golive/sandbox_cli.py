@@ -1,0 +1,148 @@
+"""`golive sandbox ...`: start, inspect, break and stop the embedded sandbox world."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sandbox import manager
+from sandbox.faults import ENDPOINTS, TARGETS
+
+sandbox_app = typer.Typer(help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
+                          no_args_is_help=True)
+console = Console()
+StateDir = typer.Option(None, "--state-dir", envvar=manager.DEFAULT_DIR_ENV,
+                        help="Where the sandbox keeps its state (default ./.golive/sandbox).")
+
+
+def _running(state_dir: Optional[Path]) -> manager.Sandbox:
+    running = manager.status(state_dir)
+    if running is None:
+        console.print("[red]No sandbox is running here.[/red] Start one with [bold]golive sandbox up[/bold].")
+        raise typer.Exit(1)
+    return running
+
+
+def _print_environment(sandbox: manager.Sandbox) -> None:
+    table = Table(title="Sandbox environment", show_header=True)
+    table.add_column("variable")
+    table.add_column("value")
+    for key, value in sandbox.environment().items():
+        table.add_row(key, value)
+    console.print(table)
+    console.print(f"Load it in your shell: [bold]source {sandbox.env_file}[/bold]")
+
+
+@sandbox_app.command()
+def up(state_dir: Optional[Path] = StateDir,
+       router: str = typer.Option("route53", help="Which router the edge follows: route53 or alb.")) -> None:
+    """Start the sandbox in the background; return when it serves."""
+    from sandbox.spec import WorldSpec
+
+    if router not in ("route53", "alb"):
+        console.print(f"[red]--router: {router!r} — expected route53 or alb[/red]")
+        raise typer.Exit(2)
+    try:
+        sandbox = manager.up(state_dir, WorldSpec(router=router))  # type: ignore[arg-type]
+    except manager.SandboxError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]Sandbox up[/green] (pid {sandbox.state['pid']}, state in {sandbox.state_dir})")
+    _print_environment(sandbox)
+
+
+@sandbox_app.command()
+def status(state_dir: Optional[Path] = StateDir) -> None:
+    """Show what the sandbox serves: URLs, routing weights, live releases, faults."""
+    sandbox = _running(state_dir)
+    routing = sandbox.routing()
+    started = datetime.fromtimestamp(sandbox.state["started_at"]).isoformat(timespec="seconds")
+    console.print(f"[green]Sandbox running[/green] since {started} (pid {sandbox.state['pid']})")
+    table = Table(show_header=True)
+    table.add_column("service")
+    table.add_column("url")
+    for name, url in sandbox.urls.items():
+        table.add_row(name, url)
+    console.print(table)
+    weights = routing["weights"]
+    console.print(f"router: [bold]{routing['router']}[/bold]  weights: stable {weights['stable']} / "
+                  f"canary {weights['canary']}")
+    console.print(f"staging origin: {routing['staging_origins']}")
+    console.print(f"production origins: {routing['production_origins']}")
+    faults = routing["faults"]
+    console.print(f"faults: {faults if faults else 'none'}")
+
+
+@sandbox_app.command()
+def down(state_dir: Optional[Path] = StateDir) -> None:
+    """Stop the sandbox and every process it started."""
+    stopped = manager.down(state_dir)
+    console.print("Sandbox stopped." if stopped else "No sandbox was running.")
+
+
+@sandbox_app.command()
+def reset(state_dir: Optional[Path] = StateDir) -> None:
+    """Put the world back as seeded: initial release live, weights 100/0, alarms OK, no faults."""
+    _running(state_dir).reset()
+    console.print("Sandbox reset to its seeded state.")
+
+
+@sandbox_app.command()
+def env(state_dir: Optional[Path] = StateDir) -> None:
+    """Print the env file's path and contents."""
+    _print_environment(_running(state_dir))
+
+
+@sandbox_app.command()
+def fault(
+    target: str = typer.Option(..., help=f"Backend to break: {', '.join(TARGETS)}."),
+    latency_ms: float = typer.Option(0.0, help="Latency added to every request, in ms."),
+    error_rate: float = typer.Option(0.0, help="Fraction of requests answered with 500 (0..1)."),
+    down_: bool = typer.Option(False, "--down", help="Answer every request with 503."),
+    endpoint: Optional[str] = typer.Option(None, help=f"Only this endpoint: {', '.join(ENDPOINTS)}."),
+    drop_header: list[str] = typer.Option([], help="Security header the edge stops sending (repeatable)."),
+    clear: bool = typer.Option(False, "--clear", help="Remove the target's faults instead."),
+    state_dir: Optional[Path] = StateDir,
+) -> None:
+    """Inject (or --clear) a fault into the staging, stable or canary backend."""
+    if target not in TARGETS:
+        console.print(f"[red]--target: {target!r} — expected one of {', '.join(TARGETS)}[/red]")
+        raise typer.Exit(2)
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        console.print(f"[red]--endpoint: {endpoint!r} — expected one of {', '.join(ENDPOINTS)}[/red]")
+        raise typer.Exit(2)
+    sandbox = _running(state_dir)
+    if clear:
+        sandbox.clear_faults(target)
+        console.print(f"Faults on {target} cleared.")
+        return
+    try:
+        applied = sandbox.set_fault(target, latency_ms=latency_ms, error_rate=error_rate, down=down_,
+                                    endpoint=endpoint, drop_headers=drop_header)
+    except manager.SandboxError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2)
+    console.print(f"Fault set: {applied}")
+
+
+@sandbox_app.command()
+def messages(state_dir: Optional[Path] = StateDir) -> None:
+    """List the notifications the chat sink received, oldest first."""
+    received = _running(state_dir).messages()
+    if not received:
+        console.print("No messages yet.")
+        return
+    table = Table(show_header=True)
+    table.add_column("#")
+    table.add_column("time")
+    table.add_column("channel")
+    table.add_column("text")
+    for message in received:
+        at = datetime.fromtimestamp(message["at"]).strftime("%H:%M:%S")
+        table.add_row(str(message["seq"]), at, message["channel"], message["text"])
+    console.print(table)

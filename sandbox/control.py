@@ -1,0 +1,70 @@
+"""The sandbox control API: faults, routing view, reset. The CLI and the tests use it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.faults import TARGETS, Fault, FaultBook
+from sandbox.watcher import RoutingWatcher, release_of
+
+
+def create_control(faults: FaultBook, watcher: RoutingWatcher, reset_world: Callable[[], None]) -> Starlette:
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def state(request: Request) -> Response:
+        snapshot = watcher.snapshot
+        return JSONResponse({
+            "router": snapshot.router,
+            "weights": snapshot.weights,
+            "staging_origins": snapshot.staging_origins,
+            "production_origins": snapshot.production_origins,
+            "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
+            "read_at": snapshot.read_at,
+            "faults": [f.model_dump() for f in faults.list()],
+        })
+
+    async def set_fault(request: Request) -> Response:
+        try:
+            fault = Fault.model_validate(await request.json())
+        except (ValidationError, ValueError) as error:
+            return JSONResponse({"error": "invalid fault", "detail": str(error)}, status_code=422)
+        faults.set(fault)
+        return JSONResponse(fault.model_dump())
+
+    async def clear_faults(request: Request) -> Response:
+        target = request.query_params.get("target")
+        if target is not None and target not in TARGETS:
+            return JSONResponse({"error": f"unknown target {target!r}", "expected": list(TARGETS)}, status_code=422)
+        faults.clear(target)
+        return JSONResponse({"ok": True})
+
+    async def set_router(request: Request) -> Response:
+        kind = (await request.json()).get("kind")
+        if kind not in ("route53", "alb"):
+            return JSONResponse({"error": f"unknown router {kind!r}", "expected": ["route53", "alb"]},
+                                status_code=422)
+        watcher.router = kind
+        await asyncio.to_thread(watcher.refresh)
+        return JSONResponse({"router": kind})
+
+    async def reset(request: Request) -> Response:
+        await asyncio.to_thread(reset_world)
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[
+        Route("/health", health),
+        Route("/state", state),
+        Route("/faults", set_fault, methods=["POST"]),
+        Route("/faults", clear_faults, methods=["DELETE"]),
+        Route("/router", set_router, methods=["POST"]),
+        Route("/reset", reset, methods=["POST"]),
+    ])
+

@@ -1,0 +1,167 @@
+"""The sandbox process: moto (as a child process) plus the simulator, edges, chat sink and
+control API served from one asyncio loop. Started detached by `golive sandbox up`.
+
+It binds every port itself before it announces them (no port races with a second
+sandbox), seeds moto, then writes `state.json` with `ready: true`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import uvicorn
+
+from sandbox.appointments import AppointmentStore
+from sandbox.aws import client
+from sandbox.backend import create_backend
+from sandbox.chat import ChatLog, create_chat_sink
+from sandbox.control import create_control
+from sandbox.edge import StaticCache, create_edge
+from sandbox.envfile import write_env_file
+from sandbox.faults import FaultBook
+from sandbox.seed import seed_world
+from sandbox.spec import WorldSpec
+from sandbox.watcher import RoutingWatcher
+
+log = logging.getLogger("golive.sandbox")
+SERVICES = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge", "chat", "control")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn servers share one loop here; the daemon owns the signals, not each server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_loopback() -> socket.socket:
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
+    # and without it keep-alive responses stall 40 ms on delayed ACKs.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    sock.set_inheritable(False)
+    return sock
+
+
+def start_moto(state_dir: Path, attempts: int = 5) -> tuple[subprocess.Popen[bytes], str]:
+    """moto picks no port itself; reserve one, release it, start moto on it, retry on a clash."""
+    log_file = open(state_dir / "moto.log", "ab")
+    for _ in range(attempts):
+        probe = bind_loopback()
+        port = probe.getsockname()[1]
+        probe.close()
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=log_file, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{url}/moto-api/", timeout=1).status_code < 500:
+                    return process, url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        process.kill()
+        process.wait()
+    raise RuntimeError("moto server did not start; see moto.log")
+
+
+def write_state(state_dir: Path, state: dict[str, Any]) -> None:
+    tmp = state_dir / "state.json.tmp"
+    tmp.write_text(json.dumps(state, indent=2))
+    os.replace(tmp, state_dir / "state.json")
+
+
+async def serve(spec: WorldSpec, state_dir: Path) -> None:
+    moto, moto_url = start_moto(state_dir)
+    try:
+        ids = seed_world(spec, moto_url)
+        faults = FaultBook()
+        staging_store, production_store = AppointmentStore(), AppointmentStore()
+        chat_log = ChatLog()
+        watcher = RoutingWatcher(spec, ids, moto_url)
+        sockets = {name: bind_loopback() for name in SERVICES}
+        urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
+
+        def reset_world() -> None:
+            seed_world(spec, moto_url)
+            faults.clear()
+            staging_store.reset()
+            production_store.reset()
+            chat_log.clear()
+            watcher.refresh()
+
+        static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
+        apps = {
+            "staging_backend": create_backend("staging", staging_store, faults, spec.version_header),
+            "stable_backend": create_backend("stable", production_store, faults, spec.version_header),
+            "canary_backend": create_backend("canary", production_store, faults, spec.version_header),
+            "staging_edge": create_edge("staging", watcher, {"staging": urls["staging_backend"]}, faults, static),
+            "production_edge": create_edge("production", watcher, {"stable": urls["stable_backend"],
+                                                                   "canary": urls["canary_backend"]}, faults, static),
+            "chat": create_chat_sink(chat_log),
+            "control": create_control(faults, watcher, reset_world),
+        }
+        servers = {name: _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                                                timeout_keep_alive=30, backlog=1024))
+                   for name, app in apps.items()}
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, lambda: [setattr(s, "should_exit", True) for s in servers.values()])
+        watcher.start()
+        tasks = [asyncio.create_task(servers[name].serve(sockets=[sockets[name]])) for name in SERVICES]
+        while not all(s.started for s in servers.values()):
+            if any(t.done() for t in tasks):
+                raise RuntimeError("a sandbox server failed to start")
+            await asyncio.sleep(0.05)
+        state = {"pid": os.getpid(), "pgid": os.getpgid(0), "moto_pid": moto.pid, "ready": True,
+                 "started_at": time.time(), "spec": spec.model_dump(), "ids": ids.as_dict(),
+                 "urls": {**urls, "moto": moto_url}}
+        write_env_file(state_dir / "sandbox.env", spec, ids, state["urls"])
+        write_state(state_dir, state)
+        log.info("sandbox ready: %s", state["urls"])
+        await asyncio.gather(*tasks)
+        watcher.stop()
+    finally:
+        moto.terminate()
+        try:
+            moto.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            moto.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="golive sandbox process (use `golive sandbox up`)")
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--spec", type=Path, help="JSON WorldSpec; defaults to the sandbox plan's world")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    spec = WorldSpec.model_validate_json(args.spec.read_text()) if args.spec else WorldSpec()
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(serve(spec, args.state_dir))
+    except Exception:
+        log.exception("sandbox failed")
+        write_state(args.state_dir, {"pid": os.getpid(), "ready": False, "failed": True})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The env file the sandbox writes: the runbook's variables, pointed at the sandbox."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from sandbox.aws import DUMMY_KEY_ID, DUMMY_SECRET
+from sandbox.seed import SeededIds
+from sandbox.spec import WorldSpec
+
+
+def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -> dict[str, str]:
+    return {
+        # the runbook's "Environment Configuration" block
+        "STAGING_URL": urls["staging_edge"],
+        "PROD_URL": urls["production_edge"],
+        "STAGING_API_BASE_URL": urls["staging_edge"],
+        "S3_BUCKET": spec.bucket,
+        "CLOUDFRONT_DIST_ID": ids.production_distribution_id,
+        # what golive needs beyond the runbook
+        "PROD_API_BASE_URL": urls["production_edge"],
+        "STAGING_CLOUDFRONT_DIST_ID": ids.staging_distribution_id,
+        "AWS_ENDPOINT_URL": urls["moto"],
+        "AWS_ACCESS_KEY_ID": DUMMY_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET,
+        "AWS_DEFAULT_REGION": spec.region,
+        "GOLIVE_SANDBOX_CONTROL_URL": urls["control"],
+        "GOLIVE_CHAT_WEBHOOK_URL": f"{urls['chat']}/hooks/launch",
+    }
+
+
+def write_env_file(path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -> None:
+    lines = ["# golive sandbox environment: `source` this file", *(
+        f"export {key}={shlex.quote(value)}" for key, value in sandbox_environment(spec, ids, urls).items())]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)

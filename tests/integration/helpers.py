@@ -1,0 +1,51 @@
+"""Small helpers the sandbox tests share."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+import httpx
+
+from sandbox import manager
+from sandbox.aws import client
+
+
+def aws(sandbox: manager.Sandbox, service: str) -> Any:
+    return client(service, sandbox.urls["moto"])
+
+
+def set_route53_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> None:
+    from sandbox.seed import weighted_record
+    from sandbox.spec import WorldSpec
+
+    spec = WorldSpec.model_validate(sandbox.state["spec"])
+    aws(sandbox, "route53").change_resource_record_sets(
+        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"], ChangeBatch={"Changes": [
+            weighted_record(spec, spec.stable_set_identifier, stable),
+            weighted_record(spec, spec.canary_set_identifier, canary)]})
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> float:
+    """Poll until predicate() holds; return how long it took; fail after timeout."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+    return time.monotonic() - start
+
+
+async def fetch_many(url: str, count: int, concurrency: int) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        async def one() -> httpx.Response:
+            async with semaphore:
+                return await http.get(url)
+        return await asyncio.gather(*(one() for _ in range(count)))
+
+
+def routing_weights(sandbox: manager.Sandbox) -> dict[str, int]:
+    return sandbox.routing()["weights"]
