@@ -1,0 +1,162 @@
+"""`golive plan …`: validate a launch plan and show what it will do.
+
+Mounted as `golive plan` by golive/cli.py; runs on its own as `plan_app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from blocks.plan import Environment, LaunchPlan, PlanError, Route53Config, RouterConfig, load_plan
+
+plan_app = typer.Typer(help="Launch plans: validate and summarise.", no_args_is_help=True)
+
+
+@plan_app.callback()
+def _plan() -> None:
+    """Launch plans: validate and summarise."""
+    # A callback keeps `check` a subcommand even while it is the only one.
+
+
+@plan_app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="The launch plan (YAML), e.g. plans/statusboard-v2.yaml.")],
+) -> None:
+    """Validate FILE (with environment overrides applied) and print a summary of the plan."""
+    console = Console()
+    try:
+        plan = load_plan(file)
+    except PlanError as error:
+        _print_problems(Console(stderr=True), error)
+        raise typer.Exit(1) from None
+    console.print(summary(plan, file))
+
+
+def _print_problems(console: Console, error: PlanError) -> None:
+    count = len(error.problems)
+    console.print(Text(f"✗ {error.source or 'plan'}: {count} problem{'s' if count != 1 else ''}", style="bold red"))
+    for line in error.problems:  # Text, not markup: messages contain [brackets]
+        console.print(Text(f"  {line}", style="red"))
+
+
+def summary(plan: LaunchPlan, file: Path) -> Group:
+    """Everything an Approver should see before saying go, as rich renderables."""
+    parts: list = [Text(f"✓ {file}: {plan.app} launch plan is valid", style="bold green")]
+    parts += [_environment_panel(name, env, plan) for name, env in plan.environments.items()]
+    parts += [_roles_and_build(plan), _smoke_table(plan), _slo_table(plan), _timings(plan), _notifications(plan)]
+    parts += [Text(f"! {warning}", style="yellow") for warning in plan.warnings()]
+    if not plan.build_working_dir.is_dir():
+        parts.append(Text(f"! build.working_dir: {plan.build_working_dir} does not exist", style="yellow"))
+    return Group(*parts)
+
+
+def _key_values(rows: list[tuple[str, str]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(key, value)
+    return grid
+
+
+def _environment_panel(name: str, env: Environment, plan: LaunchPlan) -> Panel:
+    def value(field: str, text: str) -> str:
+        variable = plan.overrides.get(f"environments.{name}.{field}")
+        return f"{text}  (from ${variable})" if variable else text
+
+    rows = [
+        ("site", value("url", env.url)),
+        ("api", value("api_base_url", env.api_base_url) + f"  health {env.health_path}"),
+        ("releases", value("bucket", f"s3://{env.bucket}/{env.prefix}/<release>/")),
+        ("distribution", value("cloudfront_distribution_id", env.cloudfront_distribution_id)),
+        ("credentials", env.aws_credentials_block or "default AWS credential chain"),
+    ]
+    if env.router is not None:
+        rows.append(("router", _router_text(env.router)))
+    if env.alarms:
+        rows.append(("alarms", ", ".join(env.alarms)))
+    return Panel(_key_values(rows), title=name, title_align="left")
+
+
+def _router_text(router: RouterConfig) -> str:
+    settings = router.settings
+    if isinstance(settings, Route53Config):
+        return (f"route53: {settings.record_name} in {settings.hosted_zone} "
+                f"(set identifiers {settings.stable_set_identifier} / {settings.canary_set_identifier})")
+    return (f"alb: {settings.load_balancer_name}:{settings.listener_port} "
+            f"(target groups {settings.stable_target_group} / {settings.canary_target_group})")
+
+
+def _roles_and_build(plan: LaunchPlan) -> Panel:
+    return Panel(_key_values([
+        ("approvers", ", ".join(plan.roles.approvers)),
+        ("UAT signers", ", ".join(plan.roles.uat_signers)),
+        ("build", " ".join(plan.build.command) + f"  in {plan.build.working_dir} → {plan.build.output_dir}"),
+        ("headers", f"version {plan.version_header}, release {plan.release_header}"),
+    ]), title="roles and build", title_align="left")
+
+
+def _smoke_table(plan: LaunchPlan) -> Table:
+    table = Table(title="smoke suites", title_justify="left")
+    table.add_column("suite", style="bold")
+    table.add_column("checks", justify="right")
+    table.add_column("names", overflow="fold")
+    for name, checks in plan.smoke.suites.items():
+        table.add_row(name, str(len(checks)), ", ".join(check.name for check in checks))
+    return table
+
+
+def _slo_table(plan: LaunchPlan) -> Table:
+    slos = plan.slos
+    table = Table(title=f"SLOs (at least {slos.min_samples} samples per version per evaluation)",
+                  title_justify="left")
+    table.add_column("SLO", style="bold")
+    table.add_column("measure", overflow="fold")
+    table.add_column("pass / fail")
+    table.add_row("error rate", "all probed requests",
+                  f"< {slos.error_rate.target.text} / ≥ {slos.error_rate.limit.text}")
+    for slo in slos.latency:
+        table.add_row(slo.name, f"{slo.stat} of {slo.path}", f"< {slo.threshold.text}")
+    return table
+
+
+def _timings(plan: LaunchPlan) -> Panel:
+    canary, probe, stab = plan.canary, plan.probe, plan.stabilization
+    compare = canary.compare_with_stable
+    id_source = f", ids from {probe.id_source.path} {probe.id_source.json_path}" if probe.id_source else ""
+    return Panel(_key_values([
+        ("steps", " → ".join(f"{step}%" for step in canary.steps)),
+        ("bake", f"{canary.bake.text} per step, evaluated every {canary.evaluation_interval.text} "
+                 f"(≥ {_minutes(canary.minimum_duration)} in all)"),
+        ("rollback after", f"{canary.max_consecutive_failures} failed evaluations in a row "
+                           f"or {canary.max_total_failures} in all"),
+        ("inconclusive", f"bake extended up to {canary.max_inconclusive_extensions} times"),
+        ("traffic share", f"observed canary share within ±{canary.share_tolerance.text}"),
+        ("vs stable", f"rank test α={compare.alpha:g}, max slowdown {compare.max_relative_slowdown.text}"
+                      if compare.enabled else "off"),
+        ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
+                  + id_source),
+        ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
+                          f"{stab.checkpoint_interval.text}"),
+        ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),
+    ]), title="canary and timings", title_align="left")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g}m" if seconds >= 60 else f"{seconds:g}s"
+
+
+def _notifications(plan: LaunchPlan) -> Table:
+    table = Table(title="notifications", title_justify="left")
+    for column in ("name", "kind", "block"):
+        table.add_column(column)
+    for note in plan.notifications:
+        table.add_row(note.name, note.kind, note.block)
+    return table
