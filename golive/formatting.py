@@ -1,0 +1,37 @@
+"""Numbers with units, as check values and thresholds show them (pure)."""
+
+from __future__ import annotations
+
+import math
+
+
+def ms(value: float, versus: float | None = None) -> str:
+    """'43 ms'; with more decimals when rounding would make `value` look equal to `versus`.
+
+    So a reason never reads '800 ms >= 800 ms' for 799.6 ms against 800 ms.
+    """
+    for decimals in range(4):
+        text = f"{value:.{decimals}f}"
+        if versus is None or value == versus or text != f"{versus:.{decimals}f}":
+            return f"{text} ms"
+    return f"{value:.4f} ms"
+
+
+def budget_ms(value: float) -> str:
+    """A threshold from the plan: 500.0 -> '500 ms', 0.5 -> '0.5 ms'."""
+    return f"{value:g} ms"
+
+
+def percent(fraction: float, decimals: int = 2) -> str:
+    """0.004 -> '0.40 %'."""
+    return f"{fraction * 100:.{decimals}f} %"
+
+
+def percent_limit(fraction: float) -> str:
+    """A threshold from the plan: 0.005 -> '0.5 %', 0.01 -> '1 %'."""
+    return f"{round(fraction * 100, 6):g} %"
+
+
+def is_at_least(value: float, threshold: float) -> bool:
+    """value >= threshold, counting float noise as equal ('0.3%' vs 3/1000 errors)."""
+    return value >= threshold or math.isclose(value, threshold, rel_tol=1e-9, abs_tol=1e-12)

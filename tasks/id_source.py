@@ -1,0 +1,99 @@
+"""Values for `{id}` in request paths, from the plan's `probe.id_source` (shared by smoke checks and the probe).
+
+The ids are fetched once per run (smoke) or per probe, then picked at random, so a
+check of the drawer exercises real appointments without hard-coding one that a
+reset or a migration could remove.
+"""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+
+from blocks.plan import IdSource
+from golive import jsonpath
+from tasks.http_auth import redact, safe_url
+
+__all__ = ["ID_PLACEHOLDER", "IdPool", "IdSourceError", "ids_in"]
+
+ID_PLACEHOLDER = "{id}"
+_ATTEMPTS = 5  # the id source goes through the router too: a few 5xx must not sink a whole probe
+
+
+class IdSourceError(RuntimeError):
+    """No usable ids; the message names the URL and what went wrong, never credentials."""
+
+
+def ids_in(doc: object, source: IdSource) -> list[str]:
+    """The scalar values `source.json_path` reaches in a parsed body, as strings (pure)."""
+    return [str(value) for value in jsonpath.find(doc, source.json_path)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""]
+
+
+class IdPool:
+    """Ids from one id source, loaded on first use and then picked at random."""
+
+    def __init__(self, source: IdSource, rng: random.Random | None = None) -> None:
+        self.source = source
+        self._rng = rng or random.Random()
+        self._ids: list[str] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._ids is not None
+
+    def fill(self, path: str) -> str:
+        """`path` with {id} replaced by a random id (load first)."""
+        if ID_PLACEHOLDER not in path:
+            return path
+        if not self._ids:
+            raise IdSourceError("ids not loaded")  # a programming error, not a service one
+        return path.replace(ID_PLACEHOLDER, self._rng.choice(self._ids))
+
+    def load(self, client: httpx.Client, base_url: str, auth: httpx.Auth | None = None) -> None:
+        if self._ids is not None:
+            return
+        url = base_url + self.source.path
+        shown = safe_url(url)
+        error = ""
+        for _ in range(_ATTEMPTS):
+            try:
+                response = client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
+            except httpx.HTTPError as exc:
+                error = redact(f"{type(exc).__name__}: {exc}", auth)
+                continue
+            if self._accept(response, shown):
+                return
+            error = f"status {response.status_code}"
+        raise IdSourceError(f"cannot get ids for {{id}} from GET {shown}: {error}")
+
+    async def aload(self, client: httpx.AsyncClient, base_url: str, auth: httpx.Auth | None = None) -> None:
+        if self._ids is not None:
+            return
+        url = base_url + self.source.path
+        shown = safe_url(url)
+        error = ""
+        for _ in range(_ATTEMPTS):
+            try:
+                response = await client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
+            except httpx.HTTPError as exc:
+                error = redact(f"{type(exc).__name__}: {exc}", auth)
+                continue
+            if self._accept(response, shown):
+                return
+            error = f"status {response.status_code}"
+        raise IdSourceError(f"cannot get ids for {{id}} from GET {shown}: {error}")
+
+    def _accept(self, response: httpx.Response, url: str) -> bool:
+        if response.status_code != 200:
+            return False
+        try:
+            ids = ids_in(response.json(), self.source)
+        except ValueError:
+            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: the body is not JSON") from None
+        if not ids:
+            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: "
+                                f"{self.source.json_path} matched no ids")
+        self._ids = ids
+        return True
