@@ -484,6 +484,8 @@ class Environment(_Model):
     prefix: S3Prefix  # release objects go under {prefix}/{release}/
     cloudfront_distribution_id: DistributionId
     health_path: UrlPath = "/health"
+    # the CloudFront origin a deploy repoints; None = the default cache behaviour's origin
+    origin_id: NonEmpty | None = None
     aws_credentials_block: BlockName | None = None
     router: RouterConfig | None = None
     alarms: list[NonEmpty] = Field(default_factory=list)  # CloudWatch alarm names
@@ -740,6 +742,7 @@ class Stabilization(_Model):
 
 class Approvals(_Model):
     timeout: PositiveDuration = Duration(3600, "1h")  # then the gate fails closed
+    poll_interval: PositiveDuration = Duration(5, "5s")  # how often a paused gate checks for a decision
 
 
 class Notification(_Model):

@@ -1,0 +1,46 @@
+"""Human sign-offs as paused flow runs, resumed from the Prefect UI (or `golive approve`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from prefect import get_run_logger
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+
+from blocks.plan import LaunchPlan
+from flows.errors import GateFailed
+from golive.approval_model import ApprovalDecision, approval_form
+
+
+def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: LaunchPlan, driver: str,
+                     eligible: list[str] | None = None, who_field: str = "approver",
+                     forbid_driver: bool = True) -> ApprovalDecision:
+    """Pause until someone eligible decides. Timeout, rejection or self-approval fail the gate.
+
+    The driver is offered in the form like anyone on the list, so that a self-approval is
+    recorded and refused here (separation of duties) rather than silently impossible.
+    """
+    logger = get_run_logger()
+    people = eligible if eligible is not None else plan.roles.approvers
+    form = approval_form(title, people, shown, who_field)
+    timeout = int(plan.approvals.timeout)
+    logger.info("%s: waiting for %s - resume this run in the Prefect UI or with `golive approve` "
+                "(as one of: %s). Times out in %ss.", gate, title, ", ".join(people), timeout)
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout, key=pause_key,
+                                poll_interval=max(1, round(plan.approvals.poll_interval)))
+    except FlowPauseTimeout:
+        raise GateFailed(gate, f"{title}: no decision within {plan.approvals.timeout.text} "
+                               f"(fails closed)") from None
+    decided = ApprovalDecision(gate=gate, pause_key=pause_key, decision=answer.decision,
+                               approver=getattr(answer, who_field), comment=answer.comment,
+                               decided_at=datetime.now(timezone.utc).isoformat(), shown=shown)
+    logger.info("%s: %s %sd%s", gate, decided.approver, decided.decision,
+                f" - {decided.comment}" if decided.comment else "")
+    if forbid_driver and decided.approver == driver:
+        raise GateFailed(gate, f"{title}: {driver} is the driver of this launch and cannot approve it")
+    if not decided.approved:
+        raise GateFailed(gate, f"{title}: rejected by {decided.approver}"
+                               f"{' - ' + decided.comment if decided.comment else ''}")
+    return decided

@@ -1,0 +1,112 @@
+"""Start and stop a local Prefect API server (SQLite), for the demo and the tests.
+
+The UI calls the API at PREFECT_SERVER_API_HOST:PORT, so both are set to the address
+the server really listens on (a server started with --port alone serves a UI that
+cannot reach its own API).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass
+class PrefectServer:
+    home: Path
+    port: int
+    pid: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client_env(self) -> dict[str, str]:
+        """What a process (worker, CLI) needs to talk to this server."""
+        return {"PREFECT_API_URL": self.api_url}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(api_url: str) -> bool:
+    try:
+        return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def server_env(home: Path, port: int, ui: bool = True) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_UI_ENABLED": "true" if ui else "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+    })
+    return env
+
+
+def start(home: Path, port: int | None = None, ui: bool = True, timeout: float = 120) -> PrefectServer:
+    """Start `prefect server start` in its own process group; reuse one already running in `home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    state_file = home / "server.json"
+    if state_file.exists():
+        known = json.loads(state_file.read_text())
+        server = PrefectServer(home, known["port"], known["pid"])
+        if healthy(server.api_url):
+            return server
+    port = port or free_port()
+    log = open(home / "server.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=server_env(home, port, ui), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)
+    server = PrefectServer(home, port, process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"prefect server exited ({process.returncode}); see {home / 'server.log'}")
+        if healthy(server.api_url):
+            state_file.write_text(json.dumps({"port": port, "pid": process.pid}))
+            return server
+        time.sleep(0.5)
+    stop(server)
+    raise RuntimeError(f"prefect server not healthy after {timeout:.0f}s; see {home / 'server.log'}")
+
+
+def stop(server: PrefectServer) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+    (server.home / "server.json").unlink(missing_ok=True)

@@ -1,0 +1,22 @@
+"""Prefect blocks the sandbox plan names: the chat sink as a custom-webhook notification block.
+
+The webhook URL goes in the block's secret values (templated into the URL), so it is
+stored encrypted and never shown in the UI, logs or artifacts.
+"""
+
+from __future__ import annotations
+
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+SANDBOX_CHAT_BLOCK = "sandbox-chat"
+
+
+def ensure_sandbox_blocks(environment: dict[str, str]) -> list[str]:
+    CustomWebhookNotificationBlock(
+        name="golive sandbox chat",
+        url="{{webhook_url}}",
+        method="POST",
+        json_data={"text": "{{body}}", "subject": "{{subject}}"},
+        secrets={"webhook_url": environment["GOLIVE_CHAT_WEBHOOK_URL"]},
+    ).save(SANDBOX_CHAT_BLOCK, overwrite=True)
+    return [SANDBOX_CHAT_BLOCK]

@@ -1,0 +1,38 @@
+"""boto3 sessions for an environment of the plan.
+
+With `aws_credentials_block` set, the prefect-aws AwsCredentials block configured in the
+Prefect UI supplies the credentials; otherwise boto3's default chain does (which honours
+AWS_ENDPOINT_URL, so the sandbox's moto is used when the sandbox env is loaded).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from blocks.plan import Environment
+
+# Adaptive retries absorb throttling and transient 5xx without golive-level loops.
+RETRY_CONFIG = Config(retries={"max_attempts": 6, "mode": "adaptive"}, connect_timeout=5, read_timeout=60)
+
+
+@lru_cache(maxsize=16)
+def _block_session(block_name: str) -> boto3.Session:
+    from prefect_aws import AwsCredentials
+
+    return AwsCredentials.load(block_name).get_boto3_session()
+
+
+def session_for(environment: Environment) -> boto3.Session:
+    if environment.aws_credentials_block:
+        return _block_session(environment.aws_credentials_block)
+    return boto3.Session()
+
+
+def aws_client(service: str, environment: Environment) -> Any:
+    session = session_for(environment)
+    region = session.region_name or "us-east-1"
+    return session.client(service, region_name=region, config=RETRY_CONFIG)

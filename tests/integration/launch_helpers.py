@@ -1,0 +1,111 @@
+"""Run the launch flow on the real Prefect API with a scripted approver, and inspect what it left."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
+from prefect.client.schemas.sorting import ArtifactSort
+from prefect.states import State
+
+from golive.approvals_client import PendingApproval
+from golive.approver_bot import Answer, ApproverBot, Policy
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def approve_all(approver: str = "bob") -> Policy:
+    def policy(pending: PendingApproval) -> Answer | None:
+        if pending.who_field == "signer":
+            return (pending.eligible[0], "approve", "UAT done")
+        return (approver, "approve", "looks good")
+    return policy
+
+
+def scripted(answers: dict[str, Answer], default: Policy | None = None) -> Policy:
+    """Answer pause keys from a script (e.g. {"gate-a-approval": ("bob", "reject", "no")})."""
+    fallback = default or approve_all()
+
+    def policy(pending: PendingApproval) -> Answer | None:
+        return answers.get(pending.pause_key) or fallback(pending)
+    return policy
+
+
+def never() -> Policy:
+    return lambda pending: None
+
+
+@dataclass
+class LaunchResult:
+    state: State
+    answered: list[tuple[Any, Any, Any]] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return str(self.state.message or "")
+
+    def error(self) -> BaseException | None:
+        try:
+            self.state.result()
+        except BaseException as error:  # noqa: BLE001 - the test inspects it
+            return error
+        return None
+
+
+def run_launch(release: str, driver: str = "dana", plan: str | Path = "plans/sandbox.yaml",
+               policy: Policy | None = None, timeout: float = 90) -> LaunchResult:
+    from flows.launch import golive
+
+    policy = policy or approve_all()
+    box: dict[str, State] = {}
+    with ApproverBot(policy) as bot:
+        worker = threading.Thread(target=lambda: box.setdefault(
+            "state", golive(release=release, driver=driver, plan=str(plan), return_state=True)))
+        worker.start()
+        worker.join(timeout)
+        assert not worker.is_alive(), (f"launch of {release} did not finish within {timeout}s; "
+                                       f"approver answered {bot.answered}, errors {bot.errors}")
+    return LaunchResult(box["state"], bot.answered)
+
+
+def plan_variant(tmp_path: Path, **changes: Any) -> Path:
+    """plans/sandbox.yaml with top-level sections updated, written beside the repo's plans
+    (so relative build paths still resolve) under tmp_path."""
+    data = yaml.safe_load((REPO / "plans" / "sandbox.yaml").read_text())
+    for dotted, value in changes.items():
+        target = data
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    data["build"]["working_dir"] = str(REPO / data["build"]["working_dir"])
+    path = tmp_path / "plans" / "variant.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
+    """Artifacts of a launch and its subflows, latest per key."""
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        run_ids = [flow_run_id, *[c.id for c in children]]
+        found = {}
+        for run_id in run_ids:
+            for artifact in client.read_artifacts(
+                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+                    sort=ArtifactSort.CREATED_DESC):
+                if artifact.key:
+                    found.setdefault(artifact.key, artifact)
+        return found
