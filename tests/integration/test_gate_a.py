@@ -7,7 +7,7 @@ import pytest
 from golive.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import artifacts_of, run_launch
+from tests.integration.launch_helpers import approve_all, artifacts_of, plan_variant, run_launch, scripted
 
 
 @pytest.fixture
@@ -39,3 +39,70 @@ def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> 
         assert expected in gate_a, expected
     keys = {pending.pause_key for pending, _, result_ in result.answered if result_.accepted}
     assert keys == {"preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval"}
+
+
+FAULTS = {
+    "staging down": (dict(target="staging", down=True), "infrastructure/api-health"),
+    "board p95 over budget": (dict(target="staging", latency_ms=900, endpoint="board"), "board p95"),
+    "5xx above the limit": (dict(target="staging", error_rate=0.2), "error rate"),
+    "missing security header": (dict(target="staging", drop_headers=["Strict-Transport-Security"]),
+                                "security/hsts"),
+}
+
+
+@pytest.mark.parametrize("case", list(FAULTS))
+def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, case: str) -> None:
+    fault, failing_check = FAULTS[case]
+    launch_world.set_fault(**fault)
+    result = run_launch("v1.2.0")
+    assert result.state.is_failed()
+    assert "Gate A FAILED" in result.message and failing_check in result.message, result.message
+    production_untouched(launch_world, "v1.2.0")
+    gate_a = artifacts_of(result.state.state_details.flow_run_id)["gate-a-v1-2-0"].data
+    assert "❌ fail" in gate_a and failing_check in gate_a
+    # it failed on its checks: nobody was asked to approve Gate A
+    assert "gate-a-approval" not in {pending.pause_key for pending, _, _ in result.answered}
+
+
+def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
+    plan = plan_variant(tmp_path, build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"])
+    result = run_launch("v1.2.1", plan=plan)
+    assert result.state.is_failed()
+    assert "Gate A FAILED - build: build exited with 3" in result.message
+    assert "tsc: 3 errors" in result.message
+    assert launch_world.routing()["staging_origins"] == {"staging": "/staging/releases/v1.0.0"}
+    production_untouched(launch_world, "v1.2.1")
+
+
+def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox) -> None:
+    result = run_launch("v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")}))
+    assert result.state.is_failed()
+    assert "Gate A FAILED - Gate A passed: rejected by alice - board looks off" in result.message
+    production_untouched(launch_world, "v1.3.0")
+
+
+def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
+    plan = plan_variant(tmp_path, approvals={"timeout": "3s", "poll_interval": "1s"})
+    silent_on_gate_a = scripted({}, default=lambda p: None if p.pause_key == "gate-a-approval"
+                                else approve_all()(p))
+    result = run_launch("v1.3.1", plan=plan, policy=silent_on_gate_a)
+    assert result.state.is_failed()
+    assert "Gate A FAILED - Gate A passed: no decision within 3s (fails closed)" in result.message
+    production_untouched(launch_world, "v1.3.1")
+
+
+def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
+    plan = plan_variant(tmp_path, approvals={"timeout": "4s", "poll_interval": "1s"})
+    result = run_launch("v1.3.2", plan=plan, policy=scripted({"gate-a-approval": ("mallory", "approve", "")}))
+    refused = [(answer, res) for pending, answer, res in result.answered if pending.pause_key == "gate-a-approval"]
+    assert refused and not refused[0][1].accepted
+    assert "'mallory' is not one of" in refused[0][1].reason
+    assert result.state.is_failed() and "no decision within 4s" in result.message
+    production_untouched(launch_world, "v1.3.2")
+
+
+def test_driver_cannot_approve_their_own_launch(launch_world: manager.Sandbox) -> None:
+    result = run_launch("v1.3.3", driver="alice", policy=scripted({"gate-a-approval": ("alice", "approve", "")}))
+    assert result.state.is_failed()
+    assert "alice is the driver of this launch and cannot approve it" in result.message
+    production_untouched(launch_world, "v1.3.3")
