@@ -486,6 +486,8 @@ class Environment(_Model):
     health_path: UrlPath = "/health"
     # the CloudFront origin a deploy repoints; None = the default cache behaviour's origin
     origin_id: NonEmpty | None = None
+    # a GoliveEnvironment block (configured in the Prefect UI) whose values overlay this section
+    block: BlockName | None = None
     aws_credentials_block: BlockName | None = None
     router: RouterConfig | None = None
     alarms: list[NonEmpty] = Field(default_factory=list)  # CloudWatch alarm names
@@ -1017,11 +1019,17 @@ def validate_plan(
     *,
     env: Mapping[str, str] | None = None,
     source: str | os.PathLike[str] | None = None,
+    environment_overlays: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> LaunchPlan:
-    """Validate plan data (as read from YAML), after applying `env` overrides."""
+    """Validate plan data (as read from YAML), after applying overlays then `env` overrides.
+
+    Precedence, lowest first: the plan file, the environment's Prefect block
+    (`environment_overlays`, loaded by the caller), the runbook's environment variables.
+    """
     if not isinstance(raw, Mapping):
         expected = "a mapping with app, environments, roles, build, smoke, slos, canary, …"
         raise PlanError([Problem((), "(empty)" if raw is None else show(raw), expected)], source=source)
+    raw = _with_overlays(raw, environment_overlays or {})
     data, applied = apply_env_overrides(raw, env or {})
     try:
         plan = LaunchPlan.model_validate(data)
@@ -1032,7 +1040,32 @@ def validate_plan(
     return plan
 
 
-def load_plan(path: str | os.PathLike[str], env: Mapping[str, str] = os.environ) -> LaunchPlan:
+def load_plan(path: str | os.PathLike[str], env: Mapping[str, str] = os.environ,
+              environment_overlays: Mapping[str, Mapping[str, Any]] | None = None) -> LaunchPlan:
     """Read, override and validate a plan file; PlanError lists every problem."""
     plan_path = Path(path)
-    return validate_plan(_read_yaml(plan_path), env=env, source=plan_path)
+    return validate_plan(read_plan_file(plan_path), env=env, source=plan_path,
+                         environment_overlays=environment_overlays)
+
+
+def read_plan_file(path: Path) -> Any:
+    """The plan file's raw YAML data (PlanError if unreadable)."""
+    return _read_yaml(path)
+
+
+def environment_block_names(raw: Any) -> dict[str, str]:
+    """{environment: block name} for each environment that names a GoliveEnvironment block."""
+    environments = raw.get("environments") if isinstance(raw, Mapping) else None
+    if not isinstance(environments, Mapping):
+        return {}
+    return {name: section["block"] for name, section in environments.items()
+            if isinstance(section, Mapping) and isinstance(section.get("block"), str)}
+
+
+def _with_overlays(raw: Mapping[str, Any], overlays: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    data = copy.deepcopy(dict(raw))
+    for environment, values in overlays.items():
+        section = _section(data, ["environments", environment])
+        if section is not None:
+            section.update({k: v for k, v in values.items() if v not in (None, "")})
+    return data

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from blocks.plan import LaunchPlan, PlanError, load_plan
+from blocks.plan import LaunchPlan, PlanError
 from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.preflight import preflight
+from tasks.plan_blocks import load_plan_with_blocks
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PLAN = "plans/sandbox.yaml"
@@ -33,7 +34,7 @@ def resolve_plan_path(plan: str) -> Path:
 
 def load_launch_plan(plan: str) -> LaunchPlan:
     try:
-        return load_plan(resolve_plan_path(plan), env=os.environ)
+        return load_plan_with_blocks(resolve_plan_path(plan), env=os.environ)
     except PlanError as error:
         raise GateFailed("Pre-flight", f"the launch plan is invalid:\n{error}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from golive.approvals_cli import approvals, approve
 from golive.plan_cli import plan_app
 from golive.sandbox_cli import sandbox_app
 
@@ -11,6 +12,8 @@ app = typer.Typer(help="golive: the go-live runbook as a Prefect workflow.", no_
 app.add_typer(sandbox_app, name="sandbox")
 
 app.add_typer(plan_app, name="plan", help="Validate and summarize launch plans.")
+app.command(name="approvals")(approvals)
+app.command(name="approve")(approve)
 
 
 @app.command()

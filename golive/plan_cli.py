@@ -28,15 +28,41 @@ def _plan() -> None:
 @plan_app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="The launch plan (YAML), e.g. plans/statusboard-v2.yaml.")],
+    offline: Annotated[bool, typer.Option("--offline", help="Do not check block names against the Prefect API.")] = False,
 ) -> None:
-    """Validate FILE (with environment overrides applied) and print a summary of the plan."""
+    """Validate FILE (with environment overrides applied) and print a summary of the plan.
+
+    Unless --offline, every block the plan names must exist on the Prefect server
+    (PREFECT_API_URL); if the server cannot be reached, that is said and not judged.
+    """
     console = Console()
     try:
         plan = load_plan(file)
+        block_note = None if offline else _check_blocks(plan, file)
     except PlanError as error:
         _print_problems(Console(stderr=True), error)
         raise typer.Exit(1) from None
     console.print(summary(plan, file))
+    if block_note:
+        console.print(Text(f"! {block_note}", style="yellow"))
+
+
+def _check_blocks(plan: LaunchPlan, file: Path) -> str | None:
+    """PlanError for unresolvable blocks; a note if the Prefect API is not reachable."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    try:
+        if not api or httpx.get(f"{api}/health", timeout=3).status_code != 200:
+            raise httpx.ConnectError("unhealthy")
+    except httpx.HTTPError:
+        return f"block names not checked: no Prefect API at {api or '(PREFECT_API_URL unset)'}"
+    from tasks.plan_blocks import unresolvable_blocks
+
+    if problems := unresolvable_blocks(plan):
+        raise PlanError(problems, source=file)
+    return None
 
 
 def _print_problems(console: Console, error: PlanError) -> None:

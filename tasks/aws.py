@@ -1,7 +1,8 @@
 """boto3 sessions for an environment of the plan.
 
-With `aws_credentials_block` set, the prefect-aws AwsCredentials block configured in the
-Prefect UI supplies the credentials; otherwise boto3's default chain does (which honours
+With `aws_credentials_block` set (or a GoliveEnvironment `block` holding credentials),
+the prefect-aws AwsCredentials block configured in the Prefect UI supplies the
+credentials; otherwise boto3's default chain does (which honours
 AWS_ENDPOINT_URL, so the sandbox's moto is used when the sandbox env is loaded).
 """
 
@@ -26,9 +27,20 @@ def _block_session(block_name: str) -> boto3.Session:
     return AwsCredentials.load(block_name).get_boto3_session()
 
 
+@lru_cache(maxsize=16)
+def _environment_block_session(block_name: str) -> boto3.Session | None:
+    from blocks.prefect_blocks import GoliveEnvironment
+
+    credentials = GoliveEnvironment.load(block_name).aws_credentials
+    return credentials.get_boto3_session() if credentials else None
+
+
 def session_for(environment: Environment) -> boto3.Session:
+    """An explicit AwsCredentials block wins, then the environment block's, then boto3's chain."""
     if environment.aws_credentials_block:
         return _block_session(environment.aws_credentials_block)
+    if environment.block and (session := _environment_block_session(environment.block)):
+        return session
     return boto3.Session()
 
 

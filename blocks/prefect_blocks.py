@@ -1,0 +1,39 @@
+"""Prefect Block types golive users configure in the Prefect UI.
+
+Register them once per workspace:  prefect block register -m blocks.prefect_blocks
+
+A plan's environment may name a GoliveEnvironment block (`block: prod-env`): its
+non-empty fields overlay the plan file, and the runbook's environment variables overlay
+both. Its AWS credentials (a prefect-aws AwsCredentials block, stored encrypted) are
+used for that environment's boto3 clients.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from prefect.blocks.core import Block
+from prefect_aws import AwsCredentials
+from pydantic import Field
+
+# The fields of a plan environment that a block may supply.
+OVERLAY_FIELDS = ("url", "api_base_url", "bucket", "prefix", "cloudfront_distribution_id")
+
+
+class GoliveEnvironment(Block):
+    """Where one environment of a golive launch lives: its URLs, bucket, distribution and AWS credentials."""
+
+    _block_type_name = "golive environment"
+    _block_type_slug = "golive-environment"
+    _description = "One environment (staging or production) of a golive launch plan."
+    _documentation_url = "https://github.com/golive/golive/blob/main/docs/architecture.md"  # type: ignore[assignment]
+
+    url: Optional[str] = Field(None, description="The site URL (CloudFront), e.g. https://edgarsautoshop.com")
+    api_base_url: Optional[str] = Field(None, description="The API base URL")
+    bucket: Optional[str] = Field(None, description="S3 bucket that holds the releases")
+    prefix: Optional[str] = Field(None, description="Releases go under {prefix}/{release}/")
+    cloudfront_distribution_id: Optional[str] = Field(None, description="The environment's distribution id")
+    aws_credentials: Optional[AwsCredentials] = Field(None, description="Credentials for this environment")
+
+    def overlay(self) -> dict[str, str]:
+        return {name: value for name in OVERLAY_FIELDS if (value := getattr(self, name))}

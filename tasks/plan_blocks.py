@@ -1,0 +1,63 @@
+"""Load a plan with its Prefect blocks resolved, and check that every block a plan names exists."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from blocks.plan import LaunchPlan, PlanError, Problem, environment_block_names, read_plan_file, validate_plan
+
+
+def _load_environment_block(name: str):  # type: ignore[no-untyped-def]
+    from blocks.prefect_blocks import GoliveEnvironment
+
+    return GoliveEnvironment.load(name)
+
+
+def load_plan_with_blocks(path: Path, env: Mapping[str, str] = os.environ) -> LaunchPlan:
+    """The plan as a launch uses it: file < GoliveEnvironment blocks < environment variables."""
+    raw = read_plan_file(path)
+    overlays, problems = {}, []
+    for environment, block_name in environment_block_names(raw).items():
+        try:
+            overlays[environment] = _load_environment_block(block_name).overlay()
+        except ValueError:
+            problems.append(_missing(("environments", environment, "block"), block_name, "GoliveEnvironment"))
+    if problems:
+        raise PlanError(problems, source=path)
+    return validate_plan(raw, env=env, source=path, environment_overlays=overlays)
+
+
+def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
+    """Every block name in the plan that the Prefect server does not have."""
+    from prefect.blocks.system import Secret
+    from prefect_aws import AwsCredentials
+
+    from blocks.prefect_blocks import GoliveEnvironment
+    from tasks.notify_blocks import BLOCK_TYPES
+
+    wanted: list[tuple[tuple[str | int, ...], str, type]] = []
+    for name, environment in plan.environments.items():
+        if environment.block:
+            wanted.append((("environments", name, "block"), environment.block, GoliveEnvironment))
+        if environment.aws_credentials_block:
+            wanted.append((("environments", name, "aws_credentials_block"), environment.aws_credentials_block,
+                           AwsCredentials))
+    for index, notification in enumerate(plan.notifications):
+        wanted.append((("notifications", index, "block"), notification.block, BLOCK_TYPES[notification.kind]))
+    for suite, index, check in plan.smoke.all_checks():
+        if check.bearer_secret_block:
+            wanted.append((("smoke", "suites", suite, index, "bearer_secret_block"), check.bearer_secret_block, Secret))
+    problems = []
+    for loc, block_name, block_type in wanted:
+        try:
+            block_type.load(block_name)
+        except ValueError:
+            problems.append(_missing(loc, block_name, block_type.__name__))
+    return problems
+
+
+def _missing(loc: tuple[str | int, ...], name: str, type_name: str) -> Problem:
+    return Problem(loc, repr(name), f"a {type_name} block of that name on the Prefect server "
+                                    f"(create it in the UI under Blocks)")
