@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 
-.PHONY: bootstrap demo test bench sandbox-down clean
+.PHONY: bootstrap demo demo-down test bench clean
 
 bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -20,8 +20,8 @@ bench: bootstrap
 	$(RUN) python bench/sandbox_startup.py
 	$(RUN) python bench/edge_overhead.py
 
-sandbox-down: bootstrap
-	$(RUN) golive sandbox down
+demo-down: bootstrap
+	$(RUN) golive stop
 
-clean: sandbox-down
+clean: demo-down
 	rm -rf .golive .venv

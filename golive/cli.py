@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from golive.approvals_cli import approvals, approve
@@ -17,13 +19,25 @@ app.command(name="approve")(approve)
 
 
 @app.command()
-def demo() -> None:
-    """Run the demo in the embedded sandbox (what `make demo` does)."""
+def demo(interactive: bool = typer.Option(False, "--interactive", help="Approve in the Prefect UI yourself."),
+         release: Optional[str] = typer.Option(None, help="Release name (default: a fresh timestamped one)."),
+         plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan.")) -> None:
+    """Run a launch in the embedded sandbox (what `make demo` does)."""
     from rich.console import Console
 
     from golive.demo import run_demo
 
-    run_demo(Console())
+    if not run_demo(Console(), interactive=interactive, release=release, plan=plan):
+        raise typer.Exit(1)
+
+
+@app.command()
+def stop() -> None:
+    """Stop the demo's worker, Prefect server and sandbox."""
+    from golive.local_stack import stop_stack
+
+    stopped = stop_stack()
+    typer.echo(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,24 @@
-"""`golive demo` (what `make demo` runs): bring the sandbox world up and show what it serves."""
+"""`golive demo` (what `make demo` runs): a launch of StatusBoardV2 into the embedded sandbox.
+
+It starts the local stack (Prefect server with UI, sandbox, process worker), deploys
+prefect.yaml, runs `golive/launch` through the API as `prefect deployment run` would,
+and follows it gate by gate. A clearly labelled *sandbox approver* answers the sign-offs
+unless --interactive, where you approve in the Prefect UI (or with `golive approve`).
+"""
 
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
 
 import httpx
 from rich.console import Console
 from rich.table import Table
 
 from sandbox import manager
+
+DEMO_DRIVER = "demo-driver"
 
 
 def show_world(sandbox: manager.Sandbox, console: Console) -> None:
@@ -40,12 +50,74 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
     console.print(table)
 
 
-def run_demo(console: Console) -> None:
+def run_demo(console: Console, interactive: bool = False, release: str | None = None,
+             plan: str = "plans/sandbox.yaml") -> bool:
+    from golive.local_stack import setup_workspace, start_stack, start_worker
+
+    release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
-    console.print("Starting the sandbox world (moto, StatusBoardV2 simulator, edges, chat sink)…")
-    sandbox = manager.up()
-    console.print(f"[green]Sandbox up[/green]; environment in [bold]{sandbox.env_file}[/bold]")
-    show_world(sandbox, console)
-    console.print("Try: [bold]source .golive/sandbox/sandbox.env && aws s3 ls s3://$S3_BUCKET --recursive[/bold]")
-    console.print("     [bold]golive sandbox fault --target canary --latency-ms 600[/bold], "
-                  "[bold]golive sandbox status[/bold], [bold]golive sandbox down[/bold]")
+    console.print("Starting the local stack: sandbox world, Prefect server (UI), process worker…")
+    stack = start_stack()
+    console.print(f"[green]Sandbox up[/green]; its environment: [bold]source {stack.sandbox.env_file}[/bold]")
+    show_world(stack.sandbox, console)
+    console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
+    console.print("Registering blocks, creating the work pool, `prefect deploy --all`…")
+    setup_workspace(stack)
+    start_worker(stack)
+    console.print(f"[green]Worker up[/green] on pool golive-pool (log: {stack.home / 'worker.log'})")
+    ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
+    show_world(stack.sandbox, console)
+    console.print("Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"
+                  "[/bold]   Stop everything: [bold]golive stop[/bold] (or make demo-down)")
+    return ok
+
+
+def follow_launch(console: Console, ui_url: str, release: str, plan: str, interactive: bool) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    from golive.approver_bot import SANDBOX_APPROVER, ApproverBot, sandbox_policy
+
+    run = run_deployment("golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
+                         timeout=0)
+    console.print(f"Launch [bold]{release}[/bold] started (driver {DEMO_DRIVER}): "
+                  f"[link]{ui_url}/runs/flow-run/{run.id}[/link]")
+    if interactive:
+        console.print("[yellow]Interactive:[/yellow] approve each gate in the Prefect UI (Resume) or with "
+                      "`golive approve RUN --as NAME`.")
+        bot = None
+    else:
+        console.print(f"[yellow]SANDBOX APPROVER[/yellow]: sign-offs are answered automatically as "
+                      f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself).")
+        bot = ApproverBot(sandbox_policy).__enter__()
+    try:
+        seen: dict[str, str] = {}
+        with get_client(sync_client=True) as client:
+            while True:
+                flow_run = client.read_flow_run(run.id)
+                _print_progress(console, client, run.id, seen)
+                if flow_run.state and flow_run.state.is_final():
+                    break
+                time.sleep(1)
+    finally:
+        if bot is not None:
+            bot.__exit__(None, None, None)
+    state = flow_run.state
+    if state and state.is_completed():
+        console.print(f"[bold green]Launch {release}: {state.name}[/bold green] — {ui_url}/runs/flow-run/{run.id}")
+        return True
+    console.print(f"[bold red]Launch {release}: {state.name if state else '?'}[/bold red] — "
+                  f"{state.message if state else ''}\n{ui_url}/runs/flow-run/{run.id}")
+    return False
+
+
+def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])))
+    for child in sorted(children, key=lambda r: r.created or 0):
+        state = child.state.name if child.state else "?"
+        if seen.get(child.name) != state:
+            seen[child.name] = state
+            console.print(f"  {datetime.now():%H:%M:%S}  {child.name}: [bold]{state}[/bold]")

@@ -1,0 +1,38 @@
+"""`prefect deployment run golive/launch` through a real process worker."""
+
+from __future__ import annotations
+
+import re
+import time
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from golive import local_stack
+from golive.approver_bot import ApproverBot, sandbox_policy
+
+pytestmark = pytest.mark.system
+
+
+def wait_final(run_id: UUID, timeout: float = 120):  # noqa: ANN201
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            run = client.read_flow_run(run_id)
+            if run.state and run.state.is_final():
+                return run
+            time.sleep(0.5)
+    raise AssertionError(f"flow run {run_id} not final after {timeout}s")
+
+
+def test_launch_deployment_runs_on_the_worker(stack: local_stack.Stack) -> None:
+    out = local_stack.run_prefect(stack, "deployment", "run", "golive/launch",
+                                  "-p", "release=v5.0.0", "-p", "driver=dana")
+    run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
+    with ApproverBot(sandbox_policy) as bot:
+        run = wait_final(run_id)
+    assert run.state.is_completed(), run.state.message
+    assert {p.pause_key for p, _, r in bot.answered if r.accepted} == {
+        "preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval"}
+    assert stack.sandbox.routing()["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
