@@ -1,0 +1,117 @@
+"""Traffic routers: how the canary's share of production traffic is set and read.
+
+One file per router (`route53.py`, `alb.py`) behind the small `TrafficRouter` protocol,
+as Flagger does in `pkg/router`: the canary flow asks for a percent and never learns
+whether DNS or a load balancer moved the users. `verify.py` checks from the outside
+that users really are split that way.
+
+Every router keeps two weights, stable = 100 - p and canary = p, so the weights read
+as percents in the AWS console too. Errors are `TrafficError`s that name the action
+and the resource, so a failed shift says what to look at in AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from blocks.plan import Environment
+
+__all__ = ["TrafficError", "TrafficRouter", "WeightChange", "aws_action", "canary_percent", "check_percent",
+           "router_for", "target_weights"]
+
+
+class TrafficError(RuntimeError):
+    """A router action that failed: '<service>:<Action> on <resource>: <why>'."""
+
+    def __init__(self, action: str, resource: str, reason: str) -> None:
+        super().__init__(f"{action} on {resource}: {reason}")
+        self.action = action
+        self.resource = resource
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:  # Prefect pickles task exceptions into states
+        return (type(self), (self.action, self.resource, self.reason))
+
+
+@contextmanager
+def aws_action(action: str, resource: str,
+               error_type: Callable[[str, str, str], Exception] = TrafficError) -> Iterator[None]:
+    """Turn a boto3 error inside the block into `error_type(action, resource, reason)`."""
+    try:
+        yield
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        code = details.get("Code") or "Error"
+        message = details.get("Message") or ""
+        raise error_type(action, resource, f"{code}: {message}" if message else code) from error
+    except BotoCoreError as error:  # no credentials, endpoint unreachable, ...
+        raise error_type(action, resource, f"{type(error).__name__}: {error}") from error
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    """What `set_canary_weight` did; `changed` is False when the weights were already there."""
+
+    before: int  # canary percent before
+    after: int  # canary percent after
+    changed: bool
+    resource: str = ""  # what was changed, for the timeline: a record name or a listener ARN
+    weights: dict[str, int] | None = None  # the raw weights after the change
+
+
+@runtime_checkable
+class TrafficRouter(Protocol):
+    def set_canary_weight(self, percent: int) -> WeightChange:
+        """Route `percent` % to canary, the rest to stable; a no-op if that is already so."""
+        ...
+
+    def current_weight(self) -> int:
+        """The canary's share of traffic in percent, 0..100."""
+        ...
+
+    def weights(self) -> dict[str, int]:
+        """The raw weights: {"stable": w, "canary": w}."""
+        ...
+
+
+def check_percent(percent: int) -> int:
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise ValueError(f"canary weight must be an integer percent from 0 to 100, not {percent!r}")
+    return percent
+
+
+def target_weights(percent: int) -> dict[str, int]:
+    return {"stable": 100 - percent, "canary": percent}
+
+
+def canary_percent(weights: dict[str, int]) -> int:
+    """The canary's share of the two weights, rounded to a whole percent.
+
+    Both zero means equal shares: that is how Route 53 answers when every weighted record
+    has weight 0 (and the sandbox edge does the same), so 50 — not 0 — is the truth.
+    """
+    stable, canary = weights.get("stable", 0), weights.get("canary", 0)
+    total = stable + canary
+    return 50 if total == 0 else round(100 * canary / total)
+
+
+def router_for(environment: Environment, client: Any | None = None) -> TrafficRouter:
+    """The router the environment's plan names; `client` overrides the boto3 client (tests)."""
+    if environment.router is None:
+        raise ValueError("this environment has no router: only production shifts traffic")
+    from tasks.aws import aws_client  # late: keeps `import tasks.traffic` free of boto3 sessions
+
+    if environment.router.kind == "route53":
+        from tasks.traffic.route53 import Route53Router
+
+        assert environment.router.route53 is not None  # the plan validates the section for its kind
+        return Route53Router(environment.router.route53, client or aws_client("route53", environment))
+    from tasks.traffic.alb import AlbRouter
+
+    assert environment.router.alb is not None
+    return AlbRouter(environment.router.alb, client or aws_client("elbv2", environment))

@@ -1,0 +1,277 @@
+"""Traffic routers, the share check and the CloudWatch reader against the running sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from blocks.plan import Environment, LaunchPlan, load_plan
+from sandbox import manager
+from tasks.aws import aws_client
+from tasks.metrics import MetricsSource
+from tasks.metrics.cloudwatch import MISSING, SUMMARY_COLUMNS, CloudWatchMetrics, alarm_states
+from tasks.traffic import TrafficError, TrafficRouter, router_for, target_weights
+from tasks.traffic.alb import AlbRouter
+from tasks.traffic.route53 import Route53Router
+from tasks.traffic.verify import observed_canary_share, wait_for_share
+from tests.integration.helpers import routing_weights, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+SHARE_REQUESTS = 250  # the sandbox plan's requests_per_evaluation
+EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
+
+
+@pytest.fixture
+def plan(sandbox: manager.Sandbox) -> LaunchPlan:
+    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
+
+
+@pytest.fixture
+def production(plan: LaunchPlan) -> Environment:
+    return plan.environments.production
+
+
+class Spy:
+    """A boto3 client that records which operations were called (and can fail one of them)."""
+
+    def __init__(self, client: Any, fail: dict[str, str] | None = None) -> None:
+        self.client = client
+        self.calls: list[str] = []
+        self.fail = fail or {}
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            if name in self.fail:
+                operation = "".join(part.title() for part in name.split("_"))
+                raise ClientError({"Error": {"Code": self.fail[name], "Message": ""}}, operation)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+def with_router(environment: Environment, **changes: Any) -> Environment:
+    """The environment with its router's kind or section fields replaced (no re-validation)."""
+    router = environment.router
+    assert router is not None
+    kind = changes.pop("kind", router.kind)
+    section = getattr(router, kind)
+    updated = router.model_copy(update={"kind": kind, kind: section.model_copy(update=changes)})
+    return environment.model_copy(update={"router": updated})
+
+
+def health_url(environment: Environment) -> str:
+    return environment.api_base_url + environment.health_path
+
+
+def walk_weights(sandbox: manager.Sandbox, plan: LaunchPlan, router: TrafficRouter) -> None:
+    """0 → 10 → 30 → 100 → 30 → 0: AWS, the edge's view and the observed split all follow."""
+    production = plan.environments.production
+    tolerance = float(plan.canary.share_tolerance)
+    assert router.current_weight() == 0
+    previous = 0
+    for percent in (10, 30, 100, 30, 0):
+        change = router.set_canary_weight(percent)
+        assert (change.before, change.after, change.changed) == (previous, percent, True)
+        assert router.weights() == target_weights(percent)
+        assert router.current_weight() == percent
+        wait_for(lambda: routing_weights(sandbox) == target_weights(percent), timeout=3)
+        if percent in (0, 30, 100):
+            requests = SHARE_REQUESTS if percent == 30 else EXACT_REQUESTS
+            observations = wait_for_share(health_url(production), plan.version_header, percent, tolerance,
+                                          requests=requests, concurrency=plan.probe.concurrency, timeout=10)
+            last = observations[-1]
+            assert last.ok, [o.detail for o in observations]
+            assert sum(last.counts.values()) == requests
+        previous = percent
+
+
+# ---------------------------------------------------------------- Route 53
+
+
+def test_route53_router_moves_weights_and_traffic_follows(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+    router = router_for(plan.environments.production)
+    assert isinstance(router, Route53Router) and isinstance(router, TrafficRouter)
+    walk_weights(sandbox, plan, router)
+
+
+def test_route53_change_is_one_batch_keeping_the_records(sandbox: manager.Sandbox, production: Environment) -> None:
+    route53 = Spy(aws_client("route53", production))
+    router = router_for(production, client=route53)
+    assert router.set_canary_weight(30).changed
+    assert route53.calls.count("change_resource_record_sets") == 1
+    records = route53.client.list_resource_record_sets(
+        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"])["ResourceRecordSets"]
+    weighted = {r["SetIdentifier"]: r for r in records if "SetIdentifier" in r}
+    assert {k: (r["Type"], r["TTL"], r["Weight"], r["ResourceRecords"]) for k, r in weighted.items()} == {
+        "stable": ("CNAME", 60, 70, [{"Value": "stable.statusboard.sandbox."}]),
+        "canary": ("CNAME", 60, 30, [{"Value": "canary.statusboard.sandbox."}]),
+    }
+
+
+def test_setting_the_current_weight_is_a_reported_noop(production: Environment) -> None:
+    route53 = Spy(aws_client("route53", production))
+    router = router_for(production, client=route53)
+    first = router.set_canary_weight(0)
+    assert (first.before, first.after, first.changed) == (0, 0, False)
+    assert router.set_canary_weight(30).changed
+    again = router.set_canary_weight(30)
+    assert (again.before, again.after, again.changed) == (30, 30, False)
+    assert route53.calls.count("change_resource_record_sets") == 1
+
+
+def test_observed_share_at_30_percent_is_within_tolerance(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+    production = plan.environments.production
+    router_for(production).set_canary_weight(30)
+    wait_for(lambda: routing_weights(sandbox) == target_weights(30), timeout=3)
+    observation = observed_canary_share(health_url(production), plan.version_header,
+                                        requests=SHARE_REQUESTS, concurrency=plan.probe.concurrency)
+    assert observation.n == SHARE_REQUESTS and observation.unattributed == 0
+    judged = observation.judged(30, float(plan.canary.share_tolerance))
+    assert judged.ok, judged.detail
+
+
+def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+    # the ALB says 100 % canary, but the edge follows Route 53 (still 0 %): the check must fail
+    production = plan.environments.production
+    router_for(with_router(production, kind="alb")).set_canary_weight(100)
+    observations = wait_for_share(health_url(production), plan.version_header, 100, 0.05,
+                                  requests=EXACT_REQUESTS, concurrency=8, timeout=1.0, interval=0.3)
+    assert len(observations) >= 2  # retried before giving up
+    assert not observations[-1].ok
+    assert "every response from canary" in observations[-1].detail
+    assert observations[-1].counts == {"stable": EXACT_REQUESTS}
+
+
+# ---------------------------------------------------------------- ALB
+
+
+def test_alb_router_moves_weights_and_traffic_follows(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+    production = with_router(plan.environments.production, kind="alb")
+    elbv2 = Spy(aws_client("elbv2", production))
+    router = router_for(production, client=elbv2)
+    assert isinstance(router, AlbRouter)
+    listener_before = elbv2.client.describe_listeners(ListenerArns=[sandbox.state["ids"]["listener_arn"]])
+    sandbox.use_router("alb")
+    try:
+        walk_weights(sandbox, plan.model_copy(update={"environments": plan.environments.model_copy(
+            update={"production": production})}), router)
+        assert router.set_canary_weight(0).changed is False  # idempotent here too
+    finally:
+        sandbox.use_router("route53")
+    assert elbv2.calls.count("modify_listener") == 5
+    listener_after = elbv2.client.describe_listeners(ListenerArns=[sandbox.state["ids"]["listener_arn"]])
+    before, after = listener_before["Listeners"][0], listener_after["Listeners"][0]
+    assert {k: v for k, v in before.items() if k != "DefaultActions"} == \
+        {k: v for k, v in after.items() if k != "DefaultActions"}  # port, protocol, ... kept
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_missing_hosted_zone_names_zone_and_action(production: Environment) -> None:
+    environment = with_router(production, hosted_zone="missing.sandbox.", record_name="api.missing.sandbox.")
+    with pytest.raises(TrafficError) as caught:
+        router_for(environment).current_weight()
+    assert str(caught.value) == ("route53:ListHostedZonesByName on zone missing.sandbox.: "
+                                 "no hosted zone with that name")
+
+
+def test_missing_record_names_record_zone_and_identifiers(production: Environment) -> None:
+    environment = with_router(production, record_name="nope.statusboard.sandbox.")
+    with pytest.raises(TrafficError, match=r"^route53:ListResourceRecordSets on nope\.statusboard\.sandbox\. "
+                                           r"in zone statusboard\.sandbox\.: no weighted record with "
+                                           r"SetIdentifier 'stable', 'canary' \(SetIdentifiers present: none\)"):
+        router_for(environment).set_canary_weight(10)
+    environment = with_router(production, canary_set_identifier="green")
+    with pytest.raises(TrafficError, match=r"SetIdentifier 'green' \(SetIdentifiers present: canary, stable\)"):
+        router_for(environment).current_weight()
+
+
+def test_denied_change_names_the_action_and_record(production: Environment) -> None:
+    route53 = Spy(aws_client("route53", production), fail={"change_resource_record_sets": "AccessDenied"})
+    with pytest.raises(TrafficError) as caught:
+        router_for(production, client=route53).set_canary_weight(10)
+    assert str(caught.value) == ("route53:ChangeResourceRecordSets on api.statusboard.sandbox. "
+                                 "in zone statusboard.sandbox.: AccessDenied")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"load_balancer_name": "nope"}, r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound"),
+    ({"listener_port": 8443}, r"^elbv2:DescribeListeners on listener :8443 of load balancer statusboard-prod: "
+                              r"no listener on that port \(ports: 80\)"),
+    ({"canary_target_group": "nope"}, r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound"),
+])
+def test_alb_errors_name_the_missing_resource(production: Environment, changes: dict[str, Any],
+                                              message: str) -> None:
+    with pytest.raises(TrafficError, match=message):
+        router_for(with_router(production, kind="alb", **changes)).set_canary_weight(10)
+
+
+# ---------------------------------------------------------------- CloudWatch
+
+
+def publish_alb_metrics(production: Environment, source: CloudWatchMetrics, end: datetime) -> None:
+    cloudwatch = aws_client("cloudwatch", production)
+
+    def put(version: str, metric: str, values: list[float], minutes_before_end: list[int], unit: str) -> None:
+        dimensions = [{"Name": "TargetGroup", "Value": source.target_groups[version]},
+                      {"Name": "LoadBalancer", "Value": source.load_balancer}]
+        cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+            {"MetricName": metric, "Dimensions": dimensions, "Value": value, "Unit": unit,
+             "Timestamp": end - timedelta(minutes=minutes, seconds=30)}
+            for value, minutes in zip(values, minutes_before_end)])
+
+    put("stable", "RequestCount", [600, 400], [2, 1], "Count")
+    put("stable", "HTTPCode_Target_5XX_Count", [2], [1], "Count")
+    put("stable", "TargetResponseTime", [0.1, 0.2, 0.3], [2, 1, 1], "Seconds")
+    put("canary", "RequestCount", [100], [1], "Count")  # no 5XX datapoint: ALBs publish none for zero
+    put("canary", "TargetResponseTime", [0.05, 0.07], [1, 1], "Seconds")
+
+
+def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
+    # a window three hours back, so metrics other tests publish "now" cannot leak in
+    end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
+    source = CloudWatchMetrics.for_environment(production, window=300)
+    source.end = end
+    assert isinstance(source, MetricsSource)
+    assert source.load_balancer.startswith("app/statusboard-prod/")
+    assert source.target_groups["canary"].startswith("targetgroup/statusboard-canary/")
+    publish_alb_metrics(production, source, end)
+
+    frame = source.collect()
+    assert list(frame.columns) == list(SUMMARY_COLUMNS)
+    assert frame["period"].nunique() == 1  # the whole window is one period
+    values = {(row.version, row.metric): round(row.value, 6) for row in frame.itertuples()}
+    assert values == {
+        ("stable", "requests"): 1000, ("stable", "errors_5xx"): 2, ("stable", "error_rate"): 0.002,
+        ("stable", "latency_mean_ms"): 200, ("stable", "latency_max_ms"): 300,
+        ("canary", "requests"): 100, ("canary", "errors_5xx"): 0, ("canary", "error_rate"): 0,
+        ("canary", "latency_mean_ms"): 60, ("canary", "latency_max_ms"): 70,
+    }
+
+    source.period = 60  # per minute, for trends
+    per_minute = source.collect()
+    stable_requests = per_minute[(per_minute.version == "stable") & (per_minute.metric == "requests")]
+    assert stable_requests["value"].tolist() == [600, 400]
+
+    source.end = end - timedelta(hours=1)  # nothing there: no rows, which the judge must not pass
+    assert source.collect().empty
+
+
+def test_alarm_states_report_alarm_and_missing(production: Environment) -> None:
+    assert alarm_states(production) == {"statusboard-5xx": "OK", "statusboard-latency": "OK"}
+    aws_client("cloudwatch", production).set_alarm_state(
+        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="golive test")
+    environment = production.model_copy(update={"alarms": [*production.alarms, "statusboard-deleted"]})
+    assert alarm_states(environment) == {"statusboard-5xx": "OK", "statusboard-latency": "ALARM",
+                                         "statusboard-deleted": MISSING}
+    assert alarm_states(production.model_copy(update={"alarms": []})) == {}
