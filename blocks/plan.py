@@ -486,6 +486,9 @@ class Environment(_Model):
     health_path: UrlPath = "/health"
     # the CloudFront origin a deploy repoints; None = the default cache behaviour's origin
     origin_id: NonEmpty | None = None
+    # production: the origin a deploy points at the new release while users still see the
+    # live one (weight 0); None = the frontend switches only when the release is promoted
+    canary_origin_id: NonEmpty | None = None
     # a GoliveEnvironment block (configured in the Prefect UI) whose values overlay this section
     block: BlockName | None = None
     aws_credentials_block: BlockName | None = None

@@ -13,10 +13,13 @@ import os
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.context import get_run_context
 
 from blocks.plan import LaunchPlan, PlanError
 from flows.errors import GateFailed
+from flows.canary import production_deploy, promote, run_canary
 from flows.gate_a import gate_a_staging
+from flows.gate_b import gate_b_production_prep
 from flows.preflight import preflight
 from tasks.plan_blocks import load_plan_with_blocks
 
@@ -47,6 +50,12 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     logger.info("%s GO-LIVE initiated: release %s, driver %s, plan %s", launch_plan.app, release, driver, plan)
     preflight(launch_plan, release, driver)
     logger.info("PROCEEDING TO GATE A")
-    gate_a_staging(launch_plan, release, driver)
+    gate_a = gate_a_staging(launch_plan, release, driver)
     logger.info("Gate A PASSED - staging validation complete. Proceeding to Gate B.")
-    return f"{launch_plan.app} {release}: Gate A passed"
+    gate_b_production_prep(launch_plan, release, driver, gate_a)
+    logger.info("Gate B PASSED - Production environment ready. Proceeding to deployment.")
+    production_deploy(launch_plan, release, str(get_run_context().flow_run.id))
+    run_canary(launch_plan, release, driver)
+    promote(launch_plan, release)
+    logger.info("%s %s: 100 %% rollout complete and promoted.", launch_plan.app, release)
+    return f"{launch_plan.app} {release}: rolled out to 100 %"

@@ -11,19 +11,51 @@ Rules:
 
 Samples are the metrics sources' frame (`tasks/metrics`); the judge reads the columns
 `slo`, `latency_ms`, `error` and, to filter by version, `version`.
+
+The canary judge (`judge_canary`) applies the same thresholds to the canary's rows, with
+one change the decision-quality benchmark (bench/decision_quality.py) called for: a
+canary evaluation sees tens of requests, so a value over the line must also be *shown*
+to be over it before it fails:
+
+- a breach fails when a one-sided test at `alpha` (default `BREACH_ALPHA`) says the true
+  value is over the line: exact binomial tests for the error rate and for percentiles
+  (how many samples are at or over the threshold, against the 5 % a p95 allows), a
+  t-test for a mean. The exact tests can prove a breach on fewer than `min_samples`;
+- an observed value over the line that is not yet significant is `inconclusive`: never
+  a pass (the step bakes on, is extended, then a human decides), never a rollback on noise;
+- a value under the line still needs `min_samples` to pass, as in `judge`.
+
+Then canary against stable (`compare_with_stable`): a one-sided Mann–Whitney U test per
+latency SLO and a one-sided Fisher exact test on the error counts, each with an effect
+size; it fails only when the difference is both significant (p < alpha) and larger
+than the plan's tolerance (`max_relative_slowdown` for latency, the error-rate target
+for errors). And CloudWatch alarms: ALARM fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from scipy.special import bdtrc, stdtr
+from scipy.stats import fisher_exact, mannwhitneyu
 
-from blocks.plan import ErrorRateSlo, LatencySlo, Slos
+from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
 from golive.checks import CheckResult, Status, worst
 from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
 
-__all__ = ["Verdict", "error_rate_check", "judge", "latency_check", "latency_stat", "verdict_of"]
+__all__ = [
+    "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
+    "judge", "judge_canary", "latency_check", "latency_stat", "verdict_of",
+]
+
+CANARY = "canary"  # the `version` values the router's version header gives the two sides
+STABLE = "stable"
+# Significance a canary's breach of an absolute SLO needs before it fails (see the module doc).
+BREACH_ALPHA = 0.01
 
 _QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 _COLUMNS = ("slo", "latency_ms", "error")
@@ -35,6 +67,7 @@ class Verdict(BaseModel):
     reason: str  # one sentence: the checks that decided the status
     samples: int  # rows judged (after the version filter)
     version: str | None = None
+    notes: list[str] = Field(default_factory=list)  # what was not judged and why (e.g. no stable traffic)
 
     @property
     def ok(self) -> bool:
@@ -49,7 +82,8 @@ def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None) -> V
     return verdict_of(checks, samples=len(frame), version=version)
 
 
-def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None) -> Verdict:
+def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None,
+               notes: list[str] | None = None) -> Verdict:
     """The worst check decides; the reason lists the checks with that status."""
     status = worst([c.status for c in checks])
     deciding = [c.detail for c in checks if c.status == status]
@@ -58,7 +92,8 @@ def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None =
         reason = "all SLOs met: " + ", ".join(deciding)
     else:
         reason = "; ".join(deciding) if deciding else "no checks"
-    return Verdict(status=status, checks=checks, reason=prefix + reason, samples=samples, version=version)
+    return Verdict(status=status, checks=checks, reason=prefix + reason, samples=samples, version=version,
+                   notes=list(notes or []))
 
 
 def error_rate_check(frame: pd.DataFrame, slo: ErrorRateSlo, min_samples: int) -> CheckResult:
@@ -123,3 +158,256 @@ def _too_few(name: str, value: str, count: int, needed: int, threshold: str, *,
     return CheckResult(name=name, status="inconclusive", value=value, threshold=threshold,
                        detail=f"{name}: {count} {kind} < {needed} needed", samples=count)
 
+
+
+# ------------------------------------------------------------------ the canary judge
+
+
+def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
+                 alarms: Mapping[str, str] | None = None, *, alpha: float | None = BREACH_ALPHA,
+                 step: int | None = None) -> Verdict:
+    """Judge one canary evaluation: the canary's rows against the SLOs, against stable, and the alarms.
+
+    `samples` holds both versions (`version` "canary" / "stable"); pass the evaluation's
+    window (see `golive.canary_policy.evaluation_window`). `alpha` is the significance a
+    breach of an absolute SLO needs to fail (None: the literal rule, the observed value
+    decides as in `judge`). `alarms` maps CloudWatch alarm names to their state. At the
+    100 % step (`step=100`) or with no stable rows there is nothing to compare with: the
+    comparison is skipped and a note says so (not inconclusive).
+    """
+    canary, stable = _split(samples)
+    checks = [_canary_error_rate(canary, slos.error_rate, slos.min_samples, alpha)]
+    checks += [_canary_latency(canary.successful(slo.name), slo, slos.min_samples, alpha) for slo in slos.latency]
+    notes: list[str] = []
+    if not compare.enabled:
+        notes.append("canary vs stable: not compared (compare_with_stable is disabled in the plan)")
+    elif step is not None and step >= 100:
+        notes.append("canary vs stable: skipped, no stable traffic at the 100 % step")
+    elif len(stable) == 0:
+        notes.append("canary vs stable: skipped, no stable samples in this evaluation")
+    else:
+        checks += _compare(canary, stable, slos, compare)
+    checks += alarm_checks(alarms)
+    return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes)
+
+
+def compare_with_stable(canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos,
+                        compare: CompareWithStable) -> list[CheckResult]:
+    """Canary against stable: error rate (one-sided Fisher exact) and each latency SLO (one-sided Mann–Whitney U).
+
+    Each check fails only if the canary is significantly worse (p < `compare.alpha`) *and*
+    by more than the tolerance: `max_relative_slowdown` of the SLO's stat for latency, the
+    error-rate target (in percentage points) for errors. Significant but within tolerance
+    warns; fewer than `min_samples` on either side is inconclusive; otherwise it passes.
+    """
+    return _compare(_Side.of(_checked(canary)), _Side.of(_checked(stable)), slos, compare)
+
+
+def alarm_checks(alarms: Mapping[str, str] | None) -> list[CheckResult]:
+    """One check per CloudWatch alarm: ALARM fails; OK and INSUFFICIENT_DATA pass; anything else is unknown."""
+    checks = []
+    for name, state in (alarms or {}).items():
+        label = f"alarm {name}"
+        if state == "ALARM":
+            status: Status = "fail"
+            detail = f"{label} is in ALARM"
+        elif state == "OK":
+            status, detail = "pass", f"{label} OK"
+        elif state == "INSUFFICIENT_DATA":
+            status, detail = "pass", f"{label} has insufficient data (not firing)"
+        else:
+            status, detail = "inconclusive", f"{label}: unknown state {state!r}"
+        checks.append(CheckResult(name=label, status=status, value=str(state), threshold="not in ALARM",
+                                  detail=detail))
+    return checks
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One version's samples as arrays: the canary judge runs every interval, so filter once."""
+
+    slo: np.ndarray
+    latency: np.ndarray
+    error: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Side:
+        return cls(frame["slo"].to_numpy(dtype=object), frame["latency_ms"].to_numpy(dtype=float),
+                   frame["error"].to_numpy().astype(bool))
+
+    def __len__(self) -> int:
+        return len(self.error)
+
+    @property
+    def errors(self) -> int:
+        return int(self.error.sum())
+
+    def successful(self, slo: str) -> np.ndarray:
+        latencies = self.latency[(self.slo == slo) & ~self.error]
+        return latencies[~np.isnan(latencies)]
+
+
+def _checked(samples: pd.DataFrame) -> pd.DataFrame:
+    frame = _select(samples, None)
+    missing = [column for column in _COLUMNS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"samples lack column(s) {', '.join(missing)}")
+    return frame
+
+
+def _split(samples: pd.DataFrame) -> tuple[_Side, _Side]:
+    frame = _checked(samples)
+    if "version" not in frame.columns:
+        raise ValueError("samples lack column(s) version")
+    version = frame["version"].to_numpy(dtype=object)
+    every = _Side.of(frame)
+    sides = []
+    for name in (CANARY, STABLE):
+        mine = version == name
+        sides.append(_Side(every.slo[mine], every.latency[mine], every.error[mine]))
+    return sides[0], sides[1]
+
+
+def _p(p: float) -> str:
+    return "p<0.0001" if p < 1e-4 else f"p={p:.2g}"
+
+
+def _binomial_tail(k: int, n: int, rate: float) -> float:
+    """P(Binomial(n, rate) >= k): how surprising k events in n are if the true rate were `rate`."""
+    return 1.0 if k <= 0 else float(bdtrc(k - 1, n, rate))
+
+
+def _canary_error_rate(side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: float | None) -> CheckResult:
+    total, errors = len(side), side.errors
+    threshold = f"< {percent_limit(slo.target)} (fail at {percent_limit(slo.limit)})"
+    rate = errors / total if total else 0.0
+    value = percent(rate) if total else "no samples"
+    counts = f"{errors} of {total} requests"
+    if total and is_at_least(rate, slo.limit):
+        over = f"error rate {value} >= {percent_limit(slo.limit)}"
+        if alpha is None:
+            if total < min_samples:
+                return _too_few("error rate", value, total, min_samples, threshold)
+            return CheckResult(name="error rate", status="fail", value=value, threshold=threshold,
+                               detail=f"{over} ({counts})", samples=total)
+        p = _binomial_tail(errors, total, slo.limit)
+        return _tested("error rate", value, threshold, over, f"{counts}, {_p(p)}", p, alpha, total)
+    if total < min_samples:
+        return _too_few("error rate", value, total, min_samples, threshold)
+    if is_at_least(rate, slo.target):
+        status: Status = "warn"
+        detail = f"error rate {value} >= {percent_limit(slo.target)} target"
+    else:
+        status, detail = "pass", f"error rate {value} < {percent_limit(slo.target)}"
+    return CheckResult(name="error rate", status=status, value=value, threshold=threshold,
+                       detail=f"{detail} ({counts})", samples=total)
+
+
+def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, alpha: float | None) -> CheckResult:
+    name = f"{slo.name} {slo.stat}"
+    threshold = f"< {budget_ms(slo.threshold)}"
+    n = len(latencies)
+    if n == 0:
+        return _too_few(name, "no samples", 0, min_samples, threshold, successful=True)
+    value = latency_stat(latencies, slo.stat)
+    shown = ms(value, slo.threshold)
+    if is_at_least(value, slo.threshold):
+        over = f"{name} {shown} >= {budget_ms(slo.threshold)}"
+        exact = slo.stat != "mean"  # the binomial test is exact at any n; the t-test needs min_samples
+        if n < min_samples and (alpha is None or not exact):
+            return _too_few(name, shown, n, min_samples, threshold, successful=True)
+        if alpha is None:
+            return CheckResult(name=name, status="fail", value=shown, threshold=threshold, detail=over, samples=n)
+        if exact:
+            tail = 1 - _QUANTILES[slo.stat] / 100  # the share of samples the stat allows over the line
+            at_or_over = int(np.count_nonzero(latencies >= slo.threshold * (1 - 1e-12)))
+            p = _binomial_tail(at_or_over, n, tail)
+            evidence = f"{at_or_over} of {n} at or over {budget_ms(slo.threshold)} where {percent_limit(tail)} " \
+                       f"is allowed, {_p(p)}"
+        else:
+            p = _mean_above(latencies, slo.threshold)
+            evidence = f"{n} samples, t-test {_p(p)}"
+        return _tested(name, shown, threshold, over, evidence, p, alpha, n)
+    if n < min_samples:
+        return _too_few(name, shown, n, min_samples, threshold, successful=True)
+    return CheckResult(name=name, status="pass", value=shown, threshold=threshold,
+                       detail=f"{name} {shown} < {budget_ms(slo.threshold)}", samples=n)
+
+
+def _mean_above(latencies: np.ndarray, threshold: float) -> float:
+    """One-sided t-test p-value of 'the true mean is at or under the threshold'."""
+    mean, sd = float(np.mean(latencies)), float(np.std(latencies, ddof=1)) if len(latencies) > 1 else 0.0
+    if sd == 0:
+        return 0.0 if is_at_least(mean, threshold) else 1.0
+    t = (mean - threshold) / (sd / np.sqrt(len(latencies)))
+    return float(stdtr(len(latencies) - 1, -t))
+
+
+def _tested(name: str, value: str, threshold: str, over: str, evidence: str, p: float, alpha: float,
+            samples: int) -> CheckResult:
+    """A value over the line fails if the test shows it; otherwise it is not yet known — never a pass."""
+    if p < alpha:
+        return CheckResult(name=name, status="fail", value=value, threshold=threshold,
+                           detail=f"{over} ({evidence})", samples=samples)
+    return CheckResult(name=name, status="inconclusive", value=value, threshold=threshold,
+                       detail=f"{over}, not yet significant ({evidence}; fails at p<{alpha:g}): needs more samples",
+                       samples=samples)
+
+
+def _compare(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable) -> list[CheckResult]:
+    checks = [_compare_errors(canary, stable, slos, compare)]
+    checks += [_compare_latency(canary.successful(slo.name), stable.successful(slo.name), slo, slos.min_samples,
+                                compare) for slo in slos.latency]
+    return checks
+
+
+def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable) -> CheckResult:
+    name = "error rate vs stable"
+    tolerance = float(slos.error_rate.target)
+    threshold = f"not above stable by > {percent_limit(tolerance).replace(' %', ' pp')} (α={compare.alpha:g})"
+    n_canary, n_stable = len(canary), len(stable)
+    if min(n_canary, n_stable) < slos.min_samples:
+        return CheckResult(name=name, status="inconclusive", value="not compared", threshold=threshold,
+                           detail=f"{name}: {n_canary} canary / {n_stable} stable samples, "
+                                  f"{slos.min_samples} each needed", samples=n_canary)
+    e_canary, e_stable = canary.errors, stable.errors
+    difference = e_canary / n_canary - e_stable / n_stable
+    p = float(fisher_exact([[e_canary, n_canary - e_canary], [e_stable, n_stable - e_stable]],
+                           alternative="greater").pvalue)
+    value = f"{difference * 100:+.2f} pp ({_p(p)})"
+    versus = f"{percent(e_canary / n_canary)} vs {percent(e_stable / n_stable)}"
+    limit = f"+{percent_limit(tolerance).replace(' %', ' pp')}"
+    return _effect_check(name, value, threshold, n_canary, p, compare.alpha,
+                         difference > tolerance and not is_at_least(tolerance, difference),
+                         f"{name}: {difference * 100:+.2f} pp ({versus}, {_p(p)})", limit)
+
+
+def _compare_latency(canary: np.ndarray, stable: np.ndarray, slo: LatencySlo, min_samples: int,
+                     compare: CompareWithStable) -> CheckResult:
+    name = f"{slo.name} {slo.stat} vs stable"
+    tolerance = float(compare.max_relative_slowdown)
+    threshold = f"not slower than stable by > {percent_limit(tolerance)} (α={compare.alpha:g})"
+    if min(len(canary), len(stable)) < min_samples:
+        return CheckResult(name=name, status="inconclusive", value="not compared", threshold=threshold,
+                           detail=f"{name}: {len(canary)} canary / {len(stable)} stable successful samples, "
+                                  f"{min_samples} each needed", samples=len(canary))
+    mine, theirs = latency_stat(canary, slo.stat), latency_stat(stable, slo.stat)
+    slowdown = mine / theirs - 1 if theirs > 0 else (0.0 if mine <= 0 else float("inf"))
+    p = float(mannwhitneyu(canary, stable, alternative="greater").pvalue)
+    p = p if np.isfinite(p) else 1.0  # all values tied: no evidence of a difference
+    value = f"{slowdown * 100:+.0f} % ({_p(p)})"
+    return _effect_check(name, value, threshold, len(canary), p, compare.alpha, slowdown > tolerance,
+                         f"{name}: {slowdown * 100:+.0f} % ({ms(mine)} vs {ms(theirs)}, {_p(p)})",
+                         f"+{percent_limit(tolerance)}")
+
+
+def _effect_check(name: str, value: str, threshold: str, samples: int, p: float, alpha: float, large: bool,
+                  observed: str, tolerance: str) -> CheckResult:
+    if p < alpha and large:
+        status: Status = "fail"
+        detail = f"{observed} > {tolerance} tolerance"
+    elif p < alpha:
+        status, detail = "warn", f"{observed}: significantly worse, within the {tolerance} tolerance"
+    else:
+        status, detail = "pass", f"{observed}: no significant regression"
+    return CheckResult(name=name, status=status, value=value, threshold=threshold, detail=detail, samples=samples)

@@ -17,6 +17,7 @@ from typing import Any
 from sandbox.aws import client
 from sandbox.seed import SeededIds
 from sandbox.spec import RouterKind, WorldSpec
+from tasks.releases import release_of
 
 log = logging.getLogger("golive.sandbox.watcher")
 
@@ -28,11 +29,6 @@ class RoutingSnapshot:
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
     router: RouterKind = "route53"
     read_at: float = 0.0
-
-
-def release_of(origin_path: str) -> str:
-    """The release a prefix holds: its last path segment (releases/v1.2.0 -> v1.2.0)."""
-    return origin_path.rstrip("/").rsplit("/", 1)[-1] or "unknown"
 
 
 class RoutingWatcher:

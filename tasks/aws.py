@@ -44,7 +44,13 @@ def session_for(environment: Environment) -> boto3.Session:
     return boto3.Session()
 
 
+# For probes where an error is an answer (e.g. "IAM simulation is not allowed here").
+NO_RETRY_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+
+
 def aws_client(service: str, environment: Environment) -> Any:
+    """A client for `service`; `<service>-no-retry` gives one that does not retry."""
     session = session_for(environment)
     region = session.region_name or "us-east-1"
-    return session.client(service, region_name=region, config=RETRY_CONFIG)
+    name = service.removesuffix("-no-retry")
+    return session.client(name, region_name=region, config=NO_RETRY_CONFIG if name != service else RETRY_CONFIG)

@@ -376,7 +376,7 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
                      "PROD_API_BASE_URL", "CLOUDFRONT_DIST_ID", "S3_BUCKET"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-    result = CliRunner().invoke(plan_app, ["check", str(PLANS / "statusboard-v2.yaml")])
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(PLANS / "statusboard-v2.yaml")])
     assert result.exit_code == 0, result.output
     for fragment in ("StatusBoardV2 launch plan is valid", "https://staging.edgarsautoshop.com",
                      "https://staging-api.edgarsautoshop.com", "s3://edgar-mobile-auto-shop/releases/<release>/",
@@ -389,7 +389,7 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cli_check_shows_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STAGING_URL", "http://127.0.0.1:8101")
     monkeypatch.setenv("COLUMNS", "200")
-    result = CliRunner().invoke(plan_app, ["check", str(PLANS / "sandbox.yaml")])
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(PLANS / "sandbox.yaml")])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8101  (from $STAGING_URL)" in result.output
 
@@ -398,7 +398,7 @@ def test_cli_check_rejects_bad_plan(tmp_path: Path, base: dict[str, Any], monkey
     monkeypatch.setenv("COLUMNS", "200")
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(edited(base, {"canary.steps": [10, 50, 30], "roles.approvers": []})))
-    result = CliRunner().invoke(plan_app, ["check", str(path)])
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(path)])
     assert result.exit_code == 1
     assert "2 problems" in result.output
     assert "canary.steps: [10, 50, 30] — steps must strictly increase" in result.output

@@ -1,0 +1,260 @@
+"""Production deploy with backup, then the canary gates C–F, then promotion.
+
+Deploy: the release Gate A validated is copied beside the live one and the canary origin
+points at it; a backup manifest is written first. Users see nothing until the canary.
+Each canary step is its own gate (C, D, E, F, ...): shift the weight, verify the edge
+serves that share, bake with an SLO evaluation every interval. Any rollback decision
+rolls back at once and fails the launch in the runbook's words.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from blocks.plan import Environment, LaunchPlan
+from flows.approvals import request_approval
+from flows.artifacts import artifact_key, publish_checks
+from flows.errors import GateFailed
+from flows.rollback import rollback_in_launch
+from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
+from golive.checks import CheckResult, checks_markdown
+from golive.judge import Verdict, judge_canary
+from tasks.aws import aws_client
+from tasks.backup import BackupManifest, list_objects, now, write_manifest
+from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
+from tasks.metrics.cloudwatch import alarm_states
+from tasks.metrics.probe import probe
+from tasks.s3_copy import copy_release
+from tasks.served import served_releases
+from tasks.traffic import router_for
+from tasks.traffic.verify import wait_for_share
+from tasks.releases import release_of
+
+SHARE_REQUESTS = 400
+
+
+def gate_letter(index: int) -> str:
+    """C, D, E, F for the runbook's four steps; more steps continue the alphabet."""
+    return string.ascii_uppercase[(2 + index) % 26]
+
+
+# ------------------------------------------------------------------ deploy
+
+@task(name="write backup manifest", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
+    production = plan.environments.production
+    cloudfront, s3 = aws_client("cloudfront", production), aws_client("s3", production)
+    paths = origin_paths(cloudfront, production.cloudfront_distribution_id)
+    live_origin = production.origin_id or default_origin_id(cloudfront, production.cloudfront_distribution_id)
+    live_path = paths[live_origin]
+    manifest = BackupManifest(
+        launch=launch_id, release=release, live_release=release_of(live_path), bucket=production.bucket,
+        distribution_id=production.cloudfront_distribution_id, origin_paths=paths,
+        router=production.router.kind if production.router else "none", weights=router_for(production).weights(),
+        live_prefix=live_path.strip("/"), live_objects=list_objects(s3, production.bucket, live_path),
+        created_at=now())
+    return write_manifest(s3, manifest)
+
+
+@task(name="upload release beside the live one", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def upload_beside(plan: LaunchPlan, release: str) -> int:
+    staging, production = plan.environments.staging, plan.environments.production
+    copied = copy_release(aws_client("s3", production), staging.bucket, staging.release_prefix(release),
+                          production.bucket, production.release_prefix(release))
+    return len(copied)
+
+
+@task(name="point canary origin", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def point_canary_origin(production: Environment, release: str) -> str:
+    cloudfront = aws_client("cloudfront", production)
+    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.canary_origin_id,
+                          production.release_prefix(release))
+    if change.changed:
+        invalidate(cloudfront, production.cloudfront_distribution_id)
+    return f"{change.origin_id}: {change.previous_path} -> {change.new_path}"
+
+
+@flow(name="production-deploy", flow_run_name="Production deploy · {release}", log_prints=True)
+def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
+    production = plan.environments.production
+    manifest = backup(plan, release, launch_id)  # before anything in production changes
+    checks = [CheckResult(name="backup manifest", status="pass",
+                          value=f"s3://{manifest.bucket}/{manifest.key}",
+                          threshold="written before any change",
+                          detail=f"live {manifest.live_release}, weights {manifest.weights}, "
+                                 f"{len(manifest.live_objects)} objects")]
+    count = upload_beside(plan, release)
+    checks.append(CheckResult(name="release uploaded", status="pass", value=f"{count} objects",
+                              threshold=f"s3://{production.bucket}/{production.release_prefix(release)}/"))
+    if production.canary_origin_id:
+        checks.append(CheckResult(name="canary origin", status="pass", value=point_canary_origin(production, release),
+                                  threshold="new release, weight 0"))
+    served = served_releases(production.url + "/", plan.release_header, requests=40)
+    invisible = set(served) == {manifest.live_release}
+    checks.append(CheckResult(name="users still see the live release", status="pass" if invisible else "fail",
+                              value=", ".join(f"{k}: {v}" for k, v in served.items()),
+                              threshold=f"all {manifest.live_release}"))
+    create_markdown_artifact(key=artifact_key("backup-manifest", release), description="the rollback's restore point",
+                             markdown=f"# Backup manifest · {release}\n\n```json\n"
+                                      f"{manifest.model_dump_json(indent=2)}\n```\n")
+    publish_checks("production-deploy", release, f"Production deploy · {release}", checks)
+    if not invisible:
+        raise GateFailed("Production deploy", f"users saw {served} before the canary started")
+    return manifest
+
+
+# ------------------------------------------------------------------ canary
+
+@task(name="shift traffic", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def shift(production: Environment, percent: int) -> str:
+    change = router_for(production).set_canary_weight(percent)
+    return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (unchanged)")
+
+
+@task(name="verify canary share", cache_policy=NO_CACHE)
+def verify_share(plan: LaunchPlan, percent: int) -> CheckResult:
+    production = plan.environments.production
+    observations = wait_for_share(production.api_base_url + production.health_path, plan.version_header, percent,
+                                  float(plan.canary.share_tolerance), requests=SHARE_REQUESTS,
+                                  concurrency=plan.probe.concurrency, timeout=10)
+    last = observations[-1]
+    return CheckResult(name=f"edge serves {percent} % canary", status="pass" if last.ok else "fail",
+                       value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
+                       threshold=f"{percent} % ± tolerance", detail=last.detail, samples=last.n)
+
+
+@task(name="evaluate", cache_policy=NO_CACHE)
+def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int) -> Verdict:
+    production = plan.environments.production
+    intervals.append(probe(production.api_base_url, plan))
+    alarms = alarm_states(production)
+    window = evaluation_window(intervals, plan.slos)
+    return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent)
+
+
+def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, verdicts: list[Verdict],
+                   decision: str, share: CheckResult, worst_case: str) -> str:
+    rows = ["| # | verdict | error rate | " + " | ".join(s.name for s in plan.slos.latency) + " | samples | reason |",
+            "|---|---|---|" + "---|" * len(plan.slos.latency) + "---|---|"]
+    for number, verdict in enumerate(verdicts, 1):
+        values = {c.name: c.value for c in verdict.checks}
+        latency = [values.get(f"{s.name} {s.stat}", "-") for s in plan.slos.latency]
+        rows.append(f"| {number} | {verdict.status} | {values.get('error rate', '-')} | " + " | ".join(latency)
+                    + f" | {verdict.samples} | {verdict.reason} |")
+    last = verdicts[-1] if verdicts else None
+    return "\n".join([
+        f"# Gate {letter} — canary {percent} % · {release}", "",
+        f"**Decision: {decision}**. {share.name}: {share.value}.", "",
+        f"Worst case: {worst_case}", "", *rows, "",
+        checks_markdown("Last evaluation", last.checks) if last else "No evaluation ran.",
+    ])
+
+
+@flow(name="canary-step", flow_run_name="Gate {letter} — canary {percent} % · {release}", log_prints=True)
+def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, letter: str, failures_before: int,
+                progress_id: str | None = None) -> int:
+    """One step; returns the canary's failure count so far. Raises GateFailed after rolling back."""
+    logger = get_run_logger()
+    production = plan.environments.production
+    gate = f"Canary {percent}%"
+    if percent == 100:
+        request_approval(f"Gate {letter}", "full-rollout-approval", "Authorize full rollout (100 %)",
+                         f"# Full rollout of {release}\n\nEvery step so far passed. Approve to send 100 % of "
+                         f"traffic to {release}.", plan, driver)
+    logger.info("%s: %s", gate, shift(production, percent))
+    if progress_id:
+        update_progress_artifact(progress_id, progress=float(percent))
+    share = verify_share(plan, percent)
+    policy = StepPolicy.from_plan(plan.canary)
+    window = expected_window_intervals(plan.probe.requests_per_evaluation, percent, plan.slos)
+    worst_case = rollback_sentence(policy, window_intervals=window)
+    if not share.ok:
+        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}")
+    tracker = StepTracker(policy, failures_before=failures_before)
+    intervals: list[pd.DataFrame] = []
+    verdicts: list[Verdict] = []
+    while True:
+        started = time.monotonic()
+        verdict = evaluate(plan, intervals, percent)
+        verdicts.append(verdict)
+        decision = tracker.observe(verdict)
+        logger.info("%s evaluation %d: %s (%s) -> %s", gate, decision.evaluation, verdict.status, verdict.reason,
+                    decision.decision)
+        if decision.final or decision.decision == "rollback":
+            break
+        time.sleep(max(0.0, float(plan.canary.evaluation_interval) - (time.monotonic() - started)))
+    key = artifact_key(f"gate-{letter}", release)
+    create_markdown_artifact(key=key, markdown=stage_markdown(plan, release, percent, letter, verdicts,
+                                                              decision.decision, share, worst_case),
+                             description=f"canary {percent} %: every evaluation, the decision")
+    _emit(f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}", release,
+          percent, verdicts[-1])
+    if decision.decision == "rollback":
+        _roll_back(plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}")
+    if decision.decision == "ask_human":
+        try:
+            request_approval(f"Gate {letter}", f"canary-{percent}-inconclusive", f"Continue past {percent} %?",
+                             f"# Canary {percent} % is inconclusive\n\n{decision.reason}\n\nApprove to continue, "
+                             "reject to roll back.", plan, driver)
+        except GateFailed as refused:
+            _roll_back(plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}")
+    logger.info("Canary %s%% PASSED - %s. Advancing.", percent, verdicts[-1].reason)
+    return tracker.total_failures
+
+
+def _roll_back(plan: LaunchPlan, release: str, gate: str, reason: str) -> None:
+    """Emergency rollback now, then fail the launch with the runbook's words."""
+    _emit("golive.rollback.started", release, 0, None)
+    checks = rollback_in_launch(plan, release, reason, mode="emergency")
+    _emit("golive.rollback.completed", release, 0, None)
+    outcome = ("Emergency rollback COMPLETE: production serves stable to every request"
+               if all(c.ok for c in checks) else "Emergency rollback ran but verification FAILED: "
+               + "; ".join(f"{c.name}: {c.value}" for c in checks if not c.ok))
+    raise GateFailed(gate, f"{reason}. {outcome}.")
+
+
+def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> None:
+    emit_event(event=event, resource={"prefect.resource.id": f"golive.launch.{release}",
+                                      "prefect.resource.name": release},
+               payload={"percent": percent, "status": verdict.status if verdict else None,
+                        "reason": verdict.reason if verdict else None})
+
+
+@flow(name="promote", flow_run_name="Promote · {release}", log_prints=True)
+def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
+    """Flagger-style promotion: the stable origin takes the release, then traffic returns to stable."""
+    production = plan.environments.production
+    cloudfront = aws_client("cloudfront", production)
+    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.origin_id,
+                          production.release_prefix(release))
+    if change.changed:
+        invalidate(cloudfront, production.cloudfront_distribution_id)
+    checks = [CheckResult(name="stable origin", status="pass", value=f"{change.previous_path} -> {change.new_path}",
+                          threshold=release)]
+    checks.append(CheckResult(name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"))
+    deadline = time.monotonic() + 15
+    while True:
+        served = served_releases(production.url + "/", plan.release_header, requests=40)
+        if set(served) == {release} or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    checks.append(CheckResult(name="every response from the release", status="pass" if set(served) == {release}
+                              else "fail", value=", ".join(f"{k}: {v}" for k, v in served.items()),
+                              threshold=f"all {release}"))
+    publish_checks("promote", release, f"Promote · {release}", checks)
+    return checks
+
+
+def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
+    progress_id = create_progress_artifact(progress=0.0, key=artifact_key("rollout", release),
+                                           description=f"{release}: percent of production traffic on the canary")
+    failures = 0
+    for index, percent in enumerate(plan.canary.steps):
+        failures = canary_step(plan, release, driver, percent, gate_letter(index), failures, str(progress_id))

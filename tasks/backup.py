@@ -1,0 +1,84 @@
+"""The backup manifest: everything a rollback needs, written before production changes.
+
+Stored in the production bucket under golive/backups/ (one per launch, plus a
+`latest.json` pointer) so that a rollback started with no launch running, or after the
+launch's process died, can still find what to restore.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+
+BACKUP_PREFIX = "golive/backups"
+
+
+class LiveObject(BaseModel):
+    key: str
+    etag: str
+
+
+class BackupManifest(BaseModel):
+    launch: str  # the launch's flow run id (or a label)
+    release: str  # the release being launched
+    live_release: str  # what users were served before
+    bucket: str
+    distribution_id: str
+    origin_paths: dict[str, str]  # origin id -> path, before the deploy
+    router: str
+    weights: dict[str, int]  # before the deploy
+    live_prefix: str
+    live_objects: list[LiveObject]
+    created_at: str
+
+    @property
+    def key(self) -> str:
+        return f"{BACKUP_PREFIX}/{self.release}/manifest.json"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def list_objects(s3: Any, bucket: str, prefix: str) -> list[LiveObject]:
+    found: list[LiveObject] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.strip("/") + "/"):
+        found += [LiveObject(key=o["Key"], etag=o["ETag"].strip('"')) for o in page.get("Contents", [])]
+    return found
+
+
+def write_manifest(s3: Any, manifest: BackupManifest) -> BackupManifest:
+    """Record the manifest (once per release) and point latest.json at it.
+
+    Idempotent and safe to re-run: if this release already has a manifest, that one is
+    kept — it captured production before this launch touched it, whereas a re-run would
+    capture a state that may already include this release.
+    """
+    recorded = read_manifest(s3, manifest.bucket, manifest.key)
+    if recorded is None:
+        s3.put_object(Bucket=manifest.bucket, Key=manifest.key, Body=manifest.model_dump_json(indent=2).encode(),
+                      ContentType="application/json")
+        recorded = manifest
+    s3.put_object(Bucket=manifest.bucket, Key=f"{BACKUP_PREFIX}/latest.json",
+                  Body=json.dumps({"key": recorded.key, "release": recorded.release}).encode(),
+                  ContentType="application/json")
+    return recorded
+
+
+def read_manifest(s3: Any, bucket: str, key: str) -> BackupManifest | None:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+    return BackupManifest.model_validate_json(body)
+
+
+def latest_manifest(s3: Any, bucket: str) -> BackupManifest | None:
+    try:
+        pointer = json.loads(s3.get_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}/latest.json")["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
+    return read_manifest(s3, bucket, pointer["key"])
