@@ -16,7 +16,7 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from golive.checks import CheckResult, checks_markdown, failed
+from golive.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.judge import judge
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
@@ -162,5 +162,5 @@ def collect_uat_signoffs(plan: LaunchPlan, release: str, driver: str, checks: li
 
 def _fail(release: str, checks: list[CheckResult]) -> list[CheckResult]:
     publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A FAILED.")
-    reasons = "; ".join(f"{c.name}: {c.detail or c.value}" for c in failed(checks))
+    reasons = failure_summary(checks)
     raise GateFailed(GATE, reasons)

@@ -11,7 +11,7 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from golive.checks import CheckResult, checks_markdown, failed
+from golive.checks import CheckResult, checks_markdown, failed, failure_summary
 from tasks.aws import aws_client
 from tasks.backup import list_objects
 from tasks.cloudfront import origin_paths
@@ -95,7 +95,7 @@ def gate_b_production_prep(plan: LaunchPlan, release: str, driver: str, gate_a: 
     if bad := failed(checks):
         publish_checks("gate-b", release, title, checks, "Gate B FAILED.")
         raise GateFailed(GATE, "Production environment issue: " +
-                         "; ".join(f"{c.name}: {c.detail or c.value}" for c in bad))
+                         failure_summary(checks))
     publish_checks("gate-b", release, title, checks, "All checks passed; waiting for the Approver.")
     decision = request_approval(GATE, "gate-b-approval", "Production ready", checks_markdown(
         f"Gate B for {plan.app} {release}", checks,

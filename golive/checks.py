@@ -55,3 +55,12 @@ def checks_markdown(title: str, checks: list[CheckResult], summary: str = "") ->
         lines.append(f"| {_ICON[c.status]} {c.status} | {cell(c.name)} | {cell(c.value)} | {cell(c.threshold)} "
                      f"| {c.samples if c.samples is not None else ''} | {cell(c.detail)} |")
     return "\n".join(lines) + "\n"
+
+
+def failure_summary(checks: list[CheckResult], detail_limit: int = 400) -> str:
+    """One line per failed check for a gate's failure message: name, observed value, why."""
+    parts = []
+    for c in failed(checks):
+        detail = c.detail if len(c.detail) <= detail_limit else c.detail[:detail_limit - 1] + "…"
+        parts.append(f"{c.name}: {c.value}" + (f" ({detail})" if detail and detail != c.value else ""))
+    return "; ".join(parts)

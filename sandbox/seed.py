@@ -110,6 +110,7 @@ def _ensure_distribution(cloudfront: Any, spec: WorldSpec, comment: str, origins
             config = current["DistributionConfig"]
             config["Origins"] = {"Quantity": len(origins),
                                  "Items": [_origin(spec, i, p) for i, p in origins.items()]}
+            config["Enabled"] = True
             cloudfront.update_distribution(Id=item["Id"], IfMatch=current["ETag"], DistributionConfig=config)
             return item["Id"]
     created = cloudfront.create_distribution(

@@ -47,33 +47,47 @@ def simulate(iam: Any, principal_arn: str, environment: Environment) -> list[Cap
 
 
 def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> list[CapabilityResult]:
-    """One harmless read per capability: proves reachability and read access, not write access."""
+    """One harmless read per capability, on the plan's own resources: proves golive can reach
+    and read what it will change (not that it may write it — only simulation can say that)."""
     calls: dict[str, Callable[[], Any]] = {
-        "upload release": lambda: clients("s3").list_objects_v2(Bucket=environment.bucket, MaxKeys=1),
+        "upload release": lambda: clients("s3").list_objects_v2(Bucket=environment.bucket,
+                                                                 Prefix=environment.prefix, MaxKeys=1),
         "switch origin": lambda: clients("cloudfront").get_distribution_config(
             Id=environment.cloudfront_distribution_id),
         "invalidate": lambda: clients("cloudfront").list_invalidations(
             DistributionId=environment.cloudfront_distribution_id, MaxItems="1"),
-        "shift traffic (route53)": lambda: clients("route53").list_hosted_zones_by_name(MaxItems="1"),
-        "shift traffic (alb)": lambda: clients("elbv2").describe_load_balancers(PageSize=1),
-        "read alarms": lambda: clients("cloudwatch").describe_alarms(MaxRecords=1),
+        "shift traffic (route53)": lambda: _route53_records(clients("route53"), environment),
+        "shift traffic (alb)": lambda: clients("elbv2").describe_load_balancers(
+            Names=[environment.router.alb.load_balancer_name]),  # type: ignore[union-attr]
+        "read alarms": lambda: clients("cloudwatch").describe_alarms(AlarmNames=environment.alarms[:100]),
     }
     results = []
     for capability in needed_capabilities(environment):
         try:
             calls[capability]()
             results.append(CapabilityResult(capability, True, "read-only call", "read succeeded"))
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, LookupError) as error:
             results.append(CapabilityResult(capability, False, "read-only call", _reason(error)))
     return results
 
 
+def _route53_records(route53: Any, environment: Environment) -> None:
+    config = environment.router.route53  # type: ignore[union-attr]
+    zones = route53.list_hosted_zones_by_name(DNSName=config.hosted_zone, MaxItems="1")["HostedZones"]
+    if not zones or zones[0]["Name"] != config.hosted_zone:
+        raise LookupError(f"route53:ListHostedZonesByName: no hosted zone {config.hosted_zone}")
+    route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"], StartRecordName=config.record_name, MaxItems="2")
+
+
 def _reason(error: Exception) -> str:
+    if isinstance(error, LookupError):  # our own message already names the action
+        return str(error)
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "?")
         return f"{operation}: {info.get('Code', '?')} - {info.get('Message', '')}"[:300]
-    return f"{type(error).__name__}: {error}"[:300]
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first_line}"[:160]
 
 
 def probe_permissions(clients: Callable[[str], Any], environment: Environment) -> tuple[list[CapabilityResult], str]:

@@ -77,3 +77,42 @@ def test_latency_fault_rolls_back_at_that_stage(launch_world: manager.Sandbox, p
     assert "Emergency rollback COMPLETE" in result.message
     assert launch_world.routing()["weights"] == {"stable": 100, "canary": 0}
     assert served_releases(launch_world) == {"v1.0.0"}
+
+
+def test_error_rate_fault_rolls_back(launch_world: manager.Sandbox) -> None:
+    with FaultAtStep(launch_world, 30, error_rate=0.2):
+        result = run_launch("v2.3.0", timeout=180)
+    assert result.state.is_failed()
+    assert "Canary 30% FAILED - SLO breach at 30 % rollout — " in result.message
+    assert "error rate" in result.message
+    assert served_releases(launch_world) == {"v1.0.0"}
+
+
+class AlarmAtStep(FaultAtStep):
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.sandbox.routing()["weights"]["canary"] == self.percent:
+                aws(self.sandbox, "cloudwatch").set_alarm_state(AlarmName="statusboard-5xx", StateValue="ALARM",
+                                                                StateReason="5xx on the canary target group")
+                return
+
+
+def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox) -> None:
+    with AlarmAtStep(launch_world, 10):
+        result = run_launch("v2.4.0", timeout=180)
+    assert result.state.is_failed()
+    assert "Canary 10% FAILED" in result.message and "statusboard-5xx" in result.message, result.message
+    assert served_releases(launch_world) == {"v1.0.0"}
+
+
+def test_a_canary_that_gets_no_traffic_is_not_passed(launch_world: manager.Sandbox) -> None:
+    # the edge follows the ALB while the plan shifts Route 53: the canary never sees a request
+    launch_world.use_router("alb")
+    try:
+        result = run_launch("v2.5.0", timeout=180)
+    finally:
+        launch_world.use_router("route53")
+    assert result.state.is_failed()
+    assert "Canary 10% FAILED - canary traffic not as set at 10 % rollout — 0.0 % canary" in result.message, \
+        result.message
+    assert served_releases(launch_world) == {"v1.0.0"}

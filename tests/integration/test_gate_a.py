@@ -68,7 +68,7 @@ def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path) -> 
     plan = plan_variant(tmp_path, build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"])
     result = run_launch("v1.2.1", plan=plan)
     assert result.state.is_failed()
-    assert "Gate A FAILED - build: build exited with 3" in result.message
+    assert "Gate A FAILED - build: failed (build exited with 3" in result.message
     assert "tsc: 3 errors" in result.message
     assert launch_world.routing()["staging_origins"] == {"staging": "/staging/releases/v1.0.0"}
     production_untouched(launch_world, "v1.2.1")
