@@ -1,0 +1,70 @@
+"""Properties of the judges (hypothesis): more bad evidence never makes a failing verdict pass,
+and too few samples never pass."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blocks.plan import load_plan
+from golive.judge import judge, judge_canary
+
+PLAN = load_plan("plans/sandbox.yaml", env={})
+SLOS = PLAN.slos
+COMPARE = PLAN.canary.compare_with_stable
+THRESHOLDS = {slo.name: float(slo.threshold) for slo in SLOS.latency}
+
+latency = st.floats(min_value=1, max_value=3000, allow_nan=False)
+errors_now_and_then = st.sampled_from([False] * 9 + [True])
+sample = st.tuples(st.sampled_from(list(THRESHOLDS)), latency, errors_now_and_then)
+samples = st.lists(sample, min_size=0, max_size=150)
+# a bad sample: at least 1.5x its SLO's threshold, or a server error
+bad_sample = st.one_of(
+    st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1.5, max_value=10), st.just(False))
+      .map(lambda t: (t[0], THRESHOLDS[t[0]] * t[1], False)),
+    st.tuples(st.sampled_from(list(THRESHOLDS)), latency, st.just(True)),
+)
+
+
+def frame(rows: list[tuple[str, float, bool]], version: str = "canary") -> pd.DataFrame:
+    return pd.DataFrame({
+        "ts": [float(i) for i in range(len(rows))],
+        "slo": [r[0] for r in rows],
+        "path": ["/x"] * len(rows),
+        "status": [500 if r[2] else 200 for r in rows],
+        "latency_ms": [r[1] for r in rows],
+        "error": [r[2] for r in rows],
+        "version": [version] * len(rows),
+        "release": ["v"] * len(rows),
+    })
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples, st.lists(bad_sample, min_size=1, max_size=60))
+def test_adding_bad_samples_never_turns_a_fail_into_a_pass(rows, bad) -> None:  # noqa: ANN001
+    before = judge(frame(rows), SLOS)
+    after = judge(frame(rows + bad), SLOS)
+    if before.status == "fail":
+        assert after.status == "fail"
+    if before.status != "pass":
+        assert after.status != "pass"
+
+
+@settings(max_examples=100, deadline=None)
+@given(samples, samples, st.lists(bad_sample, min_size=1, max_size=60))
+def test_canary_judge_more_bad_canary_samples_never_pass(canary, stable, bad) -> None:  # noqa: ANN001
+    both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True)
+    worse = pd.concat([frame(canary + bad), frame(stable, "stable")], ignore_index=True)
+    before = judge_canary(both, SLOS, COMPARE, step=30)
+    after = judge_canary(worse, SLOS, COMPARE, step=30)
+    if before.status != "pass":
+        assert after.status != "pass", (before.reason, after.reason)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1, max_value=50),
+                          st.just(False)), max_size=SLOS.min_samples - 1))
+def test_too_few_samples_never_pass(rows) -> None:  # noqa: ANN001
+    assert judge(frame(rows), SLOS).status == "inconclusive"
+    assert judge_canary(frame(rows), SLOS, COMPARE, step=10).status != "pass"
