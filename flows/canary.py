@@ -131,11 +131,12 @@ def verify_share(plan: LaunchPlan, percent: int) -> CheckResult:
 
 
 @task(name="evaluate", cache_policy=NO_CACHE)
-def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int) -> Verdict:
+def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int) -> Verdict:
+    """Probe one interval and judge the window; `fresh_from` keeps a confirmation to unseen samples."""
     production = plan.environments.production
     intervals.append(probe(production.api_base_url, plan))
     alarms = alarm_states(production)
-    window = evaluation_window(intervals, plan.slos)
+    window = evaluation_window(intervals, plan.slos, start=fresh_from)
     return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent)
 
 
@@ -153,7 +154,7 @@ def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, ve
         f"# Gate {letter} — canary {percent} % · {release}", "",
         f"**Decision: {decision}**. {share.name}: {share.value}.", "",
         f"Worst case: {worst_case}", "", *rows, "",
-        checks_markdown("Last evaluation", last.checks) if last else "No evaluation ran.",
+        checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
     ])
 
 
@@ -182,7 +183,7 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     verdicts: list[Verdict] = []
     while True:
         started = time.monotonic()
-        verdict = evaluate(plan, intervals, percent)
+        verdict = evaluate(plan, intervals, percent, tracker.fresh_from)
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
         logger.info("%s evaluation %d: %s (%s) -> %s", gate, decision.evaluation, verdict.status, verdict.reason,

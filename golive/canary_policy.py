@@ -9,9 +9,11 @@ per evaluation interval and answers with a `StepDecision`:
   runbook's "roll back the moment something breaches"). There is no separate shortcut
   for a "large" breach: the canary judge fails only what it has shown to be over the
   line, so a plan that wants the first failure to roll back says 1, and a plan that
-  says 2 asks for one confirming evaluation, which costs one interval (the
-  decision-quality benchmark measures both). The total carries over from step to step
-  (`failures_before`), so `max_total_failures` counts over the whole canary;
+  says 2 asks for one confirming evaluation, which costs one interval. The
+  decision-quality benchmark measured both on the sandbox plan: with 1, 2.4–5.2 % of
+  healthy canaries were rolled back; with 2, none of 2,500. The total carries over
+  from step to step (`failures_before`), so `max_total_failures` counts over the
+  whole canary;
 - only `pass` and `warn` clear the consecutive count: an `inconclusive` evaluation is no
   evidence of health, so fail, inconclusive, fail is two in a row;
 - at the end of the bake (`bake / evaluation_interval` evaluations) the step advances if
@@ -112,9 +114,8 @@ class StepTracker:
     consecutive_failures: int = 0
     total_failures: int = field(init=False)
     extensions: int = 0
-    history: list[StepDecision] = field(default_factory=list)
-
     fresh_from: int = 0  # evaluations up to the last failed one: the next window starts after them
+    history: list[StepDecision] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.total_failures = self.failures_before
