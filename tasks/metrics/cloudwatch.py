@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from blocks.plan import AlbConfig, Environment
+from tasks.aws_errors import AwsActionError
 from tasks.traffic import aws_action
 
 __all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchMetrics", "MetricsError", "alarm_states"]
@@ -47,17 +48,8 @@ METRICS: dict[str, tuple[str, str, float]] = {
 }
 
 
-class MetricsError(RuntimeError):
+class MetricsError(AwsActionError):
     """A CloudWatch/ELB call that failed: '<service>:<Action> on <resource>: <why>'."""
-
-    def __init__(self, action: str, resource: str, reason: str) -> None:
-        super().__init__(f"{action} on {resource}: {reason}")
-        self.action = action
-        self.resource = resource
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[Any, ...]:  # Prefect pickles task exceptions into states
-        return (type(self), (self.action, self.resource, self.reason))
 
 
 @dataclass

@@ -20,22 +20,14 @@ from typing import Any, Protocol, runtime_checkable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from blocks.plan import Environment
+from tasks.aws_errors import AwsActionError
 
 __all__ = ["TrafficError", "TrafficRouter", "WeightChange", "aws_action", "canary_percent", "check_percent",
            "router_for", "target_weights"]
 
 
-class TrafficError(RuntimeError):
+class TrafficError(AwsActionError):
     """A router action that failed: '<service>:<Action> on <resource>: <why>'."""
-
-    def __init__(self, action: str, resource: str, reason: str) -> None:
-        super().__init__(f"{action} on {resource}: {reason}")
-        self.action = action
-        self.resource = resource
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[Any, ...]:  # Prefect pickles task exceptions into states
-        return (type(self), (self.action, self.resource, self.reason))
 
 
 @contextmanager

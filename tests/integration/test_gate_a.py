@@ -27,8 +27,9 @@ def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
 
 
 def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> None:
-    result = run_launch("v1.1.0")
-    assert result.state.is_completed(), result.message
+    # Gate B's Approver says no, so the launch stops right after Gate A: production untouched
+    result = run_launch("v1.1.0", policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")}))
+    assert result.state.is_failed() and "Gate B FAILED - Production ready: rejected by alice" in result.message
     assert launch_world.routing()["staging_origins"] == {"staging": "/staging/releases/v1.1.0"}
     production_untouched(launch_world, "v1.1.0")
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
@@ -38,7 +39,7 @@ def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> 
                      "approver: Gate A passed", "Gate A PASSED"):
         assert expected in gate_a, expected
     keys = {pending.pause_key for pending, _, result_ in result.answered if result_.accepted}
-    assert keys == {"preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval"}
+    assert keys == {"preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval"}
 
 
 FAULTS = {

@@ -34,5 +34,9 @@ def test_launch_deployment_runs_on_the_worker(stack: local_stack.Stack) -> None:
         run = wait_final(run_id)
     assert run.state.is_completed(), run.state.message
     assert {p.pause_key for p, _, r in bot.answered if r.accepted} == {
-        "preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval"}
-    assert stack.sandbox.routing()["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
+        "preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval",
+        "full-rollout-approval"}
+    routing = stack.sandbox.routing()
+    assert routing["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
+    assert routing["production_origins"]["stable"] == "/releases/v5.0.0"
+    assert routing["weights"] == {"stable": 100, "canary": 0}
