@@ -40,3 +40,19 @@ def test_launch_deployment_runs_on_the_worker(stack: local_stack.Stack) -> None:
     assert routing["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
     assert routing["production_origins"]["stable"] == "/releases/v5.0.0"
     assert routing["weights"] == {"stable": 100, "canary": 0}
+
+
+def test_rollback_deployment_runs_with_no_launch_running(stack: local_stack.Stack) -> None:
+    """`prefect deployment run rollback/full -p reason=...`, as the runbook's ./rollback.sh full."""
+    out = local_stack.run_prefect(stack, "deployment", "run", "golive/launch",
+                                  "-p", "release=v5.1.0", "-p", "driver=dana")
+    with ApproverBot(sandbox_policy):
+        launch = wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)))
+    assert launch.state.is_completed(), launch.state.message
+    out = local_stack.run_prefect(stack, "deployment", "run", "rollback/full",
+                                  "-p", "reason=Post-launch instability - drill")
+    run = wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)))
+    assert run.state.is_completed(), run.state.message
+    routing = stack.sandbox.routing()
+    assert routing["weights"] == {"stable": 100, "canary": 0}
+    assert set(routing["production_origins"].values()) == {"/releases/v1.0.0"}
