@@ -19,6 +19,8 @@ test: bootstrap
 bench: bootstrap
 	$(RUN) python bench/sandbox_startup.py
 	$(RUN) python bench/edge_overhead.py
+	$(RUN) python bench/decision_quality.py
+	$(RUN) python bench/time_to_rollback.py
 
 demo-down: bootstrap
 	$(RUN) golive stop
