@@ -25,7 +25,7 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
 from urllib.parse import urlsplit
 
 import yaml
@@ -182,24 +182,19 @@ class _TextNumber(float):
     def __reduce__(self) -> tuple[Any, ...]:  # pickle/deepcopy keep the text
         return (type(self), (float(self), self.text))
 
-    @classmethod
-    def _parse(cls, value: object) -> Self:
-        raise NotImplementedError
-
-    @classmethod
-    def _json_example(cls) -> str:
-        raise NotImplementedError
+    # Each unit defines `_parse(value) -> Self` and `_json_example: ClassVar[str]`.
+    _json_example: ClassVar[str]
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
-            cls._parse,
+            cls._parse,  # type: ignore[attr-defined]
             serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.text),
         )
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
-        return {"type": "string", "examples": [cls._json_example()]}
+        return {"type": "string", "examples": [cls._json_example]}
 
 
 class Duration(_TextNumber):
@@ -217,9 +212,7 @@ class Duration(_TextNumber):
     def _parse(cls, value: object) -> Duration:
         return parse_duration(value)
 
-    @classmethod
-    def _json_example(cls) -> str:
-        return "10m"
+    _json_example = "10m"
 
 
 class Percent(_TextNumber):
@@ -233,9 +226,7 @@ class Percent(_TextNumber):
     def _parse(cls, value: object) -> Percent:
         return parse_percent(value)
 
-    @classmethod
-    def _json_example(cls) -> str:
-        return "0.5%"
+    _json_example = "0.5%"
 
 
 class LatencyMs(_TextNumber):
@@ -249,9 +240,7 @@ class LatencyMs(_TextNumber):
     def _parse(cls, value: object) -> LatencyMs:
         return parse_latency_ms(value)
 
-    @classmethod
-    def _json_example(cls) -> str:
-        return "800ms"
+    _json_example = "800ms"
 
 
 def _as_text(value: object) -> str | None:

@@ -54,36 +54,35 @@ class IdPool:
     def load(self, client: httpx.Client, base_url: str, auth: httpx.Auth | None = None) -> None:
         if self._ids is not None:
             return
-        url = base_url + self.source.path
-        shown = safe_url(url)
-        error = ""
+        url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
             try:
-                response = client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
+                answer: httpx.Response | httpx.HTTPError = client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as exc:
-                error = redact(f"{type(exc).__name__}: {exc}", auth)
-                continue
-            if self._accept(response, shown):
+                answer = exc
+            if (error := self._attempt_error(answer, url, auth)) is None:
                 return
-            error = f"status {response.status_code}"
-        raise IdSourceError(f"cannot get ids for {{id}} from GET {shown}: {error}")
+        raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
     async def aload(self, client: httpx.AsyncClient, base_url: str, auth: httpx.Auth | None = None) -> None:
         if self._ids is not None:
             return
-        url = base_url + self.source.path
-        shown = safe_url(url)
-        error = ""
+        url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
             try:
-                response = await client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
+                answer: httpx.Response | httpx.HTTPError = await client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as exc:
-                error = redact(f"{type(exc).__name__}: {exc}", auth)
-                continue
-            if self._accept(response, shown):
+                answer = exc
+            if (error := self._attempt_error(answer, url, auth)) is None:
                 return
-            error = f"status {response.status_code}"
-        raise IdSourceError(f"cannot get ids for {{id}} from GET {shown}: {error}")
+        raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
+
+    def _attempt_error(self, answer: httpx.Response | httpx.HTTPError, url: str,
+                       auth: httpx.Auth | None) -> str | None:
+        """None once ids are accepted; otherwise why this attempt failed (secrets redacted)."""
+        if isinstance(answer, httpx.HTTPError):
+            return redact(f"{type(answer).__name__}: {answer}", auth)
+        return None if self._accept(answer, safe_url(url)) else f"status {answer.status_code}"
 
     def _accept(self, response: httpx.Response, url: str) -> bool:
         if response.status_code != 200:
