@@ -22,7 +22,7 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
-from flows.rollback import rollback_in_launch
+from flows.rollback import rollback_in_launch, verify_share
 from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
 from golive.checks import CheckResult, checks_markdown
 from golive.judge import Verdict, judge_canary
@@ -34,7 +34,6 @@ from tasks.metrics.probe import probe
 from tasks.s3_copy import copy_release
 from tasks.served import served_releases
 from tasks.traffic import router_for
-from tasks.traffic.verify import wait_for_share
 from tasks.releases import release_of
 
 SHARE_REQUESTS = 400
@@ -118,18 +117,6 @@ def shift(production: Environment, percent: int) -> str:
     return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (unchanged)")
 
 
-@task(name="verify canary share", cache_policy=NO_CACHE)
-def verify_share(plan: LaunchPlan, percent: int) -> CheckResult:
-    production = plan.environments.production
-    observations = wait_for_share(production.api_base_url + production.health_path, plan.version_header, percent,
-                                  float(plan.canary.share_tolerance), requests=SHARE_REQUESTS,
-                                  concurrency=plan.probe.concurrency, timeout=10)
-    last = observations[-1]
-    return CheckResult(name=f"edge serves {percent} % canary", status="pass" if last.ok else "fail",
-                       value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
-                       threshold=f"{percent} % ± tolerance", detail=last.detail, samples=last.n)
-
-
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int) -> Verdict:
     """Probe one interval and judge the window; `fresh_from` keeps a confirmation to unseen samples."""
@@ -172,7 +159,7 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     logger.info("%s: %s", gate, shift(production, percent))
     if progress_id:
         update_progress_artifact(progress_id, progress=float(percent))
-    share = verify_share(plan, percent)
+    share = verify_share(plan, percent, SHARE_REQUESTS)
     policy = StepPolicy.from_plan(plan.canary)
     window = expected_window_intervals(plan.probe.requests_per_evaluation, percent, plan.slos)
     worst_case = rollback_sentence(policy, window_intervals=window)

@@ -35,15 +35,18 @@ def restore_origins(production: Environment, manifest: BackupManifest) -> list[s
     return [f"{c.origin_id}: {c.previous_path} -> {c.new_path}" for c in changes]
 
 
-@task(name="verify all traffic on stable", cache_policy=NO_CACHE)
-def verify_stable(plan: LaunchPlan) -> CheckResult:
+@task(name="verify canary share", cache_policy=NO_CACHE)
+def verify_share(plan: LaunchPlan, percent: int, requests: int = VERIFY_REQUESTS) -> CheckResult:
+    """The edge serves `percent` % canary (exactly none at 0 %), retried while the front door catches up."""
     production = plan.environments.production
-    observations = wait_for_share(production.api_base_url + production.health_path, plan.version_header, 0,
-                                  float(plan.canary.share_tolerance), requests=VERIFY_REQUESTS,
-                                  concurrency=plan.probe.concurrency, timeout=15)
+    observations = wait_for_share(production.api_base_url + production.health_path, plan.version_header, percent,
+                                  float(plan.canary.share_tolerance), requests=requests,
+                                  concurrency=plan.probe.concurrency, timeout=15 if percent == 0 else 10)
     last = observations[-1]
-    return CheckResult(name="edge serves stable only", status="pass" if last.ok else "fail",
-                       value=f"{last.stable} of {last.n} responses from stable", threshold="every response",
+    name = "edge serves stable only" if percent == 0 else f"edge serves {percent} % canary"
+    return CheckResult(name=name, status="pass" if last.ok else "fail",
+                       value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
+                       threshold="every response from stable" if percent == 0 else f"{percent} % ± tolerance",
                        detail=last.detail, samples=last.n)
 
 
@@ -73,7 +76,7 @@ def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = 
         checks.append(CheckResult(name="origins restored", status="pass",
                                   value="; ".join(restore_origins(production, manifest)),
                                   threshold=f"as before {release}: {manifest.live_release}"))
-    checks.append(verify_stable(plan))
+    checks.append(verify_share(plan, 0))
     if manifest is not None:
         checks.append(verify_release(plan, manifest.live_release))
     publish_checks(f"rollback-{mode}", release, f"Rollback ({mode}) · {release}", checks, f"Reason: {reason}")

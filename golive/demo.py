@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import nullcontext
 from datetime import datetime
 
 import httpx
@@ -85,23 +86,18 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     if interactive:
         console.print("[yellow]Interactive:[/yellow] approve each gate in the Prefect UI (Resume) or with "
                       "`golive approve RUN --as NAME`.")
-        bot = None
     else:
         console.print(f"[yellow]SANDBOX APPROVER[/yellow]: sign-offs are answered automatically as "
                       f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself).")
-        bot = ApproverBot(sandbox_policy).__enter__()
-    try:
-        seen: dict[str, str] = {}
-        with get_client(sync_client=True) as client:
-            while True:
-                flow_run = client.read_flow_run(run.id)
-                _print_progress(console, client, run.id, seen)
-                if flow_run.state and flow_run.state.is_final():
-                    break
-                time.sleep(1)
-    finally:
-        if bot is not None:
-            bot.__exit__(None, None, None)
+    approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
+    seen: dict[str, str] = {}
+    with approver, get_client(sync_client=True) as client:
+        while True:
+            flow_run = client.read_flow_run(run.id)
+            _print_progress(console, client, run.id, seen)
+            if flow_run.state and flow_run.state.is_final():
+                break
+            time.sleep(1)
     state = flow_run.state
     if state and state.is_completed():
         console.print(f"[bold green]Launch {release}: {state.name}[/bold green] — {ui_url}/runs/flow-run/{run.id}")

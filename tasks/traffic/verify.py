@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-__all__ = ["ShareObservation", "observed_canary_share", "share_within_tolerance", "wait_for_share"]
+__all__ = ["ShareObservation", "count_header_values", "observed_canary_share", "share_within_tolerance",
+           "wait_for_share"]
 
 NO_RESPONSE = "(no response)"
 NO_HEADER = "(no header)"
@@ -137,6 +138,12 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
         if observations[-1].ok or time.monotonic() + interval > deadline:
             return observations
         time.sleep(interval)
+
+
+def count_header_values(url: str, header: str, requests: int, concurrency: int,
+                        timeout: float = 10.0) -> dict[str, int]:
+    """{value of `header`: responses} over `requests` bounded GETs (NO_RESPONSE / NO_HEADER otherwise)."""
+    return dict(_run_sync(lambda: _count_versions(url, header, requests, concurrency, timeout)))
 
 
 async def _count_versions(url: str, header: str, total: int, concurrency: int, timeout: float) -> Counter[str]:
