@@ -10,6 +10,7 @@ from prefect.flow_runs import pause_flow_run
 
 from blocks.plan import LaunchPlan
 from flows.errors import GateFailed
+from flows.scribe import record
 from golive.approval_model import ApprovalDecision, approval_form
 
 
@@ -31,6 +32,8 @@ def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: La
         answer = pause_flow_run(wait_for_input=form, timeout=timeout, key=pause_key,
                                 poll_interval=max(1, round(plan.approvals.poll_interval)))
     except FlowPauseTimeout:
+        record("approval", "timed_out", f"{title}: no decision within {plan.approvals.timeout.text}", gate=gate,
+               actor="nobody", data={"key": pause_key})
         raise GateFailed(gate, f"{title}: no decision within {plan.approvals.timeout.text} "
                                f"(fails closed)") from None
     decided = ApprovalDecision(gate=gate, pause_key=pause_key, decision=answer.decision,
@@ -38,7 +41,14 @@ def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: La
                                decided_at=datetime.now(timezone.utc).isoformat(), shown=shown)
     logger.info("%s: %s %sd%s", gate, decided.approver, decided.decision,
                 f" - {decided.comment}" if decided.comment else "")
-    if forbid_driver and decided.approver == driver:
+    refused = forbid_driver and decided.approver == driver
+    event = "refused" if refused else ("approved" if decided.approved else "rejected")
+    record("approval", event, f"{title}: {decided.approver} {decided.decision}d"
+           + (f" - {decided.comment}" if decided.comment else "") + (" (the driver: refused)" if refused else ""),
+           gate=gate, actor=decided.approver,
+           data={"key": pause_key, "decision": decided.decision, "comment": decided.comment,
+                 "decided_at": decided.decided_at, "title": title})
+    if refused:
         raise GateFailed(gate, f"{title}: {driver} is the driver of this launch and cannot approve it")
     if not decided.approved:
         raise GateFailed(gate, f"{title}: rejected by {decided.approver}"

@@ -23,6 +23,7 @@ from flows.approvals import request_approval
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
 from flows.rollback import rollback_in_launch, verify_share
+from flows.scribe import current as current_scribe, record
 from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
 from golive.checks import CheckResult, checks_markdown
 from golive.judge import Verdict, judge_canary
@@ -35,6 +36,7 @@ from tasks.s3_copy import copy_release
 from tasks.served import served_releases
 from tasks.traffic import router_for
 from tasks.releases import release_of
+from tasks.timeline_store import write_samples
 
 SHARE_REQUESTS = 400
 
@@ -118,13 +120,32 @@ def shift(production: Environment, percent: int) -> str:
 
 
 @task(name="evaluate", cache_policy=NO_CACHE)
-def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int) -> Verdict:
+def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int,
+             stage: str = "") -> Verdict:
     """Probe one interval and judge the window; `fresh_from` keeps a confirmation to unseen samples."""
     production = plan.environments.production
     intervals.append(probe(production.api_base_url, plan))
+    keep_samples(stage, len(intervals), intervals[-1])
     alarms = alarm_states(production)
     window = evaluation_window(intervals, plan.slos, start=fresh_from)
     return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent)
+
+
+def keep_samples(stage: str, number: int, frame: pd.DataFrame) -> None:
+    """Every evaluation's samples go to S3 beside the timeline: the report's charts and CSV."""
+    scribe = current_scribe()
+    if scribe is None or not stage:
+        return
+    try:
+        write_samples(scribe.s3, scribe.bucket, scribe.launch, stage, number, frame)
+    except Exception as error:  # the report loses a point; the verdict does not depend on it
+        get_run_logger().warning("samples of %s #%d not kept: %s", stage, number, type(error).__name__)
+
+
+def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decision: str) -> None:
+    record("verdict", verdict.status, f"evaluation {number} at {percent} %: {verdict.reason}", gate=gate,
+           data={"percent": percent, "evaluation": number, "samples": verdict.samples, "decision": decision,
+                 "checks": [c.model_dump() for c in verdict.checks]})
 
 
 def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, verdicts: list[Verdict],
@@ -149,14 +170,29 @@ def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, ve
 def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, letter: str, failures_before: int,
                 progress_id: str | None = None) -> int:
     """One step; returns the canary's failure count so far. Raises GateFailed after rolling back."""
+    gate = f"Canary {percent}%"
+    gate_name = f"Gate {letter}"
+    record("gate", "started", f"{gate_name}: canary {percent} %", gate=gate_name, data={"percent": percent})
+    try:
+        failures = _canary_step(plan, release, driver, percent, letter, failures_before, progress_id, gate, gate_name)
+    except BaseException as error:
+        record("gate", "failed", str(error)[:1000], gate=gate_name, data={"percent": percent})
+        raise
+    record("gate", "passed", f"{gate_name}: canary {percent} % passed", gate=gate_name, data={"percent": percent})
+    return failures
+
+
+def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, letter: str, failures_before: int,
+                 progress_id: str | None, gate: str, gate_name: str) -> int:
     logger = get_run_logger()
     production = plan.environments.production
-    gate = f"Canary {percent}%"
     if percent == 100:
         request_approval(f"Gate {letter}", "full-rollout-approval", "Authorize full rollout (100 %)",
                          f"# Full rollout of {release}\n\nEvery step so far passed. Approve to send 100 % of "
                          f"traffic to {release}.", plan, driver)
-    logger.info("%s: %s", gate, shift(production, percent))
+    shifted = shift(production, percent)
+    logger.info("%s: %s", gate, shifted)
+    record("traffic", "shifted", shifted, gate=gate_name, data={"percent": percent})
     if progress_id:
         update_progress_artifact(progress_id, progress=float(percent))
     share = verify_share(plan, percent, SHARE_REQUESTS)
@@ -170,9 +206,10 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     verdicts: list[Verdict] = []
     while True:
         started = time.monotonic()
-        verdict = evaluate(plan, intervals, percent, tracker.fresh_from)
+        verdict = evaluate(plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %")
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
+        record_verdict(gate_name, percent, decision.evaluation, verdict, decision.decision)
         logger.info("%s evaluation %d: %s (%s) -> %s", gate, decision.evaluation, verdict.status, verdict.reason,
                     decision.decision)
         if decision.final or decision.decision == "rollback":
@@ -182,6 +219,9 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     create_markdown_artifact(key=key, markdown=stage_markdown(plan, release, percent, letter, verdicts,
                                                               decision.decision, share, worst_case),
                              description=f"canary {percent} %: every evaluation, the decision")
+    record("decision", decision.decision, f"canary {percent} %: {decision.decision} - {verdicts[-1].reason}",
+           gate=gate_name, data={"percent": percent, "evaluations": len(verdicts), "share": share.value,
+                                 "worst_case": worst_case})
     _emit(f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}", release,
           percent, verdicts[-1])
     if decision.decision == "rollback":
@@ -200,11 +240,11 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
 def _roll_back(plan: LaunchPlan, release: str, gate: str, reason: str) -> None:
     """Emergency rollback now, then fail the launch with the runbook's words."""
     _emit("golive.rollback.started", release, 0, None)
-    checks = rollback_in_launch(plan, release, reason, mode="emergency")
+    rolled = rollback_in_launch(plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)")
     _emit("golive.rollback.completed", release, 0, None)
     outcome = ("Emergency rollback COMPLETE: production serves stable to every request"
-               if all(c.ok for c in checks) else "Emergency rollback ran but verification FAILED: "
-               + "; ".join(f"{c.name}: {c.value}" for c in checks if not c.ok))
+               if rolled.ok else "Emergency rollback ran but verification FAILED: "
+               + "; ".join(f"{c.name}: {c.value}" for c in rolled.checks if not c.ok))
     raise GateFailed(gate, f"{reason}. {outcome}.")
 
 

@@ -1,22 +1,43 @@
-"""Rollback inside a launch: traffic back to stable first (seconds), then verify that the
-edge serves stable to every request; `full` also restores the origins from the backup."""
+"""The rollback subflow: traffic back to stable first (seconds), then verify that the edge
+serves stable to every request; `full` also restores the origins from the backup manifest.
+
+Every path that rolls back — a failed canary verdict in the launch, the launch's state
+hooks, the server's automation, an operator — runs this subflow, under one lock per
+production. Inside the lock it first looks: if users are already on the previous
+release it records a no-op instead of acting, so two rollbacks of one launch give one
+effective rollback and one recorded no-op.
+"""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
 
 from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
+from flows.scribe import record
 from golive.checks import CheckResult
+from golive.rollback_state import already_rolled_back, stale_origins
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest
-from tasks.cloudfront import invalidate, point_origin
+from tasks.cloudfront import invalidate, origin_paths, point_origin
+from tasks.rollback_lock import lock_name, production_rollback_lock
 from tasks.served import served_releases
 from tasks.traffic import router_for
 from tasks.traffic.verify import wait_for_share
 
 VERIFY_REQUESTS = 200
+
+
+class RollbackOutcome(BaseModel):
+    effective: bool  # False: production was already rolled back, nothing was changed for users
+    note: str
+    checks: list[CheckResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
 
 
 @task(name="traffic to stable", retries=3, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -26,13 +47,17 @@ def traffic_to_stable(production: Environment) -> str:
 
 
 @task(name="restore origins", retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def restore_origins(production: Environment, manifest: BackupManifest) -> list[str]:
+def restore_origins(production: Environment, distribution_id: str, paths: dict[str, str]) -> list[str]:
     cloudfront = aws_client("cloudfront", production)
-    changes = [point_origin(cloudfront, manifest.distribution_id, origin_id, path)
-               for origin_id, path in manifest.origin_paths.items()]
+    changes = [point_origin(cloudfront, distribution_id, origin_id, path) for origin_id, path in paths.items()]
     if any(c.changed for c in changes):
-        invalidate(cloudfront, manifest.distribution_id)
+        invalidate(cloudfront, distribution_id)
     return [f"{c.origin_id}: {c.previous_path} -> {c.new_path}" for c in changes]
+
+
+@task(name="read production state", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def production_state(production: Environment, distribution_id: str) -> tuple[dict[str, int], dict[str, str]]:
+    return router_for(production).weights(), origin_paths(aws_client("cloudfront", production), distribution_id)
 
 
 @task(name="verify canary share", cache_policy=NO_CACHE)
@@ -66,18 +91,57 @@ def verify_release(plan: LaunchPlan, expected: str) -> CheckResult:
 
 @flow(name="rollback", flow_run_name="Rollback — {mode} · {release}", log_prints=True)
 def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = "emergency",
-                       manifest: BackupManifest | None = None) -> list[CheckResult]:
+                       manifest: BackupManifest | None = None, actor: str = "golive") -> RollbackOutcome:
     logger = get_run_logger()
     production = plan.environments.production
-    logger.warning("Executing %s rollback: %s", mode, reason)
-    checks = [CheckResult(name="traffic to stable", status="pass", value=traffic_to_stable(production),
-                          threshold="canary 0 %")]
-    if mode == "full" and manifest is not None:
-        checks.append(CheckResult(name="origins restored", status="pass",
-                                  value="; ".join(restore_origins(production, manifest)),
-                                  threshold=f"as before {release}: {manifest.live_release}"))
+    distribution = manifest.distribution_id if manifest else production.cloudfront_distribution_id
+    recorded = manifest.origin_paths if (mode == "full" and manifest) else None
+    with production_rollback_lock(lock_name(plan.app, production.cloudfront_distribution_id)):
+        weights, origins = production_state(production, distribution)
+        if already_rolled_back(mode, weights, origins, recorded, production.canary_origin_id):
+            outcome = _no_op(plan, release, mode, reason, actor, weights, origins, recorded, manifest)
+        else:
+            logger.warning("Executing %s rollback (triggered by %s): %s", mode, actor, reason)
+            record("rollback", "started", f"{mode} rollback started: {reason}", actor=actor,
+                   data={"mode": mode, "weights_before": weights, "origins_before": origins})
+            outcome = _act(plan, release, mode, recorded, distribution, manifest)
+            record("rollback", "effective", f"{mode} rollback: {outcome.note}", actor=actor,
+                   data={"mode": mode, "verified": outcome.ok,
+                         "checks": [c.model_dump() for c in outcome.checks]})
+            record("rollback", "verified" if outcome.ok else "failed",
+                   f"{mode} rollback verification: " + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks),
+                   actor=actor)
+    publish_checks(f"rollback-{mode}", release, f"Rollback ({mode}) · {release}", outcome.checks,
+                   f"Triggered by {actor}. Reason: {reason}. {outcome.note}")
+    return outcome
+
+
+def _act(plan: LaunchPlan, release: str, mode: str, recorded: dict[str, str] | None, distribution: str,
+         manifest: BackupManifest | None) -> RollbackOutcome:
+    production = plan.environments.production
+    traffic = traffic_to_stable(production)  # first: users stop seeing the canary within seconds
+    checks = [CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")]
+    if recorded:
+        restored = restore_origins(production, distribution, recorded)
+        checks.append(CheckResult(name="origins restored", status="pass", value="; ".join(restored),
+                                  threshold=f"as before {release}"))
     checks.append(verify_share(plan, 0))
     if manifest is not None:
         checks.append(verify_release(plan, manifest.live_release))
-    publish_checks(f"rollback-{mode}", release, f"Rollback ({mode}) · {release}", checks, f"Reason: {reason}")
-    return checks
+    return RollbackOutcome(effective=True, note=traffic, checks=checks)
+
+
+def _no_op(plan: LaunchPlan, release: str, mode: str, reason: str, actor: str, weights: dict[str, int],
+           origins: dict[str, str], recorded: dict[str, str] | None,
+           manifest: BackupManifest | None) -> RollbackOutcome:
+    production = plan.environments.production
+    target = manifest.live_release if manifest else "stable"
+    note = f"no-op: production is already rolled back to {target} (weights {weights}, origins {origins})"
+    checks = [CheckResult(name="rollback needed", status="pass", value="no", threshold="-", detail=note)]
+    tidy = stale_origins(origins, recorded or {})
+    if tidy and manifest:  # only the idle canary origin can differ here: point it back, serves nobody
+        note += "; idle canary origin restored: " + "; ".join(
+            restore_origins(production, manifest.distribution_id, tidy))
+    get_run_logger().info(note)
+    record("rollback", "noop", note, actor=actor, data={"mode": mode, "reason": reason})
+    return RollbackOutcome(effective=False, note=note, checks=checks)

@@ -7,8 +7,13 @@
 They find the latest backup manifest in the production bucket. emergency: traffic to
 stable, verify. full: also restore every origin path from the manifest, invalidate,
 verify the previous release is served everywhere. validate: production serves the
-previous release, health 200, the SLO probe passes, alarms OK. A rollback whose target
-state is already in place does nothing and says so (safe to run twice).
+previous release, health 200, the SLO probe passes, alarms OK.
+
+The launch's state hooks and the server's automation run `rollback/full` with the
+launch's id (`launch`) and who they are (`triggered_by`). A launch that stopped before
+production was touched (pre-flight, Gate A, Gate B) gets a recorded no-op: rolling
+production back then would undo the *previous* launch. Every run writes to the launch's
+timeline, so the record says who triggered what and what was done.
 """
 
 from __future__ import annotations
@@ -17,62 +22,70 @@ from typing import Literal
 
 import httpx
 from prefect import flow, get_run_logger
+from prefect.context import get_run_context
 
+from blocks.plan import LaunchPlan
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from flows.launch import DEFAULT_PLAN, load_launch_plan
+from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.rollback import rollback_in_launch, verify_release
+from flows.scribe import Scribe, last_gate, scribing, touched_production
 from golive.checks import CheckResult, failed, failure_summary
 from golive.judge import judge
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, latest_manifest
-from tasks.cloudfront import origin_paths
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.probe import probe
-from tasks.traffic import router_for
 
 Mode = Literal["emergency", "full", "validate"]
 
 
-def already_rolled_back(mode: str, weights: dict[str, int], origins: dict[str, str],
-                        manifest: BackupManifest) -> bool:
-    """True if the mode's target state is in place already (pure)."""
-    on_stable = weights.get("canary", 0) == 0 and weights.get("stable", 0) > 0
-    if mode == "emergency":
-        return on_stable
-    return on_stable and all(origins.get(k) == v for k, v in manifest.origin_paths.items())
-
-
 @flow(name="rollback", flow_run_name="Rollback — {mode}: {reason}", log_prints=True)
-def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN) -> str:
+def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN, launch: str | None = None,
+             triggered_by: str = "operator") -> str:
     """Roll production back to the release in the latest backup manifest (or validate that it is)."""
     logger = get_run_logger()
     launch_plan = load_launch_plan(plan)
     production = launch_plan.environments.production
-    manifest = latest_manifest(aws_client("s3", production), production.bucket)
-    if manifest is None:
-        raise GateFailed("Rollback", f"no backup manifest in s3://{production.bucket}/golive/backups/: "
-                                     "nothing recorded to roll back to (fails closed)")
+    s3 = aws_client("s3", production)
+    manifest = latest_manifest(s3, production.bucket)
     if mode == "validate":
+        if manifest is None:
+            raise GateFailed("Rollback validation", f"no backup manifest in s3://{production.bucket}/golive/backups/")
         return validate(launch_plan, manifest, reason)
-    weights = router_for(production).weights()
-    origins = origin_paths(aws_client("cloudfront", production), manifest.distribution_id)
-    if already_rolled_back(mode, weights, origins, manifest):
-        note = (f"no-op: production is already rolled back to {manifest.live_release} "
-                f"(weights {weights}, origins {origins})")
-        logger.info(note)
-        publish_checks(f"rollback-{mode}", manifest.release, f"Rollback ({mode}) · {manifest.release}",
-                       [CheckResult(name="rollback needed", status="pass", value="no", threshold="-", detail=note)],
-                       f"Reason: {reason}")
-        return note
-    checks = rollback_in_launch(launch_plan, manifest.release, reason, mode=mode,
-                                manifest=manifest if mode == "full" else None)
-    if bad := failed(checks):
+    scribe = Scribe(launch=launch or (manifest.launch if manifest else "unknown"),
+                    release=manifest.release if manifest else "?", bucket=production.bucket, s3=s3)
+    entries = scribe.read() if launch else []
+    if entries:
+        scribe.release = entries[0].release
+    run_id = str(get_run_context().flow_run.id)
+    with scribing(scribe):
+        scribe.record("rollback", "requested", f"{mode} rollback requested by {triggered_by}: {reason}",
+                      actor=triggered_by, data={"mode": mode, "reason": reason, "rollback_run": run_id})
+        if launch and not touched_production(entries) and (manifest is None or manifest.launch != launch):
+            note = (f"no-op: launch {launch} stopped at {last_gate(entries)} before production was touched; "
+                    "nothing to roll back (a rollback now would undo the previous launch)")
+            logger.info(note)
+            scribe.record("rollback", "noop", note, actor=triggered_by, data={"mode": mode})
+            publish_checks(f"rollback-{mode}", scribe.release, f"Rollback ({mode}) · {scribe.release}",
+                           [CheckResult(name="production touched by the launch", status="pass", value="no",
+                                        threshold="-", detail=note)], f"Reason: {reason}")
+            return note
+        if manifest is None:
+            scribe.record("rollback", "failed", "no backup manifest: nothing recorded to roll back to",
+                          actor=triggered_by)
+            raise GateFailed("Rollback", f"no backup manifest in s3://{production.bucket}/golive/backups/: "
+                                         "nothing recorded to roll back to (fails closed)")
+        outcome = rollback_in_launch(launch_plan, manifest.release, reason, mode=mode,
+                                     manifest=manifest if mode == "full" else None, actor=triggered_by)
+    if not outcome.effective:
+        return outcome.note
+    if bad := failed(outcome.checks):
         raise GateFailed("Rollback", f"ran but verification failed: {failure_summary(bad)}")
     return f"{mode} rollback of {manifest.release} complete: production serves {manifest.live_release}"
 
 
-def validate(plan, manifest: BackupManifest, reason: str) -> str:  # type: ignore[no-untyped-def]
+def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     production = plan.environments.production
     checks = [verify_release(plan, manifest.live_release)]
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
@@ -87,4 +100,3 @@ def validate(plan, manifest: BackupManifest, reason: str) -> str:  # type: ignor
     if failed(checks):
         raise GateFailed("Rollback validation", failure_summary(checks))
     return f"validated: production serves {manifest.live_release}, healthy, SLOs and alarms green"
-

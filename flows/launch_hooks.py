@@ -1,0 +1,81 @@
+"""Layer 2 of rollback: the launch flow's state hooks dispatch the `rollback/full` deployment.
+
+`on_failure` runs in the launch's process; `on_crashed` and `on_cancellation` may run
+in the worker, after the launch's process is gone, possibly from async code. So the
+hooks use the synchronous client explicitly (no `run_deployment`, whose sync/async
+dispatch depends on the caller) and create a *separate* flow run (not a subflow: the
+launch is finishing) with an idempotency key per launch, so firing twice makes one run.
+
+A launch that never reached production (it stopped at pre-flight, Gate A or Gate B)
+dispatches nothing and records why. If the timeline cannot be read, the hook dispatches
+anyway and the rollback flow decides (it checks the same record, under its lock).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
+
+from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.scribe import Scribe, last_gate, touched_production
+
+ROLLBACK_DEPLOYMENT = "rollback/full"
+logger = logging.getLogger("golive.hooks")
+
+
+def idempotency_key(launch: str) -> str:
+    return f"golive-rollback-{launch}"
+
+
+def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
+    """Create the rollback run (once per launch); returns its id, or None when none is needed."""
+    parameters = dict(flow_run.parameters or {})
+    plan, launch = str(parameters.get("plan", DEFAULT_PLAN)), str(flow_run.id)
+    actor = f"launch hook {hook}"
+    scribe: Scribe | None = None
+    entries = None
+    try:
+        scribe = Scribe.for_plan(load_launch_plan(plan), launch, str(parameters.get("release", "?")))
+        entries = scribe.read()
+        scribe.record("launch", state.type.value.lower(), f"launch {state.name}: {state.message or ''}"[:500],
+                      actor=actor)
+    except Exception as error:  # unknown is not "untouched": fall through and dispatch
+        logger.warning("could not read launch %s's timeline (%s); dispatching the rollback anyway",
+                       launch, type(error).__name__)
+    if scribe is not None and entries is not None and not touched_production(entries):
+        scribe.record("rollback", "not_needed",
+                      f"no rollback dispatched: the launch stopped at {last_gate(entries)}, before production "
+                      "was touched", actor=actor)
+        return None
+    reason = f"launch '{flow_run.name}' {state.name}: {state.message or 'no message'}"[:300]
+    with get_client(sync_client=True) as client:
+        try:
+            deployment = client.read_deployment_by_name(ROLLBACK_DEPLOYMENT)
+        except ObjectNotFound:
+            logger.error("%s is not deployed on this server: no rollback dispatched by %s", ROLLBACK_DEPLOYMENT, hook)
+            if scribe is not None:
+                scribe.record("rollback", "not_dispatched", f"{ROLLBACK_DEPLOYMENT} is not deployed on this server",
+                              actor=actor)
+            return None
+        run = client.create_flow_run_from_deployment(
+            deployment.id, idempotency_key=idempotency_key(launch),
+            parameters={"reason": reason, "plan": plan, "launch": launch, "triggered_by": actor})
+    if scribe is not None:
+        scribe.record("rollback", "dispatched", f"{ROLLBACK_DEPLOYMENT} dispatched (run {run.id})", actor=actor,
+                      data={"rollback_run": str(run.id)})
+    return str(run.id)
+
+
+def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    dispatch_rollback(flow_run, state, "on_failure")
+
+
+def on_crashed(flow: Any, flow_run: Any, state: Any) -> None:
+    dispatch_rollback(flow_run, state, "on_crashed")
+
+
+def on_cancellation(flow: Any, flow_run: Any, state: Any) -> None:
+    dispatch_rollback(flow_run, state, "on_cancellation")
