@@ -21,7 +21,8 @@ from blocks.plan import LaunchPlan
 from golive.checks import CheckResult
 from golive.formatting import budget_ms, percent_limit
 
-__all__ = ["MISSING", "Message", "canary_values", "gate_values", "measured_values", "plan_values", "render", "slo_label"]
+__all__ = ["MISSING", "Message", "canary_values", "gate_values", "measured_values", "plan_values", "render",
+           "slo_label"]
 
 MISSING = "n/a"
 
