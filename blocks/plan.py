@@ -43,8 +43,11 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from blocks.message_templates import template_problem
+
 __all__ = [
     "ENV_OVERRIDES",
+    "Communications",
     "Duration",
     "LatencyMs",
     "LaunchPlan",
@@ -745,6 +748,12 @@ class Notification(_Model):
     block: BlockName  # Prefect block document name, resolved at pre-flight
 
 
+class Communications(_Model):
+    """Overrides of the runbook's message templates (blocks/message_templates.py), by name."""
+
+    templates: dict[str, str] = Field(default_factory=dict)  # template name -> body with {placeholders}
+
+
 class LaunchPlan(_Model):
     app: NonEmpty
     version_header: HeaderName = "X-Golive-Version"  # which version served: stable | canary
@@ -759,6 +768,7 @@ class LaunchPlan(_Model):
     stabilization: Stabilization = Stabilization()
     approvals: Approvals = Approvals()
     notifications: list[Notification] = Field(default_factory=list)
+    communications: Communications = Communications()
     scenarios: list[dict[str, Any]] = Field(default_factory=list)  # free-form for now
 
     _source_path: Path | None = PrivateAttr(default=None)
@@ -773,8 +783,17 @@ class LaunchPlan(_Model):
         if self.probe.id_source is None:
             for loc, path in self._paths_with_id():
                 checks.fail(loc, path, "uses {id}, so probe.id_source must say where ids come from")
+        self._check_templates(checks)
         checks.raise_any()
         return self
+
+    def _check_templates(self, checks: _Checks) -> None:
+        # Here, not in Communications: the per-SLO placeholders ({board}) depend on slos.latency.
+        slo_names = [slo.name for slo in self.slos.latency]
+        for name, text in self.communications.templates.items():
+            problem = template_problem(name, text, slo_names)
+            if problem:
+                checks.fail(("communications", "templates", name), text, problem)
 
     def _paths_with_id(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         for suite, index, check in self.smoke.all_checks():

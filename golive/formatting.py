@@ -35,3 +35,20 @@ def percent_limit(fraction: float) -> str:
 def is_at_least(value: float, threshold: float) -> bool:
     """value >= threshold, counting float noise as equal ('0.3%' vs 3/1000 errors)."""
     return value >= threshold or math.isclose(value, threshold, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def md_cell(text: object) -> str:
+    """Text that stays inside one markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def elapsed(seconds: float) -> str:
+    """A wall-clock span: 42 -> '42 s', 312 -> '5 min 12 s', 3725 -> '1 h 2 min'."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"

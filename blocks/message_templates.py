@@ -1,0 +1,126 @@
+"""The runbook's communication templates and the placeholders each may use (pure data).
+
+This lives in blocks/ so that the plan model can validate a plan's template overrides
+(`communications.templates`) without importing golive; `golive/messages.py` renders
+from the same table.
+
+Placeholders are `{name}`. Every template may use the plan's placeholders (app,
+release, targets: `PLAN_PLACEHOLDERS` plus `{<slo>_threshold}` per latency SLO);
+templates that report measurements may also use `MEASURED_PLACEHOLDERS` plus `{<slo>}`
+per latency SLO (its measured value, e.g. `{board}`). Values arrive formatted with
+their units, so a placeholder takes no format spec or conversion.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "MEASURED_PLACEHOLDERS", "PLAN_PLACEHOLDERS", "TEMPLATES", "Template", "fields_of", "placeholders",
+    "template_problem",
+]
+
+# From the plan and the launch: every template may use these.
+PLAN_PLACEHOLDERS: tuple[str, ...] = (
+    "app", "release", "launch", "driver", "slo_targets", "error_target", "error_limit", "window",
+)
+# From a verdict or a health check: error rate, each latency SLO "Name: value", and per SLO `{<slo>}`.
+MEASURED_PLACEHOLDERS: tuple[str, ...] = ("error_rate", "slo_values", "samples")
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    body: str  # what a plan's override replaces
+    extra: tuple[str, ...] = ()  # placeholders of this template beyond the plan's
+    measured: bool = False  # may use MEASURED_PLACEHOLDERS and {<slo>}
+    defaults: Mapping[str, str] = field(default_factory=dict)  # used when a value is not given
+
+
+# The runbook's wording ("Communication Template(s)"), with its XXX/[X] blanks as placeholders.
+TEMPLATES: Mapping[str, Template] = {
+    "kickoff": Template(
+        "{app} GO-LIVE initiated · {release}",
+        "🚀 {app} GO-LIVE initiated. Target SLOs: {slo_targets}. Team ready. Beginning Gate A validation."),
+    "gate_passed": Template(
+        "{gate} PASSED · {app} {release}",
+        "{gate} PASSED - {gate_summary}. {gate_detail}. Proceeding to {next_step}.",
+        extra=("gate", "gate_summary", "gate_detail", "next_step"), measured=True),
+    "gate_failed": Template(
+        "{gate} FAILED · {app} {release}",
+        "{gate} FAILED - {reason}. Halting launch for investigation. ETA for retry: {retry_eta}",
+        extra=("gate", "reason", "retry_eta"), measured=True, defaults={"retry_eta": "to be decided"}),
+    "canary_stage_passed": Template(
+        "Canary {percent}% PASSED · {app} {release}",
+        "Canary {percent}% PASSED - Error: {error_rate}, {slo_values}. Advancing to {next_step}.",
+        extra=("gate", "percent", "next_percent", "next_step"), measured=True),
+    "canary_stage_failed": Template(
+        "🚨 SLO breach at {percent}% rollout · {app} {release}",
+        "🚨 SLO breach detected at {percent}% rollout. Metrics: {metrics}. Executing emergency rollback immediately.",
+        extra=("gate", "percent", "metrics", "reason"), measured=True),
+    "rollback_complete": Template(
+        "{mode} rollback COMPLETE · {app} {release}",
+        "{mode} rollback COMPLETE. System restored to previous state. Health verified. "
+        "Incident investigation initiated.",
+        extra=("mode", "reason", "restored_release"), defaults={"mode": "Emergency"}),
+    "stabilization_passed": Template(
+        "Gate G PASSED · {app} {release}",
+        "Gate G PASSED - {window} stability confirmed. All SLOs green. {app} launch SUCCESSFUL!",
+        extra=("checkpoints",), measured=True),
+    "stabilization_failed": Template(
+        "Gate G FAILED · {app} {release}",
+        "Gate G FAILED - Post-launch instability detected. Executing full rollback to ensure system stability.",
+        extra=("reason", "checkpoint"), measured=True),
+    "launch_success": Template(
+        "🎉 {app} launch COMPLETE · {release}",
+        "🎉 {app} launch COMPLETE! 100% rollout stable for {window}. All SLOs green. Monitoring continues.",
+        measured=True),
+    # No runbook wording for these two: the same voice, with the reason.
+    "launch_failed": Template(
+        "❌ {app} launch FAILED · {release}",
+        "❌ {app} {release} launch FAILED at {gate} - {reason}. Incident investigation initiated.",
+        extra=("gate", "reason")),
+    "health_check_failed": Template(
+        "⚠️ {app} health check FAILED · {release}",
+        "⚠️ {app} health check FAILED for {release} - {failed_checks}. Error: {error_rate}, {slo_values}.",
+        extra=("failed_checks",), measured=True),
+}
+
+
+def placeholders(name: str, slo_names: Iterable[str]) -> list[str]:
+    """Every placeholder template `name` may use, given the plan's latency SLO names."""
+    template = TEMPLATES[name]
+    names = list(slo_names)
+    found = [*PLAN_PLACEHOLDERS, *(f"{slo}_threshold" for slo in names), *template.extra]
+    if template.measured:
+        found += [*MEASURED_PLACEHOLDERS, *names]
+    return list(dict.fromkeys(found))
+
+
+def fields_of(text: str) -> list[tuple[str, str, str | None]]:
+    """(field name, format spec, conversion) of each placeholder; ValueError if the braces are malformed."""
+    return [(name, spec or "", conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None]
+
+
+def template_problem(name: str, text: str, slo_names: Iterable[str]) -> str | None:
+    """What is wrong with `text` as an override of template `name`, or None if it can be used."""
+    if name not in TEMPLATES:
+        return f"unknown template {name!r}; templates: {', '.join(TEMPLATES)}"
+    if not text.strip():
+        return "a non-empty message"
+    try:
+        fields = fields_of(text)
+    except ValueError as error:
+        return f"not a valid template ({error}); write a literal brace as {{{{ or }}}}"
+    available = placeholders(name, slo_names)
+    for field_name, spec, conversion in fields:
+        if field_name == "" or field_name.isdigit():
+            return f"placeholders need a name such as {{app}}; available: {', '.join(available)}"
+        if field_name not in available:
+            return f"unknown placeholder {{{field_name}}}; available: {', '.join(available)}"
+        if spec or conversion:
+            return f"{{{field_name}}} takes no format spec or conversion (values arrive formatted)"
+    return None

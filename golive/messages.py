@@ -1,0 +1,151 @@
+"""Launch messages: the runbook's templates filled with real numbers (pure).
+
+`render` never raises for missing data: a message must never fail the launch, so an
+absent value reads "n/a" and is listed in `Message.missing`. A plan's overrides were
+validated when the plan loaded (`blocks/plan.py`); one that still cannot be rendered
+falls back to the runbook's wording.
+
+The value helpers turn a plan and a verdict's checks into placeholders, so every caller
+words numbers the same way: `plan_values`, `measured_values`, `gate_values`, `canary_values`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel, Field
+
+from blocks.message_templates import TEMPLATES
+from blocks.plan import LaunchPlan
+from golive.checks import CheckResult
+from golive.formatting import budget_ms, percent_limit
+
+__all__ = ["MISSING", "Message", "canary_values", "gate_values", "measured_values", "plan_values", "render",
+           "slo_label"]
+
+MISSING = "n/a"
+
+# The runbook's words for the gates' success messages: (what passed, detail, what comes next).
+_GATE_WORDS: Mapping[str, tuple[str, str, str]] = {
+    "Pre-flight": ("Plan, environments and roles confirmed", "All checks green", "Gate A"),
+    "Gate A": ("Staging validation complete", "{slo_values}, All tests green", "Gate B"),
+    "Gate B": ("Production environment ready", "All systems green", "deployment"),
+}
+
+
+class Message(BaseModel):
+    name: str  # the template's name
+    subject: str
+    body: str
+    missing: list[str] = Field(default_factory=list)  # placeholders rendered as "n/a"
+    overridden: bool = False  # the plan's wording, not the runbook's
+
+
+def render(name: str, values: Mapping[str, object], overrides: Mapping[str, str] | None = None) -> Message:
+    """Template `name` (a key of TEMPLATES; KeyError otherwise: a bug, not data) with `values`."""
+    if name not in TEMPLATES:
+        raise KeyError(f"unknown message template {name!r}; templates: {', '.join(TEMPLATES)}")
+    template = TEMPLATES[name]
+    given = {**template.defaults, **{k: v for k, v in values.items() if v is not None and v != ""}}
+    missing: list[str] = []
+    override = (overrides or {}).get(name)
+    body = _fill(override, given, missing) if override else None
+    overridden = body is not None
+    if body is None:  # no override, or one that cannot be rendered
+        missing.clear()
+        body = _fill(template.body, given, missing) or template.body
+    subject = _fill(template.subject, given, missing) or template.subject
+    return Message(name=name, subject=subject, body=body, missing=list(dict.fromkeys(missing)),
+                   overridden=overridden)
+
+
+def _fill(text: str, values: Mapping[str, object], missing: list[str]) -> str | None:
+    """Replace each {name} literally (no attribute or index lookup: SLO names may hold dots)."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return None
+    out = []
+    for literal, field, _spec, _conversion in parts:
+        out.append(literal)
+        if field is None:
+            continue
+        if field in values:
+            out.append(str(values[field]))
+        else:
+            missing.append(field)
+            out.append(MISSING)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------- values
+
+
+def slo_label(name: str) -> str:
+    """'board' -> 'Board', as the runbook writes it."""
+    return name[:1].upper() + name[1:]
+
+
+def plan_values(plan: LaunchPlan, release: str, *, launch: str = "", driver: str = "") -> dict[str, str]:
+    """The placeholders every template may use: app, release, targets, per-SLO thresholds."""
+    slos = plan.slos
+    targets = [f"{slo_label(s.name)} {s.stat} <{budget_ms(s.threshold)}" for s in slos.latency]
+    targets.append(f"errors <{percent_limit(slos.error_rate.target)}")
+    values = {
+        "app": plan.app, "release": release, "launch": launch, "driver": driver,
+        "slo_targets": ", ".join(targets),
+        "error_target": percent_limit(slos.error_rate.target), "error_limit": percent_limit(slos.error_rate.limit),
+        "window": _minutes(float(plan.stabilization.window)),
+    }
+    values.update({f"{s.name}_threshold": budget_ms(s.threshold) for s in slos.latency})
+    return {k: v for k, v in values.items() if v}
+
+
+def measured_values(plan: LaunchPlan, checks: Iterable[CheckResult]) -> dict[str, str]:
+    """Error rate and each latency SLO's value from a verdict's checks ('error rate', 'board p95')."""
+    by_name = {c.name: c for c in checks}
+    values: dict[str, str] = {}
+    if "error rate" in by_name:
+        values["error_rate"] = by_name["error rate"].value
+        if by_name["error rate"].samples is not None:
+            values["samples"] = str(by_name["error rate"].samples)
+    shown = []
+    for slo in plan.slos.latency:
+        check = by_name.get(f"{slo.name} {slo.stat}")
+        if check is not None:
+            values[slo.name] = check.value
+            shown.append(f"{slo_label(slo.name)}: {check.value}")
+    if shown:
+        values["slo_values"] = ", ".join(shown)
+    return values
+
+
+def gate_values(gate: str, measured: Mapping[str, str] | None = None) -> dict[str, str]:
+    """gate, gate_summary, gate_detail and next_step in the runbook's words, for gate_passed."""
+    summary, detail, next_step = _GATE_WORDS.get(gate, ("All checks passed", "All checks green", ""))
+    if "{slo_values}" in detail:
+        detail = detail.replace("{slo_values}", (measured or {}).get("slo_values", MISSING))
+    values = {"gate": gate, "gate_summary": summary, "gate_detail": detail}
+    if next_step:
+        values["next_step"] = next_step
+    return values
+
+
+def canary_values(plan: LaunchPlan, percent: int) -> dict[str, str]:
+    """percent, next_percent and next_step ('30%', or 'Gate G' after the last step)."""
+    steps = plan.canary.steps
+    later = [step for step in steps if step > percent]
+    values = {"percent": str(percent), "next_step": f"{later[0]}%" if later else "Gate G"}
+    if later:
+        values["next_percent"] = str(later[0])
+    return values
+
+
+def _minutes(seconds: float) -> str:
+    """1800 -> '30min' (the runbook's '30min stability'); 45 -> '45s'; 3600 -> '1h'."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}min"
+    return f"{seconds:g}s"
