@@ -332,6 +332,15 @@ def _url_path(value: str) -> str:
     return value
 
 
+def _template_path(value: str) -> str:
+    """A scenario's path: like a smoke path, but any {variable} an earlier step captured may appear."""
+    if not value.startswith("/"):
+        raise PlanValueError(value, "a path starting with '/', such as '/api/items/{id}'")
+    if re.search(r"\s", value):
+        raise PlanValueError(value, "a path without spaces")
+    return value
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
@@ -359,10 +368,12 @@ Slug = Annotated[str, _matching(
 HeaderName = Annotated[str, _matching(
     r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")]
 UrlPath = Annotated[str, AfterValidator(_url_path)]
+TemplatePath = Annotated[str, AfterValidator(_template_path)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+_JSON_INDEX = r"(?:\[(?:\*|\d+|[A-Za-z_][\w-]*=[^\]]*)\])*"
 JsonPath = Annotated[str, _matching(
-    r"[A-Za-z_][\w-]*(?:\[(?:\*|\d+)\])*(?:\.[A-Za-z_][\w-]*(?:\[(?:\*|\d+)\])*)*",
-    "a dotted JSON path such as 'status' or 'columns[*].appointments[*].id'")]
+    rf"[A-Za-z_][\w-]*{_JSON_INDEX}(?:\.[A-Za-z_][\w-]*{_JSON_INDEX})*",
+    "a dotted JSON path such as 'status', 'columns[*].appointments[*].id' or 'columns[status=done].count'")]
 BucketName = Annotated[str, _matching(
     r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lowercase letters, digits, '.', '-'")]
 S3Prefix = Annotated[str, _matching(
@@ -737,6 +748,67 @@ class Stabilization(_Model):
         return max(1, int(self.window // self.checkpoint_interval))
 
 
+class ScenarioStep(_Model):
+    """One request of an end-to-end scenario and what its response must show."""
+
+    method: HttpMethod = "GET"
+    path: TemplatePath  # may use {id} and any variable an earlier step captured
+    body: Any = None  # JSON; a value that is exactly "{name}" sends the variable with its type
+    expect_status: int = Field(200, ge=100, le=599)
+    json_fields: list[JsonPath] = Field(default_factory=list)  # must exist
+    capture: dict[Slug, JsonPath] = Field(default_factory=dict)  # variable -> where in the response
+    expect_equal: dict[JsonPath, Any] = Field(default_factory=dict)  # the first value there equals this
+    expect_includes: dict[JsonPath, Any] = Field(default_factory=dict)  # one of the values there equals this
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_method(cls, method: Any) -> Any:
+        return method.upper() if isinstance(method, str) else method
+
+    @model_validator(mode="after")
+    def _body_needs_a_body_method(self) -> Self:
+        checks = _Checks()
+        if self.body is not None and self.method not in _BODY_METHODS:
+            checks.fail("body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}")
+        checks.raise_any()
+        return self
+
+
+class Scenario(_Model):
+    """An end-to-end flow of the runbook's Gate G checklist, run at every checkpoint."""
+
+    name: Slug
+    description: str = ""
+    steps: list[ScenarioStep] = Field(min_length=1)
+
+    def problems(self, has_ids: bool) -> Iterator[tuple[tuple[str | int, ...], Any, str]]:
+        """Each use of a variable no earlier step captured (nor the id source provides)."""
+        from string import Formatter
+
+        def used(template: Any) -> set[str]:
+            if isinstance(template, str):
+                try:
+                    return {f for _, f, _, _ in Formatter().parse(template) if f}
+                except ValueError:
+                    return set()
+            if isinstance(template, dict):
+                return set().union(set(), *(used(k) | used(v) for k, v in template.items()))
+            if isinstance(template, list):
+                return set().union(set(), *(used(v) for v in template))
+            return set()
+
+        known = {"id"} if has_ids else set()
+        for index, step in enumerate(self.steps):
+            for field, template in (("path", step.path), ("body", step.body),
+                                    ("expect_equal", step.expect_equal), ("expect_includes", step.expect_includes)):
+                for name in sorted(used(template) - known - set(step.capture) if field.startswith("expect")
+                                   else used(template) - known):
+                    yield (("steps", index, field), template,
+                           f"uses {{{name}}}, which no earlier step captures"
+                           + ("" if has_ids or name != "id" else " ({id} needs probe.id_source)"))
+            known |= set(step.capture)
+
+
 class Approvals(_Model):
     timeout: PositiveDuration = Duration(3600, "1h")  # then the gate fails closed
     poll_interval: PositiveDuration = Duration(5, "5s")  # how often a paused gate checks for a decision
@@ -769,7 +841,7 @@ class LaunchPlan(_Model):
     approvals: Approvals = Approvals()
     notifications: list[Notification] = Field(default_factory=list)
     communications: Communications = Communications()
-    scenarios: list[dict[str, Any]] = Field(default_factory=list)  # free-form for now
+    scenarios: list[Scenario] = Field(default_factory=list)  # Gate G's end-to-end flows
 
     _source_path: Path | None = PrivateAttr(default=None)
     _overrides: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -780,6 +852,10 @@ class LaunchPlan(_Model):
         if self.version_header.lower() == self.release_header.lower():
             checks.fail("release_header", self.release_header, "must differ from version_header")
         _unique_field(checks, self.notifications, "name", ("notifications",), "notification names")
+        _unique_field(checks, self.scenarios, "name", ("scenarios",), "scenario names")
+        for number, scenario in enumerate(self.scenarios):
+            for loc, value, expected in scenario.problems(self.probe.id_source is not None):
+                checks.fail(("scenarios", number, *loc), value, expected)
         if self.probe.id_source is None:
             for loc, path in self._paths_with_id():
                 checks.fail(loc, path, "uses {id}, so probe.id_source must say where ids come from")

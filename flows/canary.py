@@ -23,10 +23,12 @@ from flows.approvals import request_approval
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
 from flows.rollback import rollback_in_launch, verify_share
+from flows.notify import announce
 from flows.scribe import current as current_scribe, record
 from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
 from golive.checks import CheckResult, checks_markdown
 from golive.judge import Verdict, judge_canary
+from golive.messages import canary_values, measured_values
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
 from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
@@ -200,7 +202,8 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
     window = expected_window_intervals(plan.probe.requests_per_evaluation, percent, plan.slos)
     worst_case = rollback_sentence(policy, window_intervals=window)
     if not share.ok:
-        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}")
+        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}",
+                   percent)
     tracker = StepTracker(policy, failures_before=failures_before)
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
@@ -225,23 +228,35 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
     _emit(f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}", release,
           percent, verdicts[-1])
     if decision.decision == "rollback":
-        _roll_back(plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}")
+        _roll_back(plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}", percent,
+                   verdicts[-1])
     if decision.decision == "ask_human":
         try:
             request_approval(f"Gate {letter}", f"canary-{percent}-inconclusive", f"Continue past {percent} %?",
                              f"# Canary {percent} % is inconclusive\n\n{decision.reason}\n\nApprove to continue, "
                              "reject to roll back.", plan, driver)
         except GateFailed as refused:
-            _roll_back(plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}")
+            _roll_back(plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}", percent,
+                       verdicts[-1])
     logger.info("Canary %s%% PASSED - %s. Advancing.", percent, verdicts[-1].reason)
+    announce(plan, release, "canary_stage_passed",
+             {**measured_values(plan, verdicts[-1].checks), **canary_values(plan, percent), "gate": gate_name},
+             gate=gate_name)
     return tracker.total_failures
 
 
-def _roll_back(plan: LaunchPlan, release: str, gate: str, reason: str) -> None:
-    """Emergency rollback now, then fail the launch with the runbook's words."""
+def _roll_back(plan: LaunchPlan, release: str, gate: str, reason: str, percent: int,
+               verdict: Verdict | None = None) -> None:
+    """Emergency rollback now (the announcement goes out after: users first), then fail the launch."""
     _emit("golive.rollback.started", release, 0, None)
     rolled = rollback_in_launch(plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)")
     _emit("golive.rollback.completed", release, 0, None)
+    measured = measured_values(plan, verdict.checks) if verdict else {}
+    announce(plan, release, "canary_stage_failed",
+             {**measured, "percent": str(percent), "gate": gate, "reason": reason,
+              "metrics": verdict.reason if verdict else reason})
+    if rolled.ok:
+        announce(plan, release, "rollback_complete", {"mode": "Emergency", "reason": reason})
     outcome = ("Emergency rollback COMPLETE: production serves stable to every request"
                if rolled.ok else "Emergency rollback ran but verification FAILED: "
                + "; ".join(f"{c.name}: {c.value}" for c in rolled.checks if not c.ok))

@@ -3,41 +3,64 @@
     prefect deployment run golive/launch -p release=v1.4.0 -p driver=dana
 
 Each gate is a subflow named like the runbook's section, so the run's graph in the UI
-reads top to bottom like the run sheet. The first failed gate fails the launch with the
-runbook's announcement ("Gate A FAILED - ..."). Every gate's start and end goes to the
-launch's timeline in S3 as it happens; the state hooks dispatch a rollback if the
-launch fails, crashes or is cancelled after production was touched.
+reads top to bottom like the run sheet: pre-flight, Gate A (staging), Gate B
+(production prep), the production deploy, the canary gates C–F, promotion, Gate G
+(stabilization) and post-launch (reports). The first failed gate fails the launch with
+the runbook's announcement ("Gate A FAILED - ..."). Every gate's start and end goes to
+the launch's timeline in S3 as it happens, each milestone is announced through the
+plan's notification blocks, and the state hooks dispatch a rollback if the launch
+fails, crashes or is cancelled after production was touched.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from prefect import flow, get_run_logger
 from prefect.context import get_run_context
 
+from blocks.plan import LaunchPlan
 from flows import launch_hooks
 from flows.canary import production_deploy, promote, run_canary
+from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep
+from flows.gate_g import gate_g_stabilization
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan, resolve_plan_path  # noqa: F401 (re-exported)
+from flows.notify import announce
+from flows.post_launch import post_launch
 from flows.preflight import preflight
 from flows.scribe import PRODUCTION_TOUCHED, Scribe, record, scribing
+from golive.checks import CheckResult
+from golive.messages import gate_values, measured_values
 
 
 @contextmanager
-def gate(name: str) -> Iterator[None]:
-    """Record the gate's start and its end (passed, or failed with the reason) on the timeline."""
+def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False) -> Iterator[dict[str, Any]]:
+    """Record the gate's start and end on the timeline; announce its result in the runbook's words.
+
+    The body may put the gate's checks in the yielded dict: they go to the timeline (the
+    UAT summary reads Gate A's) and their numbers into the announcement.
+    """
     # The production deploy's start is the marker a later rollback relies on: it must be written.
-    required = name == PRODUCTION_TOUCHED[2]
-    record("gate", "started", f"{name} started", gate=name, required=required)
+    record("gate", "started", f"{name} started", gate=name, required=name == PRODUCTION_TOUCHED[2])
+    outcome: dict[str, Any] = {}
     try:
-        yield
+        yield outcome
+    except GateFailed as failure:
+        record("gate", "failed", str(failure)[:1000], gate=name)
+        if failure.gate == name:  # canary and Gate G failures announce themselves, with their numbers
+            announce(plan, release, "gate_failed", {"gate": name, "reason": failure.reason[:500]}, gate=name)
+        raise
     except BaseException as error:
         record("gate", "failed", str(error)[:1000] or type(error).__name__, gate=name)
         raise
-    record("gate", "passed", f"{name} passed", gate=name)
+    checks: list[CheckResult] = outcome.get("checks", [])
+    record("gate", "passed", f"{name} passed", gate=name, data={"checks": [c.model_dump() for c in checks]})
+    if announce_pass:
+        measured = measured_values(plan, checks)
+        announce(plan, release, "gate_passed", {**measured, **gate_values(name, measured)}, gate=name)
 
 
 @flow(name="golive", flow_run_name="launch {release} by {driver}", log_prints=True,
@@ -51,26 +74,47 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     with scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe:
         scribe.record("launch", "started", f"{launch_plan.app} GO-LIVE initiated: release {release}", actor=driver,
                       data={"plan": plan, "driver": driver})
+        announce(launch_plan, release, "kickoff", {"driver": driver, "launch": launch_id})
         try:
-            logger.info("%s GO-LIVE initiated: release %s, driver %s, plan %s", launch_plan.app, release, driver,
-                        plan)
-            with gate("Pre-flight"):
-                preflight(launch_plan, release, driver)
-            logger.info("PROCEEDING TO GATE A")
-            with gate("Gate A"):
-                gate_a = gate_a_staging(launch_plan, release, driver)
-            logger.info("Gate A PASSED - staging validation complete. Proceeding to Gate B.")
-            with gate("Gate B"):
-                gate_b_production_prep(launch_plan, release, driver, gate_a)
-            logger.info("Gate B PASSED - Production environment ready. Proceeding to deployment.")
-            with gate(PRODUCTION_TOUCHED[2]):
-                production_deploy(launch_plan, release, launch_id)
-            run_canary(launch_plan, release, driver)
-            with gate("Promote"):
-                promote(launch_plan, release)
+            _run_gates(launch_plan, release, driver, launch_id)
         except BaseException as error:
-            scribe.record("launch", "failed", str(error)[:1000] or type(error).__name__, actor=driver)
+            gate_name = error.gate if isinstance(error, GateFailed) else "unknown"
+            reason = error.reason if isinstance(error, GateFailed) else type(error).__name__
+            scribe.record("launch", "failed", str(error)[:1000] or type(error).__name__, actor=driver,
+                          data={"reason": reason[:1000], "gate": gate_name})
+            if isinstance(error, Exception):  # not on cancellation/kill: the process is going away
+                announce(launch_plan, release, "launch_failed", {"gate": gate_name, "reason": reason[:500]})
+                _reports(launch_plan, release, launch_id)  # the incident's report
             raise
-        logger.info("%s %s: 100 %% rollout complete and promoted.", launch_plan.app, release)
-        scribe.record("launch", "completed", f"{launch_plan.app} {release}: rolled out to 100 %", actor=driver)
-    return f"{launch_plan.app} {release}: rolled out to 100 %"
+        logger.info("%s %s: launch complete.", launch_plan.app, release)
+        scribe.record("launch", "completed", f"{launch_plan.app} {release}: launch complete", actor=driver)
+        announce(launch_plan, release, "launch_success")
+        _reports(launch_plan, release, launch_id)
+    return f"{launch_plan.app} {release}: rolled out to 100 % and stable"
+
+
+def _run_gates(plan: LaunchPlan, release: str, driver: str, launch_id: str) -> None:
+    logger = get_run_logger()
+    with gate(plan, release, "Pre-flight"):
+        preflight(plan, release, driver)
+    logger.info("PROCEEDING TO GATE A")
+    with gate(plan, release, "Gate A", announce_pass=True) as outcome:
+        gate_a = outcome["checks"] = gate_a_staging(plan, release, driver)
+    with gate(plan, release, "Gate B", announce_pass=True) as outcome:
+        outcome["checks"] = gate_b_production_prep(plan, release, driver, gate_a)
+    with gate(plan, release, PRODUCTION_TOUCHED[2]) as outcome:
+        manifest = production_deploy(plan, release, launch_id)
+    run_canary(plan, release, driver)
+    with gate(plan, release, "Promote") as outcome:
+        outcome["checks"] = promote(plan, release)
+    with gate(plan, release, "Gate G") as outcome:
+        outcome["checks"] = gate_g_stabilization(plan, release, driver, manifest)
+
+
+def _reports(plan: LaunchPlan, release: str, launch_id: str) -> None:
+    """Post-launch documents; their failure is logged, never what the launch is judged by."""
+    try:
+        with gate(plan, release, "Post-launch"):
+            post_launch(plan, release, launch_id)
+    except Exception as error:  # noqa: BLE001
+        get_run_logger().error("post-launch reports not written: %s: %s", type(error).__name__, error)

@@ -53,7 +53,7 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
 
 def run_demo(console: Console, interactive: bool = False, release: str | None = None,
              plan: str = "plans/sandbox.yaml") -> bool:
-    from golive.local_stack import setup_workspace, start_stack, start_worker
+    from golive.local_stack import setup_workspace, start_stack, start_workers
 
     release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
@@ -62,10 +62,11 @@ def run_demo(console: Console, interactive: bool = False, release: str | None = 
     console.print(f"[green]Sandbox up[/green]; its environment: [bold]source {stack.sandbox.env_file}[/bold]")
     show_world(stack.sandbox, console)
     console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
-    console.print("Registering blocks, creating the work pool, `prefect deploy --all`…")
+    console.print("Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…")
     setup_workspace(stack)
-    start_worker(stack)
-    console.print(f"[green]Worker up[/green] on pool golive-pool (log: {stack.home / 'worker.log'})")
+    start_workers(stack)
+    console.print(f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool "
+                  f"(logs: {stack.home}/worker-*.log)")
     ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
     show_world(stack.sandbox, console)
     console.print("Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"

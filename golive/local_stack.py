@@ -21,7 +21,11 @@ from sandbox import manager
 
 REPO = Path(__file__).resolve().parent.parent
 WORK_POOL = "golive-pool"
+ROLLBACK_POOL = "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
+HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
 DEFAULT_UI_PORT = 4200
+# Launch runs beat every 30 s (Prefect's minimum); workers poll every 2 s so a rollback starts fast.
+WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "2"}
 
 
 @dataclass
@@ -32,7 +36,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment a worker (and the flows it runs) needs: the API, the sandbox, the repo."""
-        return {**os.environ, **self.sandbox.environment(), **self.server.client_env(),
+        return {**os.environ, **self.sandbox.environment(), **self.server.client_env(), **WORKER_ENV,
                 "GOLIVE_REPO_DIR": str(REPO), "GOLIVE_SANDBOX_DIR": str(self.sandbox.state_dir)}
 
 
@@ -69,19 +73,44 @@ def run_prefect(stack: Stack, *args: str, timeout: float = 300) -> str:
     return done.stdout
 
 
-def setup_workspace(stack: Stack) -> None:
-    """Block types, the sandbox's blocks, the work pool, and `prefect deploy --all`."""
+def setup_workspace(stack: Stack, heartbeat_within_s: int | None = None) -> None:
+    """Block types, the sandbox's blocks, both work pools, `prefect deploy --all` (which also
+    creates the rollback trigger) and the heartbeat automation (`heartbeat_within_s` overrides
+    its 90 s, e.g. for a test)."""
     from golive.sandbox_blocks import ensure_sandbox_blocks
 
     run_prefect(stack, "block", "register", "-m", "blocks.prefect_blocks")
     ensure_sandbox_blocks(stack.sandbox.environment())
-    run_prefect(stack, "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")
+    for pool in (WORK_POOL, ROLLBACK_POOL):
+        run_prefect(stack, "work-pool", "create", pool, "--type", "process", "--overwrite")
     run_prefect(stack, "--no-prompt", "deploy", "--all")
+    install_heartbeat_automation(stack, heartbeat_within_s)
 
 
-def start_worker(stack: Stack, name: str = "golive-worker") -> int:
-    """A process worker in its own process group; reused if already running."""
-    state = stack.home / "worker.json"
+def install_heartbeat_automation(stack: Stack, within_s: int | None = None) -> None:
+    """(Re)create automations/launch-heartbeat.yaml on the server, replacing one of the same name."""
+    import yaml
+
+    spec = yaml.safe_load(HEARTBEAT_AUTOMATION.read_text())
+    if within_s is not None:
+        spec["trigger"]["within"] = within_s
+        spec["actions"][0]["message"] = spec["actions"][0]["message"].replace("90 s", f"{within_s} s")
+    path = stack.home / "launch-heartbeat.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    try:
+        run_prefect(stack, "automation", "delete", spec["name"], "--yes")
+    except RuntimeError:
+        pass  # none yet
+    run_prefect(stack, "automation", "create", "--from-file", str(path))
+
+
+def _worker_state(home: Path, pool: str) -> Path:
+    return home / f"worker-{pool}.json"
+
+
+def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POOL) -> int:
+    """A process worker for `pool` in its own process group; reused if already running."""
+    state = _worker_state(stack.home, pool)
     if state.exists():
         pid = json.loads(state.read_text())["pid"]
         try:
@@ -89,17 +118,32 @@ def start_worker(stack: Stack, name: str = "golive-worker") -> int:
             return pid
         except ProcessLookupError:
             pass
-    log = open(stack.home / "worker.log", "ab")
+    log = open(stack.home / f"worker-{pool}.log", "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "worker", "start", "--pool", WORK_POOL, "--name", name],
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--name", name],
         cwd=REPO, env=stack.env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     state.write_text(json.dumps({"pid": process.pid}))
     return process.pid
 
 
-def stop_worker(home: Path | None = None) -> bool:
-    state = (home or REPO / ".golive") / "worker.json"
+def worker_pid(home: Path, pool: str = WORK_POOL) -> int:
+    return int(json.loads(_worker_state(home, pool).read_text())["pid"])
+
+
+def start_workers(stack: Stack, prefix: str = "golive") -> dict[str, int]:
+    """The launch worker and the rollback worker (on a real install: on different hosts)."""
+    return {pool: start_worker(stack, f"{prefix}-{pool}", pool) for pool in (WORK_POOL, ROLLBACK_POOL)}
+
+
+def stop_worker(home: Path | None = None, pool: str | None = None) -> bool:
+    """Stop the worker of `pool` (every worker if None) and its flow runs (its process group)."""
+    home = home or REPO / ".golive"
+    pools = [pool] if pool else [WORK_POOL, ROLLBACK_POOL]
+    return any([_stop_group(_worker_state(home, p)) for p in pools])
+
+
+def _stop_group(state: Path) -> bool:
     if not state.exists():
         return False
     pid = json.loads(state.read_text())["pid"]

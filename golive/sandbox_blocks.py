@@ -18,5 +18,6 @@ def ensure_sandbox_blocks(environment: dict[str, str]) -> list[str]:
         method="POST",
         json_data={"text": "{{body}}", "subject": "{{subject}}"},
         secrets={"webhook_url": environment["GOLIVE_CHAT_WEBHOOK_URL"]},
+        allow_private_urls=True,  # the sandbox's chat sink listens on loopback
     ).save(SANDBOX_CHAT_BLOCK, overwrite=True)
     return [SANDBOX_CHAT_BLOCK]

@@ -11,14 +11,17 @@ from golive import local_stack
 from golive.prefect_server import PrefectServer
 from sandbox import manager
 
+HEARTBEAT_WITHIN_S = 45  # launch heartbeats every 30 s (Prefect's minimum): one missed beat and a margin
+
 
 @pytest.fixture(scope="session")
 def deployed_stack(prefect_api: PrefectServer, sandbox_session: manager.Sandbox,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.Stack]:
     home = Path(tmp_path_factory.mktemp("stack"))
     stack = local_stack.Stack(home, prefect_api, sandbox_session)
-    local_stack.setup_workspace(stack)
-    local_stack.start_worker(stack, name="golive-test-worker")
+    # A short heartbeat window: a launch whose process and worker die is marked Crashed in ~45 s.
+    local_stack.setup_workspace(stack, heartbeat_within_s=HEARTBEAT_WITHIN_S)
+    local_stack.start_workers(stack, prefix="golive-test")
     try:
         yield stack
     finally:

@@ -1,0 +1,88 @@
+"""The post-launch documents as files: built from the launch's durable record, written to a
+local directory and beside the timeline in S3.
+
+    launch-report.html   self-contained: charts, SLO compliance, decisions, sign-offs
+    launch-report.md     the same, as the Prefect artifact shows it
+    samples.csv          every probe sample of every evaluation
+    uat-summary.md, playbook-summary.md, timeline.md
+
+Built only from what S3 holds (the timeline and the samples), so `golive report LAUNCH`
+regenerates exactly what the launch wrote, also for a launch whose process died.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from blocks.plan import LaunchPlan
+from golive.report import Report, launch_report
+from golive.summaries import playbook_summary_markdown, uat_summary_markdown
+from golive.timeline import TimelineEntry, timeline_markdown
+from tasks import timeline_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Bundle:
+    launch: str
+    release: str
+    report: Report
+    uat: str
+    playbook: str
+    timeline: str
+    entries: list[TimelineEntry]
+
+    def files(self) -> dict[str, str]:
+        return {"launch-report.html": self.report.html, "launch-report.md": self.report.markdown,
+                "samples.csv": self.report.csv, "uat-summary.md": self.uat, "playbook-summary.md": self.playbook,
+                "timeline.md": self.timeline}
+
+
+def reports_dir(launch: str) -> Path:
+    root = Path(os.environ.get("GOLIVE_REPORTS_DIR") or REPO / ".golive" / "reports")
+    return root / launch
+
+
+def build_bundle(plan: LaunchPlan, s3: Any, bucket: str, launch: str) -> Bundle:
+    entries = timeline_store.read_timeline(s3, bucket, launch)
+    if not entries:
+        raise LookupError(f"no timeline for launch {launch} in s3://{bucket}/{timeline_store.launch_prefix(launch)}/")
+    release = entries[0].release
+    samples = timeline_store.read_samples(s3, bucket, launch)
+    return Bundle(launch=launch, release=release, report=launch_report(entries, samples, plan, release),
+                  uat=uat_summary_markdown(entries, plan.roles.uat_signers),
+                  playbook=playbook_summary_markdown(entries, plan),
+                  timeline=timeline_markdown(entries, f"Timeline · {plan.app} {release}"), entries=entries)
+
+
+def write_bundle(bundle: Bundle, directory: Path, s3: Any, bucket: str) -> dict[str, str]:
+    """Write every file locally and to s3://bucket/golive/launches/<launch>/report/; name -> local path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, text in bundle.files().items():
+        (directory / name).write_text(text, encoding="utf-8")
+        content_type = "text/html" if name.endswith(".html") else "text/csv" if name.endswith(".csv") else "text/markdown"
+        s3.put_object(Bucket=bucket, Key=f"{timeline_store.launch_prefix(bundle.launch)}/report/{name}",
+                      Body=text.encode(), ContentType=f"{content_type}; charset=utf-8")
+        written[name] = str(directory / name)
+    return written
+
+
+def find_launch(s3: Any, bucket: str, launch_or_release: str) -> str:
+    """A launch id as given, or the latest launch of a release."""
+    known = timeline_store.launches(s3, bucket)
+    if launch_or_release in known:
+        return launch_or_release
+    matches = []
+    for launch in known:
+        entries = timeline_store.read_timeline(s3, bucket, launch)
+        if entries and entries[0].release == launch_or_release:
+            matches.append((entries[0].at, launch))
+    if not matches:
+        raise LookupError(f"no launch with id or release {launch_or_release!r} in s3://{bucket}/"
+                          f"{timeline_store.LAUNCH_PREFIX}/")
+    return max(matches)[1]
