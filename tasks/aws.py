@@ -3,7 +3,7 @@
 With `aws_credentials_block` set (or a GoliveEnvironment `block` holding credentials),
 the prefect-aws AwsCredentials block configured in the Prefect UI supplies the
 credentials; otherwise boto3's default chain does (which honours
-AWS_ENDPOINT_URL, so the sandbox's moto is used when the sandbox env is loaded).
+AWS_ENDPOINT_URL, so the sandbox is used when its env is loaded: its AWS proxy, then moto).
 """
 
 from __future__ import annotations
