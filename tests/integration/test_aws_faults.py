@@ -9,14 +9,13 @@ the proxy, only the jittered sleeps between them are skipped, so each test takes
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
-from blocks.plan import Environment, LaunchPlan, load_plan
+from blocks.plan import Environment, LaunchPlan
 from golive.cli import app
 from sandbox import manager
 from sandbox.aws import DUMMY_KEY_ID, DUMMY_SECRET
@@ -28,19 +27,8 @@ from tasks.s3_copy import copy_release
 from tasks.served import served_releases
 from tasks.traffic import router_for
 
-REPO = Path(__file__).resolve().parents[2]
 LIVE = "v1.0.0"
 NEW = "v1.1.0"
-
-
-@pytest.fixture
-def plan(sandbox: manager.Sandbox) -> LaunchPlan:
-    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
-
-
-@pytest.fixture
-def production(plan: LaunchPlan) -> Environment:
-    return plan.environments.production
 
 
 @pytest.fixture(autouse=True)
