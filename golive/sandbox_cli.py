@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox import manager
+from sandbox.aws_fault_rules import KINDS
 from sandbox.faults import ENDPOINTS, TARGETS
 
 sandbox_app = typer.Typer(help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
@@ -76,6 +77,8 @@ def status(state_dir: Optional[Path] = StateDir) -> None:
     console.print(f"production origins: {routing['production_origins']}")
     faults = routing["faults"]
     console.print(f"faults: {faults if faults else 'none'}")
+    aws_faults = routing.get("aws_faults")
+    console.print(f"AWS faults: {aws_faults if aws_faults else 'none'}")
 
 
 @sandbox_app.command()
@@ -128,6 +131,37 @@ def fault(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2)
     console.print(f"Fault set: {applied}")
+
+
+@sandbox_app.command("aws-fault")
+def aws_fault(
+    service: Optional[str] = typer.Argument(None, help="s3, cloudfront, route53, elbv2, cloudwatch, sts, iam, ..."),
+    kind: Optional[str] = typer.Argument(None, help=f"{', '.join(KINDS)}."),
+    count: int = typer.Option(1, help="How many matching calls to fault; -1 for every call."),
+    action: Optional[str] = typer.Option(None, help="Only this action, e.g. CopyObject or UpdateDistribution."),
+    after: int = typer.Option(0, help="Let this many matching calls through first."),
+    delay: float = typer.Option(0.0, help="For `slow`: seconds before the call is forwarded."),
+    clear: bool = typer.Option(False, "--clear", help="Remove every AWS fault (and the record of faulted calls)."),
+    state_dir: Optional[Path] = StateDir,
+) -> None:
+    """Make the sandbox's AWS endpoint fail (or stall) the next calls to a service, as AWS would."""
+    sandbox = _running(state_dir)
+    if clear:
+        sandbox.clear_aws_faults()
+        console.print("AWS faults cleared.")
+        return
+    if service is None or kind not in KINDS:
+        console.print(f"[red]give a SERVICE and a KIND ({', '.join(KINDS)}), or --clear[/red]")
+        raise typer.Exit(2)
+    try:
+        rule = sandbox.set_aws_fault(service, kind, count=count, action=action, after=after, delay_s=delay)
+    except manager.SandboxError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2)
+    times = "every call" if rule["count"] is None else f"the next {rule['count']} call(s)"
+    console.print(f"AWS fault #{rule['id']}: {rule['kind']} on {times} to {rule['service']}"
+                  + (f" {rule['action']}" if rule["action"] else "")
+                  + (f", after letting {rule['after']} through" if rule["after"] else ""))
 
 
 @sandbox_app.command()

@@ -1,4 +1,4 @@
-"""The sandbox control API: faults, routing view, reset. The CLI and the tests use it."""
+"""The sandbox control API: backend and AWS faults, routing view, reset. The CLI and the tests use it."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.aws_fault_rules import AwsFault, AwsFaultBook
 from sandbox.faults import TARGETS, Fault, FaultBook
 from sandbox.watcher import RoutingWatcher, release_of
 
 
-def create_control(faults: FaultBook, watcher: RoutingWatcher, reset_world: Callable[[], None]) -> Starlette:
+def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: RoutingWatcher,
+                   reset_world: Callable[[], None]) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -29,6 +31,7 @@ def create_control(faults: FaultBook, watcher: RoutingWatcher, reset_world: Call
             "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
             "read_at": snapshot.read_at,
             "faults": [f.model_dump() for f in faults.list()],
+            "aws_faults": [r.model_dump() for r in aws_faults.rules()],
         })
 
     async def set_fault(request: Request) -> Response:
@@ -44,6 +47,21 @@ def create_control(faults: FaultBook, watcher: RoutingWatcher, reset_world: Call
         if target is not None and target not in TARGETS:
             return JSONResponse({"error": f"unknown target {target!r}", "expected": list(TARGETS)}, status_code=422)
         faults.clear(target)
+        return JSONResponse({"ok": True})
+
+    async def add_aws_fault(request: Request) -> Response:
+        try:
+            rule = AwsFault.model_validate(await request.json())
+        except (ValidationError, ValueError) as error:
+            return JSONResponse({"error": "invalid AWS fault", "detail": str(error)}, status_code=422)
+        return JSONResponse(aws_faults.add(rule).model_dump())
+
+    async def list_aws_faults(request: Request) -> Response:
+        return JSONResponse({"rules": [r.model_dump() for r in aws_faults.rules()],
+                             "calls": [c.model_dump() for c in aws_faults.calls()]})
+
+    async def clear_aws_faults(request: Request) -> Response:
+        aws_faults.clear()
         return JSONResponse({"ok": True})
 
     async def set_router(request: Request) -> Response:
@@ -64,6 +82,9 @@ def create_control(faults: FaultBook, watcher: RoutingWatcher, reset_world: Call
         Route("/state", state),
         Route("/faults", set_fault, methods=["POST"]),
         Route("/faults", clear_faults, methods=["DELETE"]),
+        Route("/aws-faults", add_aws_fault, methods=["POST"]),
+        Route("/aws-faults", list_aws_faults, methods=["GET"]),
+        Route("/aws-faults", clear_aws_faults, methods=["DELETE"]),
         Route("/router", set_router, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
     ])

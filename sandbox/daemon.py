@@ -1,5 +1,5 @@
-"""The sandbox process: moto (as a child process) plus the simulator, edges, chat sink and
-control API served from one asyncio loop. Started detached by `golive sandbox up`.
+"""The sandbox process: moto (as a child process) plus the AWS fault proxy in front of it,
+the simulator, edges, chat sink and control API served from one asyncio loop. Started detached by `golive sandbox up`.
 
 It binds every port itself before it announces them (no port races with a second
 sandbox), seeds moto, then writes `state.json` with `ready: true`.
@@ -26,6 +26,8 @@ import uvicorn
 
 from sandbox.appointments import AppointmentStore
 from sandbox.aws import client
+from sandbox.aws_fault_rules import AwsFaultBook
+from sandbox.aws_faults import create_aws_proxy, moto_client
 from sandbox.backend import create_backend
 from sandbox.chat import ChatLog, create_chat_sink
 from sandbox.control import create_control
@@ -37,7 +39,10 @@ from sandbox.spec import WorldSpec
 from sandbox.watcher import RoutingWatcher
 
 log = logging.getLogger("golive.sandbox")
-SERVICES = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge", "chat", "control")
+SERVICES = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge", "chat", "control",
+            "aws")
+# the proxy passes moto's own Date and Server headers through rather than adding uvicorn's
+SERVER_OPTIONS: dict[str, dict[str, Any]] = {"aws": {"server_header": False, "date_header": False}}
 
 
 class _Server(uvicorn.Server):
@@ -93,6 +98,8 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
     try:
         ids = seed_world(spec, moto_url)
         faults = FaultBook()
+        aws_faults = AwsFaultBook()
+        moto_http = moto_client(moto_url)
         staging_store, production_store = AppointmentStore(), AppointmentStore()
         chat_log = ChatLog()
         watcher = RoutingWatcher(spec, ids, moto_url)
@@ -102,6 +109,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         def reset_world() -> None:
             seed_world(spec, moto_url)
             faults.clear()
+            aws_faults.clear()
             staging_store.reset()
             production_store.reset()
             chat_log.clear()
@@ -116,10 +124,11 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "production_edge": create_edge("production", watcher, {"stable": urls["stable_backend"],
                                                                    "canary": urls["canary_backend"]}, faults, static),
             "chat": create_chat_sink(chat_log),
-            "control": create_control(faults, watcher, reset_world),
+            "control": create_control(faults, aws_faults, watcher, reset_world),
+            "aws": create_aws_proxy(moto_http, aws_faults),
         }
         servers = {name: _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                                                timeout_keep_alive=30, backlog=1024))
+                                                timeout_keep_alive=30, backlog=1024, **SERVER_OPTIONS.get(name, {})))
                    for name, app in apps.items()}
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -138,6 +147,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         log.info("sandbox ready: %s", state["urls"])
         await asyncio.gather(*tasks)
         watcher.stop()
+        await moto_http.aclose()
     finally:
         moto.terminate()
         try:
@@ -152,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, help="JSON WorldSpec; defaults to the sandbox plan's world")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # one line per proxied AWS call (with its query, e.g. a presigned URL's) is noise, and not for a log
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     spec = WorldSpec.model_validate_json(args.spec.read_text()) if args.spec else WorldSpec()
     args.state_dir.mkdir(parents=True, exist_ok=True)
     try:

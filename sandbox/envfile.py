@@ -21,7 +21,9 @@ def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -
         # what golive needs beyond the runbook
         "PROD_API_BASE_URL": urls["production_edge"],
         "STAGING_CLOUDFRONT_DIST_ID": ids.staging_distribution_id,
-        "AWS_ENDPOINT_URL": urls["moto"],
+        # boto3 goes through the AWS fault proxy; the sandbox's own seeding and watchers use moto
+        "AWS_ENDPOINT_URL": urls["aws"],
+        "GOLIVE_SANDBOX_MOTO_URL": urls["moto"],
         "AWS_ACCESS_KEY_ID": DUMMY_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET,
         "AWS_DEFAULT_REGION": spec.region,

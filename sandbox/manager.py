@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from sandbox.aws_fault_rules import SERVICE_ALIASES
 from sandbox.spec import WorldSpec
 
 DEFAULT_DIR_ENV = "GOLIVE_SANDBOX_DIR"
@@ -68,6 +69,27 @@ class Sandbox:
 
     def clear_faults(self, target: str | None = None) -> None:
         self.control("DELETE", "/faults", params={"target": target} if target else None)
+
+    def set_aws_fault(self, service: str, kind: str, *, count: int | None = 1, action: str | None = None,
+                      after: int = 0, delay_s: float = 0.0) -> dict[str, Any]:
+        """Fault the next `count` calls (None or -1: every call) to `service` (and `action`), after
+        letting `after` through. Kinds: throttle, access_denied, server_error, slow (delay_s)."""
+        return self.control("POST", "/aws-faults", json={
+            "service": service, "kind": kind, "count": count, "action": action, "after": after,
+            "delay_s": delay_s})
+
+    def clear_aws_faults(self) -> None:
+        """Drop every AWS fault rule and the record of faulted calls."""
+        self.control("DELETE", "/aws-faults")
+
+    def aws_fault_rules(self) -> list[dict[str, Any]]:
+        return self.control("GET", "/aws-faults")["rules"]
+
+    def aws_faulted_calls(self, service: str | None = None) -> list[dict[str, Any]]:
+        """The calls the AWS proxy faulted, oldest first: service, action, kind, status, code, ..."""
+        calls = self.control("GET", "/aws-faults")["calls"]
+        wanted = SERVICE_ALIASES.get(service, service) if service else None
+        return [c for c in calls if wanted is None or c["service"] == wanted]
 
     def routing(self) -> dict[str, Any]:
         return self.control("GET", "/state")

@@ -3,7 +3,7 @@
 With `aws_credentials_block` set (or a GoliveEnvironment `block` holding credentials),
 the prefect-aws AwsCredentials block configured in the Prefect UI supplies the
 credentials; otherwise boto3's default chain does (which honours
-AWS_ENDPOINT_URL, so the sandbox's moto is used when the sandbox env is loaded).
+AWS_ENDPOINT_URL, so the sandbox is used when its env is loaded: its AWS proxy, then moto).
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from botocore.config import Config
 
 from blocks.plan import Environment
 
-# Adaptive retries absorb throttling and transient 5xx without golive-level loops.
-RETRY_CONFIG = Config(retries={"max_attempts": 6, "mode": "adaptive"}, connect_timeout=5, read_timeout=60)
+# botocore's `max_attempts` counts *retries* (it becomes total_max_attempts = n + 1), so the
+# totals are spelled out. Standard mode retries throttling (SlowDown, Throttling,
+# PriorRequestNotComplete, ...) and 500/502/503/504 with jittered exponential backoff, and
+# never AccessDenied; adaptive mode (experimental in botocore) would add a client-side rate
+# limiter that delays a client's later calls after a throttle.
+RETRY_CONFIG = Config(retries={"total_max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=60)
 
 
 @lru_cache(maxsize=16)
@@ -44,8 +48,8 @@ def session_for(environment: Environment) -> boto3.Session:
     return boto3.Session()
 
 
-# For probes where an error is an answer (e.g. "IAM simulation is not allowed here").
-NO_RETRY_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+# For probes where an error is an answer (e.g. "IAM simulation is not allowed here"): one attempt.
+NO_RETRY_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 
 
 def aws_client(service: str, environment: Environment) -> Any:

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tasks.aws_errors import aws_action
+
 BACKUP_PREFIX = "golive/backups"
 
 
@@ -45,8 +47,9 @@ def now() -> str:
 
 def list_objects(s3: Any, bucket: str, prefix: str) -> list[LiveObject]:
     found: list[LiveObject] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.strip("/") + "/"):
-        found += [LiveObject(key=o["Key"], etag=o["ETag"].strip('"')) for o in page.get("Contents", [])]
+    with aws_action("s3:ListObjectsV2", f"s3://{bucket}/{prefix.strip('/')}/"):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.strip("/") + "/"):
+            found += [LiveObject(key=o["Key"], etag=o["ETag"].strip('"')) for o in page.get("Contents", [])]
     return found
 
 
@@ -59,26 +62,31 @@ def write_manifest(s3: Any, manifest: BackupManifest) -> BackupManifest:
     """
     recorded = read_manifest(s3, manifest.bucket, manifest.key)
     if recorded is None:
-        s3.put_object(Bucket=manifest.bucket, Key=manifest.key, Body=manifest.model_dump_json(indent=2).encode(),
-                      ContentType="application/json")
+        with aws_action("s3:PutObject", f"s3://{manifest.bucket}/{manifest.key}"):
+            s3.put_object(Bucket=manifest.bucket, Key=manifest.key,
+                          Body=manifest.model_dump_json(indent=2).encode(), ContentType="application/json")
         recorded = manifest
-    s3.put_object(Bucket=manifest.bucket, Key=f"{BACKUP_PREFIX}/latest.json",
-                  Body=json.dumps({"key": recorded.key, "release": recorded.release}).encode(),
-                  ContentType="application/json")
+    latest = f"{BACKUP_PREFIX}/latest.json"
+    with aws_action("s3:PutObject", f"s3://{manifest.bucket}/{latest}"):
+        s3.put_object(Bucket=manifest.bucket, Key=latest,
+                      Body=json.dumps({"key": recorded.key, "release": recorded.release}).encode(),
+                      ContentType="application/json")
     return recorded
 
 
 def read_manifest(s3: Any, bucket: str, key: str) -> BackupManifest | None:
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except s3.exceptions.NoSuchKey:
-        return None
+    with aws_action("s3:GetObject", f"s3://{bucket}/{key}"):
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
     return BackupManifest.model_validate_json(body)
 
 
 def latest_manifest(s3: Any, bucket: str) -> BackupManifest | None:
-    try:
-        pointer = json.loads(s3.get_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}/latest.json")["Body"].read())
-    except s3.exceptions.NoSuchKey:
-        return None
+    with aws_action("s3:GetObject", f"s3://{bucket}/{BACKUP_PREFIX}/latest.json"):
+        try:
+            pointer = json.loads(s3.get_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}/latest.json")["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
     return read_manifest(s3, bucket, pointer["key"])

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from tasks.aws_errors import aws_action
+
 
 @dataclass(frozen=True)
 class OriginChange:
@@ -20,13 +22,18 @@ class OriginChange:
         return self.previous_path != self.new_path
 
 
+def _config(cloudfront: Any, distribution_id: str) -> dict[str, Any]:
+    with aws_action("cloudfront:GetDistributionConfig", f"distribution {distribution_id}"):
+        return cloudfront.get_distribution_config(Id=distribution_id)
+
+
 def origin_paths(cloudfront: Any, distribution_id: str) -> dict[str, str]:
-    config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    config = _config(cloudfront, distribution_id)["DistributionConfig"]
     return {o["Id"]: o.get("OriginPath", "") for o in config["Origins"].get("Items", [])}
 
 
 def default_origin_id(cloudfront: Any, distribution_id: str) -> str:
-    config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    config = _config(cloudfront, distribution_id)["DistributionConfig"]
     return config["DefaultCacheBehavior"]["TargetOriginId"]
 
 
@@ -36,7 +43,7 @@ def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, p
     The update carries the ETag it read (IfMatch), so a concurrent change to the
     distribution makes this fail instead of silently overwriting it.
     """
-    current = cloudfront.get_distribution_config(Id=distribution_id)
+    current = _config(cloudfront, distribution_id)
     config = current["DistributionConfig"]
     origin_id = origin_id or config["DefaultCacheBehavior"]["TargetOriginId"]
     origins = config["Origins"].get("Items", [])
@@ -48,22 +55,27 @@ def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, p
     change = OriginChange(distribution_id, origin_id, origin.get("OriginPath", ""), new_path)
     if change.changed:
         origin["OriginPath"] = new_path
-        cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
+        with aws_action("cloudfront:UpdateDistribution",
+                        f"distribution {distribution_id} (origin {origin_id}: {change.previous_path} -> {new_path})"):
+            cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
     return change
 
 
 def invalidate(cloudfront: Any, distribution_id: str, paths: list[str] | None = None,
                timeout: float = 900, poll: float = 1.0) -> dict[str, Any]:
     """Create an invalidation and wait until CloudFront reports it Completed (or fail)."""
-    created = cloudfront.create_invalidation(DistributionId=distribution_id, InvalidationBatch={
-        "Paths": {"Quantity": len(paths or ["/*"]), "Items": paths or ["/*"]},
-        "CallerReference": f"golive-{uuid.uuid4()}",
-    })["Invalidation"]
+    with aws_action("cloudfront:CreateInvalidation", f"distribution {distribution_id}"):
+        created = cloudfront.create_invalidation(DistributionId=distribution_id, InvalidationBatch={
+            "Paths": {"Quantity": len(paths or ["/*"]), "Items": paths or ["/*"]},
+            "CallerReference": f"golive-{uuid.uuid4()}",
+        })["Invalidation"]
     started = time.monotonic()
     status = created["Status"]
     while status.lower() != "completed":
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"invalidation {created['Id']} on {distribution_id} not completed after {timeout:.0f}s")
         time.sleep(poll)
-        status = cloudfront.get_invalidation(DistributionId=distribution_id, Id=created["Id"])["Invalidation"]["Status"]
+        with aws_action("cloudfront:GetInvalidation", f"invalidation {created['Id']} of distribution {distribution_id}"):
+            status = cloudfront.get_invalidation(DistributionId=distribution_id,
+                                                 Id=created["Id"])["Invalidation"]["Status"]
     return {"id": created["Id"], "status": status, "seconds": round(time.monotonic() - started, 2)}

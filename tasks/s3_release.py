@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tasks.aws_errors import aws_action
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache, max-age=0, must-revalidate"
 # name.<12+ hex chars>.ext, as the example build (and most bundlers) write them
@@ -59,7 +61,8 @@ def upload_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[U
         content_type, cache_control = object_headers(relative)
         key = f"{prefix.strip('/')}/{relative}"
         body = path.read_bytes()
-        response = s3.put_object(Bucket=bucket, Key=key, Body=body,
-                                 ContentType=content_type, CacheControl=cache_control)
+        with aws_action("s3:PutObject", f"s3://{bucket}/{key}"):
+            response = s3.put_object(Bucket=bucket, Key=key, Body=body,
+                                     ContentType=content_type, CacheControl=cache_control)
         uploaded.append(UploadedObject(key, response["ETag"].strip('"'), content_type, cache_control, len(body)))
     return uploaded

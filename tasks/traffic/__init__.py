@@ -12,15 +12,14 @@ and the resource, so a failed shift says what to look at in AWS.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from blocks.plan import Environment
 from tasks.aws_errors import AwsActionError
+from tasks.aws_errors import aws_action as _aws_action
 
 __all__ = ["TrafficError", "TrafficRouter", "WeightChange", "aws_action", "canary_percent", "check_percent",
            "router_for", "target_weights"]
@@ -30,19 +29,10 @@ class TrafficError(AwsActionError):
     """A router action that failed: '<service>:<Action> on <resource>: <why>'."""
 
 
-@contextmanager
 def aws_action(action: str, resource: str,
-               error_type: Callable[[str, str, str], Exception] = TrafficError) -> Iterator[None]:
-    """Turn a boto3 error inside the block into `error_type(action, resource, reason)`."""
-    try:
-        yield
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        code = details.get("Code") or "Error"
-        message = details.get("Message") or ""
-        raise error_type(action, resource, f"{code}: {message}" if message else code) from error
-    except BotoCoreError as error:  # no credentials, endpoint unreachable, ...
-        raise error_type(action, resource, f"{type(error).__name__}: {error}") from error
+               error_type: Callable[[str, str, str], Exception] = TrafficError) -> AbstractContextManager[None]:
+    """`tasks.aws_errors.aws_action` raising `TrafficError` unless told otherwise."""
+    return _aws_action(action, resource, error_type)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import boto3
 import pytest
 from pydantic import SecretStr
 
-from blocks.plan import LaunchPlan, SmokeCheck, load_plan
+from blocks.plan import LaunchPlan, SmokeCheck
 from golive.checks import CheckResult
 from golive.judge import judge
 from sandbox import manager
@@ -24,14 +23,8 @@ from tasks.id_source import IdSourceError
 from tasks.metrics import SAMPLE_COLUMNS, MetricsSource
 from tasks.metrics.probe import Probe, probe
 
-REPO = Path(__file__).resolve().parents[2]
 PROBE_REQUESTS = 160  # 80 per latency SLO: well above the sandbox plan's min_samples (20), about a second
 TOKEN = "sandbox-bearer-token-5f1c2e"
-
-
-@pytest.fixture
-def plan(sandbox: manager.Sandbox) -> LaunchPlan:
-    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
 
 
 def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:

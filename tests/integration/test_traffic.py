@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from blocks.plan import Environment, LaunchPlan, load_plan
+from blocks.plan import Environment, LaunchPlan
 from sandbox import manager
 from tasks.aws import aws_client
 from tasks.metrics import MetricsSource
@@ -20,19 +19,8 @@ from tasks.traffic.route53 import Route53Router
 from tasks.traffic.verify import observed_canary_share, wait_for_share
 from tests.integration.helpers import routing_weights, wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 SHARE_REQUESTS = 250  # the sandbox plan's requests_per_evaluation
 EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
-
-
-@pytest.fixture
-def plan(sandbox: manager.Sandbox) -> LaunchPlan:
-    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
-
-
-@pytest.fixture
-def production(plan: LaunchPlan) -> Environment:
-    return plan.environments.production
 
 
 class Spy:

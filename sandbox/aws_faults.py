@@ -1,0 +1,89 @@
+"""The sandbox's AWS front door: a reverse proxy to moto that can inject AWS faults.
+
+`AWS_ENDPOINT_URL` in the sandbox env points here, so every boto3 call golive makes
+passes through. A call that no fault rule covers is forwarded byte for byte (method,
+raw path and query, headers including Host, Content-MD5 and the checksums, streamed
+body) and moto's answer is streamed back with its status and headers, so SigV4 and S3
+checksums see the request the client signed. A call a rule covers is answered with the
+service's real error in its own protocol (see aws_error_bodies.py), or delayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from sandbox.aws_calls import FORM, AwsCall, identify, service_of
+from sandbox.aws_error_bodies import error_for, render
+from sandbox.aws_fault_rules import AwsFault, AwsFaultBook, faulted_call
+
+log = logging.getLogger("golive.sandbox.aws")
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+# Per-hop headers, not the client's to forward. Expect is one too: uvicorn already
+# answered the client's 100-continue, and SigV4 never signs it.
+HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
+              b"transfer-encoding", b"upgrade", b"expect"}
+
+
+def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=moto_url, transport=transport, trust_env=False, follow_redirects=False,
+                               timeout=httpx.Timeout(120, connect=5),
+                               limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    for name in list(client.headers):  # no httpx defaults (Accept-Encoding, User-Agent) added to the client's
+        del client.headers[name]
+    return client
+
+
+def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook) -> Starlette:
+    async def proxy(request: Request) -> Response:
+        service = service_of(request.headers.get("authorization"), request.query_params)
+        body: bytes | None = None
+        if service is not None and book.wants(service):
+            if request.headers.get("content-type", "").lower().startswith(FORM):
+                body = await request.body()  # small; the query protocol's Action is in it
+            call = identify(service, request.method, request.url.path, request.query_params, request.headers, body)
+            rule = book.take(call.service, call.action)
+            if rule is not None and rule.kind != "slow":
+                await request.body()  # read what was sent, so the connection stays usable
+                return _fault(request, call, rule, book)
+            if rule is not None:
+                book.record(faulted_call(rule, call.service, call.action, request.method, request.url.path))
+                await asyncio.sleep(rule.delay_s)
+        return await _forward(moto, request, body)
+
+    return Starlette(routes=[Route("/{path:path}", proxy, methods=METHODS)])
+
+
+def _fault(request: Request, call: AwsCall, rule: AwsFault, book: AwsFaultBook) -> Response:
+    error = error_for(rule.kind, call)  # type: ignore[arg-type]  # `slow` never gets here
+    status, headers, payload = render(error, call, request.headers.get("content-type", ""))
+    book.record(faulted_call(rule, call.service, call.action, request.method, request.url.path,
+                             status=status, code=error.code))
+    log.info("AWS fault %s: %s %s -> %s %s", rule.kind, call.service, call.action, status, error.code)
+    return Response(payload, status_code=status, headers=headers)
+
+
+async def _forward(moto: httpx.AsyncClient, request: Request, body: bytes | None) -> Response:
+    target = request.scope["raw_path"] + (b"?" + request.scope["query_string"] if request.scope["query_string"] else b"")
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() not in HOP_BY_HOP]
+    content = body
+    if content is None and ("content-length" in request.headers or "transfer-encoding" in request.headers):
+        content = request.stream()  # type: ignore[assignment]  # streamed; Content-Length stays as sent
+    outgoing = moto.build_request(request.method, moto.base_url.copy_with(raw_path=target), headers=headers,
+                                  content=content)
+    try:
+        upstream = await moto.send(outgoing, stream=True)
+    except httpx.HTTPError as error:
+        log.warning("moto unreachable: %s", type(error).__name__)
+        return PlainTextResponse(f"sandbox AWS proxy: moto unreachable ({type(error).__name__})", status_code=502)
+    response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
+                                 background=BackgroundTask(upstream.aclose))
+    response.raw_headers = [(k.lower(), v) for k, v in upstream.headers.raw if k.lower() not in HOP_BY_HOP]
+    return response

@@ -1,0 +1,22 @@
+"""Fixtures the integration tests share: the sandbox plan, loaded with the running sandbox's env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blocks.plan import Environment, LaunchPlan, load_plan
+from sandbox import manager
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def plan(sandbox: manager.Sandbox) -> LaunchPlan:
+    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
+
+
+@pytest.fixture
+def production(plan: LaunchPlan) -> Environment:
+    return plan.environments.production
