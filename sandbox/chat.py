@@ -7,6 +7,7 @@ what the launch announced.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from typing import Any
@@ -48,8 +49,11 @@ def _text_of(body: Any) -> str:
     return str(body)
 
 
-def create_chat_sink(log: ChatLog) -> Starlette:
+def create_chat_sink(log: ChatLog, token: str) -> Starlette:
+    """POST /hooks/<channel>/<token> records a message; a wrong token is a 404, as Slack answers."""
     async def receive(request: Request) -> Response:
+        if not secrets.compare_digest(request.path_params["token"], token):
+            return JSONResponse({"ok": False, "error": "no_such_hook"}, status_code=404)
         raw = await request.body()
         try:
             body: Any = json.loads(raw) if raw else {}
@@ -66,5 +70,5 @@ def create_chat_sink(log: ChatLog) -> Starlette:
 
     return Starlette(routes=[
         Route("/messages", messages, methods=["GET", "DELETE"]),
-        Route("/hooks/{channel:path}", receive, methods=["POST"]),
+        Route("/hooks/{channel}/{token}", receive, methods=["POST"]),
     ])

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -102,6 +103,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         moto_http = moto_client(moto_url)
         staging_store, production_store = AppointmentStore(), AppointmentStore()
         chat_log = ChatLog()
+        chat_token = secrets.token_urlsafe(18)  # the webhook URL's secret part, as a Slack hook has
         watcher = RoutingWatcher(spec, ids, moto_url)
         sockets = {name: bind_loopback() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
@@ -123,7 +125,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "staging_edge": create_edge("staging", watcher, {"staging": urls["staging_backend"]}, faults, static),
             "production_edge": create_edge("production", watcher, {"stable": urls["stable_backend"],
                                                                    "canary": urls["canary_backend"]}, faults, static),
-            "chat": create_chat_sink(chat_log),
+            "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world),
             "aws": create_aws_proxy(moto_http, aws_faults),
         }
@@ -142,7 +144,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         state = {"pid": os.getpid(), "pgid": os.getpgid(0), "moto_pid": moto.pid, "ready": True,
                  "started_at": time.time(), "spec": spec.model_dump(), "ids": ids.as_dict(),
                  "urls": {**urls, "moto": moto_url}}
-        write_env_file(state_dir / "sandbox.env", spec, ids, state["urls"])
+        write_env_file(state_dir / "sandbox.env", spec, ids, state["urls"], chat_token)
         write_state(state_dir, state)
         log.info("sandbox ready: %s", state["urls"])
         await asyncio.gather(*tasks)

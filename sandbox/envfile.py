@@ -10,7 +10,7 @@ from sandbox.seed import SeededIds
 from sandbox.spec import WorldSpec
 
 
-def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -> dict[str, str]:
+def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str) -> dict[str, str]:
     return {
         # the runbook's "Environment Configuration" block
         "STAGING_URL": urls["staging_edge"],
@@ -28,12 +28,13 @@ def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -
         "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET,
         "AWS_DEFAULT_REGION": spec.region,
         "GOLIVE_SANDBOX_CONTROL_URL": urls["control"],
-        "GOLIVE_CHAT_WEBHOOK_URL": f"{urls['chat']}/hooks/launch",
+        "GOLIVE_CHAT_WEBHOOK_URL": f"{urls['chat']}/hooks/launch/{chat_token}",  # a secret, like a Slack hook
     }
 
 
-def write_env_file(path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str]) -> None:
+def write_env_file(path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str) -> None:
     lines = ["# golive sandbox environment: `source` this file", *(
-        f"export {key}={shlex.quote(value)}" for key, value in sandbox_environment(spec, ids, urls).items())]
+        f"export {key}={shlex.quote(value)}"
+        for key, value in sandbox_environment(spec, ids, urls, chat_token).items())]
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)

@@ -1,0 +1,191 @@
+"""The whole runbook on a real Prefect API against the sandbox: pre-flight through
+post-launch, the messages, the timeline, the reports; Gate G instability; a dead chat;
+and a scan for secrets in everything the launch left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
+
+from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.timeline import TimelineEntry
+from sandbox import manager
+from sandbox.aws import DUMMY_SECRET
+from tasks.report_bundle import reports_dir
+from tasks.timeline_store import read_timeline
+from tests.integration.helpers import aws
+from tests.integration.launch_helpers import LaunchResult, artifacts_of, run_launch
+
+GATES = ["Pre-flight", "Gate A", "Gate B", "Production deploy", "Gate C", "Gate D", "Gate E", "Gate F", "Promote",
+         "Gate G", "Post-launch"]
+
+
+def launch_id(result: LaunchResult) -> str:
+    return str(result.state.state_details.flow_run_id)
+
+
+def timeline(sandbox: manager.Sandbox, launch: str) -> list[TimelineEntry]:
+    return read_timeline(aws(sandbox, "s3"), sandbox.environment()["S3_BUCKET"], launch)
+
+
+@pytest.fixture(scope="module")
+def reports_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("reports")
+    os.environ["GOLIVE_REPORTS_DIR"] = str(root)
+    yield root
+    os.environ.pop("GOLIVE_REPORTS_DIR", None)
+
+
+@pytest.fixture(scope="module")
+def healthy(sandbox_session: manager.Sandbox, prefect_api, reports_root: Path) -> tuple[LaunchResult, list]:  # noqa: ANN001
+    sandbox_session.reset()
+    ensure_sandbox_blocks(sandbox_session.environment())
+    result = run_launch("v8.0.0", timeout=300)
+    return result, sandbox_session.messages()
+
+
+def test_a_healthy_launch_runs_the_whole_runbook(healthy: tuple[LaunchResult, list],
+                                                 sandbox_session: manager.Sandbox) -> None:
+    result, _ = healthy
+    assert result.state.is_completed(), result.message
+    artifacts = artifacts_of(result.state.state_details.flow_run_id)
+    for key in ("preflight", "gate-a", "gate-b", "production-deploy", "gate-c", "gate-d", "gate-e", "gate-f",
+                "promote", "gate-g", "launch-report", "uat-summary", "playbook-summary", "timeline"):
+        assert f"{key}-v8-0-0" in artifacts, key
+    assert "Checkpoint 3 of 3" in artifacts["gate-g-v8-0-0"].data
+    assert "scenario: stale-move-conflicts" in artifacts["gate-g-v8-0-0"].data
+    keys = {p.pause_key for p, _, r in result.answered if r.accepted}
+    assert {"gate-a-approval", "gate-b-approval", "full-rollout-approval", "final-signoff"} <= keys
+
+
+def test_the_messages_arrive_in_order_with_real_numbers(healthy: tuple[LaunchResult, list]) -> None:
+    _, messages = healthy
+    texts = [m["text"] for m in messages]
+    expected = [r"🚀 StatusBoardV2 GO-LIVE initiated\. Target SLOs: Board p95 <800 ?ms",
+                r"Gate A PASSED - Staging validation complete\. Board: \d+ ?ms, Drawer: \d+ ?ms, All tests green\. "
+                r"Proceeding to Gate B\.",
+                r"Gate B PASSED - Production environment ready\. All systems green\. Proceeding to deployment\.",
+                r"Canary 10% PASSED - Error: \d+\.\d+ ?%, Board: \d+ ?ms, Drawer: \d+ ?ms\. Advancing to 30%\.",
+                r"Canary 30% PASSED .* Advancing to 50%\.", r"Canary 50% PASSED .* Advancing to 100%\.",
+                r"Canary 100% PASSED .* Advancing to Gate G\.",
+                r"Gate G PASSED - \d+s stability confirmed\. All SLOs green\. StatusBoardV2 launch SUCCESSFUL!",
+                r"🎉 StatusBoardV2 launch COMPLETE! 100% rollout stable for \d+s\."]
+    assert len(texts) == len(expected), texts
+    for text, pattern in zip(texts, expected):
+        assert re.match(pattern, text), (pattern, text)
+
+
+def test_the_timeline_records_every_gate_approval_and_message(healthy: tuple[LaunchResult, list],
+                                                              sandbox_session: manager.Sandbox) -> None:
+    result, messages = healthy
+    entries = timeline(sandbox_session, launch_id(result))
+    assert [e.event for e in entries if e.kind == "launch"] == ["started", "completed"]
+    for gate in GATES:
+        events = [e.event for e in entries if e.kind == "gate" and e.gate == gate]
+        assert events == ["started", "passed"], (gate, events)
+    approvals = {e.data["key"]: e.actor for e in entries if e.kind == "approval"}
+    assert approvals["final-signoff"] == "bob" and approvals["uat-signoff-1"] == "qa-lead"
+    verdicts = [e for e in entries if e.kind == "verdict"]
+    assert any(e.gate == "Gate G" for e in verdicts) and all(e.data.get("checks") for e in verdicts)
+    sent = [e for e in entries if e.kind == "message"]
+    assert [e.summary for e in sent] == [m["text"] for m in messages]
+    assert all(e.event == "sent" for e in sent)
+
+
+def test_the_report_files_are_written(healthy: tuple[LaunchResult, list], reports_root: Path) -> None:
+    result, _ = healthy
+    directory = reports_dir(launch_id(result))
+    html = (directory / "launch-report.html").read_text()
+    assert "<svg" in html and "Launch report" in html and "Incident" not in html.split("<body", 1)[1][:2000]
+    rows = (directory / "samples.csv").read_text().splitlines()
+    assert rows[0].startswith("ts,") and len(rows) > 1000
+    assert "Gate G" in (directory / "playbook-summary.md").read_text()
+    assert "qa-lead" in (directory / "uat-summary.md").read_text()
+
+
+def test_no_secret_appears_in_logs_artifacts_reports_messages_or_timeline(
+        healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox, reports_root: Path) -> None:
+    result, messages = healthy
+    webhook = sandbox_session.environment()["GOLIVE_CHAT_WEBHOOK_URL"]
+    secrets = [webhook.rsplit("/", 1)[-1], webhook, DUMMY_SECRET]
+    run_id = result.state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        runs = [run_id, *[r.id for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])))]]
+        logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)),
+                                                       limit=200)]
+    corpus = {
+        "logs": "\n".join(logs),
+        "artifacts": "\n".join(str(a.data) for a in artifacts_of(run_id).values()),
+        "reports": "\n".join(p.read_text() for p in reports_dir(str(run_id)).iterdir()),
+        "messages": json.dumps(messages),
+        "timeline": "\n".join(e.model_dump_json() for e in timeline(sandbox_session, str(run_id))),
+    }
+    assert len(logs) > 50 and all(corpus.values())
+    for where, text in corpus.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret is in the {where}"
+
+
+class FaultAfterPromotion:
+    """Slow the board once the stable origin serves `release` (Gate G is running)."""
+
+    def __init__(self, sandbox: manager.Sandbox, release: str) -> None:
+        self.sandbox, self.release = sandbox, release
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> FaultAfterPromotion:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            if self.sandbox.routing()["production_origins"]["stable"].endswith(self.release):
+                self.sandbox.set_fault("stable", endpoint="board", latency_ms=1500)
+                return
+
+
+def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: manager.Sandbox, prefect_api,  # noqa: ANN001
+                                                                    reports_root: Path) -> None:
+    # The chat is unreachable for this launch: messages fail, the launch does not care.
+    ensure_sandbox_blocks({**sandbox.environment(), "GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/dead/x"})
+    try:
+        with FaultAfterPromotion(sandbox, "v8.1.0"):
+            result = run_launch("v8.1.0", timeout=300)
+    finally:
+        ensure_sandbox_blocks(sandbox.environment())
+    assert result.state.is_failed()
+    assert "Gate G FAILED - Post-launch instability detected - checkpoint 1" in result.message
+    assert "Full rollback COMPLETE: production serves v1.0.0" in result.message
+    sandbox.clear_faults()
+    edge = sandbox.urls["production_edge"]
+    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v1.0.0"}
+    assert set(sandbox.routing()["production_origins"].values()) == {"/releases/v1.0.0"}
+
+    entries = timeline(sandbox, launch_id(result))
+    effective = [e for e in entries if e.kind == "rollback" and e.event == "effective"]
+    assert [e.actor for e in effective] == ["golive (Gate G)"] and effective[0].data["mode"] == "full"
+    not_sent = [e for e in entries if e.kind == "message"]
+    assert not_sent and all(e.event == "not_sent" for e in not_sent)
+    assert {e.data["template"] for e in not_sent} >= {"kickoff", "stabilization_failed", "rollback_complete",
+                                                      "launch_failed"}
+    assert sandbox.messages() == []
+
+    artifacts = artifacts_of(result.state.state_details.flow_run_id)
+    assert "incident-report-v8-1-0" in artifacts
+    html = (reports_dir(launch_id(result)) / "launch-report.html").read_text()
+    assert "Incident report" in html and "board" in html
