@@ -21,6 +21,8 @@ bench: bootstrap
 	$(RUN) python bench/edge_overhead.py
 	$(RUN) python bench/decision_quality.py
 	$(RUN) python bench/time_to_rollback.py
+	$(RUN) python bench/sigkill_to_stable.py
+	$(RUN) python bench/rehearsal.py
 
 demo-down: bootstrap
 	$(RUN) golive stop

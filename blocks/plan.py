@@ -156,11 +156,11 @@ class _Checks:
 # ------------------------------------------------------------------ units: parsing
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
-_DURATION_RE = re.compile(rf"{_NUMBER}\s*(ms|s|m|h)")
+_DURATION_RE = re.compile(rf"{_NUMBER}\s*(ms|s|m|h|d)")
 _PERCENT_RE = re.compile(rf"{_NUMBER}\s*%")
-_SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
-_DURATION_HINT = "a duration with a unit such as '800ms', '3s', '10m' or '1h'"
+_DURATION_HINT = "a duration with a unit such as '800ms', '3s', '10m', '1h' or '7d'"
 _PERCENT_HINT = "a percent such as '0.5%'"
 _LATENCY_HINT = "a latency with a unit such as '800ms' or '0.8s'"
 

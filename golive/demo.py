@@ -100,12 +100,24 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
                 break
             time.sleep(1)
     state = flow_run.state
-    if state and state.is_completed():
-        console.print(f"[bold green]Launch {release}: {state.name}[/bold green] — {ui_url}/runs/flow-run/{run.id}")
-        return True
-    console.print(f"[bold red]Launch {release}: {state.name if state else '?'}[/bold red] — "
-                  f"{state.message if state else ''}\n{ui_url}/runs/flow-run/{run.id}")
-    return False
+    ok = bool(state and state.is_completed())
+    if ok:
+        console.print(f"[bold green]Launch {release}: {state.name}[/bold green]")
+    else:
+        console.print(f"[bold red]Launch {release}: {state.name if state else '?'}[/bold red] — "
+                      f"{state.message if state else ''}")
+    _print_where(console, ui_url, str(run.id))
+    return ok
+
+
+def _print_where(console: Console, ui_url: str, launch: str) -> None:
+    from tasks.report_bundle import reports_dir
+
+    report = reports_dir(launch) / "launch-report.html"
+    console.print(f"  the run, its gates and artifacts: [link]{ui_url}/runs/flow-run/{launch}[/link]")
+    console.print(f"  the report:    {report if report.exists() else '(not written: see the run)'}")
+    console.print(f"  its siblings:  {report.parent}/ (samples.csv, uat-summary.md, playbook-summary.md, timeline.md)")
+    console.print("  the messages:  uv run golive sandbox messages      the dashboard: uv run golive status --once")
 
 
 def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

@@ -136,6 +136,36 @@ def test_no_secret_appears_in_logs_artifacts_reports_messages_or_timeline(
             assert secret not in text, f"a secret is in the {where}"
 
 
+def test_golive_report_regenerates_the_documents_from_s3(healthy: tuple[LaunchResult, list], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from golive.cli import app
+
+    result, _ = healthy
+    out = tmp_path / "again"
+    ran = CliRunner().invoke(app, ["report", "v8.0.0", "--out", str(out)])  # by release: its latest launch
+    assert ran.exit_code == 0, ran.output
+    assert "Launch report" in ran.output
+    original = reports_dir(launch_id(result))
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in original.iterdir())
+    assert (out / "samples.csv").read_text() == (original / "samples.csv").read_text()
+    assert "Post-launch" in (out / "playbook-summary.md").read_text()
+    missing = CliRunner().invoke(app, ["report", "v0.0.0-never"])
+    assert missing.exit_code == 1 and "no launch with id or release 'v0.0.0-never'" in missing.output
+
+
+def test_golive_status_shows_the_latest_launch(healthy: tuple[LaunchResult, list]) -> None:
+    from typer.testing import CliRunner
+
+    from golive.cli import app
+
+    ran = CliRunner().invoke(app, ["status", "--once"], env={"COLUMNS": "200"})
+    assert ran.exit_code == 0, ran.output
+    assert "launch v8.0.0 by dana" in ran.output and "Completed" in ran.output
+    assert "Post-launch (passed)" in ran.output and "0 % canary" in ran.output
+    assert "Timeline (latest)" in ran.output
+
+
 class FaultAfterPromotion:
     """Slow the board once the stable origin serves `release` (Gate G is running)."""
 

@@ -35,7 +35,7 @@ def test_launch_deployment_runs_on_the_worker(stack: local_stack.Stack) -> None:
     assert run.state.is_completed(), run.state.message
     assert {p.pause_key for p, _, r in bot.answered if r.accepted} == {
         "preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval",
-        "full-rollout-approval"}
+        "full-rollout-approval", "final-signoff"}
     routing = stack.sandbox.routing()
     assert routing["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
     assert routing["production_origins"]["stable"] == "/releases/v5.0.0"
@@ -56,3 +56,21 @@ def test_rollback_deployment_runs_with_no_launch_running(stack: local_stack.Stac
     routing = stack.sandbox.routing()
     assert routing["weights"] == {"stable": 100, "canary": 0}
     assert set(routing["production_origins"].values()) == {"/releases/v1.0.0"}
+
+
+def test_health_check_deployment_runs_daily_and_judges_production(stack: local_stack.Stack) -> None:
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("health-check/health-check")
+        [schedule] = deployment.schedules
+        assert schedule.active and schedule.schedule.interval.total_seconds() == 24 * 3600
+
+    def run_check() -> object:
+        out = local_stack.run_prefect(stack, "deployment", "run", "health-check/health-check")
+        return wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)))
+
+    healthy = run_check()
+    assert healthy.state.is_completed(), healthy.state.message
+    stack.sandbox.set_fault("stable", endpoint="drawer", error_rate=0.5)
+    broken = run_check()
+    assert broken.state.is_failed() and "Health check FAILED" in broken.state.message
+    assert any(m["text"].startswith("⚠️ StatusBoardV2 health check FAILED") for m in stack.sandbox.messages())

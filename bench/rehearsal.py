@@ -1,0 +1,80 @@
+"""Benchmark: a zero-bake rehearsal of the whole launch, with the Prefect server already up.
+
+Every gate runs for real (build, upload, invalidation, smoke suites, probes, judge,
+every sign-off answered by the sandbox approver, the canary steps, Gate G, the
+reports), but each canary step evaluates once and Gate G holds one checkpoint: the
+time is the launch's own overhead, what a dry run before the real launch costs.
+
+Usage: uv run python bench/rehearsal.py [--trials 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from golive.prefect_server import free_port
+
+_HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
+_PORT = free_port()
+os.environ.update({"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
+                   "PREFECT_LOGGING_LEVEL": "WARNING", "GOLIVE_REPORTS_DIR": str(_HOME / "reports")})
+
+from golive import prefect_server  # noqa: E402
+from sandbox import manager  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rehearsal_plan() -> Path:
+    data = yaml.safe_load((REPO / "plans" / "sandbox.yaml").read_text())
+    data["canary"].update({"bake": "1ms", "evaluation_interval": "1ms"})
+    data["stabilization"] = {"window": "1ms", "checkpoint_interval": "1ms"}
+    data["build"]["working_dir"] = str(REPO / data["build"]["working_dir"])
+    path = _HOME / "plans" / "rehearsal.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=3)
+    args = parser.parse_args()
+    server = prefect_server.start(_HOME / "server", port=_PORT, ui=False)
+    sandbox = manager.up(_HOME / "sandbox")
+    os.environ.update(sandbox.environment())
+    times: list[float] = []
+    try:
+        from flows.launch import golive
+        from golive.approver_bot import ApproverBot, sandbox_policy
+        from golive.sandbox_blocks import ensure_sandbox_blocks
+
+        ensure_sandbox_blocks(sandbox.environment())
+        plan = rehearsal_plan()
+        for number in range(args.trials):
+            sandbox.reset()
+            with ApproverBot(sandbox_policy):
+                started = time.monotonic()
+                state = golive(release=f"v0.{number}.0-rehearsal", driver="bench-driver", plan=str(plan),
+                               return_state=True)
+                times.append(time.monotonic() - started)
+            if not state.is_completed():
+                raise RuntimeError(f"rehearsal {number} did not complete: {state.message}")
+    finally:
+        manager.down(_HOME / "sandbox")
+        prefect_server.stop(server)
+    print(f"zero-bake rehearsal, pre-flight to post-launch: median {statistics.median(times):5.1f} s  "
+          f"min {min(times):5.1f} s  max {max(times):5.1f} s  ({len(times)} launches)")
+    worst = max(times)
+    print(f"target <= 20 s with the Prefect server up: {'met' if worst <= 20 else 'MISSED'} (worst {worst:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The 24-hour health check (deployment `golive/health-check`, scheduled daily in prefect.yaml):
+production's smoke suites, the SLO probe and the alarms, the runbook's "24-hour health
+check review". Each run leaves an artifact and a result in S3 (for
+`golive report --health --since 7d`); a failing run fails, and says so in the chat.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from blocks.plan import LaunchPlan
+from flows.artifacts import artifact_key
+from flows.errors import GateFailed
+from flows.gate_a import smoke_suites
+from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.notify import announce
+from golive.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.health import HealthResult
+from golive.judge import alarm_checks, judge, latency_stat
+from golive.messages import measured_values
+from tasks.aws import aws_client
+from tasks.health_store import write_result
+from tasks.metrics.cloudwatch import alarm_states
+from tasks.metrics.probe import probe
+
+
+def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
+    """The week's trend numbers: error rate in %, and each latency SLO's stat in ms."""
+    metrics: dict[str, float] = {}
+    if len(samples):
+        metrics["error_rate_pct"] = round(100 * float(samples["error"].mean()), 3)
+    for slo in plan.slos.latency:
+        ok = samples[(samples["slo"] == slo.name) & ~samples["error"].astype(bool)]["latency_ms"].to_numpy(float)
+        ok = ok[~np.isnan(ok)]
+        if len(ok):
+            metrics[f"{slo.name} {slo.stat}_ms"] = round(latency_stat(ok, slo.stat), 1)
+    return metrics
+
+
+@task(name="production SLO probe", cache_policy=NO_CACHE)
+def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, float], str]:
+    samples = probe(plan.environments.production.api_base_url, plan)
+    served = Counter(samples["release"]).most_common(1)
+    return judge(samples, plan.slos).checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
+
+
+@flow(name="health-check", flow_run_name="Health check · {plan}", log_prints=True)
+def health_check(plan: str = DEFAULT_PLAN) -> str:
+    launch_plan = load_launch_plan(plan)
+    production = launch_plan.environments.production
+    checks = smoke_suites(launch_plan, production)
+    slo_checks, metrics, release = production_slos(launch_plan)
+    checks += slo_checks + alarm_checks(alarm_states(production))
+    bad = failed(checks)
+    result = HealthResult(at=datetime.now(timezone.utc), release=release, status="fail" if bad else "pass",
+                          checks=checks, metrics=metrics)
+    write_result(aws_client("s3", production), production.bucket, result)
+    summary = failure_summary(bad) if bad else "all checks green"
+    create_markdown_artifact(key=artifact_key("health-check"), description=f"{launch_plan.app}: daily health check",
+                             markdown=checks_markdown(f"Health check · {launch_plan.app} {release} · "
+                                                      f"{result.at:%Y-%m-%d %H:%M} UTC", checks, summary))
+    get_run_logger().info("Health check of %s: %s", release, summary)
+    if bad:
+        announce(launch_plan, release, "health_check_failed",
+                 {**measured_values(launch_plan, slo_checks), "failed_checks": summary[:500]})
+        raise GateFailed("Health check", summary)
+    return f"{launch_plan.app} {release}: healthy ({len(checks)} checks)"

@@ -1,0 +1,39 @@
+"""The 24-hour health check in process on a real Prefect API: green on the healthy sandbox,
+red (and announced) on a broken one; the week's summary reads the stored results."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from flows.health_check import health_check
+from golive.health import health_week_summary
+from golive.sandbox_blocks import ensure_sandbox_blocks
+from sandbox import manager
+from tasks.health_store import read_results
+from tests.integration.helpers import aws
+
+
+@pytest.fixture
+def world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # noqa: ANN001
+    ensure_sandbox_blocks(sandbox.environment())
+    return sandbox
+
+
+def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sandbox) -> None:
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    assert health_check().startswith("StatusBoardV2 v1.0.0: healthy")
+    assert world.messages() == []  # a green check is quiet
+
+    world.set_fault("stable", endpoint="board", error_rate=0.5)
+    state = health_check(return_state=True)
+    assert state.is_failed() and "Health check FAILED" in state.message and "error rate" in state.message
+    [message] = world.messages()
+    assert message["text"].startswith("⚠️ StatusBoardV2 health check FAILED for v1.0.0 - ")
+
+    results = read_results(aws(world, "s3"), world.environment()["S3_BUCKET"], since)
+    assert [r.status for r in results] == ["pass", "fail"]
+    assert results[1].metrics["error_rate_pct"] > 5
+    summary = health_week_summary(results, since)
+    assert "2" in summary and "error rate" in summary
