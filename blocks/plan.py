@@ -560,10 +560,25 @@ HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
-class SmokeCheck(_Model):
+class _Request(_Model):
+    """What smoke checks and scenario steps share: an HTTP method (any case) and a JSON body."""
+
+    method: HttpMethod = "GET"
+    body: Any = None  # JSON, for POST/PUT/PATCH
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_method(cls, method: Any) -> Any:
+        return method.upper() if isinstance(method, str) else method
+
+    def _check_body(self, checks: _Checks) -> None:
+        if self.body is not None and self.method not in _BODY_METHODS:
+            checks.fail("body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}")
+
+
+class SmokeCheck(_Request):
     name: Slug
     target: Literal["site", "api"] = "api"  # site = env.url, api = env.api_base_url
-    method: HttpMethod = "GET"
     path: UrlPath
     expect_status: int = Field(200, ge=100, le=599)
     json_fields: list[JsonPath] = Field(default_factory=list)  # must exist in the JSON body
@@ -571,12 +586,6 @@ class SmokeCheck(_Model):
     max_latency_ms: float | None = Field(None, gt=0)
     auth: Literal["none", "sigv4", "bearer"] = "none"
     bearer_secret_block: BlockName | None = None  # a Prefect Secret block
-    body: Any = None  # JSON, for POST/PUT/PATCH
-
-    @field_validator("method", mode="before")
-    @classmethod
-    def _upper_method(cls, method: Any) -> Any:
-        return method.upper() if isinstance(method, str) else method
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -585,8 +594,7 @@ class SmokeCheck(_Model):
             checks.fail("bearer_secret_block", _MISSING, "required when auth is 'bearer'")
         if self.auth != "bearer" and self.bearer_secret_block is not None:
             checks.fail("bearer_secret_block", self.bearer_secret_block, "only used when auth is 'bearer'")
-        if self.body is not None and self.method not in _BODY_METHODS:
-            checks.fail("body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}")
+        self._check_body(checks)
         checks.raise_any()
         return self
 
@@ -748,28 +756,22 @@ class Stabilization(_Model):
         return max(1, int(self.window // self.checkpoint_interval))
 
 
-class ScenarioStep(_Model):
-    """One request of an end-to-end scenario and what its response must show."""
+class ScenarioStep(_Request):
+    """One request of an end-to-end scenario and what its response must show.
 
-    method: HttpMethod = "GET"
+    A body value that is exactly "{name}" sends the variable with its type."""
+
     path: TemplatePath  # may use {id} and any variable an earlier step captured
-    body: Any = None  # JSON; a value that is exactly "{name}" sends the variable with its type
     expect_status: int = Field(200, ge=100, le=599)
     json_fields: list[JsonPath] = Field(default_factory=list)  # must exist
     capture: dict[Slug, JsonPath] = Field(default_factory=dict)  # variable -> where in the response
     expect_equal: dict[JsonPath, Any] = Field(default_factory=dict)  # the first value there equals this
     expect_includes: dict[JsonPath, Any] = Field(default_factory=dict)  # one of the values there equals this
 
-    @field_validator("method", mode="before")
-    @classmethod
-    def _upper_method(cls, method: Any) -> Any:
-        return method.upper() if isinstance(method, str) else method
-
     @model_validator(mode="after")
     def _body_needs_a_body_method(self) -> Self:
         checks = _Checks()
-        if self.body is not None and self.method not in _BODY_METHODS:
-            checks.fail("body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}")
+        self._check_body(checks)
         checks.raise_any()
         return self
 

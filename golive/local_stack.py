@@ -111,13 +111,8 @@ def _worker_state(home: Path, pool: str) -> Path:
 def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POOL) -> int:
     """A process worker for `pool` in its own process group; reused if already running."""
     state = _worker_state(stack.home, pool)
-    if state.exists():
-        pid = json.loads(state.read_text())["pid"]
-        try:
-            os.kill(pid, 0)
-            return pid
-        except ProcessLookupError:
-            pass
+    if state.exists() and _alive(pid := json.loads(state.read_text())["pid"]):
+        return pid
     log = open(stack.home / f"worker-{pool}.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--name", name],
@@ -125,6 +120,20 @@ def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POO
         start_new_session=True)
     state.write_text(json.dumps({"pid": process.pid}))
     return process.pid
+
+
+def _alive(pid: int) -> bool:
+    """True if `pid` runs; a killed child of ours not yet reaped (a zombie) is reaped and is not."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: its parent reaps it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def worker_pid(home: Path, pool: str = WORK_POOL) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,3 +111,32 @@ def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
                 if artifact.key:
                     found.setdefault(artifact.key, artifact)
         return found
+
+
+class WhenRouting:
+    """While a launch runs: once `ready(routing)` holds (polled every 50 ms), do `act(sandbox)` once."""
+
+    def __init__(self, sandbox: Any, ready: Callable[[dict[str, Any]], bool], act: Callable[[Any], object]) -> None:
+        self.sandbox, self.ready, self.act = sandbox, ready, act
+        self.injected_at: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> WhenRouting:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.ready(self.sandbox.routing()):
+                self.act(self.sandbox)
+                self.injected_at = time.monotonic()
+                return
+
+
+def at_canary(percent: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda routing: routing["weights"]["canary"] == percent

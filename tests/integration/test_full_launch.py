@@ -16,6 +16,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
 
+from flows.rollback_deployments import rollback
 from golive.sandbox_blocks import ensure_sandbox_blocks
 from golive.timeline import TimelineEntry
 from sandbox import manager
@@ -23,13 +24,13 @@ from sandbox.aws import DUMMY_SECRET
 from tasks.report_bundle import reports_dir
 from tasks.timeline_store import read_timeline
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import LaunchResult, artifacts_of, run_launch
+from tests.integration.launch_helpers import LaunchResult, WhenRouting, artifacts_of, run_launch
 
 GATES = ["Pre-flight", "Gate A", "Gate B", "Production deploy", "Gate C", "Gate D", "Gate E", "Gate F", "Promote",
          "Gate G", "Post-launch"]
 
 
-def launch_id(result: LaunchResult) -> str:
+def launch_id_of(result: LaunchResult) -> str:
     return str(result.state.state_details.flow_run_id)
 
 
@@ -62,6 +63,14 @@ def test_a_healthy_launch_runs_the_whole_runbook(healthy: tuple[LaunchResult, li
                 "promote", "gate-g", "launch-report", "uat-summary", "playbook-summary", "timeline"):
         assert f"{key}-v8-0-0" in artifacts, key
     assert "Checkpoint 3 of 3" in artifacts["gate-g-v8-0-0"].data
+    assert "backup-manifest-v8-0-0" in artifacts
+    stage = artifacts["gate-d-v8-0-0"].data
+    assert "Decision: advance" in stage and "board p95" in stage and "Worst case" in stage
+    manifest = aws(sandbox_session, "s3").get_object(Bucket="statusboard-sandbox",
+                                                     Key="golive/backups/v8.0.0/manifest.json")["Body"].read()
+    assert b'"live_release": "v1.0.0"' in manifest
+    edge = sandbox_session.urls["production_edge"]
+    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v8.0.0"}
     assert "scenario: stale-move-conflicts" in artifacts["gate-g-v8-0-0"].data
     keys = {p.pause_key for p, _, r in result.answered if r.accepted}
     assert {"gate-a-approval", "gate-b-approval", "full-rollout-approval", "final-signoff"} <= keys
@@ -87,7 +96,7 @@ def test_the_messages_arrive_in_order_with_real_numbers(healthy: tuple[LaunchRes
 def test_the_timeline_records_every_gate_approval_and_message(healthy: tuple[LaunchResult, list],
                                                               sandbox_session: manager.Sandbox) -> None:
     result, messages = healthy
-    entries = timeline(sandbox_session, launch_id(result))
+    entries = timeline(sandbox_session, launch_id_of(result))
     assert [e.event for e in entries if e.kind == "launch"] == ["started", "completed"]
     for gate in GATES:
         events = [e.event for e in entries if e.kind == "gate" and e.gate == gate]
@@ -103,7 +112,7 @@ def test_the_timeline_records_every_gate_approval_and_message(healthy: tuple[Lau
 
 def test_the_report_files_are_written(healthy: tuple[LaunchResult, list], reports_root: Path) -> None:
     result, _ = healthy
-    directory = reports_dir(launch_id(result))
+    directory = reports_dir(launch_id_of(result))
     html = (directory / "launch-report.html").read_text()
     assert "<svg" in html and "Launch report" in html and "Incident" not in html.split("<body", 1)[1][:2000]
     rows = (directory / "samples.csv").read_text().splitlines()
@@ -146,7 +155,7 @@ def test_golive_report_regenerates_the_documents_from_s3(healthy: tuple[LaunchRe
     ran = CliRunner().invoke(app, ["report", "v8.0.0", "--out", str(out)])  # by release: its latest launch
     assert ran.exit_code == 0, ran.output
     assert "Launch report" in ran.output
-    original = reports_dir(launch_id(result))
+    original = reports_dir(launch_id_of(result))
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in original.iterdir())
     assert (out / "samples.csv").read_text() == (original / "samples.csv").read_text()
     assert "Post-launch" in (out / "playbook-summary.md").read_text()
@@ -166,27 +175,48 @@ def test_golive_status_shows_the_latest_launch(healthy: tuple[LaunchResult, list
     assert "Timeline (latest)" in ran.output
 
 
-class FaultAfterPromotion:
-    """Slow the board once the stable origin serves `release` (Gate G is running)."""
+def test_validate_fails_closed_while_production_serves_the_launch(healthy: tuple[LaunchResult, list]) -> None:
+    state = rollback(reason="check", mode="validate", return_state=True)
+    assert state.is_failed() and "every response from v1.0.0" in state.message
 
-    def __init__(self, sandbox: manager.Sandbox, release: str) -> None:
-        self.sandbox, self.release = sandbox, release
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def __enter__(self) -> FaultAfterPromotion:
-        self._thread.start()
-        return self
+def served(sandbox: manager.Sandbox) -> set[str]:
+    edge = sandbox.urls["production_edge"]
+    return {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(20)}
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
-    def _watch(self) -> None:
-        while not self._stop.wait(0.1):
-            if self.sandbox.routing()["production_origins"]["stable"].endswith(self.release):
-                self.sandbox.set_fault("stable", endpoint="board", latency_ms=1500)
-                return
+def rollbacks(entries: list[TimelineEntry], event: str) -> list[TimelineEntry]:
+    return [e for e in entries if e.kind == "rollback" and e.event == event]
+
+
+def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tuple[LaunchResult, list],
+                                                                   sandbox_session: manager.Sandbox) -> None:
+    sandbox = sandbox_session
+    launch_id = launch_id_of(healthy[0])
+
+    outcomes: dict[str, str] = {}
+    racers = [threading.Thread(target=lambda who=who: outcomes.setdefault(who, rollback(
+        reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who)))
+        for who in ("launch hook on_failure", "server automation")]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(120)
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == [
+        "full rollback of v8.0.0 complete", "no-op"], outcomes
+    assert served(sandbox) == {"v1.0.0"}
+    assert sandbox.routing()["weights"] == {"stable": 100, "canary": 0}
+
+    entries = timeline(sandbox, launch_id)
+    assert {e.actor for e in rollbacks(entries, "requested")} == set(outcomes)
+    effective, noop = rollbacks(entries, "effective"), rollbacks(entries, "noop")
+    assert len(effective) == 1 and len(noop) == 1
+    assert outcomes[effective[0].actor].startswith("full rollback") and outcomes[noop[0].actor].startswith("no-op")
+    assert effective[0].at < noop[0].at  # serialized by the lock: the loser looked after the winner acted
+
+    again = rollback(reason="double click", mode="full")
+    assert again.startswith("no-op: production is already rolled back to v1.0.0")
+    assert rollback(reason="after the incident", mode="validate").startswith("validated: production serves v1.0.0")
 
 
 def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: manager.Sandbox, prefect_api,  # noqa: ANN001
@@ -194,7 +224,9 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: mana
     # The chat is unreachable for this launch: messages fail, the launch does not care.
     ensure_sandbox_blocks({**sandbox.environment(), "GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/dead/x"})
     try:
-        with FaultAfterPromotion(sandbox, "v8.1.0"):
+        # Slow the board once the stable origin serves the release: Gate G is running.
+        with WhenRouting(sandbox, lambda routing: routing["production_origins"]["stable"].endswith("v8.1.0"),
+                         lambda world: world.set_fault("stable", endpoint="board", latency_ms=1500)):
             result = run_launch("v8.1.0", timeout=300)
     finally:
         ensure_sandbox_blocks(sandbox.environment())
@@ -206,7 +238,7 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: mana
     assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v1.0.0"}
     assert set(sandbox.routing()["production_origins"].values()) == {"/releases/v1.0.0"}
 
-    entries = timeline(sandbox, launch_id(result))
+    entries = timeline(sandbox, launch_id_of(result))
     effective = [e for e in entries if e.kind == "rollback" and e.event == "effective"]
     assert [e.actor for e in effective] == ["golive (Gate G)"] and effective[0].data["mode"] == "full"
     not_sent = [e for e in entries if e.kind == "message"]
@@ -217,5 +249,5 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: mana
 
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
     assert "incident-report-v8-1-0" in artifacts
-    html = (reports_dir(launch_id(result)) / "launch-report.html").read_text()
+    html = (reports_dir(launch_id_of(result)) / "launch-report.html").read_text()
     assert "Incident report" in html and "board" in html
