@@ -9,7 +9,6 @@ rolls back at once and fails the launch in the runbook's words.
 
 from __future__ import annotations
 
-import string
 import time
 
 import pandas as pd
@@ -29,7 +28,9 @@ from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, exp
 from golive.checks import CheckResult, checks_markdown
 from golive.judge import Verdict, judge_canary
 from golive.messages import canary_values, measured_values
+from golive.summaries import canary_letter
 from tasks.aws import aws_client
+from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
 from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
 from tasks.metrics.cloudwatch import alarm_states
@@ -43,14 +44,10 @@ from tasks.timeline_store import write_samples
 SHARE_REQUESTS = 400
 
 
-def gate_letter(index: int) -> str:
-    """C, D, E, F for the runbook's four steps; more steps continue the alphabet."""
-    return string.ascii_uppercase[(2 + index) % 26]
-
-
 # ------------------------------------------------------------------ deploy
 
-@task(name="write backup manifest", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(name="write backup manifest", retries=2, retry_delay_seconds=1,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     production = plan.environments.production
     cloudfront, s3 = aws_client("cloudfront", production), aws_client("s3", production)
@@ -66,7 +63,8 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     return write_manifest(s3, manifest)
 
 
-@task(name="upload release beside the live one", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(name="upload release beside the live one", retries=2, retry_delay_seconds=2,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def upload_beside(plan: LaunchPlan, release: str) -> int:
     staging, production = plan.environments.staging, plan.environments.production
     copied = copy_release(aws_client("s3", production), staging.bucket, staging.release_prefix(release),
@@ -74,7 +72,8 @@ def upload_beside(plan: LaunchPlan, release: str) -> int:
     return len(copied)
 
 
-@task(name="point canary origin", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(name="point canary origin", retries=2, retry_delay_seconds=2,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def point_canary_origin(production: Environment, release: str) -> str:
     cloudfront = aws_client("cloudfront", production)
     change = point_origin(cloudfront, production.cloudfront_distribution_id, production.canary_origin_id,
@@ -115,7 +114,8 @@ def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupM
 
 # ------------------------------------------------------------------ canary
 
-@task(name="shift traffic", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(name="shift traffic", retries=2, retry_delay_seconds=1,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def shift(production: Environment, percent: int) -> str:
     change = router_for(production).set_canary_weight(percent)
     return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (unchanged)")
@@ -300,4 +300,4 @@ def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
                                            description=f"{release}: percent of production traffic on the canary")
     failures = 0
     for index, percent in enumerate(plan.canary.steps):
-        failures = canary_step(plan, release, driver, percent, gate_letter(index), failures, str(progress_id))
+        failures = canary_step(plan, release, driver, percent, canary_letter(index), failures, str(progress_id))

@@ -20,6 +20,7 @@ from flows.scribe import record
 from golive.checks import CheckResult
 from golive.rollback_state import already_rolled_back, stale_origins
 from tasks.aws import aws_client
+from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.rollback_lock import lock_name, production_rollback_lock
@@ -40,13 +41,15 @@ class RollbackOutcome(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-@task(name="traffic to stable", retries=3, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(name="traffic to stable", retries=3, retry_delay_seconds=1,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def traffic_to_stable(production: Environment) -> str:
     change = router_for(production).set_canary_weight(0)
     return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (already at stable)")
 
 
-@task(name="restore origins", retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(name="restore origins", retries=3, retry_delay_seconds=2,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def restore_origins(production: Environment, distribution_id: str, paths: dict[str, str]) -> list[str]:
     cloudfront = aws_client("cloudfront", production)
     changes = [point_origin(cloudfront, distribution_id, origin_id, path) for origin_id, path in paths.items()]
@@ -55,7 +58,8 @@ def restore_origins(production: Environment, distribution_id: str, paths: dict[s
     return [f"{c.origin_id}: {c.previous_path} -> {c.new_path}" for c in changes]
 
 
-@task(name="read production state", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(name="read production state", retries=2, retry_delay_seconds=1,
+      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
 def production_state(production: Environment, distribution_id: str) -> tuple[dict[str, int], dict[str, str]]:
     return router_for(production).weights(), origin_paths(aws_client("cloudfront", production), distribution_id)
 

@@ -18,7 +18,7 @@ from golive.checks import CheckResult
 from golive.formatting import elapsed, md_cell
 from golive.timeline import TimelineEntry, ordered
 
-__all__ = ["StepSummary", "canary_gate", "playbook_steps", "playbook_summary_markdown", "smoke_results",
+__all__ = ["StepSummary", "canary_gate", "canary_letter", "playbook_steps", "playbook_summary_markdown", "smoke_results",
            "step_of", "uat_signoffs", "uat_summary_markdown"]
 
 StepStatus = Literal["passed", "failed", "skipped", "in progress", "not reached"]
@@ -34,9 +34,15 @@ def step_of(gate: str) -> str:
     return gate.split(" — ")[0].split(" · ")[0].strip()
 
 
+def canary_letter(index: int) -> str:
+    """The runbook's letter for canary step `index`: C, D, E, F; a plan with more steps goes on
+    F2, F3, ... so that no canary step is ever called G (stabilization)."""
+    return "CDEF"[index] if index < 4 else f"F{index - 2}"
+
+
 def canary_gate(index: int) -> str:
-    """The runbook's letter for canary step `index` (0 -> Gate C), as flows/canary.py names it."""
-    return f"Gate {chr(ord('A') + (2 + index) % 26)}"
+    """'Gate C' for canary step 0, as flows/canary.py names it."""
+    return f"Gate {canary_letter(index)}"
 
 
 def _when(at: datetime | None) -> str:

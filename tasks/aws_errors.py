@@ -55,3 +55,22 @@ def aws_action(action: str, resource: str,
         raise error_type(action, resource, scrub(f"{code}: {message}" if message else code)) from error
     except BotoCoreError as error:  # no credentials, endpoint unreachable, retries exhausted on a timeout, ...
         raise error_type(action, resource, scrub(f"{type(error).__name__}: {error}")) from error
+
+
+_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "InvalidClientTokenId",
+           "ExpiredToken", "SignatureDoesNotMatch")
+
+
+def is_denied(error: BaseException) -> bool:
+    """An authorization failure: retrying changes nothing, so a step should fail closed at once."""
+    reason = getattr(error, "reason", "")
+    return isinstance(error, AwsActionError) and reason.split(":", 1)[0] in _DENIED
+
+
+def retry_unless_denied(task: Any, task_run: Any, state: Any) -> bool:
+    """A Prefect `retry_condition_fn`: retry transient failures, never a denied permission."""
+    try:
+        state.result()
+    except BaseException as error:  # noqa: BLE001 - the state's own exception, to classify
+        return not is_denied(error)
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
@@ -162,3 +163,24 @@ def test_the_cli_sets_aws_faults_and_reset_clears_them(sandbox: manager.Sandbox)
     assert [(r["service"], r["kind"], r["count"]) for r in sandbox.aws_fault_rules()] == [("s3", "throttle", 3)]
     sandbox.reset()
     assert sandbox.aws_fault_rules() == []
+
+
+def test_a_launch_whose_deploy_is_denied_stops_with_users_on_the_live_release(sandbox: manager.Sandbox,
+                                                                              prefect_api) -> None:  # noqa: ANN001
+    """The whole launch, with S3 refusing the production copy: it fails closed at once, names the
+    action and the resource, and production is exactly as it was."""
+    from golive.sandbox_blocks import ensure_sandbox_blocks
+    from tests.integration.launch_helpers import run_launch
+
+    ensure_sandbox_blocks(sandbox.environment())
+    before = sandbox.routing()
+    sandbox.set_aws_fault("s3", "access_denied", action="CopyObject", count=-1)  # only the production deploy copies
+    result = run_launch("v3.9.0", timeout=180)
+    assert result.state.is_failed()
+    assert "s3:CopyObject on s3://statusboard-sandbox/" in result.message and "AccessDenied" in result.message
+    denied = [c for c in sandbox.aws_faulted_calls() if c["action"] == "CopyObject"]
+    assert len(denied) == 1  # not retried: permissions do not come back by asking again
+    after = sandbox.routing()
+    assert (after["weights"], after["production_origins"]) == (before["weights"], before["production_origins"])
+    edge = sandbox.urls["production_edge"]
+    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v1.0.0"}

@@ -3,20 +3,9 @@ breakage named by scenario and step."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from blocks.plan import LaunchPlan, load_plan
+from blocks.plan import LaunchPlan
 from sandbox import manager
 from tasks.scenarios import run_scenarios
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def plan(sandbox: manager.Sandbox) -> LaunchPlan:
-    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
 
 
 def test_every_runbook_flow_passes_on_a_healthy_production(plan: LaunchPlan, sandbox: manager.Sandbox) -> None:

@@ -32,3 +32,20 @@ def test_credentials_in_an_error_never_reach_the_message() -> None:
     with pytest.raises(AwsActionError, match="EndpointConnectionError"):
         with aws_action("cloudfront:UpdateDistribution", "distribution E1"):
             raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+
+def test_denied_is_never_retried_by_prefect_but_throttling_is() -> None:
+    from types import SimpleNamespace
+
+    from tasks.aws_errors import AwsActionError, is_denied, retry_unless_denied
+
+    def failed_with(error: BaseException) -> SimpleNamespace:
+        def result() -> None:
+            raise error
+        return SimpleNamespace(result=result)
+
+    denied = AwsActionError("cloudfront:UpdateDistribution", "E123", "AccessDenied: not allowed")
+    throttled = AwsActionError("s3:CopyObject", "s3://b/k", "SlowDown: reduce your request rate")
+    assert is_denied(denied) and not is_denied(throttled) and not is_denied(RuntimeError("AccessDenied"))
+    assert retry_unless_denied(None, None, failed_with(denied)) is False
+    assert retry_unless_denied(None, None, failed_with(throttled)) is True

@@ -323,3 +323,10 @@ def test_health_week_summary() -> None:
     assert "| board p95_ms | 4 | 400 | 435 | 900 | 400 → 440 | ↑ +40 (+10%) |" in md
     assert "| error_rate_pct | 4 | 0.1 | 0.25 | 1.4 | 0.2 → 0.1 | ↓ -0.1 (-50%) |" in md
     assert "No health check ran" in health_week_summary(results, since=T0 + timedelta(days=30))
+
+
+def test_canary_steps_are_lettered_c_to_f_and_never_g() -> None:
+    from golive.summaries import canary_gate
+
+    assert [canary_gate(i) for i in range(7)] == ["Gate C", "Gate D", "Gate E", "Gate F", "Gate F2", "Gate F3",
+                                                 "Gate F4"]
