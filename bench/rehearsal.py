@@ -43,6 +43,18 @@ def rehearsal_plan() -> Path:
     return path
 
 
+def gate_seconds(launch: str) -> dict[str, float]:
+    """Each gate's duration, from the launch's timeline (start to pass)."""
+    import boto3
+
+    from tasks.timeline_store import read_timeline
+
+    entries = read_timeline(boto3.client("s3"), os.environ["S3_BUCKET"], launch)
+    started = {e.gate: e.at for e in entries if e.kind == "gate" and e.event == "started"}
+    return {e.gate: (e.at - started[e.gate]).total_seconds() for e in entries
+            if e.kind == "gate" and e.event == "passed" and e.gate in started}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
@@ -51,6 +63,7 @@ def main() -> None:
     sandbox = manager.up(_HOME / "sandbox")
     os.environ.update(sandbox.environment())
     times: list[float] = []
+    gates: dict[str, list[float]] = {}
     try:
         from flows.launch import golive
         from golive.approver_bot import ApproverBot, sandbox_policy
@@ -67,9 +80,13 @@ def main() -> None:
                 times.append(time.monotonic() - started)
             if not state.is_completed():
                 raise RuntimeError(f"rehearsal {number} did not complete: {state.message}")
+            for gate, seconds in gate_seconds(str(state.state_details.flow_run_id)).items():
+                gates.setdefault(gate, []).append(seconds)
     finally:
         manager.down(_HOME / "sandbox")
         prefect_server.stop(server)
+    for gate, values in gates.items():
+        print(f"  {gate:18s} median {statistics.median(values):5.1f} s")
     print(f"zero-bake rehearsal, pre-flight to post-launch: median {statistics.median(times):5.1f} s  "
           f"min {min(times):5.1f} s  max {max(times):5.1f} s  ({len(times)} launches)")
     worst = max(times)

@@ -31,11 +31,8 @@ from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.rollback import rollback_in_launch, verify_release
 from flows.scribe import Scribe, last_gate, scribing, touched_production
 from golive.checks import CheckResult, failed, failure_summary
-from golive.judge import judge
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, latest_manifest
-from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.probe import probe
 
 Mode = Literal["emergency", "full", "validate"]
 
@@ -86,6 +83,11 @@ def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN, la
 
 
 def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
+    # Imported here: pandas and scipy take seconds to load, and an emergency rollback must not wait for them.
+    from golive.judge import judge
+    from tasks.metrics.cloudwatch import alarm_states
+    from tasks.metrics.probe import probe
+
     production = plan.environments.production
     checks = [verify_release(plan, manifest.live_release)]
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code

@@ -24,8 +24,8 @@ WORK_POOL = "golive-pool"
 ROLLBACK_POOL = "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
 HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
 DEFAULT_UI_PORT = 4200
-# Launch runs beat every 30 s (Prefect's minimum); workers poll every 2 s so a rollback starts fast.
-WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "2"}
+# Launch runs beat every 30 s (Prefect's minimum); workers poll every second so a rollback starts fast.
+WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "1"}
 
 
 @dataclass

@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from golive.timeline import TimelineEntry, ordered
+
+if TYPE_CHECKING:  # pandas is imported where samples are handled: a rollback run must start fast
+    import pandas as pd
 
 LAUNCH_PREFIX = "golive/launches"
 
@@ -58,6 +59,8 @@ def write_samples(s3: Any, bucket: str, launch: str, stage: str, number: int, fr
 
 
 def read_samples(s3: Any, bucket: str, launch: str) -> pd.DataFrame:
+    import pandas as pd
+
     frames = [pd.read_csv(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
               for key in _keys(s3, bucket, f"{launch_prefix(launch)}/samples/")]
     frames = [f for f in frames if not f.empty]
