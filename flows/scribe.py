@@ -92,5 +92,7 @@ def touched_production(entries: list[TimelineEntry]) -> bool:
 
 
 def last_gate(entries: list[TimelineEntry]) -> str:
-    gates = [e.gate for e in entries if e.kind == "gate" and e.gate]
-    return gates[-1] if gates else "pre-flight"
+    """Where the launch stopped: the last gate that failed, else the last one started."""
+    gates = [e for e in entries if e.kind == "gate" and e.gate]
+    failed = [e.gate for e in gates if e.event == "failed"]
+    return failed[-1] if failed else (gates[-1].gate if gates else "pre-flight")

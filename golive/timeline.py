@@ -20,7 +20,8 @@ Kind = Literal[
     "decision",  # event: advance | extend | rollback | ask_human | hold
     "approval",  # event: approved | rejected | refused | timed_out  (actor: who; data: comment, key)
     "traffic",   # event: shifted  (data: before, after)
-    "rollback",  # event: requested | started | effective | noop | verified | failed  (actor: who triggered)
+    "rollback",  # event: requested | started | effective | noop | verified | failed  (actor: who triggered);
+                 # from the launch's hooks: dispatched | not_needed | not_dispatched
     "message",   # event: sent | not_sent  (data: channel, template; never the target's URL)
     "note",      # anything else worth a line
 ]
