@@ -27,7 +27,7 @@ def fault_at_step(sandbox: manager.Sandbox, percent: int, **fault: object) -> Wh
     return WhenRouting(sandbox, at_canary(percent), lambda world: world.set_fault("canary", **fault))
 
 
-@pytest.mark.parametrize("percent", [10, 30, 50])
+@pytest.mark.parametrize("percent", [10, 50])  # 30 %: bench/time_to_rollback.py
 def test_latency_fault_rolls_back_at_that_stage(launch_world: manager.Sandbox, percent: int) -> None:
     with fault_at_step(launch_world, percent, latency_ms=900, endpoint="board"):
         result = run_launch(f"v2.2.{percent}", timeout=180)
