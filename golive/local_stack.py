@@ -162,12 +162,13 @@ def _stop_group(state: Path) -> bool:
     except ProcessLookupError:
         return False
     for _ in range(100):
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):  # reaps our own dead child, which would otherwise linger as a zombie
             return True
         time.sleep(0.1)
-    os.killpg(pid, signal.SIGKILL)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     return True
 
 
