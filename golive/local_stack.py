@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive import prefect_server
+from golive.processes import alive
 from sandbox import manager
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +112,7 @@ def _worker_state(home: Path, pool: str) -> Path:
 def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POOL) -> int:
     """A process worker for `pool` in its own process group; reused if already running."""
     state = _worker_state(stack.home, pool)
-    if state.exists() and _alive(pid := json.loads(state.read_text())["pid"]):
+    if state.exists() and alive(pid := json.loads(state.read_text())["pid"]):
         return pid
     log = open(stack.home / f"worker-{pool}.log", "ab")
     process = subprocess.Popen(
@@ -120,20 +121,6 @@ def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POO
         start_new_session=True)
     state.write_text(json.dumps({"pid": process.pid}))
     return process.pid
-
-
-def _alive(pid: int) -> bool:
-    """True if `pid` runs; a killed child of ours not yet reaped (a zombie) is reaped and is not."""
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child: its parent reaps it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def worker_pid(home: Path, pool: str = WORK_POOL) -> int:
@@ -162,7 +149,7 @@ def _stop_group(state: Path) -> bool:
     except ProcessLookupError:
         return False
     for _ in range(100):
-        if not _alive(pid):  # reaps our own dead child, which would otherwise linger as a zombie
+        if not alive(pid):  # reaps our own dead child, which would otherwise linger as a zombie
             return True
         time.sleep(0.1)
     try:

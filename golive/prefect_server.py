@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from golive.processes import alive
+
 
 @dataclass
 class PrefectServer:
@@ -102,11 +104,12 @@ def stop(server: PrefectServer) -> None:
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            os.killpg(server.pid, 0)
-        except ProcessLookupError:
+        if not alive(server.pid):  # reaps it if it is our child (else it lingers as a zombie)
             break
         time.sleep(0.1)
     else:
-        os.killpg(server.pid, signal.SIGKILL)
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     (server.home / "server.json").unlink(missing_ok=True)
