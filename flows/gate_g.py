@@ -37,12 +37,15 @@ def trend_check(check: CheckResult) -> CheckResult:
     """A comparison with checkpoint 1, as a trend. A significant slowdown warns (shown, recorded,
     in the report) but does not roll back on its own: the absolute SLO checks beside it decide,
     so a release that is slower than at first yet within its SLOs is not undone at 2 a.m."""
-    name = "trend: " + check.name.replace("vs stable", "vs checkpoint 1")
-    detail = check.detail.replace("vs stable", "vs checkpoint 1")
+    def as_trend(text: str) -> str:
+        return text.replace("vs stable", "vs checkpoint 1").replace("than stable", "than checkpoint 1") \
+            .replace("above stable", "above checkpoint 1")
+
+    update = {"name": "trend: " + as_trend(check.name), "threshold": as_trend(check.threshold),
+              "detail": as_trend(check.detail)}
     if check.status == "fail":
-        return check.model_copy(update={"name": name, "status": "warn",
-                                        "detail": detail + " (degrading; SLOs decide the rollback)"})
-    return check.model_copy(update={"name": name, "detail": detail})
+        update.update(status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)")
+    return check.model_copy(update=update)
 
 
 @task(name="checkpoint", cache_policy=NO_CACHE)
