@@ -17,14 +17,13 @@ from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.judge import judge
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
 from tasks.cloudfront import invalidate, point_origin
 from tasks.http_auth import AuthChooser
 from tasks.http_checks import run_smoke_suites, smoke_client
 from tasks.id_source import IdSourceError
-from tasks.metrics.probe import probe
+from tasks.metrics.confirmed import probe_and_judge
 from tasks.s3_release import upload_release
 from tasks.secrets import load_secret
 
@@ -90,11 +89,11 @@ def smoke_suites(plan: LaunchPlan, environment: Environment) -> list[CheckResult
 @task(name="staging SLO probe", cache_policy=NO_CACHE)
 def staging_slos(plan: LaunchPlan, environment: Environment) -> list[CheckResult]:
     try:
-        samples = probe(environment.api_base_url, plan)
+        verdict, _ = probe_and_judge(environment.api_base_url, plan)
     except IdSourceError as error:  # no ids, no drawer samples: cannot prove the SLOs, so no pass
         return [CheckResult(name="SLO probe", status="inconclusive", value="not run", threshold="samples",
                             detail=str(error))]
-    return judge(samples, plan.slos).checks
+    return verdict.checks
 
 
 @flow(name="gate-a-staging", flow_run_name="Gate A — staging validation · {release}", log_prints=True)

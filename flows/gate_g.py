@@ -23,11 +23,11 @@ from flows.notify import announce
 from flows.rollback import rollback_in_launch
 from flows.scribe import record
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.judge import alarm_checks, compare_with_stable, judge
+from golive.judge import alarm_checks, compare_with_stable
 from golive.messages import measured_values
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.probe import probe
+from tasks.metrics.confirmed import probe_and_judge
 from tasks.scenarios import run_scenarios
 
 GATE = "Gate G"
@@ -52,9 +52,9 @@ def trend_check(check: CheckResult) -> CheckResult:
 def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tuple[list[CheckResult], pd.DataFrame]:
     """One checkpoint's checks, and its samples (the first checkpoint's are the trend baseline)."""
     production = plan.environments.production
-    samples = probe(production.api_base_url, plan)
+    verdict, samples = probe_and_judge(production.api_base_url, plan)
     keep_samples(f"{GATE} — checkpoint {number}", number, samples)
-    checks = judge(samples, plan.slos).checks
+    checks = list(verdict.checks)
     checks += alarm_checks(alarm_states(production))
     if first is not None:  # "no degradation in response times": a rank test against checkpoint 1
         checks += [trend_check(c) for c in compare_with_stable(samples, first, plan.slos,

@@ -1,0 +1,26 @@
+"""Probe and judge, confirming a bad verdict on fresh samples before it stops anything.
+
+On this kind of evidence a single probe can land in a noisy second (a neighbour's CPU, a
+GC pause) and read a healthy p95 of 500 ms as 804 ms. One failed or inconclusive probe
+is therefore followed by a second, and the verdict is on both together: a real breach
+fails again (with twice the evidence), noise does not. The canary does the same with its
+consecutive-failures rule.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from blocks.plan import LaunchPlan
+from golive.judge import Verdict, judge
+from tasks.metrics.probe import probe
+
+
+def probe_and_judge(base_url: str, plan: LaunchPlan) -> tuple[Verdict, pd.DataFrame]:
+    samples = probe(base_url, plan)
+    verdict = judge(samples, plan.slos)
+    if not verdict.ok:
+        samples = pd.concat([samples, probe(base_url, plan)], ignore_index=True)
+        verdict = judge(samples, plan.slos)
+        verdict.notes.append("confirmed on a second probe: judged on both together")
+    return verdict, samples
