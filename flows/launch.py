@@ -27,7 +27,7 @@ from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep
 from flows.gate_g import gate_g_stabilization
-from flows.launch_plan import DEFAULT_PLAN, load_launch_plan, resolve_plan_path  # noqa: F401 (re-exported)
+from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.post_launch import post_launch
 from flows.preflight import preflight

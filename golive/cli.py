@@ -9,6 +9,7 @@ import typer
 from golive.approvals_cli import approvals, approve
 from golive.plan_cli import plan_app
 from golive.report_cli import report
+from golive.status_cli import status
 from golive.sandbox_cli import sandbox_app
 
 app = typer.Typer(help="golive: the go-live runbook as a Prefect workflow.", no_args_is_help=True)
@@ -18,16 +19,7 @@ app.add_typer(plan_app, name="plan", help="Validate and summarize launch plans."
 app.command(name="approvals")(approvals)
 app.command(name="approve")(approve)
 app.command(name="report")(report)
-
-
-@app.command(name="status")
-def status(plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (where the timeline lives)."),
-           once: bool = typer.Option(False, "--once", help="Print one frame and exit."),
-           interval: float = typer.Option(2.0, help="Seconds between refreshes.")) -> None:
-    """Live dashboard: current gate, rollout %, latest numbers against the SLOs, pending approvals."""
-    from golive.status_cli import status as show
-
-    show(plan=plan, once=once, interval=interval)
+app.command(name="status")(status)
 
 
 @app.command()

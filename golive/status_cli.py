@@ -36,7 +36,7 @@ def snapshot(plan: str) -> Snapshot | None:
             return None
         active = [r for r in runs if r.state and not r.state.is_final()]
         run = (active or runs)[0]
-        pending = [p for p in pending_approvals(client)]
+        pending = pending_approvals(client)
     entries = read_timeline(aws_client("s3", production), production.bucket, str(run.id))
     try:
         weights = router_for(production).weights()
