@@ -12,6 +12,7 @@ from blocks.plan import LaunchPlan
 from flows.errors import GateFailed
 from flows.scribe import record
 from golive.approval_model import ApprovalDecision, approval_form
+from golive.messages import approval_role, decision_word, no_decision_reason, rejection_reason
 
 
 def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: LaunchPlan, driver: str,
@@ -32,25 +33,24 @@ def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: La
         answer = pause_flow_run(wait_for_input=form, timeout=timeout, key=pause_key,
                                 poll_interval=max(1, round(plan.approvals.poll_interval)))
     except FlowPauseTimeout:
-        record("approval", "timed_out", f"{title}: no decision within {plan.approvals.timeout.text}", gate=gate,
+        record("approval", "timed_out", no_decision_reason(title, plan.approvals.timeout.text), gate=gate,
                actor="nobody", data={"key": pause_key})
-        raise GateFailed(gate, f"{title}: no decision within {plan.approvals.timeout.text} "
-                               f"(fails closed)") from None
+        raise GateFailed(gate, no_decision_reason(title, plan.approvals.timeout.text)) from None
     decided = ApprovalDecision(gate=gate, pause_key=pause_key, decision=answer.decision,
                                approver=getattr(answer, who_field), comment=answer.comment,
                                decided_at=datetime.now(timezone.utc).isoformat(), shown=shown)
-    logger.info("%s: %s %sd%s", gate, decided.approver, decided.decision,
+    word = decision_word(decided.decision)
+    logger.info("%s: %s %s '%s'%s", gate, decided.approver, word, title,
                 f" - {decided.comment}" if decided.comment else "")
     refused = forbid_driver and decided.approver == driver
-    event = "refused" if refused else ("approved" if decided.approved else "rejected")
-    record("approval", event, f"{title}: {decided.approver} {decided.decision}d"
-           + (f" - {decided.comment}" if decided.comment else "") + (" (the driver: refused)" if refused else ""),
+    event = "refused" if refused else word
+    record("approval", event, f"{decided.approver} {word} '{title}'"
+           + (f": {decided.comment}" if decided.comment else "") + (" (the driver: refused)" if refused else ""),
            gate=gate, actor=decided.approver,
            data={"key": pause_key, "decision": decided.decision, "comment": decided.comment,
                  "decided_at": decided.decided_at, "title": title})
     if refused:
-        raise GateFailed(gate, f"{title}: {driver} is the driver of this launch and cannot approve it")
+        raise GateFailed(gate, f"{driver} is the driver of this launch and cannot approve it ('{title}')")
     if not decided.approved:
-        raise GateFailed(gate, f"{title}: rejected by {decided.approver}"
-                               f"{' - ' + decided.comment if decided.comment else ''}")
+        raise GateFailed(gate, rejection_reason(approval_role(who_field), decided.approver, title, decided.comment))
     return decided

@@ -52,3 +52,31 @@ def elapsed(seconds: float) -> str:
     if minutes:
         return f"{minutes} min {secs} s" if secs else f"{minutes} min"
     return f"{secs} s"
+
+
+ELLIPSIS = "…"
+_SENTENCE_ENDS = (". ", "; ", "! ", "? ")
+
+
+def shorten(text: object, limit: int) -> str:
+    """`text` in at most `limit` characters, cut where a reader would cut it.
+
+    Text that fits is returned as is. Otherwise it ends at the last sentence or clause
+    ('. ', '; ') that keeps at least half of the room, else at the last space, and an
+    ellipsis says something was left out; only a single word longer than the room is cut
+    mid-word. So a message never reads '(expected stat. Halting launch…'.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELLIPSIS)
+    head = text[:room + 1]  # one more: a boundary right after the room still counts
+    sentence = max(head.rfind(end) for end in _SENTENCE_ENDS)
+    if sentence >= room // 2:
+        cut = head[:sentence + 1]
+    else:
+        space = head.rfind(" ")
+        cut = head[:space] if space > 0 else text[:room]
+    return cut[:room].rstrip(" ,;:.-—") + ELLIPSIS

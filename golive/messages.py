@@ -21,8 +21,8 @@ from blocks.plan import LaunchPlan
 from golive.checks import CheckResult
 from golive.formatting import budget_ms, percent_limit
 
-__all__ = ["MISSING", "Message", "canary_values", "gate_values", "measured_values", "plan_values", "render",
-           "slo_label"]
+__all__ = ["MISSING", "Message", "approval_role", "canary_values", "decision_word", "gate_values", "launch_label",
+           "measured_values", "no_decision_reason", "plan_values", "rejection_reason", "render", "slo_label"]
 
 MISSING = "n/a"
 
@@ -140,6 +140,38 @@ def canary_values(plan: LaunchPlan, percent: int) -> dict[str, str]:
     if later:
         values["next_percent"] = str(later[0])
     return values
+
+
+# ------------------------------------------------------------------- wording
+
+
+def launch_label(release: str, driver: str = "", app: str = "") -> str:
+    """'StatusBoardV2 v1.4.0 by dana': a launch named as its people know it (not Prefect's run name)."""
+    named = " ".join(part for part in (app, release or "?") if part)
+    return f"{named} by {driver}" if driver else named
+
+
+_DECIDED = {"approve": "approved", "reject": "rejected"}
+
+
+def decision_word(decision: str) -> str:
+    """'approve' -> 'approved', 'reject' -> 'rejected' (not 'rejectd')."""
+    return _DECIDED.get(decision, decision)
+
+
+def approval_role(who_field: str) -> str:
+    """Who decides a pause, as a rejection names them: 'Approver', 'UAT signer'."""
+    return "UAT signer" if who_field == "signer" else "Approver"
+
+
+def rejection_reason(role: str, who: str, title: str, comment: str = "") -> str:
+    """"the Approver rita rejected 'Gate A passed': board looks off": the title is what was refused,
+    never the subject of the sentence (so it does not read 'Gate A passed: rejected')."""
+    return f"the {role} {who} rejected '{title}'" + (f": {comment}" if comment else "")
+
+
+def no_decision_reason(title: str, timeout: str) -> str:
+    return f"no decision on '{title}' within {timeout} (fails closed)"
 
 
 def _minutes(seconds: float) -> str:

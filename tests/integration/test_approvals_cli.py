@@ -49,5 +49,6 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
     finally:
         launch.join(60)
     assert box["state"].is_failed()
-    assert "rejected by bob - comms bridge not open yet" in box["state"].message
+    assert ("Pre-flight FAILED - the Approver bob rejected 'Green light to proceed to Gate A': "
+            "comms bridge not open yet") in box["state"].message
     assert runner.invoke(app, ["approvals"]).output.startswith("No gate is waiting")

@@ -29,7 +29,8 @@ def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
 def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> None:
     # Gate B's Approver says no, so the launch stops right after Gate A: production untouched
     result = run_launch("v1.1.0", policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")}))
-    assert result.state.is_failed() and "Gate B FAILED - Production ready: rejected by alice" in result.message
+    assert result.state.is_failed()
+    assert "Gate B FAILED - the Approver alice rejected 'Production ready': stop after Gate A" in result.message
     assert launch_world.routing()["staging_origins"] == {"staging": "/staging/releases/v1.1.0"}
     production_untouched(launch_world, "v1.1.0")
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
@@ -78,7 +79,7 @@ def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path) -> 
 def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox) -> None:
     result = run_launch("v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")}))
     assert result.state.is_failed()
-    assert "Gate A FAILED - Gate A passed: rejected by alice - board looks off" in result.message
+    assert "Gate A FAILED - the Approver alice rejected 'Gate A passed': board looks off" in result.message
     production_untouched(launch_world, "v1.3.0")
 
 
@@ -88,7 +89,7 @@ def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path) 
                                 else approve_all()(p))
     result = run_launch("v1.3.1", plan=plan, policy=silent_on_gate_a)
     assert result.state.is_failed()
-    assert "Gate A FAILED - Gate A passed: no decision within 3s (fails closed)" in result.message
+    assert "Gate A FAILED - no decision on 'Gate A passed' within 3s (fails closed)" in result.message
     production_untouched(launch_world, "v1.3.1")
 
 
@@ -98,7 +99,7 @@ def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager
     refused = [(answer, res) for pending, answer, res in result.answered if pending.pause_key == "gate-a-approval"]
     assert refused and not refused[0][1].accepted
     assert "'mallory' is not one of" in refused[0][1].reason
-    assert result.state.is_failed() and "no decision within 4s" in result.message
+    assert result.state.is_failed() and "no decision on 'Gate A passed' within 4s" in result.message
     production_untouched(launch_world, "v1.3.2")
 
 

@@ -85,5 +85,5 @@ def test_permission_probe_fails_closed(launch_world: manager.Sandbox, tmp_path: 
 def test_gate_b_rejected_by_the_approver(launch_world: manager.Sandbox) -> None:
     result = run_launch("v4.3.0", policy=scripted({"gate-b-approval": ("alice", "reject", "change freeze")}))
     assert result.state.is_failed()
-    assert "Gate B FAILED - Production ready: rejected by alice - change freeze" in result.message
+    assert "Gate B FAILED - the Approver alice rejected 'Production ready': change freeze" in result.message
     assert_production_untouched(launch_world, "v4.3.0")
