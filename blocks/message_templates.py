@@ -60,6 +60,19 @@ TEMPLATES: Mapping[str, Template] = {
         "🚨 SLO breach at {percent}% rollout · {app} {release}",
         "🚨 SLO breach detected at {percent}% rollout. Metrics: {metrics}. Executing emergency rollback immediately.",
         extra=("gate", "percent", "metrics", "reason"), measured=True),
+    # A rollback that runs on its own (a state hook's, the server's, an operator's) says so: after a
+    # crash nothing else would tell the channel that production is being rolled back.
+    "rollback_started": Template(
+        "🚨 {mode} rollback started · {app} {release}",
+        "🚨 {mode} rollback of {app} {release} started ({triggered_by}): {reason}. "
+        "Restoring {restored_release}.",
+        extra=("mode", "reason", "triggered_by", "restored_release"),
+        defaults={"mode": "Emergency", "restored_release": "the previous release"}),
+    "rollback_failed": Template(
+        "❌ {mode} rollback FAILED · {app} {release}",
+        "❌ {mode} rollback of {app} {release} FAILED - {failure}. Production may still serve {release}: "
+        "roll back by hand (`prefect deployment run rollback/full`) and check the edge.",
+        extra=("mode", "reason", "triggered_by", "restored_release", "failure"), defaults={"mode": "Emergency"}),
     "rollback_complete": Template(
         "{mode} rollback COMPLETE · {app} {release}",
         "{mode} rollback COMPLETE. System restored to previous state. Health verified. "

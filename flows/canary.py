@@ -26,6 +26,7 @@ from flows.notify import announce
 from flows.scribe import current as current_scribe, record
 from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
 from golive.checks import CheckResult, checks_markdown
+from golive.formatting import shorten
 from golive.judge import Verdict, judge_canary
 from golive.messages import canary_values, measured_values
 from golive.summaries import canary_letter
@@ -178,7 +179,7 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     try:
         failures = _canary_step(plan, release, driver, percent, letter, failures_before, progress_id, gate, gate_name)
     except BaseException as error:
-        record("gate", "failed", str(error)[:1000], gate=gate_name, data={"percent": percent})
+        record("gate", "failed", shorten(error, 1000), gate=gate_name, data={"percent": percent})
         raise
     record("gate", "passed", f"{gate_name}: canary {percent} % passed", gate=gate_name, data={"percent": percent})
     return failures

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
+from flows.canary import keep_samples
 from flows.errors import GateFailed
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
 from tasks.aws import aws_client, session_for
@@ -28,6 +29,7 @@ from tasks.s3_release import upload_release
 from tasks.secrets import load_secret
 
 GATE = "Gate A"
+STAGING_PROBE = f"{GATE} — staging probe"  # the samples' stage: one evaluation, judged on all its probes
 
 
 @task(name="build frontend", cache_policy=NO_CACHE)
@@ -89,10 +91,11 @@ def smoke_suites(plan: LaunchPlan, environment: Environment) -> list[CheckResult
 @task(name="staging SLO probe", cache_policy=NO_CACHE)
 def staging_slos(plan: LaunchPlan, environment: Environment) -> list[CheckResult]:
     try:
-        verdict, _ = probe_and_judge(environment.api_base_url, plan)
+        verdict, samples = probe_and_judge(environment.api_base_url, plan)
     except IdSourceError as error:  # no ids, no drawer samples: cannot prove the SLOs, so no pass
         return [CheckResult(name="SLO probe", status="inconclusive", value="not run", threshold="samples",
                             detail=str(error))]
+    keep_samples(STAGING_PROBE, 1, samples)  # the report charts them, also when they stop the launch
     return verdict.checks
 
 
@@ -162,4 +165,4 @@ def collect_uat_signoffs(plan: LaunchPlan, release: str, driver: str, checks: li
 def _fail(release: str, checks: list[CheckResult]) -> list[CheckResult]:
     publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A FAILED.")
     reasons = failure_summary(checks)
-    raise GateFailed(GATE, reasons)
+    raise GateFailed(GATE, reasons, checks)

@@ -12,6 +12,7 @@ from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.formatting import shorten
 from tasks.aws import aws_client
 from tasks.backup import list_objects
 from tasks.cloudfront import origin_paths
@@ -94,8 +95,7 @@ def gate_b_production_prep(plan: LaunchPlan, release: str, driver: str, gate_a: 
     title = f"Gate B — production preparation · {release}"
     if bad := failed(checks):
         publish_checks("gate-b", release, title, checks, "Gate B FAILED.")
-        raise GateFailed(GATE, "Production environment issue: " +
-                         failure_summary(checks))
+        raise GateFailed(GATE, "Production environment issue: " + failure_summary(checks), checks)
     publish_checks("gate-b", release, title, checks, "All checks passed; waiting for the Approver.")
     decision = request_approval(GATE, "gate-b-approval", "Production ready", checks_markdown(
         f"Gate B for {plan.app} {release}", checks,
@@ -113,4 +113,4 @@ def _guarded(name: str, check_task, production: Environment) -> list[CheckResult
         return check_task(production)
     except Exception as error:
         return [CheckResult(name=name, status="fail", value=type(error).__name__, threshold="succeeds",
-                            detail=str(error)[:300])]
+                            detail=shorten(error, 300))]

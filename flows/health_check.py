@@ -22,6 +22,7 @@ from flows.gate_a import smoke_suites
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.formatting import shorten
 from golive.health import HealthResult
 from golive.judge import alarm_checks, judge, latency_stat
 from golive.messages import measured_values
@@ -69,6 +70,6 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
     get_run_logger().info("Health check of %s: %s", release, summary)
     if bad:
         announce(launch_plan, release, "health_check_failed",
-                 {**measured_values(launch_plan, slo_checks), "failed_checks": summary[:500]})
+                 {**measured_values(launch_plan, slo_checks), "failed_checks": shorten(summary, 500)})
         raise GateFailed("Health check", summary)
     return f"{launch_plan.app} {release}: healthy ({len(checks)} checks)"

@@ -29,11 +29,14 @@ from flows.gate_b import gate_b_production_prep
 from flows.gate_g import gate_g_stabilization
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
-from flows.post_launch import post_launch
+from flows.post_launch import post_launch, publish_reports
 from flows.preflight import preflight
 from flows.scribe import PRODUCTION_TOUCHED, Scribe, record, scribing
 from golive.checks import CheckResult
+from golive.formatting import shorten
 from golive.messages import gate_values, measured_values
+
+RECORD_LIMIT, MESSAGE_LIMIT = 1000, 500  # characters of a reason on the timeline, in a message
 
 
 @contextmanager
@@ -49,12 +52,16 @@ def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False)
     try:
         yield outcome
     except GateFailed as failure:
-        record("gate", "failed", str(failure)[:1000], gate=name)
+        # the checks that stopped the gate go with its failure: the incident report shows their numbers
+        record("gate", "failed", shorten(failure, RECORD_LIMIT), gate=name,
+               data={"checks": [c.model_dump() for c in failure.checks]} if failure.checks else None)
         if failure.gate == name:  # canary and Gate G failures announce themselves, with their numbers
-            announce(plan, release, "gate_failed", {"gate": name, "reason": failure.reason[:500]}, gate=name)
+            announce(plan, release, "gate_failed",
+                     {**measured_values(plan, failure.checks), "gate": name,
+                      "reason": shorten(failure.reason, MESSAGE_LIMIT)}, gate=name)
         raise
     except BaseException as error:
-        record("gate", "failed", str(error)[:1000] or type(error).__name__, gate=name)
+        record("gate", "failed", shorten(error, RECORD_LIMIT) or type(error).__name__, gate=name)
         raise
     checks: list[CheckResult] = outcome.get("checks", [])
     record("gate", "passed", f"{name} passed", gate=name, data={"checks": [c.model_dump() for c in checks]})
@@ -80,10 +87,11 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
         except BaseException as error:
             gate_name = error.gate if isinstance(error, GateFailed) else "unknown"
             reason = error.reason if isinstance(error, GateFailed) else type(error).__name__
-            scribe.record("launch", "failed", str(error)[:1000] or type(error).__name__, actor=driver,
-                          data={"reason": reason[:1000], "gate": gate_name})
+            scribe.record("launch", "failed", shorten(error, RECORD_LIMIT) or type(error).__name__, actor=driver,
+                          data={"reason": shorten(reason, RECORD_LIMIT), "gate": gate_name})
             if isinstance(error, Exception):  # not on cancellation/kill: the process is going away
-                announce(launch_plan, release, "launch_failed", {"gate": gate_name, "reason": reason[:500]})
+                announce(launch_plan, release, "launch_failed",
+                         {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)})
                 _reports(launch_plan, release, launch_id)  # the incident's report
             raise
         logger.info("%s %s: launch complete.", launch_plan.app, release)
@@ -118,3 +126,8 @@ def _reports(plan: LaunchPlan, release: str, launch_id: str) -> None:
             post_launch(plan, release, launch_id)
     except Exception as error:  # noqa: BLE001
         get_run_logger().error("post-launch reports not written: %s: %s", type(error).__name__, error)
+    # Written from inside Post-launch, they show it in progress: rewrite them now its end is recorded.
+    try:
+        publish_reports(plan, release, launch_id)
+    except Exception as error:  # noqa: BLE001
+        get_run_logger().error("post-launch reports not rewritten: %s: %s", type(error).__name__, error)

@@ -7,8 +7,14 @@ dispatch depends on the caller) and create a *separate* flow run (not a subflow:
 launch is finishing) with an idempotency key per launch, so firing twice makes one run.
 
 A launch that never reached production (it stopped at pre-flight, Gate A or Gate B)
-dispatches nothing and records why. If the timeline cannot be read, the hook dispatches
-anyway and the rollback flow decides (it checks the same record, under its lock).
+dispatches nothing and records why, then rewrites the launch's reports itself (no rollback
+run will). If the timeline cannot be read, the hook dispatches anyway and the rollback
+flow decides (it checks the same record, under its lock).
+
+Whatever it dispatches, the hook marks the launch's subflows and tasks that are still
+Running, Pending or Paused as Crashed (Cancelled, for a cancelled launch): the launch's
+process is gone and nobody else would end them. Reasons name the launch by app, release
+and driver, not by Prefect's generated run name.
 """
 
 from __future__ import annotations
@@ -21,8 +27,12 @@ from prefect.exceptions import ObjectNotFound
 
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.scribe import Scribe, last_gate, touched_production
+from golive.formatting import shorten
+from golive.messages import launch_label, orphan_reason
+from tasks.child_runs import settle_orphans
 
 ROLLBACK_DEPLOYMENT = "rollback/full"
+REASON_LIMIT = 300
 logger = logging.getLogger("golive.hooks")
 
 
@@ -34,23 +44,34 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
     """Create the rollback run (once per launch); returns its id, or None when none is needed."""
     parameters = dict(flow_run.parameters or {})
     plan, launch = str(parameters.get("plan", DEFAULT_PLAN)), str(flow_run.id)
+    release, driver = str(parameters.get("release", "?")), str(parameters.get("driver", ""))
     actor = f"launch hook {hook}"
     scribe: Scribe | None = None
     entries = None
+    launch_plan = None
     try:
-        scribe = Scribe.for_plan(load_launch_plan(plan), launch, str(parameters.get("release", "?")))
+        launch_plan = load_launch_plan(plan)
+        scribe = Scribe.for_plan(launch_plan, launch, release)
         entries = scribe.read()
-        scribe.record("launch", state.type.value.lower(), f"launch {state.name}: {state.message or ''}"[:500],
-                      actor=actor)
+        scribe.record("launch", state.type.value.lower(),
+                      shorten(f"launch {state.name}: {state.message or 'no message'}", 500), actor=actor)
     except Exception as error:  # unknown is not "untouched": fall through and dispatch
         logger.warning("could not read launch %s's timeline (%s); dispatching the rollback anyway",
                        launch, type(error).__name__)
+    named = launch_label(release, driver, launch_plan.app if launch_plan else "")
+    reason = shorten(f"launch of {named} {state.name}: {state.message or 'no message'}", REASON_LIMIT)
     if scribe is not None and entries is not None and not touched_production(entries):
         scribe.record("rollback", "not_needed",
                       f"no rollback dispatched: the launch stopped at {last_gate(entries)}, before production "
                       "was touched", actor=actor)
+        _after(launch, state, named, launch_plan, release)
         return None
-    reason = f"launch '{flow_run.name}' {state.name}: {state.message or 'no message'}"[:300]
+    run_id = _dispatch(launch, plan, reason, actor, hook, scribe)
+    _after(launch, state, named, launch_plan if run_id is None else None, release)
+    return run_id
+
+
+def _dispatch(launch: str, plan: str, reason: str, actor: str, hook: str, scribe: Scribe | None) -> str | None:
     with get_client(sync_client=True) as client:
         try:
             deployment = client.read_deployment_by_name(ROLLBACK_DEPLOYMENT)
@@ -67,6 +88,25 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
         scribe.record("rollback", "dispatched", f"{ROLLBACK_DEPLOYMENT} dispatched (run {run.id})", actor=actor,
                       data={"rollback_run": str(run.id)})
     return str(run.id)
+
+
+def _after(launch: str, state: Any, named: str, plan: Any, release: str) -> None:
+    """After the rollback is on its way: end the launch's orphaned runs; rewrite the reports when no
+    rollback run will (`plan` given), so this hook's entries reach them. Failures are logged only."""
+    try:
+        marked = settle_orphans(launch, state.name, orphan_reason(named, state.name))
+        if marked:
+            logger.info("marked %d run(s) of launch %s %s: %s", len(marked), launch, state.name, ", ".join(marked))
+    except Exception as error:  # noqa: BLE001 - the UI's tidiness must not stop the rollback's record
+        logger.warning("could not end launch %s's orphaned runs: %s", launch, type(error).__name__)
+    if plan is None:
+        return
+    try:
+        from flows.post_launch import publish_reports  # pandas: only when there is a report to write
+
+        publish_reports(plan, release, launch)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("launch %s's reports not rewritten: %s: %s", launch, type(error).__name__, error)
 
 
 def on_failure(flow: Any, flow_run: Any, state: Any) -> None:

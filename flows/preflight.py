@@ -15,6 +15,7 @@ from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.formatting import shorten
 from golive.preflight_checks import check_release_name, check_roles
 from tasks.aws import aws_client
 from tasks.notify_blocks import load_notification_block
@@ -86,7 +87,7 @@ def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
     checks += [notification_resolvable(n) for n in plan.notifications]
     publish_checks("preflight", release, f"Pre-flight · {release}", checks)
     if bad := failed(checks):
-        raise GateFailed(GATE, failure_summary(checks))
+        raise GateFailed(GATE, failure_summary(checks), checks)
     request_approval(GATE, "preflight-green-light", "Green light to proceed to Gate A",
                      checks_markdown(f"Pre-flight for {plan.app} {release} (driver {driver})", checks,
                                      "All pre-flight checks passed. Approve to announce PROCEEDING TO GATE A."),
@@ -100,4 +101,4 @@ def _safely(check_task, name: str, *args) -> CheckResult:  # type: ignore[no-unt
         return check_task(*args)
     except Exception as error:  # botocore ClientError, EndpointConnectionError, ...
         return CheckResult(name=name, status="fail", value=type(error).__name__, threshold="succeeds",
-                           detail=str(error)[:300])
+                           detail=shorten(error, 300))

@@ -6,9 +6,16 @@ hooks, the server's automation, an operator — runs this subflow, under one loc
 production. Inside the lock it first looks: if users are already on the previous
 release it records a no-op instead of acting, so two rollbacks of one launch give one
 effective rollback and one recorded no-op.
+
+With `announce_start`, a rollback that acts says so through the plan's notification blocks
+(`rollback_started`) while it acts: users first, the channel a moment later, and a dead
+chat never delays the rollback. A no-op says nothing.
 """
 
 from __future__ import annotations
+
+import concurrent.futures
+import contextvars
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -16,6 +23,7 @@ from pydantic import BaseModel
 
 from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
+from flows.notify import SEND_DEADLINE_S, announce
 from flows.scribe import record
 from golive.checks import CheckResult
 from golive.rollback_state import already_rolled_back, stale_origins
@@ -29,6 +37,7 @@ from tasks.traffic import router_for
 from tasks.traffic.verify import wait_for_share
 
 VERIFY_REQUESTS = 200
+_notices = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-rollback-notice")
 
 
 class RollbackOutcome(BaseModel):
@@ -95,7 +104,8 @@ def verify_release(plan: LaunchPlan, expected: str) -> CheckResult:
 
 @flow(name="rollback", flow_run_name="Rollback — {mode} · {release}", log_prints=True)
 def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = "emergency",
-                       manifest: BackupManifest | None = None, actor: str = "golive") -> RollbackOutcome:
+                       manifest: BackupManifest | None = None, actor: str = "golive",
+                       announce_start: bool = False) -> RollbackOutcome:
     logger = get_run_logger()
     production = plan.environments.production
     distribution = manifest.distribution_id if manifest else production.cloudfront_distribution_id
@@ -108,7 +118,11 @@ def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = 
             logger.warning("Executing %s rollback (triggered by %s): %s", mode, actor, reason)
             record("rollback", "started", f"{mode} rollback started: {reason}", actor=actor,
                    data={"mode": mode, "weights_before": weights, "origins_before": origins})
+            notice = _announce_meanwhile(plan, release, "rollback_started", {
+                "mode": mode.capitalize(), "reason": reason, "triggered_by": actor,
+                "restored_release": manifest.live_release if manifest else "stable"}) if announce_start else None
             outcome = _act(plan, release, mode, recorded, distribution, manifest)
+            _sent(notice, plan)  # "started" goes out before whatever the caller says next
             record("rollback", "effective", f"{mode} rollback: {outcome.note}", actor=actor,
                    data={"mode": mode, "verified": outcome.ok,
                          "checks": [c.model_dump() for c in outcome.checks]})
@@ -118,6 +132,21 @@ def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = 
     publish_checks(f"rollback-{mode}", release, f"Rollback ({mode}) · {release}", outcome.checks,
                    f"Triggered by {actor}. Reason: {reason}. {outcome.note}")
     return outcome
+
+
+def _announce_meanwhile(plan: LaunchPlan, release: str, template: str,
+                        values: dict[str, str]) -> concurrent.futures.Future[object]:
+    context = contextvars.copy_context()  # the run's logger and the launch's Scribe go with it
+    return _notices.submit(context.run, announce, plan, release, template, values)
+
+
+def _sent(notice: concurrent.futures.Future[object] | None, plan: LaunchPlan) -> None:
+    if notice is None:
+        return
+    try:
+        notice.result(timeout=SEND_DEADLINE_S * max(1, len(plan.notifications)) + 5)
+    except Exception as error:  # noqa: BLE001 - a message never fails a rollback
+        get_run_logger().warning("rollback start not announced: %s", type(error).__name__)
 
 
 def _act(plan: LaunchPlan, release: str, mode: str, recorded: dict[str, str] | None, distribution: str,

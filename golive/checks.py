@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from golive.formatting import shorten
+
 Status = Literal["pass", "warn", "fail", "inconclusive"]
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔"}
 _SEVERITY = {"pass": 0, "warn": 1, "inconclusive": 2, "fail": 3}
@@ -61,6 +63,6 @@ def failure_summary(checks: list[CheckResult], detail_limit: int = 400) -> str:
     """One line per failed check for a gate's failure message: name, observed value, why."""
     parts = []
     for c in failed(checks):
-        detail = c.detail if len(c.detail) <= detail_limit else c.detail[:detail_limit - 1] + "…"
+        detail = shorten(c.detail, detail_limit)
         parts.append(f"{c.name}: {c.value}" + (f" ({detail})" if detail and detail != c.value else ""))
     return "; ".join(parts)

@@ -22,7 +22,8 @@ from golive.checks import CheckResult
 from golive.formatting import budget_ms, percent_limit
 
 __all__ = ["MISSING", "Message", "approval_role", "canary_values", "decision_word", "gate_values", "launch_label",
-           "measured_values", "no_decision_reason", "plan_values", "rejection_reason", "render", "slo_label"]
+           "measured_values", "no_decision_reason", "orphan_reason", "plan_values", "rejection_reason", "render",
+           "slo_label"]
 
 MISSING = "n/a"
 
@@ -149,6 +150,13 @@ def launch_label(release: str, driver: str = "", app: str = "") -> str:
     """'StatusBoardV2 v1.4.0 by dana': a launch named as its people know it (not Prefect's run name)."""
     named = " ".join(part for part in (app, release or "?") if part)
     return f"{named} by {driver}" if driver else named
+
+
+def orphan_reason(launch: str, ended_as: str) -> str:
+    """Why a step of a dead launch was ended for it: shown on the step's run in the Prefect UI."""
+    if ended_as.lower() == "cancelled":
+        return f"the launch ({launch}) was cancelled; this step stopped with it"
+    return f"the launch ({launch}) ended {ended_as} while this step ran; its process is gone"
 
 
 _DECIDED = {"approve": "approved", "reject": "rejected"}

@@ -23,7 +23,8 @@ from blocks.plan import LaunchPlan
 from golive.canary_policy import rollback_sentence
 from golive.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.judge import CANARY, STABLE, judge, latency_stat
-from golive.summaries import playbook_steps, playbook_summary_markdown, uat_summary_markdown
+from golive.checks import CheckResult
+from golive.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
 from golive.svg_chart import Boundary, Series, Threshold, line_chart
 from golive.timeline import TimelineEntry, ordered
 
@@ -33,8 +34,10 @@ _LAUNCH_ENDS = ("completed", "failed", "crashed", "cancelled")
 _ROLLED_BACK = ("effective", "verified")
 _ROLLBACK_TRIED = ("requested", "started", "effective", "verified", "failed")
 _COLORS = {CANARY: "#d9480f", STABLE: "#1c7ed6"}
+_OTHER_COLORS = ("#2f9e44", "#7048e8", "#868e96", "#e64980", "#0c8599")  # staging, unknown, ...
 _TARGET_COLOR, _LIMIT_COLOR = "#e67700", "#b00020"
 _CSS_WORD = re.compile(r"[a-z_]+")
+_COMPLIANCE = "SLO compliance per stage"
 
 
 class Report(BaseModel):
@@ -67,6 +70,17 @@ def _normalized(samples: pd.DataFrame | None) -> pd.DataFrame:
     return frame
 
 
+def _versions(frame: pd.DataFrame) -> list[str]:
+    """Canary and stable first, then any other version the samples name (staging, unknown), as they appear."""
+    seen = list(dict.fromkeys(frame["version"]))
+    return [v for v in (CANARY, STABLE) if v in seen] + [v for v in seen if v not in (CANARY, STABLE)]
+
+
+def _color(version: str, versions: Sequence[str]) -> str:
+    others = [v for v in versions if v not in _COLORS]
+    return _COLORS.get(version) or _OTHER_COLORS[others.index(version) % len(_OTHER_COLORS)]
+
+
 def _evaluation_order(frame: pd.DataFrame) -> list[tuple[str, int]]:
     """(stage, evaluation) keys in the order they happened (first sample's time)."""
     if frame.empty:
@@ -78,16 +92,18 @@ def _evaluation_order(frame: pd.DataFrame) -> list[tuple[str, int]]:
 
 
 def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataFrame:
-    """One row per evaluation and version (canary, stable): requests, error rate and each SLO's stat in ms.
+    """One row per evaluation and version (canary, stable, then others such as staging): requests,
+    error rate and each SLO's stat in ms.
 
     Columns: seq (1.. in time order), stage, evaluation, version, requests, errors, error_rate
     (a fraction), then one column per latency SLO (its stat over successful samples; NaN if none).
     """
     frame = _normalized(samples)
+    versions = _versions(frame)
     rows = []
     for seq, (stage, number) in enumerate(_evaluation_order(frame), 1):
         group = frame[(frame["stage"] == stage) & (frame["evaluation"] == number)]
-        for version in (CANARY, STABLE):
+        for version in versions:
             side = group[group["version"] == version]
             if side.empty:
                 continue
@@ -106,11 +122,16 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
 
 
 def _new_release_rows(frame: pd.DataFrame, release: str) -> pd.DataFrame:
-    """The launched release's samples: by the release header if it was seen, else the canary's."""
-    by_release = frame[frame["release"] == release]
-    if not by_release.empty:
-        return by_release
-    return frame[frame["version"] == CANARY]
+    """The launched release's samples: by the release header if it was seen, else the canary's.
+
+    A stage that probed one environment only (Gate A's staging probe: no canary or stable
+    side) is the release's as a whole, transport errors included, as it was judged."""
+    if frame.empty:
+        return frame
+    split = frame["version"].isin((CANARY, STABLE))
+    chosen = frame["release"] == release if (frame["release"] == release).any() else frame["version"] == CANARY
+    split_stage = split.groupby(frame["stage"]).transform("any").astype(bool)
+    return frame[chosen | ~split_stage]
 
 
 # ------------------------------------------------------------------- sections
@@ -154,7 +175,7 @@ def _when(at: datetime | None) -> str:
 
 
 def _compliance(frame: pd.DataFrame, plan: LaunchPlan, release: str) -> _Table:
-    table = _Table("SLO compliance per stage", ["stage", "SLO", "value", "threshold", "status", "samples"],
+    table = _Table(_COMPLIANCE, ["stage", "SLO", "value", "threshold", "status", "samples"],
                    empty="No samples recorded.", status_column=4)
     new = _new_release_rows(frame, release)
     stages = list(dict.fromkeys(stage for stage, _ in _evaluation_order(new)))
@@ -193,15 +214,43 @@ def _entries_table(title: str, headers: list[str], entries: list[TimelineEntry],
     return _Table(title, headers, [[value(e, c) for c in columns] for e in entries], status_column=status_column)
 
 
+def _checks_of(entry: TimelineEntry) -> list[CheckResult]:
+    raw = entry.data.get("checks")
+    return [CheckResult.model_validate(c) for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+
+
+def _stopped(entries: list[TimelineEntry], steps: list[StepSummary]) -> _Table | None:
+    """The step that stopped the launch and its checks that did not pass, with their numbers.
+
+    The checks are those of the step's last entry that carries any (a gate's failure, a canary
+    or Gate G verdict). None when no step failed (a completed launch, one still running)."""
+    stopped = next((s for s in steps if s.status == "failed"), None)
+    if stopped is None:
+        return None
+    table = _Table(f"What stopped the launch: {stopped.label}",
+                   ["check", "value", "threshold", "status", "samples", "detail"], status_column=3,
+                   empty="No check of this step failed: a decision or an error stopped it (the reason above).")
+    carrying = [e for e in entries if step_of(e.gate) == stopped.step and _checks_of(e)]
+    if carrying:
+        for check in _checks_of(carrying[-1]):
+            if check.status != "pass":
+                table.rows.append([check.name, check.value, check.threshold, check.status,
+                                   "" if check.samples is None else str(check.samples), check.detail or "-"])
+    return table
+
+
 def _sections(entries: list[TimelineEntry], frame: pd.DataFrame, stats: pd.DataFrame, plan: LaunchPlan,
               release: str) -> list[_Table]:
     of = lambda *kinds: [e for e in entries if e.kind in kinds]  # noqa: E731
     steps = _Table("Steps", ["step", "status", "start (UTC)", "end (UTC)", "duration", "approved by"],
                    status_column=1)
-    for s in playbook_steps(entries, plan):
+    summaries = playbook_steps(entries, plan)
+    stopped = _stopped(entries, summaries)
+    for s in summaries:
         steps.rows.append([s.label, s.status, _when(s.start), _when(s.end),
                            elapsed(s.duration) if s.duration is not None else "-", ", ".join(s.approvals) or "-"])
     return [
+        *([stopped] if stopped else []),
         steps,
         _compliance(frame, plan, release),
         _per_evaluation(stats, plan),
@@ -233,7 +282,9 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
                     " — rollback FAILED" if "failed" in events else " — rollback requested")
     failed = end is not None and end.event != "completed"
     if failed and end is not None:
-        reason = str(end.data.get("reason") or end.summary)
+        # the launch's own words first: a state hook's later entry only repeats them, or says it crashed
+        reasons = [str(e.data["reason"]) for e in ends if e.event != "completed" and e.data.get("reason")]
+        reason = reasons[0] if reasons else end.summary
     elif rollbacks:
         reason = str(rollbacks[0].data.get("reason") or rollbacks[0].summary)
     else:
@@ -272,16 +323,17 @@ def _boundaries(stats: pd.DataFrame) -> list[Boundary]:
 
 def _series(stats: pd.DataFrame, column: str, scale: float = 1.0) -> list[Series]:
     out = []
-    for version in (CANARY, STABLE):
+    versions = _versions(stats)
+    for version in versions:
         side = stats[stats["version"] == version]
-        if not side.empty:
-            points = [(float(x), float(y) * scale) for x, y in zip(side["seq"], side[column], strict=True)]
-            out.append(Series(version, points, _COLORS[version]))
+        points = [(float(x), float(y) * scale) for x, y in zip(side["seq"], side[column], strict=True)]
+        out.append(Series(version, points, _color(version, versions)))
     return out
 
 
 def charts(stats: pd.DataFrame, plan: LaunchPlan) -> list[str]:
-    """One SVG per latency SLO (its stat, canary vs stable, threshold dashed) and one for the error rate."""
+    """One SVG per latency SLO (its stat per version: canary vs stable, or staging; threshold dashed)
+    and one for the error rate."""
     marks = _boundaries(stats)
     svgs = [line_chart(f"{slo.name} {slo.stat} per evaluation", _series(stats, slo.name), unit=" ms",
                        thresholds=[Threshold(float(slo.threshold), f"threshold {budget_ms(slo.threshold)}")],
@@ -329,8 +381,9 @@ def _html(title: str, kind: str, outcome: str, reason: str, facts: list[tuple[st
           svgs: list[str]) -> str:
     word = "Reason" if kind == "incident" else "Result"
     facts_html = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-    # the charts go with the per-evaluation numbers; the steps and compliance come first
-    body = [tables[0].html(), tables[1].html(), "<h2>Charts</h2>", *svgs, *(t.html() for t in tables[2:])]
+    # the charts go with the per-evaluation numbers; what stopped the launch, the steps and compliance come first
+    after = next(i for i, t in enumerate(tables) if t.title == _COMPLIANCE) + 1
+    body = [*(t.html() for t in tables[:after]), "<h2>Charts</h2>", *svgs, *(t.html() for t in tables[after:])]
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",

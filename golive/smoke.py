@@ -16,7 +16,7 @@ from typing import Any
 from blocks.plan import SmokeCheck
 from golive import jsonpath
 from golive.checks import CheckResult
-from golive.formatting import budget_ms, is_at_least, ms
+from golive.formatting import budget_ms, is_at_least, ms, shorten
 
 __all__ = ["Observation", "assess", "check_name", "not_run", "problems", "threshold_text", "unreachable"]
 
@@ -124,4 +124,4 @@ def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return repr(shorten(text, limit))

@@ -16,7 +16,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from golive.formatting import shorten
 from golive.timeline import TimelineEntry
+
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta"}
 
@@ -81,6 +83,7 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
         parts.append(waiting)
     log = Table(title="Timeline (latest)", show_header=False)
     for entry in entries[-log_lines:]:
-        log.add_row(f"{entry.at:%H:%M:%S}", entry.gate or "-", f"{entry.kind} {entry.event}", entry.summary[:120])
+        log.add_row(f"{entry.at:%H:%M:%S}", entry.gate or "-", f"{entry.kind} {entry.event}",
+                    shorten(entry.summary, 120))
     parts.append(log)
     return Group(*parts)

@@ -3,7 +3,9 @@ and `execute-launch-playbook.sh report`.
 
 Steps are found by the `gate` of timeline entries. A gate may be written with its
 description ("Gate C — canary 10 %", "Gate A · v1.4.0"); the step is the part before
-" — " or " · ".
+" — " or " · ". A step that started and never ended failed if the launch ended after it
+began (or a later step ran); one that began after the launch's end (Post-launch, which
+writes these documents) is in progress.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ __all__ = ["StepSummary", "canary_gate", "canary_letter", "playbook_steps", "pla
 
 StepStatus = Literal["passed", "failed", "skipped", "in progress", "not reached"]
 _BEFORE_CANARY = ("Pre-flight", "Gate A", "Gate B", "Production deploy")
-_AFTER_CANARY = ("Gate G", "Post-launch")
+_POST_LAUNCH = "Post-launch"
+_AFTER_CANARY = ("Gate G", _POST_LAUNCH)
 _LAUNCH_ENDS = ("completed", "failed", "crashed", "cancelled")
 _ENDED: dict[str, StepStatus] = {"passed": "passed", "failed": "failed", "skipped": "skipped"}
 _ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "in progress": "⏳", "not reached": "·"}
@@ -131,13 +134,15 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
     """Each runbook step's status, times and approvals; the plan (if given) names canary steps not reached."""
     timeline = ordered(list(entries))
     labels = {s: s for s in _BEFORE_CANARY} | _canary_labels(timeline, plan) | {s: s for s in _AFTER_CANARY}
-    launch_ended = any(e.kind == "launch" and e.event in _LAUNCH_ENDS for e in timeline)
+    launch_ends = [e.at for e in timeline if e.kind == "launch" and e.event in _LAUNCH_ENDS]
     by_step: dict[str, list[TimelineEntry]] = {step: [] for step in labels}
     for e in timeline:
         if step_of(e.gate) in by_step:
             by_step[step_of(e.gate)].append(e)
     steps = list(labels)
-    reached_after = {step: any(by_step[later] for later in steps[i + 1:]) for i, step in enumerate(steps)}
+    # Post-launch runs however the launch ended: it does not make the steps before it skipped
+    reached_after = {step: any(by_step[later] for later in steps[i + 1:] if later != _POST_LAUNCH)
+                     for i, step in enumerate(steps)}
     out = []
     for step in steps:
         mine = by_step[step]
@@ -147,8 +152,10 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
         if last is not None:
             status = _ENDED[last.event]
         elif mine:
-            # started and never ended: the launch died inside it, unless it is still running
-            status = "failed" if launch_ended or reached_after[step] else "in progress"
+            # Started and never ended: the launch ended (died) inside it, or a later step ran. A step
+            # that began after the launch's end is still running: Post-launch writes the report itself.
+            died_inside = any(end >= mine[0].at for end in launch_ends)
+            status = "failed" if died_inside or reached_after[step] else "in progress"
         else:
             status = "skipped" if reached_after[step] else "not reached"
         approvals = tuple(e.actor if e.event == "approved" else f"{e.actor} ({e.event.replace('_', ' ')})"

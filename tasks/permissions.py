@@ -9,6 +9,7 @@ from typing import Any, Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from blocks.plan import Environment
+from golive.formatting import shorten
 
 # capability -> IAM actions the launch performs for it
 CAPABILITIES: dict[str, list[str]] = {
@@ -85,9 +86,9 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "?")
-        return f"{operation}: {info.get('Code', '?')} - {info.get('Message', '')}"[:300]
+        return shorten(f"{operation}: {info.get('Code', '?')} - {info.get('Message', '')}", 300)
     first_line = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {first_line}"[:160]
+    return shorten(f"{type(error).__name__}: {first_line}", 160)
 
 
 def probe_permissions(clients: Callable[[str], Any], environment: Environment) -> tuple[list[CapabilityResult], str]:

@@ -8,6 +8,12 @@ local directory and beside the timeline in S3.
 
 Built only from what S3 holds (the timeline and the samples), so `golive report LAUNCH`
 regenerates exactly what the launch wrote, also for a launch whose process died.
+
+The documents are rewritten whenever the record grows after them: by the launch once its
+Post-launch step has ended, and by every rollback run of the launch when it ends (the
+hooks' and the server's rollbacks arrive after the launch wrote its report).
+`rewrite_until_settled` closes the race between two such writers: each rewrites until no
+entry arrived while it was writing, so the last copy written holds every entry.
 """
 
 from __future__ import annotations
@@ -70,6 +76,17 @@ def write_bundle(bundle: Bundle, directory: Path, s3: Any, bucket: str) -> dict[
                       Body=text.encode(), ContentType=f"{content_type}; charset=utf-8")
         written[name] = str(directory / name)
     return written
+
+
+def rewrite_until_settled(plan: LaunchPlan, s3: Any, bucket: str, launch: str, directory: Path,
+                          rounds: int = 3) -> tuple[Bundle, dict[str, str]]:
+    """Build and write the bundle; again if the timeline grew meanwhile (at most `rounds` times)."""
+    for _ in range(rounds):
+        bundle = build_bundle(plan, s3, bucket, launch)
+        written = write_bundle(bundle, directory, s3, bucket)
+        if len(timeline_store.timeline_keys(s3, bucket, launch)) == len(bundle.entries):
+            break
+    return bundle, written
 
 
 def find_launch(s3: Any, bucket: str, launch_or_release: str) -> str:

@@ -40,9 +40,14 @@ def _keys(s3: Any, bucket: str, prefix: str) -> list[str]:
     return sorted(keys)
 
 
+def timeline_keys(s3: Any, bucket: str, launch: str) -> list[str]:
+    """The keys of a launch's entries: a cheap way to see whether anything was added."""
+    return _keys(s3, bucket, f"{launch_prefix(launch)}/timeline/")
+
+
 def read_timeline(s3: Any, bucket: str, launch: str) -> list[TimelineEntry]:
     entries = [TimelineEntry.model_validate_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-               for key in _keys(s3, bucket, f"{launch_prefix(launch)}/timeline/")]
+               for key in timeline_keys(s3, bucket, launch)]
     return ordered(entries)
 
 

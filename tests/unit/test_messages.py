@@ -12,12 +12,19 @@ import yaml
 from blocks.message_templates import TEMPLATES, placeholders, template_problem
 from blocks.plan import LaunchPlan, PlanError, load_plan, validate_plan
 from golive.checks import CheckResult
+from golive.formatting import ELLIPSIS, shorten
 from golive.messages import (
     MISSING,
+    approval_role,
     canary_values,
+    decision_word,
     gate_values,
+    launch_label,
     measured_values,
+    no_decision_reason,
+    orphan_reason,
     plan_values,
+    rejection_reason,
     render,
 )
 
@@ -63,7 +70,8 @@ def problems_of(raw: dict[str, Any]) -> str:
 def test_every_runbook_template_is_there() -> None:
     assert set(TEMPLATES) == {
         "kickoff", "gate_passed", "gate_failed", "canary_stage_passed", "canary_stage_failed", "rollback_complete",
-        "stabilization_passed", "stabilization_failed", "launch_success", "launch_failed", "health_check_failed"}
+        "stabilization_passed", "stabilization_failed", "launch_success", "launch_failed", "health_check_failed",
+        "rollback_started", "rollback_failed"}
 
 
 def test_gate_a_passed_reads_as_the_runbook(plan: LaunchPlan, measured: dict[str, str]) -> None:
@@ -198,3 +206,64 @@ def test_every_default_uses_only_its_placeholders() -> None:
     for name, template in TEMPLATES.items():
         assert template_problem(name, template.body, ["board", "drawer"]) is None, name
         assert template_problem(name, template.subject, ["board", "drawer"]) is None, name
+
+
+# ------------------------------------------------------------------ rollbacks that run on their own
+
+
+def test_a_rollback_on_its_own_announces_start_and_end(plan: LaunchPlan) -> None:
+    values = {**plan_values(plan, "v7.0.0"), "mode": "Full", "triggered_by": "launch hook on_crashed",
+              "reason": "launch of StatusBoardV2 v7.0.0 by dana Crashed: exit code -9", "restored_release": "v1.0.0"}
+    started = render("rollback_started", values)
+    assert started.body == ("🚨 Full rollback of StatusBoardV2 v7.0.0 started (launch hook on_crashed): launch of "
+                            "StatusBoardV2 v7.0.0 by dana Crashed: exit code -9. Restoring v1.0.0.")
+    assert started.subject == "🚨 Full rollback started · StatusBoardV2 v7.0.0" and started.missing == []
+    failed = render("rollback_failed", {**values, "failure": "ran but verification failed: every response "
+                                                              "from v1.0.0: v7.0.0: 12"})
+    assert failed.body.startswith("❌ Full rollback of StatusBoardV2 v7.0.0 FAILED - ran but verification failed")
+    assert "roll back by hand" in failed.body and failed.missing == []
+
+
+# ------------------------------------------------------------------ wording
+
+
+def test_shorten_keeps_short_text_and_cuts_long_text_where_a_reader_would() -> None:
+    assert shorten("board p95: 976 ms", 500) == "board p95: 976 ms"
+    reason = ("board p95: 976 ms (>= 800 ms); drawer mean: 291 ms (>= 200 ms); security/hsts: missing "
+              "(expected status 200 and the Strict-Transport-Security header)")
+    cut = shorten(reason, 80)
+    assert cut == "board p95: 976 ms (>= 800 ms); drawer mean: 291 ms (>= 200 ms)" + ELLIPSIS  # at the '; '
+    mid = shorten("the staging probe measured the board at 976 ms (expected status 200 everywhere)", 60)
+    assert len(mid) <= 60 and mid.endswith(ELLIPSIS)
+    assert mid[:-1] == "the staging probe measured the board at 976 ms (expected"  # at a space, not 'stat'
+    assert shorten("x" * 50, 10) == "x" * 9 + ELLIPSIS  # one word longer than the room: cut it
+    for limit in (1, 2, 5, 17, 33, 120):
+        assert len(shorten(reason, limit)) <= limit
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        shorten(reason, 0)
+
+
+def test_shortened_text_never_ends_mid_word() -> None:
+    text = "Gate A FAILED - " + " ".join(f"check{i}: {i * 7} ms (expected status {i})" for i in range(40))
+    for limit in range(30, 600, 37):
+        cut = shorten(text, limit)
+        assert len(cut) <= limit and cut.endswith(ELLIPSIS)
+        word = cut[:-1].rsplit(" ", 1)[-1].rstrip(";:,.)(")
+        assert any(w.rstrip(";:,.)(") == word for w in text.split(" ")), (limit, cut)
+
+
+def test_decisions_read_as_english() -> None:
+    assert decision_word("approve") == "approved" and decision_word("reject") == "rejected"
+    assert approval_role("approver") == "Approver" and approval_role("signer") == "UAT signer"
+    assert (f"Gate A FAILED - {rejection_reason('Approver', 'rita', 'Gate A passed', 'board looks off')}"
+            == "Gate A FAILED - the Approver rita rejected 'Gate A passed': board looks off")
+    assert rejection_reason("UAT signer", "qa-lead", "UAT sign-off") == "the UAT signer qa-lead rejected 'UAT sign-off'"
+    assert no_decision_reason("Gate A passed", "3s") == "no decision on 'Gate A passed' within 3s (fails closed)"
+
+
+def test_a_launch_is_named_by_app_release_and_driver() -> None:
+    assert launch_label("v7.0.0", "dana", "StatusBoardV2") == "StatusBoardV2 v7.0.0 by dana"
+    assert launch_label("v7.0.0") == "v7.0.0" and launch_label("", "dana") == "? by dana"
+    assert orphan_reason("StatusBoardV2 v7.0.0 by dana", "Crashed") == (
+        "the launch (StatusBoardV2 v7.0.0 by dana) ended Crashed while this step ran; its process is gone")
+    assert orphan_reason("x", "Cancelled") == "the launch (x) was cancelled; this step stopped with it"

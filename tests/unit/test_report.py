@@ -330,3 +330,103 @@ def test_canary_steps_are_lettered_c_to_f_and_never_g() -> None:
 
     assert [canary_gate(i) for i in range(7)] == ["Gate C", "Gate D", "Gate E", "Gate F", "Gate F2", "Gate F3",
                                                  "Gate F4"]
+
+
+# ------------------------------------------------------------------ a launch stopped at a gate
+
+
+def staging_samples(board_ms: float = 976.0, per: int = 400) -> pd.DataFrame:
+    """Gate A's staging probe as it is kept: version 'staging' (the staging backend), one evaluation."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(per):
+        slo = "board" if i % 2 == 0 else "drawer"
+        base = board_ms if slo == "board" else 60.0
+        rows.append({"ts": 1_700_000_000.0 + i, "slo": slo, "path": f"/api/{slo}", "status": 200,
+                     "latency_ms": base * float(rng.uniform(0.9, 1.1)), "error": False, "version": "staging",
+                     "release": RELEASE, "stage": "Gate A — staging probe", "evaluation": 1})
+    rows.append({"ts": 1_700_000_100.0, "slo": "board", "path": "/api/board", "status": 0, "latency_ms": 10_000.0,
+                 "error": True, "version": "unknown", "release": "unknown", "stage": "Gate A — staging probe",
+                 "evaluation": 1})
+    return pd.DataFrame(rows)
+
+
+def stopped_at_gate_a(board: CheckResult) -> list[TimelineEntry]:
+    checks = [CheckResult(name="security/hsts", status="pass", value="present", threshold="present"), board,
+              CheckResult(name="drawer mean", status="pass", value="61 ms", threshold="< 200 ms", samples=30)]
+    reason = f"board p95: {board.value} ({board.detail})"
+    return [entry(0, "launch", "started", "Launch of v1.4.0 started", actor="dana"),
+            entry(0.1, "gate", "started", "Pre-flight started", "Pre-flight"),
+            entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
+            entry(2, "gate", "started", "Gate A started", "Gate A"),
+            entry(4, "gate", "failed", f"Gate A FAILED - {reason}", "Gate A",
+                  checks=[c.model_dump() for c in checks]),
+            entry(4.1, "launch", "failed", f"Gate A FAILED - {reason}", actor="dana", reason=reason, gate="Gate A"),
+            entry(4.2, "gate", "started", "Post-launch started", "Post-launch")]
+
+
+BOARD_FAILED = CheckResult(name="board p95", status="fail", value="976 ms", threshold="< 800 ms", samples=31,
+                           detail="board p95 976 ms >= 800 ms")
+
+
+def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numbers(plan: LaunchPlan) -> None:
+    frame = staging_samples()
+    report = launch_report(stopped_at_gate_a(BOARD_FAILED), frame, plan)
+    assert report.kind == "incident" and report.outcome == "Launch failed"
+    md = report.markdown
+    assert "No samples recorded." not in md
+    # what stopped it, with the numbers, before anything else
+    stopped = md.split("## What stopped the launch: Gate A")[1].split("## ")[0]
+    assert "| board p95 | 976 ms | < 800 ms | fail | 31 | board p95 976 ms >= 800 ms |" in stopped
+    assert "drawer mean" not in stopped and "security/hsts" not in stopped  # passed checks are not "what stopped"
+    assert md.index("## What stopped the launch") < md.index("## Steps")
+    # the staging probe, re-judged as it was judged: all of its samples, the transport error included
+    compliance = md.split("## SLO compliance per stage")[1].split("## ")[0]
+    board = [line for line in compliance.splitlines() if "| board p95 |" in line]
+    assert len(board) == 1 and board[0].startswith("| Gate A — staging probe |") and "| fail |" in board[0]
+    errors = [line for line in compliance.splitlines() if "| error rate |" in line]
+    assert errors and f"| {len(frame)} |" in errors[0]
+    every = md.split("## Every evaluation")[1].split("## ")[0]
+    assert "| staging |" in every and "| unknown |" in every
+    # and charted: a staging series (and the unanswered request) in every chart, the threshold dashed
+    svgs = re.findall(r"<svg.*?</svg>", report.html, flags=re.S)
+    assert len(svgs) == len(plan.slos.latency) + 1
+    assert all('data-series="staging"' in svg for svg in svgs)
+    assert 'data-series="unknown"' in svgs[-1]  # the error rate: 100 % of the request with no answer
+    assert "no samples" not in report.html
+    assert "<h2>What stopped the launch: Gate A</h2>" in report.html and '<td class="st-fail">fail</td>' in report.html
+    assert report.html.index("What stopped the launch") < report.html.index("<h2>Charts</h2>")
+
+
+def test_what_stopped_a_canary_step_is_its_last_verdicts_failing_checks(plan: LaunchPlan) -> None:
+    breach = CheckResult(name="board p95", status="fail", value="1210 ms", threshold="< 800 ms", samples=60)
+    ok = CheckResult(name="error rate", status="pass", value="0.10 %", threshold="< 0.5 %", samples=120)
+    timeline = [*failed_timeline()]
+    timeline.insert(-6, entry(14.9, "verdict", "fail", "board p95 1210 ms", "Gate D — canary 30 %",
+                              checks=[ok.model_dump(), breach.model_dump()]))
+    md = launch_report(timeline, None, plan).markdown
+    stopped = md.split("## What stopped the launch: Gate D — canary 30 %")[1].split("## ")[0]
+    assert "| board p95 | 1210 ms | < 800 ms | fail | 60 |" in stopped and "error rate" not in stopped
+
+
+def test_a_stop_by_a_decision_says_no_check_failed(plan: LaunchPlan) -> None:
+    timeline = [*common_start()[:7],
+                entry(7, "approval", "rejected", "rita rejected 'Gate A passed'", "Gate A", actor="rita",
+                      key="gate-a-approval"),
+                entry(7.1, "gate", "failed", "Gate A FAILED - the Approver rita rejected 'Gate A passed'", "Gate A"),
+                entry(7.2, "launch", "failed", "x", reason="the Approver rita rejected 'Gate A passed'")]
+    report = launch_report(timeline, None, plan)
+    assert report.reason == "the Approver rita rejected 'Gate A passed'"
+    stopped = report.markdown.split("## What stopped the launch: Gate A")[1].split("## ")[0]
+    assert "No check of this step failed" in stopped
+    assert "What stopped the launch" not in launch_report(completed_timeline(), None, plan).markdown
+
+
+def test_the_launchs_own_reason_outlives_a_hooks_later_entry(plan: LaunchPlan) -> None:
+    reason = "SLO breach at 30 % rollout — board p95 1210 ms >= 800 ms"
+    timeline = [*failed_timeline(), entry(17, "launch", "failed", "launch Failed: Gate D FAILED - ...",
+                                          actor="launch hook on_failure"),
+                entry(17.1, "rollback", "not_dispatched", "rollback/full is not deployed", actor="launch hook")]
+    report = launch_report(timeline, None, plan)
+    assert report.reason == reason
+    assert "| not_dispatched | launch hook |" in report.markdown.split("## Rollbacks")[1]
