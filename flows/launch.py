@@ -92,7 +92,8 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
             if isinstance(error, Exception):  # not on cancellation/kill: the process is going away
                 announce(launch_plan, release, "launch_failed",
                          {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)})
-                _reports(launch_plan, release, launch_id)  # the incident's report
+                # the incident's report; the on_failure hook, which writes after it, rewrites it
+                _reports(launch_plan, release, launch_id, rewrite=False)
             raise
         logger.info("%s %s: launch complete.", launch_plan.app, release)
         scribe.record("launch", "completed", f"{launch_plan.app} {release}: launch complete", actor=driver)
@@ -119,13 +120,18 @@ def _run_gates(plan: LaunchPlan, release: str, driver: str, launch_id: str) -> N
         outcome["checks"] = gate_g_stabilization(plan, release, driver, manifest)
 
 
-def _reports(plan: LaunchPlan, release: str, launch_id: str) -> None:
-    """Post-launch documents; their failure is logged, never what the launch is judged by."""
+def _reports(plan: LaunchPlan, release: str, launch_id: str, rewrite: bool = True) -> None:
+    """Post-launch documents; their failure is logged, never what the launch is judged by.
+
+    They are rewritten by whoever writes to the launch's record last: the launch itself after
+    a success (`rewrite`), the state hook after a failure, each rollback run when it ends."""
     try:
         with gate(plan, release, "Post-launch"):
             post_launch(plan, release, launch_id)
     except Exception as error:  # noqa: BLE001
         get_run_logger().error("post-launch reports not written: %s: %s", type(error).__name__, error)
+    if not rewrite:
+        return
     # Written from inside Post-launch, they show it in progress: rewrite them now its end is recorded.
     try:
         publish_reports(plan, release, launch_id)

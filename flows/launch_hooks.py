@@ -7,9 +7,9 @@ dispatch depends on the caller) and create a *separate* flow run (not a subflow:
 launch is finishing) with an idempotency key per launch, so firing twice makes one run.
 
 A launch that never reached production (it stopped at pre-flight, Gate A or Gate B)
-dispatches nothing and records why, then rewrites the launch's reports itself (no rollback
-run will). If the timeline cannot be read, the hook dispatches anyway and the rollback
-flow decides (it checks the same record, under its lock).
+dispatches nothing and records why. If the timeline cannot be read, the hook dispatches
+anyway and the rollback flow decides (it checks the same record, under its lock). Then
+the hook rewrites the launch's reports: its entries came after the launch wrote them.
 
 Whatever it dispatches, the hook marks the launch's subflows and tasks that are still
 Running, Pending or Paused as Crashed (Cancelled, for a cancelled launch): the launch's
@@ -67,7 +67,7 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
         _after(launch, state, named, launch_plan, release)
         return None
     run_id = _dispatch(launch, plan, reason, actor, hook, scribe)
-    _after(launch, state, named, launch_plan if run_id is None else None, release)
+    _after(launch, state, named, launch_plan, release)
     return run_id
 
 
@@ -91,8 +91,9 @@ def _dispatch(launch: str, plan: str, reason: str, actor: str, hook: str, scribe
 
 
 def _after(launch: str, state: Any, named: str, plan: Any, release: str) -> None:
-    """After the rollback is on its way: end the launch's orphaned runs; rewrite the reports when no
-    rollback run will (`plan` given), so this hook's entries reach them. Failures are logged only."""
+    """After the rollback is on its way: end the launch's orphaned runs, and rewrite the reports
+    (the launch wrote them before this hook's entries; a rollback run rewrites them again when it
+    ends). Failures are logged only."""
     try:
         marked = settle_orphans(launch, state.name, orphan_reason(named, state.name))
         if marked:

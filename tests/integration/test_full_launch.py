@@ -193,6 +193,7 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tup
                                                                    sandbox_session: manager.Sandbox) -> None:
     sandbox = sandbox_session
     launch_id = launch_id_of(healthy[0])
+    said_before = len(sandbox.messages())
 
     outcomes: dict[str, str] = {}
     racers = [threading.Thread(target=lambda who=who: outcomes.setdefault(who, rollback(
@@ -213,6 +214,21 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tup
     assert len(effective) == 1 and len(noop) == 1
     assert outcomes[effective[0].actor].startswith("full rollback") and outcomes[noop[0].actor].startswith("no-op")
     assert effective[0].at < noop[0].at  # serialized by the lock: the loser looked after the winner acted
+
+    # the rollback that acted said so (after a crash nothing else would); the no-op said nothing
+    said = [m["text"] for m in sandbox.messages()[said_before:]]
+    assert len(said) == 2, said
+    assert said[0].startswith(f"🚨 Full rollback of StatusBoardV2 v8.0.0 started ({effective[0].actor}): "
+                              "Post-launch instability - board errors. Restoring v1.0.0.")
+    assert said[1].startswith("Full rollback COMPLETE.")
+    # and both reached the launch's report, rewritten when they ended: now an incident report
+    report = aws(sandbox, "s3").get_object(Bucket="statusboard-sandbox", Key=f"golive/launches/{launch_id}/report/"
+                                           "launch-report.md")["Body"].read().decode()
+    assert report.startswith("# Incident report — StatusBoardV2 v8.0.0")
+    listed = report.split("## Rollbacks", 1)[1].split("\n## ", 1)[0]
+    assert "| effective |" in listed and "| noop |" in listed
+    assert {"launch hook on_failure", "server automation"} <= {row.split(" | ")[2] for row in listed.splitlines()
+                                                               if row.startswith("| 20")}
 
     again = rollback(reason="double click", mode="full")
     assert again.startswith("no-op: production is already rolled back to v1.0.0")

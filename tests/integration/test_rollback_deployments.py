@@ -9,13 +9,16 @@ from flows.rollback_deployments import rollback
 from golive.sandbox_blocks import ensure_sandbox_blocks
 from golive.timeline import TimelineEntry
 from sandbox import manager
-from tasks.timeline_store import read_timeline
+from tasks.timeline_store import launch_prefix, read_timeline
 from tests.integration.launch_helpers import run_launch, scripted
 
 
+def s3(sandbox: manager.Sandbox):  # noqa: ANN201 - a boto3 client
+    return boto3.client("s3", region_name="us-east-1", endpoint_url=sandbox.environment()["AWS_ENDPOINT_URL"])
+
+
 def timeline(sandbox: manager.Sandbox, launch: str) -> list[TimelineEntry]:
-    env = sandbox.environment()
-    return read_timeline(boto3.client("s3", region_name="us-east-1"), env["S3_BUCKET"], launch)
+    return read_timeline(s3(sandbox), sandbox.environment()["S3_BUCKET"], launch)
 
 
 def rollbacks(entries: list[TimelineEntry], event: str) -> list[TimelineEntry]:
@@ -30,7 +33,8 @@ def test_a_launch_stopped_at_gate_a_rolls_nothing_back(sandbox: manager.Sandbox,
     launch_id = str(launch.state.state_details.flow_run_id)
 
     note = rollback(reason="launch Failed", mode="full", launch=launch_id, triggered_by="server automation")
-    assert note.startswith(f"no-op: launch {launch_id} stopped at Gate A before production was touched")
+    assert note.startswith(f"no-op: the launch of StatusBoardV2 v6.4.0 by dana ({launch_id}) stopped at Gate A "
+                           "before production was touched")
     after = sandbox.routing()
     assert (after["weights"], after["production_origins"]) == (before["weights"], before["production_origins"])
     entries = timeline(sandbox, launch_id)
@@ -39,3 +43,9 @@ def test_a_launch_stopped_at_gate_a_rolls_nothing_back(sandbox: manager.Sandbox,
     assert "stopped at Gate A" in not_needed[0].summary
     assert [e.actor for e in rollbacks(entries, "noop")] == ["server automation"]
     assert not rollbacks(entries, "effective")
+    # the rollback arrived after the launch wrote its report: it rewrote it, and a no-op says nothing
+    report = s3(sandbox).get_object(Bucket=sandbox.environment()["S3_BUCKET"],
+                                    Key=f"{launch_prefix(launch_id)}/report/launch-report.md")["Body"].read().decode()
+    listed = report.split("## Rollbacks", 1)[1].split("\n## ", 1)[0]
+    assert "| noop | server automation |" in listed and "| not_needed | launch hook on_failure |" in listed
+    assert not [m for m in sandbox.messages() if "rollback" in m["text"].lower()]

@@ -15,7 +15,7 @@ from uuid import UUID
 import boto3
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId, FlowRunFilterParentFlowRunId
 from prefect.states import Cancelling
 
 from golive import local_stack
@@ -87,6 +87,24 @@ def rollback_events(entries: list[TimelineEntry], event: str) -> list[TimelineEn
     return [e for e in entries if e.kind == "rollback" and e.event == event]
 
 
+def assert_children_ended(run_id: UUID) -> None:
+    """Every subflow of the launch is final; the one the launch died in says why."""
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])))
+    assert children and all(c.state and c.state.is_final() for c in children), [
+        (c.name, c.state.name if c.state else None) for c in children]
+    [canary] = [c for c in children if c.name.startswith("Gate C — canary 10 %")]
+    assert canary.state.is_crashed() and "ended Crashed while this step ran" in (canary.state.message or "")
+
+
+def read_report(stack: local_stack.Stack, run_id: UUID) -> str:
+    env = stack.sandbox.environment()
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"])
+    key = f"golive/launches/{run_id}/report/launch-report.md"
+    return s3.get_object(Bucket=env["S3_BUCKET"], Key=key)["Body"].read().decode()
+
+
 def assert_production_on_stable(stack: local_stack.Stack) -> None:
     routing = stack.sandbox.routing()
     assert routing["weights"] == {"stable": 100, "canary": 0}
@@ -112,6 +130,24 @@ def test_sigkill_of_the_launch_mid_canary_rolls_back_once(stack: local_stack.Sta
         "launch hook on_crashed", "server automation (launch Crashed)"}
     assert len(rollback_events(entries, "effective")) == 1
     assert len(rollback_events(entries, "noop")) == 1
+    # named by app, release and driver, not by the generated run name
+    reasons = {e.actor: e.data["reason"] for e in rollback_events(entries, "requested")}
+    assert reasons["launch hook on_crashed"].startswith("launch of StatusBoardV2 v7.0.0 by dana Crashed: ")
+    assert reasons["server automation (launch Crashed)"] == (
+        "launch of v7.0.0 by dana became Crashed (server automation)")
+    # the channel heard of the rollback: its last words are not "Gate B PASSED"
+    said = [m["text"] for m in stack.sandbox.messages()]
+    [effective] = rollback_events(entries, "effective")
+    assert said[-2].startswith(f"🚨 Full rollback of StatusBoardV2 v7.0.0 started ({effective.actor}): "), said
+    assert said[-1].startswith("Full rollback COMPLETE."), said
+    # no step of the dead launch is left Running in the UI
+    assert_children_ended(run_id)
+    # the rollbacks rewrote the launch's report: a crashed launch has one, with both rollbacks in it
+    report = read_report(stack, run_id)
+    assert report.startswith("# Incident report — StatusBoardV2 v7.0.0")
+    assert "Launch crashed — rolled back" in report
+    listed = report.split("## Rollbacks", 1)[1].split("\n## ", 1)[0]
+    assert "| effective |" in listed and "| noop |" in listed
     print(f"SIGKILL -> traffic on stable in {restored_after:.1f}s")
 
 
