@@ -19,17 +19,27 @@ entry arrived while it was writing, so the last copy written holds every entry.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from blocks.plan import LaunchPlan
 from golive.report import Report, launch_report
 from golive.summaries import playbook_summary_markdown, uat_summary_markdown
-from golive.timeline import TimelineEntry, timeline_markdown
+from golive.timeline import TimelineEntry, ordered, timeline_markdown
 from tasks import timeline_store
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 REPO = Path(__file__).resolve().parent.parent
+READERS = 8  # parallel GETs: a full launch's record is a few hundred small objects
+CACHED_LAUNCHES = 8
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,12 +63,50 @@ def reports_dir(launch: str) -> Path:
     return root / launch
 
 
+@dataclass
+class _Record:
+    """What this process has read of one launch's record, by S3 key. Entries and samples are
+    written once under unique keys and never rewritten, so a rewrite reads only what is new."""
+    entries: dict[str, TimelineEntry] = field(default_factory=dict)
+    samples: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+_records: OrderedDict[tuple[str, str], _Record] = OrderedDict()
+_records_lock = threading.Lock()
+
+
+def _record(bucket: str, launch: str) -> _Record:
+    with _records_lock:
+        record = _records.pop((bucket, launch), None) or _Record()
+        _records[(bucket, launch)] = record
+        while len(_records) > CACHED_LAUNCHES:
+            _records.popitem(last=False)
+        return record
+
+
+def _read_new(keys: list[str], known: dict[str, T], read: Callable[[str], T]) -> list[T]:
+    missing = [key for key in keys if key not in known]
+    if missing:
+        with ThreadPoolExecutor(max_workers=min(READERS, len(missing)), thread_name_prefix="golive-report") as pool:
+            known.update(zip(missing, pool.map(read, missing)))
+    return [known[key] for key in keys]
+
+
+def read_record(s3: Any, bucket: str, launch: str) -> tuple[list[TimelineEntry], pd.DataFrame]:
+    """The launch's timeline (in order) and samples, reading only objects not read before."""
+    record = _record(bucket, launch)
+    entries = _read_new(timeline_store.timeline_keys(s3, bucket, launch), record.entries,
+                        lambda key: timeline_store.read_entry(s3, bucket, key))
+    frames = _read_new(timeline_store.sample_keys(s3, bucket, launch), record.samples,
+                       lambda key: timeline_store.read_sample(s3, bucket, key))
+    return ordered(entries), timeline_store.combine_samples(frames)
+
+
 def build_bundle(plan: LaunchPlan, s3: Any, bucket: str, launch: str) -> Bundle:
-    entries = timeline_store.read_timeline(s3, bucket, launch)
+    entries, samples = read_record(s3, bucket, launch)
     if not entries:
         raise LookupError(f"no timeline for launch {launch} in s3://{bucket}/{timeline_store.launch_prefix(launch)}/")
     release = entries[0].release
-    samples = timeline_store.read_samples(s3, bucket, launch)
     return Bundle(launch=launch, release=release, report=launch_report(entries, samples, plan, release),
                   uat=uat_summary_markdown(entries, plan.roles.uat_signers),
                   playbook=playbook_summary_markdown(entries, plan),

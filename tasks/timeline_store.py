@@ -45,10 +45,12 @@ def timeline_keys(s3: Any, bucket: str, launch: str) -> list[str]:
     return _keys(s3, bucket, f"{launch_prefix(launch)}/timeline/")
 
 
+def read_entry(s3: Any, bucket: str, key: str) -> TimelineEntry:
+    return TimelineEntry.model_validate_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
 def read_timeline(s3: Any, bucket: str, launch: str) -> list[TimelineEntry]:
-    entries = [TimelineEntry.model_validate_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-               for key in timeline_keys(s3, bucket, launch)]
-    return ordered(entries)
+    return ordered([read_entry(s3, bucket, key) for key in timeline_keys(s3, bucket, launch)])
 
 
 def _slug(text: str) -> str:
@@ -63,11 +65,24 @@ def write_samples(s3: Any, bucket: str, launch: str, stage: str, number: int, fr
     return key
 
 
-def read_samples(s3: Any, bucket: str, launch: str) -> pd.DataFrame:
+def sample_keys(s3: Any, bucket: str, launch: str) -> list[str]:
+    return _keys(s3, bucket, f"{launch_prefix(launch)}/samples/")
+
+
+def read_sample(s3: Any, bucket: str, key: str) -> pd.DataFrame:
     import pandas as pd
 
-    frames = [pd.read_csv(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
-              for key in _keys(s3, bucket, f"{launch_prefix(launch)}/samples/")]
+    return pd.read_csv(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+
+
+def read_samples(s3: Any, bucket: str, launch: str) -> pd.DataFrame:
+    return combine_samples([read_sample(s3, bucket, key) for key in sample_keys(s3, bucket, launch)])
+
+
+def combine_samples(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Evaluations' samples as one frame in time order."""
+    import pandas as pd
+
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["ts", "slo", "path", "status", "latency_ms", "error", "version", "release",
