@@ -25,6 +25,7 @@ from typing import Any
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 
+from blocks.plan import LaunchPlan
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.scribe import Scribe, last_gate, touched_production
 from golive.formatting import shorten
@@ -48,7 +49,7 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
     actor = f"launch hook {hook}"
     scribe: Scribe | None = None
     entries = None
-    launch_plan = None
+    launch_plan: LaunchPlan | None = None
     try:
         launch_plan = load_launch_plan(plan)
         scribe = Scribe.for_plan(launch_plan, launch, release)
@@ -90,7 +91,7 @@ def _dispatch(launch: str, plan: str, reason: str, actor: str, hook: str, scribe
     return str(run.id)
 
 
-def _after(launch: str, state: Any, named: str, plan: Any, release: str) -> None:
+def _after(launch: str, state: Any, named: str, plan: LaunchPlan | None, release: str) -> None:
     """After the rollback is on its way: end the launch's orphaned runs, and rewrite the reports
     (the launch wrote them before this hook's entries; a rollback run rewrites them again when it
     ends). Failures are logged only."""

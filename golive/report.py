@@ -21,9 +21,9 @@ from pydantic import BaseModel
 
 from blocks.plan import LaunchPlan
 from golive.canary_policy import rollback_sentence
+from golive.checks import CheckResult
 from golive.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.judge import CANARY, STABLE, judge, latency_stat
-from golive.checks import CheckResult
 from golive.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
 from golive.svg_chart import Boundary, Series, Threshold, line_chart
 from golive.timeline import TimelineEntry, ordered
