@@ -168,7 +168,9 @@ def _timings(plan: LaunchPlan) -> Panel:
         ("vs stable", f"rank test α={compare.alpha:g}, max slowdown {compare.max_relative_slowdown.text}"
                       if compare.enabled else "off"),
         ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
-                  + id_source),
+                  + (f", at {probe.rate.text}" if probe.rate is not None else "") + id_source),
+        ("probe health", f"inconclusive when its own client lag p95 > {plan.max_client_lag_ms:g} ms"
+                         + ("" if probe.max_client_lag is not None else " (default: 10 % of the tightest SLO)")),
         ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
                           f"{stab.checkpoint_interval.text}"),
         ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),
