@@ -10,7 +10,14 @@ Rules:
 - the verdict is the worst check: fail > inconclusive > warn > pass.
 
 Samples are the metrics sources' frame (`tasks/metrics`); the judge reads the columns
-`slo`, `latency_ms`, `error` and, to filter by version, `version`.
+`slo`, `latency_ms`, `error`, to filter by version `version`, and `client_lag_ms` if present.
+
+The probe's own health comes first (`golive.probe_health`): when the client lag of the
+judged samples exceeds the plan's bound (`max_client_lag_ms`, default
+`blocks.plan.default_max_client_lag_ms`), the probe measured itself, and the evaluation
+is `inconclusive` with a reason starting "probe saturated: " — its failed checks become
+inconclusive, its passes keep their figures; alarms are judged as always. Samples that
+do not know their lag are judged as before. This holds for `judge` and `judge_canary`.
 
 The canary judge (`judge_canary`) applies the same thresholds to the canary's rows, with
 one change the decision-quality benchmark (bench/decision_quality.py) called for: a
@@ -48,9 +55,10 @@ from pydantic import BaseModel, Field
 from scipy.special import bdtrc, stdtr
 from scipy.stats import fisher_exact, mannwhitneyu
 
-from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
+from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos, default_max_client_lag_ms
 from golive.checks import CheckResult, Status, worst
 from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
+from golive.probe_health import PROBE_CHECK, ClientLag, client_lag, under_saturation
 
 __all__ = [
     "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
@@ -79,25 +87,35 @@ class Verdict(BaseModel):
         return self.status in ("pass", "warn")
 
 
-def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None) -> Verdict:
-    """Judge one evaluation's samples (of one version, if given) against the plan's SLOs."""
+def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
+          max_client_lag_ms: float | None = None) -> Verdict:
+    """Judge one evaluation's samples (of one version, if given) against the plan's SLOs.
+
+    `max_client_lag_ms`: the plan's `LaunchPlan.max_client_lag_ms` (None: the default for `slos`).
+    """
     frame = _select(samples, version)
     checks = [error_rate_check(frame, slos.error_rate, slos.min_samples)]
     checks += [latency_check(frame, slo, slos.min_samples) for slo in slos.latency]
-    return verdict_of(checks, samples=len(frame), version=version)
+    lag = client_lag(frame, _lag_bound(slos, max_client_lag_ms))
+    return verdict_of(under_saturation(checks, lag), samples=len(frame), version=version, lag=lag)
 
 
 def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None,
-               notes: list[str] | None = None) -> Verdict:
-    """The worst check decides; the reason lists the checks with that status."""
+               notes: list[str] | None = None, lag: ClientLag | None = None) -> Verdict:
+    """The worst check decides; the reason lists the checks with that status.
+
+    With a saturated probe (`lag`) an inconclusive verdict's reason starts "probe saturated: ".
+    """
     status = worst([c.status for c in checks])
-    deciding = [c.detail for c in checks if c.status == status]
-    prefix = f"{version}: " if version else ""
-    if status == "pass":
-        reason = "all SLOs met: " + ", ".join(deciding)
+    deciding = [c.detail for c in checks if c.status == status and c.name != PROBE_CHECK]
+    if lag is not None and lag.saturated and status == "inconclusive":
+        # the probe's problem, not a version's: no "canary: " before it
+        reason = "; ".join([lag.reason, *deciding])
+    elif status == "pass":
+        reason = (f"{version}: " if version else "") + "all SLOs met: " + ", ".join(deciding)
     else:
-        reason = "; ".join(deciding) if deciding else "no checks"
-    return Verdict(status=status, checks=checks, reason=prefix + reason, samples=samples, version=version,
+        reason = (f"{version}: " if version else "") + ("; ".join(deciding) if deciding else "no checks")
+    return Verdict(status=status, checks=checks, reason=reason, samples=samples, version=version,
                    notes=list(notes or []))
 
 
@@ -145,6 +163,10 @@ def latency_stat(latencies: np.ndarray, stat: str) -> float:
     return float(np.percentile(latencies, _QUANTILES[stat]))
 
 
+def _lag_bound(slos: Slos, max_client_lag_ms: float | None) -> float:
+    return default_max_client_lag_ms(slos) if max_client_lag_ms is None else float(max_client_lag_ms)
+
+
 def _select(samples: pd.DataFrame, version: str | None) -> pd.DataFrame:
     if samples.empty:
         return pd.DataFrame({"slo": pd.Series(dtype=object), "latency_ms": pd.Series(dtype=float),
@@ -170,7 +192,7 @@ def _too_few(name: str, value: str, count: int, needed: int, threshold: str, *,
 
 def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
                  alarms: Mapping[str, str] | None = None, *, alpha: float | None = BREACH_ALPHA,
-                 step: int | None = None) -> Verdict:
+                 step: int | None = None, max_client_lag_ms: float | None = None) -> Verdict:
     """Judge one canary evaluation: the canary's rows against the SLOs, against stable, and the alarms.
 
     `samples` holds both versions (`version` "canary" / "stable"); pass the evaluation's
@@ -178,7 +200,9 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
     breach of an absolute SLO needs to fail (None: the literal rule, the observed value
     decides as in `judge`). `alarms` maps CloudWatch alarm names to their state. At the
     100 % step (`step=100`) or with no stable rows there is nothing to compare with: the
-    comparison is skipped and a note says so (not inconclusive).
+    comparison is skipped and a note says so (not inconclusive). The client lag is that of
+    all the window's samples, both versions (one client measured both); over
+    `max_client_lag_ms` (None: the default for `slos`) the evaluation is inconclusive.
     """
     canary, stable = _split(samples)
     checks = [_canary_error_rate(canary, slos.error_rate, slos.min_samples, alpha)]
@@ -192,8 +216,9 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
         notes.append("canary vs stable: skipped, no stable samples in this evaluation")
     else:
         checks += _compare(canary, stable, slos, compare)
-    checks += alarm_checks(alarms)
-    return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes)
+    lag = client_lag(samples, _lag_bound(slos, max_client_lag_ms))
+    checks = under_saturation(checks, lag) + alarm_checks(alarms)  # an ALARM is not the probe's evidence
+    return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes, lag=lag)
 
 
 def compare_with_stable(canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos,

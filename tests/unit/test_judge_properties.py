@@ -1,5 +1,5 @@
 """Properties of the judges (hypothesis): more bad evidence never makes a failing verdict pass,
-and too few samples never pass."""
+too few samples never pass, and a saturated probe neither fails nor passes."""
 
 from __future__ import annotations
 
@@ -68,3 +68,29 @@ def test_canary_judge_more_bad_canary_samples_never_pass(canary, stable, bad) ->
 def test_too_few_samples_never_pass(rows) -> None:  # noqa: ANN001
     assert judge(frame(rows), SLOS).status == "inconclusive"
     assert judge_canary(frame(rows), SLOS, COMPARE, step=10).status != "pass"
+
+
+BOUND = PLAN.max_client_lag_ms
+over_the_bound = st.floats(min_value=BOUND * 1.01, max_value=5000, allow_nan=False)
+within_the_bound = st.floats(min_value=0, max_value=BOUND, allow_nan=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(samples, samples, over_the_bound)
+def test_a_saturated_probe_never_fails_nor_passes(canary, stable, lag) -> None:  # noqa: ANN001
+    both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True).assign(client_lag_ms=lag)
+    if len(both):
+        assert judge(both, SLOS).status == "inconclusive"
+        verdict = judge_canary(both, SLOS, COMPARE, step=30)
+        assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
+
+
+@settings(max_examples=100, deadline=None)
+@given(samples, samples, within_the_bound)
+def test_lag_within_the_bound_changes_no_verdict(canary, stable, lag) -> None:  # noqa: ANN001
+    both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True)
+    lagged = both.assign(client_lag_ms=lag)
+    pairs = ((judge(lagged, SLOS), judge(both, SLOS)),
+             (judge_canary(lagged, SLOS, COMPARE, step=30), judge_canary(both, SLOS, COMPARE, step=30)))
+    for measured, unknown in pairs:
+        assert (measured.status, measured.reason) == (unknown.status, unknown.reason)

@@ -1,0 +1,171 @@
+"""A probe that measured itself: its client lag against the plan's bound makes an evaluation inconclusive
+(golive.probe_health, through golive.judge.judge and judge_canary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blocks.plan import Slos, default_max_client_lag_ms, load_plan
+from golive.judge import judge, judge_canary
+from golive.probe_health import PROBE_CHECK, client_lag, lag_check, under_saturation
+from tasks.metrics import samples_frame
+
+PLAN = load_plan("plans/sandbox.yaml", env={})
+SLOS = PLAN.slos  # board p95 < 800 ms, drawer mean < 200 ms, min_samples 20
+COMPARE = PLAN.canary.compare_with_stable
+BOUND = PLAN.max_client_lag_ms  # 20 ms: a tenth of drawer's 200 ms
+
+
+def rows(slo: str, latencies: Any, *, lag: Any = np.nan, version: str = "stable",
+         status: int = 200) -> list[dict[str, Any]]:
+    latencies = list(latencies)
+    lags = list(lag) if np.ndim(lag) else [lag] * len(latencies)
+    return [{"ts": 1_700_000_000.0 + i, "slo": slo, "path": f"/{slo}", "status": status, "latency_ms": float(ms),
+             "error": status >= 500, "version": version, "release": "v1", "client_lag_ms": float(lags[i])}
+            for i, ms in enumerate(latencies)]
+
+
+def slow_board(lag: Any, version: str = "stable", n: int = 60) -> pd.DataFrame:
+    """A board p95 over 800 ms and a healthy drawer: a failing evaluation, if the probe can be trusted."""
+    return samples_frame(rows("board", np.linspace(300, 1200, n), lag=lag, version=version)
+                         + rows("drawer", [50.0] * n, lag=lag, version=version))
+
+
+def by_name(verdict: Any) -> dict[str, Any]:
+    return {c.name: c for c in verdict.checks}
+
+
+# ------------------------------------------------------------------ the figures
+
+
+def test_the_default_bound_is_a_tenth_of_the_tightest_latency_slo() -> None:
+    assert BOUND == pytest.approx(20.0) == default_max_client_lag_ms(SLOS)
+    assert load_plan("plans/statusboard-v2.yaml", env={}).max_client_lag_ms == pytest.approx(20.0)
+    one = Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"},
+                               "latency": [{"name": "a", "path": "/a", "stat": "p99", "threshold": "2s"}]})
+    assert default_max_client_lag_ms(one) == pytest.approx(200.0)
+    none = Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"}})
+    assert default_max_client_lag_ms(none) == pytest.approx(1000.0)  # a tenth of the probe's 10 s timeout
+
+
+def test_client_lag_figures() -> None:
+    per_slo = [1.0] * 45 + [50.0] * 4 + [300.0]  # twice: 10 of 100 over 20 ms, so the p95 is 50 ms
+    lag = client_lag(slow_board(per_slo, n=50), BOUND)
+    assert lag is not None and lag.saturated
+    assert (lag.measured, lag.late, lag.max_ms) == (100, 10, 300.0)
+    assert lag.p95_ms == pytest.approx(50.0)
+    assert lag.reason == ("probe saturated: client lag p95 50 ms, max 300 ms (p95 > 20 ms bound); "
+                          "10 of 100 requests late by more than 20 ms")
+    healthy = client_lag(slow_board(2.0), BOUND)
+    assert healthy is not None and not healthy.saturated and healthy.late == 0
+    assert lag_check(healthy).status == "pass" and lag_check(healthy).value == "p95 2 ms, max 2 ms"
+    with pytest.raises(ValueError):
+        client_lag(slow_board(2.0), 0)
+
+
+def test_unknown_lag_is_no_figure() -> None:
+    assert client_lag(slow_board(np.nan), BOUND) is None  # all NaN: a source that cannot know
+    assert client_lag(slow_board(5.0).drop(columns="client_lag_ms"), BOUND) is None  # an older CSV
+    assert client_lag(pd.DataFrame(), BOUND) is None
+    partly = slow_board([np.nan, 500.0] * 60)  # only the known half counts
+    lag = client_lag(partly, BOUND)
+    assert lag is not None and lag.measured == 60 and lag.saturated
+
+
+def test_at_the_bound_is_tolerable() -> None:
+    lag = client_lag(slow_board(BOUND), BOUND)
+    assert lag is not None and not lag.saturated and lag.late == 0
+
+
+# ------------------------------------------------------------------ judge
+
+
+def test_a_saturated_probe_is_inconclusive_not_a_failed_slo() -> None:
+    trusted = judge(slow_board(np.nan), SLOS)
+    assert trusted.status == "fail" and trusted.reason.startswith("board p95 ")  # the same numbers, no lag known
+
+    verdict = judge(slow_board(120.0), SLOS, max_client_lag_ms=BOUND)
+    assert verdict.status == "inconclusive"
+    assert verdict.reason.startswith("probe saturated: client lag p95 120 ms, max 120 ms (p95 > 20 ms bound); "
+                                     "120 of 120 requests late by more than 20 ms")
+    checks = by_name(verdict)
+    assert verdict.checks[0].name == PROBE_CHECK and checks[PROBE_CHECK].status == "inconclusive"
+    board = checks["board p95"]
+    assert board.status == "inconclusive" and board.value == by_name(trusted)["board p95"].value  # figure kept
+    assert board.detail.endswith("measured by a saturated probe: not judged")
+    assert "board p95" in verdict.reason
+    # the whole evaluation is inconclusive, but what passed keeps its status and its figure
+    assert checks["drawer mean"].status == "pass" and checks["error rate"].status == "pass"
+    assert not any(c.status == "fail" for c in verdict.checks)
+
+
+def test_a_saturated_probe_does_not_pass_a_healthy_release_either() -> None:
+    healthy = samples_frame(rows("board", [300.0] * 60, lag=80.0) + rows("drawer", [50.0] * 60, lag=80.0))
+    verdict = judge(healthy, SLOS)  # the default bound: 20 ms
+    assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
+    assert {c.name: c.status for c in verdict.checks} == {PROBE_CHECK: "inconclusive", "error rate": "pass",
+                                                          "board p95": "pass", "drawer mean": "pass"}
+
+
+def test_a_healthy_probe_is_judged_as_before_with_its_lag_shown() -> None:
+    without = judge(slow_board(np.nan), SLOS)
+    verdict = judge(slow_board(3.0), SLOS)
+    assert (verdict.status, verdict.reason) == (without.status, without.reason)
+    assert [c.name for c in verdict.checks] == [c.name for c in without.checks] + [PROBE_CHECK]
+    assert verdict.checks[-1].status == "pass" and verdict.checks[-1].value == "p95 3 ms, max 3 ms"
+    passing = judge(samples_frame(rows("board", [300.0] * 60, lag=1.0) + rows("drawer", [50.0] * 60, lag=1.0)),
+                    SLOS)
+    assert passing.status == "pass" and PROBE_CHECK not in passing.reason  # "all SLOs met" lists SLOs only
+
+
+def test_the_plan_bound_decides() -> None:
+    assert judge(slow_board(30.0), SLOS).status == "inconclusive"  # over the default 20 ms
+    assert judge(slow_board(30.0), SLOS, max_client_lag_ms=50).status == "fail"  # a plan that tolerates 50 ms
+
+
+def test_too_few_samples_under_saturation_stay_inconclusive_with_the_lag_first() -> None:
+    few = samples_frame(rows("board", [300.0] * 5, lag=90.0))
+    verdict = judge(few, SLOS)
+    assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
+    assert "5 samples < 20 needed" in verdict.reason
+
+
+def test_under_saturation_without_lag_changes_nothing() -> None:
+    checks = judge(slow_board(np.nan), SLOS).checks
+    assert under_saturation(checks, None) == checks
+
+
+# ------------------------------------------------------------------ judge_canary
+
+
+def canary_window(canary_lag: float, stable_lag: float) -> pd.DataFrame:
+    return pd.concat([slow_board(canary_lag, "canary"), slow_board(stable_lag, "stable")], ignore_index=True)
+
+
+def test_a_saturated_canary_evaluation_is_inconclusive_never_a_rollback_on_the_probe() -> None:
+    breach = pd.concat([slow_board(np.nan, "canary", n=200), samples_frame(
+        rows("board", [300.0] * 200) + rows("drawer", [50.0] * 200))], ignore_index=True)
+    assert judge_canary(breach, SLOS, COMPARE, step=30).status == "fail"  # shown over the line
+    starved = breach.assign(client_lag_ms=150.0)
+    verdict = judge_canary(starved, SLOS, COMPARE, step=30, max_client_lag_ms=BOUND)
+    assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
+    assert verdict.checks[0].name == PROBE_CHECK
+    assert "800 of 800 requests late" in verdict.reason  # both versions: one client measured both
+
+
+def test_an_alarm_still_fails_a_saturated_evaluation() -> None:
+    verdict = judge_canary(canary_window(150.0, 150.0), SLOS, COMPARE, {"statusboard-5xx": "ALARM"}, step=30)
+    assert verdict.status == "fail" and "statusboard-5xx is in ALARM" in verdict.reason
+    assert by_name(verdict)[PROBE_CHECK].status == "inconclusive"
+
+
+def test_the_canary_judge_is_unchanged_by_unknown_or_small_lag() -> None:
+    for lags in ((np.nan, np.nan), (2.0, 4.0)):
+        window = canary_window(*lags)
+        verdict = judge_canary(window, SLOS, COMPARE, step=30)
+        before = judge_canary(window.drop(columns="client_lag_ms"), SLOS, COMPARE, step=30)
+        assert (verdict.status, verdict.reason) == (before.status, before.reason)
