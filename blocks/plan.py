@@ -717,9 +717,9 @@ class IdSource(_Model):
         return path
 
 
-# The probe's tolerable client lag, by default a tenth of the tightest latency budget it measures
-# against: a sample the client delayed by at most that moves a verdict at the line by at most 10 %,
-# less than the run-to-run noise of a healthy p95 (see LaunchPlan.max_client_lag_ms).
+# How far the probe's own client lag may move an SLO's number (golive.probe_health), by default a tenth
+# of the tightest latency budget it measures against: small beside every SLO's margin, so a verdict
+# near a line is not the client's doing, yet far above what a healthy client adds (about 1-5 ms).
 CLIENT_LAG_SHARE = 0.1
 # With no latency SLO the budget is the probe's request timeout (10 s): a tenth of it.
 CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS = 1000.0
@@ -728,7 +728,8 @@ CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS = 1000.0
 class ProbeConfig(_Model):
     """The SLO probe's load: `requests_per_evaluation` in all, at most `concurrency` in flight and, with
     `rate`, sent open-loop at that many requests per second (the concurrency still caps it). The probe
-    measures its own lag; over `max_client_lag` (p95) an evaluation is inconclusive, never failed."""
+    measures its own lag; if it could move an SLO's number by more than `max_client_lag`, an
+    evaluation is inconclusive, never failed."""
 
     requests_per_evaluation: int = Field(200, ge=1)
     concurrency: int = Field(16, ge=1)

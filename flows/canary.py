@@ -181,8 +181,9 @@ def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, ve
         f"# Gate {letter} — canary {percent} % · {release}", "",
         f"**Decision: {decision}**. {share.name}: {share.value}.", "",
         f"Worst case: {worst_case}", "", *measured,
-        f"Client lag: the probe's own delay per request, p95 and max (saturated over "
-        f"{budget_ms(plan.max_client_lag_ms)} p95: the evaluation is inconclusive).", "", *rows, "",
+        f"Client lag: the probe's own delay per request, p95 and max, and how much it could move an SLO's "
+        f"number (saturated, and the evaluation inconclusive, if it could move an SLO's number by more than "
+        f"{budget_ms(plan.max_client_lag_ms)}).", "", *rows, "",
         checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
     ])
 

@@ -12,36 +12,13 @@ Rules:
 Samples are the metrics sources' frame (`tasks/metrics`); the judge reads the columns
 `slo`, `latency_ms`, `error`, to filter by version `version`, and `client_lag_ms` if present.
 
-The probe's own health comes first (`golive.probe_health`): when the client lag of the
-judged samples exceeds the plan's bound (`max_client_lag_ms`, default
-`blocks.plan.default_max_client_lag_ms`), the probe measured itself, and the evaluation
-is `inconclusive` with a reason starting "probe saturated: " — its failed checks become
-inconclusive, its passes keep their figures; alarms are judged as always. Samples that
-do not know their lag are judged as before. This holds for `judge` and `judge_canary`.
-
-The canary judge (`judge_canary`) applies the same thresholds to the canary's rows, with
-one change the decision-quality benchmark (bench/decision_quality.py) called for: a
-canary evaluation sees tens of requests, so a value over the line must also be *shown*
-to be over it before it fails:
-
-- a breach fails when a one-sided test at `alpha` (default `BREACH_ALPHA`) says the true
-  value is over the line: exact binomial tests for the error rate and for percentiles
-  (how many samples are at or over the threshold, against the 5 % a p95 allows), a
-  t-test for a mean. The exact tests can prove a breach on fewer than `min_samples`;
-- an observed value over the line that is not yet significant is `inconclusive`: never
-  a pass (the step bakes on, is extended, then a human decides), never a rollback on noise;
-- a value under the line still needs `min_samples` to pass, as in `judge`.
-
-Then canary against stable (`compare_with_stable`): a one-sided Mann–Whitney U test per
-latency SLO and a one-sided Fisher exact test on the error counts, each with an effect
-size; it fails only when the difference is both significant and larger than the plan's
-tolerance (`max_relative_slowdown` of the SLO's stat for latency, the error-rate target
-in percentage points for errors). The plan's `alpha` is per evaluation, shared by the
-comparisons (Bonferroni). And CloudWatch alarms: ALARM fails.
-
-Why the tests: with the literal rules, the benchmark's healthy canaries near a line
-(p95 750 ms, errors 0.4 % or 0.9 %, canary identical to stable) were rolled back in
-about half to nearly all of the trials; with them, in none of 500 per scenario.
+The probe's own health comes first (`golive.probe_health`): when the probe's own client
+lag could have moved an SLO's number by more than the plan's bound (`max_client_lag_ms`,
+default `blocks.plan.default_max_client_lag_ms`), the probe measured itself, and the
+evaluation is `inconclusive` with a reason starting "probe saturated: " — its failed
+checks become inconclusive, its passes keep their figures; an error rate failing on the
+server's 5xx answers alone and the alarms are judged as always. Samples that do not know
+their lag are judged as before. This holds for `judge` and `judge_canary`.
 """
 
 from __future__ import annotations
@@ -58,7 +35,8 @@ from scipy.stats import fisher_exact, mannwhitneyu
 from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos, default_max_client_lag_ms
 from golive.checks import CheckResult, Status, worst
 from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
-from golive.probe_health import PROBE_CHECK, ClientLag, client_lag, under_saturation
+from golive.latency_stats import QUANTILES, latency_stat
+from golive.probe_health import PROBE_CHECK, ClientLag, client_lag, server_errors_only, under_saturation
 
 __all__ = [
     "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
@@ -70,7 +48,7 @@ STABLE = "stable"
 # Significance a canary's breach of an absolute SLO needs before it fails (see the module doc).
 BREACH_ALPHA = 0.001
 
-_QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+_QUANTILES = QUANTILES
 _COLUMNS = ("slo", "latency_ms", "error")
 
 
@@ -96,8 +74,11 @@ def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
     frame = _select(samples, version)
     checks = [error_rate_check(frame, slos.error_rate, slos.min_samples)]
     checks += [latency_check(frame, slo, slos.min_samples) for slo in slos.latency]
-    lag = client_lag(frame, _lag_bound(slos, max_client_lag_ms))
-    return verdict_of(under_saturation(checks, lag), samples=len(frame), version=version, lag=lag)
+    lag = client_lag(frame, _lag_bound(slos, max_client_lag_ms), slos.latency)
+    # saturated, a failing error rate stands only on the server's own 5xx answers
+    standing = [error_rate_check(server_errors_only(frame), slos.error_rate, slos.min_samples)] \
+        if lag is not None and lag.saturated else []
+    return verdict_of(under_saturation(checks, lag, standing), samples=len(frame), version=version, lag=lag)
 
 
 def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None,
@@ -156,13 +137,6 @@ def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> Che
                        detail=detail, samples=len(latencies))
 
 
-def latency_stat(latencies: np.ndarray, stat: str) -> float:
-    """mean | p50 | p90 | p95 | p99 (linear interpolation between samples) of a non-empty array."""
-    if stat == "mean":
-        return float(np.mean(latencies))
-    return float(np.percentile(latencies, _QUANTILES[stat]))
-
-
 def _lag_bound(slos: Slos, max_client_lag_ms: float | None) -> float:
     return default_max_client_lag_ms(slos) if max_client_lag_ms is None else float(max_client_lag_ms)
 
@@ -216,8 +190,12 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
         notes.append("canary vs stable: skipped, no stable samples in this evaluation")
     else:
         checks += _compare(canary, stable, slos, compare)
-    lag = client_lag(samples, _lag_bound(slos, max_client_lag_ms))
-    checks = under_saturation(checks, lag) + alarm_checks(alarms)  # an ALARM is not the probe's evidence
+    lag = client_lag(samples, _lag_bound(slos, max_client_lag_ms), slos.latency, versions=(CANARY, STABLE))
+    standing = []  # saturated, a failing error rate stands only on the server's own 5xx answers
+    if lag is not None and lag.saturated:
+        served, _ = _split(server_errors_only(samples))
+        standing.append(_canary_error_rate(served, slos.error_rate, slos.min_samples, alpha))
+    checks = under_saturation(checks, lag, standing) + alarm_checks(alarms)  # an ALARM is not the probe's evidence
     return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes, lag=lag)
 
 

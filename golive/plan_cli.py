@@ -169,7 +169,7 @@ def _timings(plan: LaunchPlan) -> Panel:
                       if compare.enabled else "off"),
         ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
                   + (f", at {probe.rate.text}" if probe.rate is not None else "") + id_source),
-        ("probe health", f"inconclusive when its own client lag p95 > {plan.max_client_lag_ms:g} ms"
+        ("probe health", f"inconclusive when its own lag could move an SLO by > {plan.max_client_lag_ms:g} ms"
                          + ("" if probe.max_client_lag is not None else " (default: 10 % of the tightest SLO)")),
         ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
                           f"{stab.checkpoint_interval.text}"),

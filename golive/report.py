@@ -89,7 +89,7 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
     rows = []
     for seq, (stage, number) in enumerate(_evaluation_order(frame), 1):
         group = frame[(frame["stage"] == stage) & (frame["evaluation"] == number)]
-        lag = client_lag(group, plan.max_client_lag_ms)  # one probe measured both versions
+        lag = client_lag(group, plan.max_client_lag_ms)  # one probe measured both versions: one figure
         for version in (CANARY, STABLE):
             side = group[group["version"] == version]
             if side.empty:
@@ -246,15 +246,18 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
     return ("incident" if failed or rollbacks else "launch"), outcome, reason
 
 
-def _probe_health(frame: pd.DataFrame, stats: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
+def _probe_health(frame: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
     """One line on the probe's own lag over every recorded sample, and how many evaluations it saturated."""
     lag = client_lag(frame, plan.max_client_lag_ms)
     if lag is None:
         return "Probe health", "client lag not recorded"
-    evaluations = stats.drop_duplicates("seq")["client_lag_p95_ms"]
-    saturated = int((evaluations > plan.max_client_lag_ms).sum())
-    return "Probe health", (f"{lag.figures}; {saturated} of {len(evaluations)} evaluation(s) saturated "
-                            "(judged inconclusive)")
+    keys = _evaluation_order(frame)
+    saturated = sum(bool(found and found.saturated) for found in (
+        client_lag(frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], plan.max_client_lag_ms,
+                   plan.slos.latency, versions=(CANARY, STABLE)) for stage, number in keys))
+    return "Probe health", (f"client lag p95 {lag.p95_ms:.1f} ms, max {lag.max_ms:.1f} ms over {lag.measured} "
+                            f"requests; {saturated} of {len(keys)} evaluation(s) saturated (judged inconclusive: "
+                            f"the lag could move an SLO's number by more than {plan.max_client_lag_ms:g} ms)")
 
 
 def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list[tuple[str, str]]:
@@ -364,7 +367,7 @@ def launch_report(entries: Sequence[TimelineEntry], samples: pd.DataFrame | None
     stats = evaluation_stats(frame, plan)
     kind, outcome, reason = _outcome(timeline)
     title = f"{'Incident' if kind == 'incident' else 'Launch'} report — {plan.app} {release}"
-    facts = [*_facts(timeline, plan, release), _probe_health(frame, stats, plan)]
+    facts = [*_facts(timeline, plan, release), _probe_health(frame, plan)]
     tables = _sections(timeline, frame, stats, plan, release)
     csv = (samples if samples is not None else frame).to_csv(index=False)
     return Report(kind=kind, title=title, outcome=outcome, reason=reason,

@@ -13,12 +13,15 @@ Each source returns one row per observed request in the same columns, so
 | error | bool | status >= 500 or no response |
 | version | str | the version that served it (the plan's version header), "unknown" if not said |
 | release | str | the release that served it (the plan's release header), "unknown" if not said |
-| client_lag_ms | float | the most the measuring client itself held the request up; NaN if the source cannot know |
+| client_lag_ms | float | the worst event-loop stall of the measuring client while the request was in flight |
+| send_lag_ms | float | how late the request left against when it was due |
 
-`client_lag_ms` is the longer of how late the request left against when it was due (its place in
-the rate schedule, or a free concurrency slot) and the worst event-loop stall from then until its
-response was read: an upper bound on how much the client inflated `latency_ms` or shifted the
-request off its schedule. `golive.probe_health` turns it into the "probe saturated" verdict.
+Both are in ms and NaN when the source cannot know (CloudWatch, an older CSV). `client_lag_ms`
+bounds how much the client itself may have added to `latency_ms` (a response that arrived
+during a stall waited for it): `golive.probe_health` judges it against the plan's bound
+("probe saturated"). `send_lag_ms` is measured from the request's place in the rate schedule,
+or from the moment a concurrency slot freed for it, whichever is later (waiting for a slot is
+the server's time); it does not change a latency, so it is shown, not judged.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ __all__ = ["SAMPLE_COLUMNS", "MetricsSource", "empty_samples", "samples_frame"]
 SAMPLE_COLUMNS: dict[str, str] = {
     "ts": "float64", "slo": "object", "path": "object", "status": "int64",
     "latency_ms": "float64", "error": "bool", "version": "object", "release": "object",
-    "client_lag_ms": "float64",
+    "client_lag_ms": "float64", "send_lag_ms": "float64",
 }
 
 

@@ -9,12 +9,13 @@ start; the concurrency still caps it).
 
 The probe also measures itself, because a starved client reads a healthy server as a
 slow one: a ticker coroutine sleeps `TICK_S` and records every oversleep as an
-event-loop stall, and each request knows when it was due (its slot in the schedule, or
-the moment a concurrency slot freed, whichever is later). A sample's `client_lag_ms` is
-the longer of how late the request left and the worst stall between its due time and
-its response being read: an upper bound on what the client added. Waiting for a free
-slot is not counted: slots stay busy because responses are slow, which is the server's
-doing, not the client's.
+event-loop stall. A sample's `client_lag_ms` is the worst stall while the request was in
+flight (from its send to its response being read): what the client may have added to its
+latency. `send_lag_ms` is how late it left against when it was due (its slot in the
+schedule, or the moment a concurrency slot freed, whichever is later). Waiting for a free
+slot is not lateness: slots stay busy because responses are slow, which is the server's
+doing. Requests are started one loop turn apart, so a burst of sends is never one long
+stall that every request in flight would wait behind.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
         async with LoopWatch() as watch:
             await send_on_schedule(total, workers, rate, send)
         for row, (due, started, ended) in zip(rows, spans, strict=True):
-            row["client_lag_ms"] = 1000 * max(started - due, watch.worst_stall(due, ended))
+            row["client_lag_ms"] = 1000 * watch.worst_stall(started, ended)
+            row["send_lag_ms"] = 1000 * max(0.0, started - due)
     rows.sort(key=lambda row: row["ts"])  # type: ignore[arg-type,return-value]
     return samples_frame(rows)
 
@@ -165,6 +167,7 @@ async def send_on_schedule(total: int, concurrency: int, rate: float | None,
             task = asyncio.create_task(one(index, max(scheduled, freed)))
             running.add(task)
             task.add_done_callback(running.discard)
+            await asyncio.sleep(0)  # one loop turn: the request starts, and a burst of sends is no single stall
         if running:
             await asyncio.gather(*running)
     finally:

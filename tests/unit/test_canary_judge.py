@@ -38,7 +38,8 @@ def fixed(version: str, latency: Any, slo: Any, *, errors: int = 0, lag: float =
     status[:errors] = 500
     return pd.DataFrame({"ts": 1_700_000_000.0 + np.arange(len(latency)), "slo": slo, "path": "/",
                          "status": status, "latency_ms": latency, "error": status >= 500,
-                         "version": version, "release": version, "client_lag_ms": lag}).astype(SAMPLE_COLUMNS)
+                         "version": version, "release": version, "client_lag_ms": lag,
+                         "send_lag_ms": np.nan}).astype(SAMPLE_COLUMNS)
 
 
 def frame(*parts: pd.DataFrame) -> pd.DataFrame:

@@ -329,7 +329,7 @@ def draw_interval(rng: np.random.Generator, share: float, canary_board_median: f
         frames.append(pd.DataFrame({"ts": 0.0, "slo": slo, "path": "/", "status": 200,
                                     "latency_ms": rng.lognormal(np.log(medians), sigma), "error": False,
                                     "version": np.where(canary, "canary", "stable"), "release": "r",
-                                    "client_lag_ms": np.nan}))
+                                    "client_lag_ms": np.nan, "send_lag_ms": np.nan}))
     return pd.concat(frames, ignore_index=True).astype(SAMPLE_COLUMNS)
 
 
