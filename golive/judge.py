@@ -12,6 +12,30 @@ Rules:
 Samples are the metrics sources' frame (`tasks/metrics`); the judge reads the columns
 `slo`, `latency_ms`, `error`, to filter by version `version`, and `client_lag_ms` if present.
 
+The canary judge (`judge_canary`) applies the same thresholds to the canary's rows, with
+one change the decision-quality benchmark (bench/decision_quality.py) called for: a
+canary evaluation sees tens of requests, so a value over the line must also be *shown*
+to be over it before it fails:
+
+- a breach fails when a one-sided test at `alpha` (default `BREACH_ALPHA`) says the true
+  value is over the line: exact binomial tests for the error rate and for percentiles
+  (how many samples are at or over the threshold, against the 5 % a p95 allows), a
+  t-test for a mean. The exact tests can prove a breach on fewer than `min_samples`;
+- an observed value over the line that is not yet significant is `inconclusive`: never
+  a pass (the step bakes on, is extended, then a human decides), never a rollback on noise;
+- a value under the line still needs `min_samples` to pass, as in `judge`.
+
+Then canary against stable (`compare_with_stable`): a one-sided Mann–Whitney U test per
+latency SLO and a one-sided Fisher exact test on the error counts, each with an effect
+size; it fails only when the difference is both significant and larger than the plan's
+tolerance (`max_relative_slowdown` of the SLO's stat for latency, the error-rate target
+in percentage points for errors). The plan's `alpha` is per evaluation, shared by the
+comparisons (Bonferroni). And CloudWatch alarms: ALARM fails.
+
+Why the tests: with the literal rules, the benchmark's healthy canaries near a line
+(p95 750 ms, errors 0.4 % or 0.9 %, canary identical to stable) were rolled back in
+about half to nearly all of the trials; with them, in none of 500 per scenario.
+
 The probe's own health comes first (`golive.probe_health`): when the probe's own client
 lag could have moved an SLO's number by more than the plan's bound (`max_client_lag_ms`,
 default `blocks.plan.default_max_client_lag_ms`), the probe measured itself, and the

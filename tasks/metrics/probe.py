@@ -53,10 +53,10 @@ class Probe:
     plan: LaunchPlan
     requests: int | None = None
     concurrency: int | None = None
-    rate: float | None = None
     timeout: float = DEFAULT_TIMEOUT_S
     auth: httpx.Auth | None = field(default=None, repr=False)
     rng: random.Random | None = field(default=None, repr=False)
+    rate: float | None = None  # requests per second; None: the plan's probe.rate
 
     def collect(self) -> pd.DataFrame:
         return probe(self.base_url, self.plan, requests=self.requests, concurrency=self.concurrency,
@@ -171,7 +171,7 @@ async def send_on_schedule(total: int, concurrency: int, rate: float | None,
         if running:
             await asyncio.gather(*running)
     finally:
-        for task in running:  # cancelled or failed: leave no request behind
+        for task in list(running):  # cancelled or failed: leave no request behind
             task.cancel()
 
 
