@@ -58,6 +58,7 @@ __all__ = [
     "PlanValueError",
     "Problem",
     "RequestRate",
+    "client_lag_bounds_ms",
     "default_max_client_lag_ms",
     "load_plan",
     "parse_duration",
@@ -718,23 +719,23 @@ class IdSource(_Model):
 
 
 # How far the probe's own client lag may move an SLO's number (golive.probe_health), by default a tenth
-# of the tightest latency budget it measures against: small beside every SLO's margin, so a verdict
-# near a line is not the client's doing, yet far above what a healthy client adds (about 1-5 ms).
+# of that SLO's threshold: small beside the SLO's margin, so a verdict near its line is not the client's
+# doing, yet far above what a healthy client adds (a few ms; board p95 800ms -> 80 ms, drawer 200ms -> 20 ms).
 CLIENT_LAG_SHARE = 0.1
-# With no latency SLO the budget is the probe's request timeout (10 s): a tenth of it.
+# With no latency SLO the lag's own p95 is judged, against a tenth of the probe's request timeout (10 s).
 CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS = 1000.0
 
 
 class ProbeConfig(_Model):
     """The SLO probe's load: `requests_per_evaluation` in all, at most `concurrency` in flight and, with
     `rate`, sent open-loop at that many requests per second (the concurrency still caps it). The probe
-    measures its own lag; if it could move an SLO's number by more than `max_client_lag`, an
-    evaluation is inconclusive, never failed."""
+    measures its own lag; if it could move an SLO's number by more than `max_client_lag` (by
+    default a tenth of that SLO's threshold), an evaluation is inconclusive, never failed."""
 
     requests_per_evaluation: int = Field(200, ge=1)
     concurrency: int = Field(16, ge=1)
     rate: RequestRate | None = None  # None: closed loop, the next request as soon as one returns
-    max_client_lag: PositiveLatency | None = None  # None: default_max_client_lag_ms(slos)
+    max_client_lag: PositiveLatency | None = None  # None: a tenth of each SLO's threshold (client_lag_bounds_ms)
     id_source: IdSource | None = None
 
 
@@ -746,11 +747,19 @@ class CompareWithStable(_Model):
     max_relative_slowdown: PositivePercent = Percent(0.2, "20%")
 
 
-def default_max_client_lag_ms(slos: Slos) -> float:
-    """CLIENT_LAG_SHARE of the smallest latency-SLO threshold (the tightest budget a lag could eat into)."""
-    if not slos.latency:
-        return CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS
-    return CLIENT_LAG_SHARE * min(float(slo.threshold) for slo in slos.latency)
+def client_lag_bounds_ms(slos: Slos, max_client_lag_ms: float | None = None) -> dict[str, float]:
+    """'board p95' -> how far the probe's own lag may move that SLO's number (ms): `max_client_lag_ms` (the
+    plan's probe.max_client_lag) for every SLO if given, else CLIENT_LAG_SHARE of each SLO's threshold."""
+    return {f"{slo.name} {slo.stat}": float(max_client_lag_ms) if max_client_lag_ms is not None
+            else CLIENT_LAG_SHARE * float(slo.threshold) for slo in slos.latency}
+
+
+def default_max_client_lag_ms(slos: Slos, max_client_lag_ms: float | None = None) -> float:
+    """The tightest of `client_lag_bounds_ms`; with no latency SLO, the bound on the lag's own p95."""
+    bounds = client_lag_bounds_ms(slos, max_client_lag_ms)
+    if bounds:
+        return min(bounds.values())
+    return float(max_client_lag_ms) if max_client_lag_ms is not None else CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS
 
 
 def _traffic_step(step: int) -> int:
@@ -981,10 +990,15 @@ class LaunchPlan(_Model):
         return self.build_working_dir / self.build.output_dir
 
     @property
-    def max_client_lag_ms(self) -> float:
-        """The probe's tolerable client lag (ms): probe.max_client_lag, else default_max_client_lag_ms."""
+    def client_lag_bounds_ms(self) -> dict[str, float]:
+        """'board p95' -> how far the probe's own lag may move that SLO's number (ms)."""
+        return client_lag_bounds_ms(self.slos, self.probe.max_client_lag)
+
+    @property
+    def max_client_lag_ms(self) -> float | None:
+        """probe.max_client_lag in ms, or None (then a tenth of each SLO's threshold): pass it to the judge."""
         bound = self.probe.max_client_lag
-        return float(bound) if bound is not None else default_max_client_lag_ms(self.slos)
+        return float(bound) if bound is not None else None
 
     def expected_canary_samples(self, step: int) -> float:
         """Probe requests per evaluation that should reach the canary at `step` percent."""

@@ -35,8 +35,8 @@ from golive.canary_policy import (
 )
 from golive.checks import CheckResult, checks_markdown
 from golive.judge import Verdict, judge_canary
-from golive.probe_health import PROBE_CHECK
-from golive.formatting import budget_ms, md_cell
+from golive.probe_health import PROBE_CHECK, LagBounds
+from golive.formatting import md_cell
 from golive.messages import canary_values, measured_values
 from golive.summaries import canary_letter
 from tasks.aws import aws_client
@@ -182,8 +182,8 @@ def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, ve
         f"**Decision: {decision}**. {share.name}: {share.value}.", "",
         f"Worst case: {worst_case}", "", *measured,
         f"Client lag: the probe's own delay per request, p95 and max, and how much it could move an SLO's "
-        f"number (saturated, and the evaluation inconclusive, if it could move an SLO's number by more than "
-        f"{budget_ms(plan.max_client_lag_ms)}).", "", *rows, "",
+        f"number (saturated, and the evaluation inconclusive, beyond "
+        f"{LagBounds.of(plan.slos, plan.max_client_lag_ms).describe()}).", "", *rows, "",
         checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
     ])
 

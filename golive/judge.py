@@ -38,7 +38,7 @@ about half to nearly all of the trials; with them, in none of 500 per scenario.
 
 The probe's own health comes first (`golive.probe_health`): when the probe's own client
 lag could have moved an SLO's number by more than the plan's bound (`max_client_lag_ms`,
-default `blocks.plan.default_max_client_lag_ms`), the probe measured itself, and the
+by default a tenth of that SLO's threshold), the probe measured itself, and the
 evaluation is `inconclusive` with a reason starting "probe saturated: " — its failed
 checks become inconclusive, its passes keep their figures; an error rate failing on the
 server's 5xx answers alone and the alarms are judged as always. Samples that do not know
@@ -56,11 +56,11 @@ from pydantic import BaseModel, Field
 from scipy.special import bdtrc, stdtr
 from scipy.stats import fisher_exact, mannwhitneyu
 
-from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos, default_max_client_lag_ms
+from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
 from golive.checks import CheckResult, Status, worst
 from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
 from golive.latency_stats import QUANTILES, latency_stat
-from golive.probe_health import PROBE_CHECK, ClientLag, client_lag, server_errors_only, under_saturation
+from golive.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
 
 __all__ = [
     "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
@@ -93,12 +93,13 @@ def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
           max_client_lag_ms: float | None = None) -> Verdict:
     """Judge one evaluation's samples (of one version, if given) against the plan's SLOs.
 
-    `max_client_lag_ms`: the plan's `LaunchPlan.max_client_lag_ms` (None: the default for `slos`).
+    `max_client_lag_ms`: the plan's probe.max_client_lag (`LaunchPlan.max_client_lag_ms`); None: each
+    SLO's number may move by a tenth of its threshold.
     """
     frame = _select(samples, version)
     checks = [error_rate_check(frame, slos.error_rate, slos.min_samples)]
     checks += [latency_check(frame, slo, slos.min_samples) for slo in slos.latency]
-    lag = client_lag(frame, _lag_bound(slos, max_client_lag_ms), slos.latency)
+    lag = client_lag(frame, LagBounds.of(slos, max_client_lag_ms))
     # saturated, a failing error rate stands only on the server's own 5xx answers
     standing = [error_rate_check(server_errors_only(frame), slos.error_rate, slos.min_samples)] \
         if lag is not None and lag.saturated else []
@@ -161,10 +162,6 @@ def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> Che
                        detail=detail, samples=len(latencies))
 
 
-def _lag_bound(slos: Slos, max_client_lag_ms: float | None) -> float:
-    return default_max_client_lag_ms(slos) if max_client_lag_ms is None else float(max_client_lag_ms)
-
-
 def _select(samples: pd.DataFrame, version: str | None) -> pd.DataFrame:
     if samples.empty:
         return pd.DataFrame({"slo": pd.Series(dtype=object), "latency_ms": pd.Series(dtype=float),
@@ -199,8 +196,9 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
     decides as in `judge`). `alarms` maps CloudWatch alarm names to their state. At the
     100 % step (`step=100`) or with no stable rows there is nothing to compare with: the
     comparison is skipped and a note says so (not inconclusive). The client lag is that of
-    all the window's samples, both versions (one client measured both); over
-    `max_client_lag_ms` (None: the default for `slos`) the evaluation is inconclusive.
+    all the window's samples, both versions (one client measured both); if it could move an
+    SLO's number by more than `max_client_lag_ms` (None: a tenth of that SLO's threshold), the
+    evaluation is inconclusive.
     """
     canary, stable = _split(samples)
     checks = [_canary_error_rate(canary, slos.error_rate, slos.min_samples, alpha)]
@@ -214,7 +212,7 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
         notes.append("canary vs stable: skipped, no stable samples in this evaluation")
     else:
         checks += _compare(canary, stable, slos, compare)
-    lag = client_lag(samples, _lag_bound(slos, max_client_lag_ms), slos.latency, versions=(CANARY, STABLE))
+    lag = client_lag(samples, LagBounds.of(slos, max_client_lag_ms), versions=(CANARY, STABLE))
     standing = []  # saturated, a failing error rate stands only on the server's own 5xx answers
     if lag is not None and lag.saturated:
         served, _ = _split(server_errors_only(samples))

@@ -10,12 +10,13 @@ measured, minus its stat over the latencies less each one's lag. Both stats are 
 in every sample, so that difference bounds what the lag did to the number (as far as the
 lag bounds each sample's delay).
 
-- The probe is **saturated** when that distortion exceeds the bound for any latency SLO
-  (`LaunchPlan.max_client_lag_ms`: probe.max_client_lag, by default a tenth of the
-  tightest latency SLO). Where no latency SLO has a successful sample (or there is none)
-  it is saturated when the lag's p95 exceeds the bound. One stall that a few requests
-  in flight shared moves a p95 or a mean little; a client that is behind all the time
-  moves them a lot.
+- The probe is **saturated** when that distortion exceeds the SLO's bound for any latency
+  SLO (`LagBounds`: the plan's probe.max_client_lag for every SLO, by default a tenth of
+  each SLO's own threshold: board p95 < 800 ms may move 80 ms, drawer mean < 200 ms 20 ms).
+  Where no latency SLO has a successful sample (or there is none) it is saturated when the
+  lag's p95 exceeds the tightest bound (1 s with no latency SLO). One stall that the
+  requests in flight shared moves a p95 or a mean little; a client that is behind all the
+  time moves them a lot.
 - A saturated evaluation is `inconclusive`, with a reason starting "probe saturated: "
   and the figures — never a failed SLO blamed on the release. The whole evaluation, not
   only its failing checks: a check that passes under saturation keeps its status and its
@@ -41,13 +42,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from blocks.plan import LatencySlo
+from blocks.plan import LatencySlo, Slos, client_lag_bounds_ms, default_max_client_lag_ms
 from golive.checks import CheckResult
 from golive.formatting import budget_ms, ms
 from golive.latency_stats import latency_stat
 
-__all__ = ["LAG_COLUMN", "PROBE_CHECK", "SATURATION_PERCENTILE", "SEND_LAG_COLUMN", "ClientLag", "client_lag",
-           "lag_check", "server_errors_only", "under_saturation"]
+__all__ = ["LAG_COLUMN", "PROBE_CHECK", "SATURATION_PERCENTILE", "SEND_LAG_COLUMN", "ClientLag", "LagBounds",
+           "client_lag", "lag_check", "server_errors_only", "under_saturation"]
 
 LAG_COLUMN = "client_lag_ms"
 SEND_LAG_COLUMN = "send_lag_ms"
@@ -56,72 +57,110 @@ SATURATION_PERCENTILE = 95.0
 
 
 @dataclass(frozen=True)
+class LagBounds:
+    """How far the client lag may move each latency SLO's number, and the lag's own p95 (all in ms)."""
+
+    slos: tuple[LatencySlo, ...]
+    per_slo_ms: dict[str, float]  # 'board p95' -> ms
+    p95_ms: float  # where no SLO number can be worked out: the tightest bound (1 s with no latency SLO)
+
+    @classmethod
+    def of(cls, slos: Slos, max_client_lag_ms: float | None = None) -> LagBounds:
+        """The plan's bounds: `max_client_lag_ms` (probe.max_client_lag) for all, else a tenth of each threshold."""
+        return cls(tuple(slos.latency), client_lag_bounds_ms(slos, max_client_lag_ms),
+                   default_max_client_lag_ms(slos, max_client_lag_ms))
+
+    @classmethod
+    def uniform(cls, bound_ms: float, slos: Sequence[LatencySlo] = ()) -> LagBounds:
+        return cls(tuple(slos), {f"{s.name} {s.stat}": float(bound_ms) for s in slos}, float(bound_ms))
+
+    @property
+    def tightest_ms(self) -> float:
+        return min(self.per_slo_ms.values()) if self.per_slo_ms else self.p95_ms
+
+    def describe(self) -> str:
+        """'board p95 80 ms, drawer mean 20 ms' or '20 ms'."""
+        values = set(self.per_slo_ms.values())
+        if len(values) <= 1:
+            return budget_ms(self.tightest_ms)
+        return ", ".join(f"{label} {budget_ms(bound)}" for label, bound in self.per_slo_ms.items())
+
+
+@dataclass(frozen=True)
 class ClientLag:
-    """The client lag of one evaluation's samples, against the bound (all in ms)."""
+    """The client lag of one evaluation's samples, against the bounds (all in ms)."""
 
     measured: int  # samples that know their lag
     p95_ms: float
     max_ms: float
-    late: int  # samples whose lag exceeds the bound
-    bound_ms: float
-    # how far the lag could have moved each latency SLO's number ('board p95' -> ms), worst version first
+    late: int  # samples whose lag exceeds the tightest bound
+    bounds: LagBounds
+    # how far the lag could have moved each latency SLO's number ('board p95' -> ms), worst version
     distortion_ms: dict[str, float] = field(default_factory=dict)
     send_p95_ms: float | None = None  # how late requests left, where known
     send_max_ms: float | None = None
 
+    def _over(self, label: str) -> float:
+        return self.distortion_ms[label] / self.bounds.per_slo_ms[label]
+
     @property
-    def worst(self) -> tuple[str, float] | None:
-        """The SLO number the lag could have moved most, and by how much."""
-        return max(self.distortion_ms.items(), key=lambda item: item[1]) if self.distortion_ms else None
+    def worst(self) -> str | None:
+        """The SLO number the lag could have moved most, against its bound."""
+        return max(self.distortion_ms, key=self._over) if self.distortion_ms else None
 
     @property
     def saturated(self) -> bool:
         worst = self.worst
-        return worst[1] > self.bound_ms if worst is not None else self.p95_ms > self.bound_ms
+        return self._over(worst) > 1 if worst is not None else self.p95_ms > self.bounds.p95_ms
 
     @property
     def value(self) -> str:
         worst = self.worst
-        moved = f"; {worst[0]} up to +{ms(worst[1], self.bound_ms)}" if worst is not None else ""
+        moved = (f"; {worst} up to +{ms(self.distortion_ms[worst], self.bounds.per_slo_ms[worst])}"
+                 if worst is not None else "")
         return f"p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}{moved}"
 
     @property
     def threshold(self) -> str:
-        what = "each SLO's number moved" if self.distortion_ms else "p95"
-        return f"{what} <= {budget_ms(self.bound_ms)}"
+        if self.distortion_ms:
+            return f"each SLO's number moved <= {self.bounds.describe()}"
+        return f"p95 <= {budget_ms(self.bounds.p95_ms)}"
 
     @property
     def figures(self) -> str:
-        """'the client's own lag could make board p95 up to 48 ms higher (drawer mean 12 ms), over the 20 ms
-        bound; client lag p95 40 ms, max 310 ms; 37 of 250 requests late by more than 20 ms; sent late by ...'."""
-        relation = "over" if self.saturated else "within"
-        bound = budget_ms(self.bound_ms)
+        """'the client's own lag could make board p95 up to 95 ms higher (80 ms allowed), drawer mean 12 ms
+        (20 ms): over its bound; client lag p95 40 ms, max 310 ms; 37 of 250 requests late by more than 20 ms'
+        and, where known, '; sent late by p95 12 ms, max 96 ms'."""
+        tightest = budget_ms(self.bounds.tightest_ms)
         if self.distortion_ms:
-            (name, worst), *others = sorted(self.distortion_ms.items(), key=lambda item: -item[1])
-            rest = f" ({', '.join(f'{n} {ms(v)}' for n, v in others)})" if others else ""
-            head = (f"the client's own lag could make {name} up to {ms(worst, self.bound_ms)} higher{rest}, "
-                    f"{relation} the {bound} bound; client lag p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}")
+            ordered = sorted(self.distortion_ms, key=lambda label: -self._over(label))
+            moved = [f"{label} {ms(self.distortion_ms[label], self.bounds.per_slo_ms[label])} "
+                     f"({budget_ms(self.bounds.per_slo_ms[label])})" for label in ordered[1:]]
+            first = ordered[0]
+            relation = "over its bound" if self.saturated else "within the bounds"
+            head = (f"the client's own lag could make {first} up to "
+                    f"{ms(self.distortion_ms[first], self.bounds.per_slo_ms[first])} higher "
+                    f"({budget_ms(self.bounds.per_slo_ms[first])} allowed)"
+                    + (f", {', '.join(moved)}" if moved else "")
+                    + f": {relation}; client lag p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}")
         else:
-            head = (f"client lag p95 {ms(self.p95_ms, self.bound_ms)}, {relation} the {bound} bound, "
-                    f"max {ms(self.max_ms)}")
+            relation = "over" if self.saturated else "within"
+            head = (f"client lag p95 {ms(self.p95_ms, self.bounds.p95_ms)}, {relation} the "
+                    f"{budget_ms(self.bounds.p95_ms)} bound, max {ms(self.max_ms)}")
         sends = ("" if self.send_p95_ms is None or self.send_max_ms is None
                  else f"; sent late by p95 {ms(self.send_p95_ms)}, max {ms(self.send_max_ms)}")
-        return f"{head}; {self.late} of {self.measured} requests late by more than {bound}{sends}"
+        return f"{head}; {self.late} of {self.measured} requests late by more than {tightest}{sends}"
 
     @property
     def reason(self) -> str:
         return f"probe saturated: {self.figures}"
 
 
-def client_lag(samples: pd.DataFrame, bound_ms: float, slos: Sequence[LatencySlo] = (),
-               versions: Sequence[str] | None = None) -> ClientLag | None:
+def client_lag(samples: pd.DataFrame, bounds: LagBounds, versions: Sequence[str] | None = None) -> ClientLag | None:
     """The samples' client lag, or None when none of them knows it (judge as if it were not there).
 
-    `slos`: the latency SLOs whose numbers the lag could move (without them only the lag's p95 is
-    judged); `versions`: work the distortion out per version (the canary judge: canary and stable).
+    `versions`: work the distortion out per version (the canary judge: canary and stable).
     """
-    if not bound_ms > 0:
-        raise ValueError(f"the client-lag bound must be more than 0 ms, not {bound_ms!r}")
     if LAG_COLUMN not in samples.columns or samples.empty:
         return None
     lags = _known(samples, LAG_COLUMN)
@@ -129,8 +168,8 @@ def client_lag(samples: pd.DataFrame, bound_ms: float, slos: Sequence[LatencySlo
         return None
     sends = _known(samples, SEND_LAG_COLUMN)
     return ClientLag(measured=len(lags), p95_ms=float(np.percentile(lags, SATURATION_PERCENTILE)),
-                     max_ms=float(lags.max()), late=int(np.count_nonzero(lags > bound_ms)), bound_ms=bound_ms,
-                     distortion_ms=_distortions(samples, slos, versions),
+                     max_ms=float(lags.max()), late=int(np.count_nonzero(lags > bounds.tightest_ms)), bounds=bounds,
+                     distortion_ms=_distortions(samples, bounds.slos, versions),
                      send_p95_ms=float(np.percentile(sends, SATURATION_PERCENTILE)) if len(sends) else None,
                      send_max_ms=float(sends.max()) if len(sends) else None)
 

@@ -23,7 +23,7 @@ from blocks.plan import LaunchPlan
 from golive.canary_policy import rollback_costs, rollback_sentence
 from golive.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.judge import CANARY, STABLE, judge, latency_stat
-from golive.probe_health import LAG_COLUMN, client_lag
+from golive.probe_health import LAG_COLUMN, LagBounds, client_lag
 from golive.summaries import playbook_steps, playbook_summary_markdown, uat_summary_markdown
 from golive.svg_chart import Boundary, Series, Threshold, line_chart
 from golive.timeline import TimelineEntry, ordered
@@ -89,7 +89,7 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
     rows = []
     for seq, (stage, number) in enumerate(_evaluation_order(frame), 1):
         group = frame[(frame["stage"] == stage) & (frame["evaluation"] == number)]
-        lag = client_lag(group, plan.max_client_lag_ms)  # one probe measured both versions: one figure
+        lag = client_lag(group, LagBounds.of(plan.slos, plan.max_client_lag_ms))  # one probe, both versions
         for version in (CANARY, STABLE):
             side = group[group["version"] == version]
             if side.empty:
@@ -248,16 +248,17 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
 
 def _probe_health(frame: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
     """One line on the probe's own lag over every recorded sample, and how many evaluations it saturated."""
-    lag = client_lag(frame, plan.max_client_lag_ms)
+    bounds = LagBounds.of(plan.slos, plan.max_client_lag_ms)
+    lag = client_lag(frame, bounds)
     if lag is None:
         return "Probe health", "client lag not recorded"
     keys = _evaluation_order(frame)
     saturated = sum(bool(found and found.saturated) for found in (
-        client_lag(frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], plan.max_client_lag_ms,
-                   plan.slos.latency, versions=(CANARY, STABLE)) for stage, number in keys))
+        client_lag(frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], bounds,
+                   versions=(CANARY, STABLE)) for stage, number in keys))
     return "Probe health", (f"client lag p95 {lag.p95_ms:.1f} ms, max {lag.max_ms:.1f} ms over {lag.measured} "
                             f"requests; {saturated} of {len(keys)} evaluation(s) saturated (judged inconclusive: "
-                            f"the lag could move an SLO's number by more than {plan.max_client_lag_ms:g} ms)")
+                            f"the lag could move an SLO's number by more than {bounds.describe()})")
 
 
 def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ UNKNOWN = "unknown"
 DEFAULT_TIMEOUT_S = 10.0
 # The ticker's sleep: short enough to see a stall of a few ms, long enough to cost nothing (200 wakes/s).
 TICK_S = 0.005
+WARM_UP_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -109,7 +110,9 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
             if plan.probe.id_source is None:  # plan validation prevents this; fail loudly if bypassed
                 raise ValueError("an SLO path uses {id} but the plan has no probe.id_source")
             ids = IdPool(plan.probe.id_source, rng)
-            await ids.aload(client, base_url, auth)
+            await ids.aload(client, base_url, auth)  # also the warm-up below
+        else:
+            await _warm_up(client, base_url + targets[0][1], auth)
 
         rows: list[dict[str, object]] = []
         spans: list[tuple[float, float, float]] = []  # (due, started, ended) per row, perf_counter seconds
@@ -228,6 +231,15 @@ class LoopWatch:
                 break
             worst = max(worst, min(self._ends[position], until) - max(begin, since))
         return worst
+
+
+async def _warm_up(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> None:
+    """One unrecorded request first: a process's first async request imports half of httpx's stack
+    (anyio's backend, h11, ...), a 100-200 ms stall that would otherwise land on the first samples."""
+    try:
+        await client.get(url, auth=auth, timeout=WARM_UP_TIMEOUT_S)
+    except httpx.HTTPError:
+        pass  # a dead endpoint is the probe's to measure, not the warm-up's
 
 
 async def _one(client: httpx.AsyncClient, base_url: str, slo: str, path: str, auth: httpx.Auth | None,

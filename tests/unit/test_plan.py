@@ -183,10 +183,12 @@ def test_parse_rate(value: Any, per_second: float, text: str) -> None:
 def test_probe_rate_and_client_lag_are_optional(base: dict[str, Any]) -> None:
     plan = validate_plan(base, env={})
     assert plan.probe.rate is None and plan.probe.max_client_lag is None
-    assert plan.max_client_lag_ms == pytest.approx(20.0)  # a tenth of drawer's 200 ms
+    assert plan.max_client_lag_ms is None  # then a tenth of each SLO's threshold
+    assert plan.client_lag_bounds_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
     bounded = validate_plan(edited(base, {"probe.rate": "125/s", "probe.max_client_lag": "15ms"}), env={})
     assert bounded.probe.rate is not None and bounded.probe.rate.per_second == pytest.approx(125.0)
     assert bounded.max_client_lag_ms == pytest.approx(15.0)
+    assert bounded.client_lag_bounds_ms == pytest.approx({"board p95": 15.0, "drawer mean": 15.0})
     assert bounded.model_dump(mode="json")["probe"]["rate"] == "125/s"  # the text the plan was written in
     assert validate_plan(bounded.model_dump(mode="json"), env={}) == bounded
 
