@@ -15,7 +15,8 @@ latency. `send_lag_ms` is how late it left against when it was due (its slot in 
 schedule, or the moment a concurrency slot freed, whichever is later). Waiting for a free
 slot is not lateness: slots stay busy because responses are slow, which is the server's
 doing. Requests are started one loop turn apart, so a burst of sends is never one long
-stall that every request in flight would wait behind.
+stall that every request in flight would wait behind, and the cyclic garbage collector is
+off while the probe measures (a full collection in a big process is a 100-300 ms stall).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from __future__ import annotations
 import asyncio
 import bisect
 import concurrent.futures
+import contextlib
+import gc
 import random
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -126,8 +130,9 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
             rows.append(row)
             spans.append((due, started, time.perf_counter()))
 
-        async with LoopWatch() as watch:
-            await send_on_schedule(total, workers, rate, send)
+        with _no_gc_pauses():
+            async with LoopWatch() as watch:
+                await send_on_schedule(total, workers, rate, send)
         for row, (due, started, ended) in zip(rows, spans, strict=True):
             row["client_lag_ms"] = 1000 * watch.worst_stall(started, ended)
             row["send_lag_ms"] = 1000 * max(0.0, started - due)
@@ -231,6 +236,32 @@ class LoopWatch:
                 break
             worst = max(worst, min(self._ends[position], until) - max(begin, since))
         return worst
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """No cyclic garbage collection while the probe measures (as timeit does): in a big process (a flow
+    run with Prefect loaded) a full collection stalls the loop for 100-300 ms, and every request in
+    flight then reads that much slower. A probe allocates a few MB; collection resumes when the last
+    probe in the process (they may overlap, on worker threads) is done."""
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 async def _warm_up(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> None:

@@ -5,6 +5,7 @@ probe unstarved gives the usual verdict. Also the open-loop rate schedule and th
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ from blocks.plan import LaunchPlan, read_plan_file, validate_plan
 from golive.judge import judge
 from golive.probe_health import PROBE_CHECK
 from tasks.metrics import SAMPLE_COLUMNS
-from tasks.metrics.probe import LoopWatch, probe, probe_async, send_on_schedule
+from tasks.metrics.probe import LoopWatch, _no_gc_pauses, probe, probe_async, send_on_schedule
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_MS = 10  # every response takes this long: longer than the starver's gaps, so each request meets a stall
@@ -237,3 +238,24 @@ def test_the_loop_watch_sees_a_blocked_loop_and_clips_to_the_window() -> None:
     assert watch.worst_stall(before - 1, before - 0.5) == 0.0
     assert all(begin < finish for begin, finish in watch.stalls)
     assert blocked_until > before
+
+
+def test_no_garbage_collection_pauses_while_the_probe_measures() -> None:
+    assert gc.isenabled()
+    with _no_gc_pauses():
+        assert not gc.isenabled()
+        with _no_gc_pauses():  # a second probe on another thread overlaps
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first is still measuring
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        with _no_gc_pauses():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_probe_turns_collection_back_on(server: str, plan: LaunchPlan) -> None:
+    assert len(probe(server, plan, requests=4)) == 4 and gc.isenabled()
