@@ -10,7 +10,9 @@ comes back in one `PlanError`, one line each:
 Units are part of the data: durations are written '800ms', '3s', '10m', '1h' and
 held as seconds (`Duration`), percents are written '0.5%' and held as fractions
 (`Percent`), latency thresholds are written '800ms' or '0.8s' and held as
-milliseconds (`LatencyMs`). Each keeps its original text for display.
+milliseconds (`LatencyMs`), request rates are written '50/s' or '3000/min' (or a bare
+number of requests per second) and held per second (`RequestRate`). Each keeps its
+original text for display.
 """
 
 from __future__ import annotations
@@ -55,10 +57,14 @@ __all__ = [
     "PlanError",
     "PlanValueError",
     "Problem",
+    "RequestRate",
+    "client_lag_bounds_ms",
+    "default_max_client_lag_ms",
     "load_plan",
     "parse_duration",
     "parse_latency_ms",
     "parse_percent",
+    "parse_rate",
     "validate_plan",
 ]
 
@@ -163,6 +169,9 @@ _SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0
 _DURATION_HINT = "a duration with a unit such as '800ms', '3s', '10m', '1h' or '7d'"
 _PERCENT_HINT = "a percent such as '0.5%'"
 _LATENCY_HINT = "a latency with a unit such as '800ms' or '0.8s'"
+_RATE_RE = re.compile(rf"{_NUMBER}\s*/\s*(s|min)")
+_RATE_HINT = "a request rate such as '50/s' or '3000/min', or a number of requests per second"
+_SECONDS_PER_RATE_UNIT = {"s": 1.0, "min": 60.0}
 
 
 class _TextNumber(float):
@@ -246,6 +255,20 @@ class LatencyMs(_TextNumber):
     _json_example = "800ms"
 
 
+class RequestRate(_TextNumber):
+    """Requests per second, written '50/s', '3000/min' or as a bare number (per second)."""
+
+    @property
+    def per_second(self) -> float:
+        return float(self)
+
+    @classmethod
+    def _parse(cls, value: object) -> RequestRate:
+        return parse_rate(value)
+
+    _json_example = "50/s"
+
+
 def _as_text(value: object) -> str | None:
     """The text of a str (or of another unit's number); None for anything else."""
     if isinstance(value, _TextNumber):
@@ -288,6 +311,26 @@ def parse_latency_ms(value: object) -> LatencyMs:
     if match and match[2] in ("ms", "s"):
         return LatencyMs(float(match[1]) * _SECONDS_PER_UNIT[match[2]] * 1000, text)
     raise PlanValueError(value, _LATENCY_HINT)
+
+
+def parse_rate(value: object) -> RequestRate:
+    """'50/s' | '3000/min' | 50 -> RequestRate (requests per second, more than zero)."""
+    if isinstance(value, RequestRate):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number, text = float(value), f"{value:g}/s"
+    else:
+        text = _as_text(value)
+        match = _RATE_RE.fullmatch(text) if text is not None else None
+        if match is None and text is not None and re.fullmatch(_NUMBER, text):
+            number, text = float(text), f"{text}/s"
+        elif match is None:
+            raise PlanValueError(value, _RATE_HINT)
+        else:
+            number = float(match[1]) / _SECONDS_PER_RATE_UNIT[match[2]]
+    if not number > 0 or number != number or number == float("inf"):
+        raise PlanValueError(value, f"{_RATE_HINT}, more than zero")
+    return RequestRate(number, text)
 
 
 def _positive(value: _TextNumber) -> _TextNumber:
@@ -675,9 +718,24 @@ class IdSource(_Model):
         return path
 
 
+# How far the probe's own client lag may move an SLO's number (golive.probe_health), by default a tenth
+# of that SLO's threshold: small beside the SLO's margin, so a verdict near its line is not the client's
+# doing, yet far above what a healthy client adds (a few ms; board p95 800ms -> 80 ms, drawer 200ms -> 20 ms).
+CLIENT_LAG_SHARE = 0.1
+# With no latency SLO the lag's own p95 is judged, against a tenth of the probe's request timeout (10 s).
+CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS = 1000.0
+
+
 class ProbeConfig(_Model):
+    """The SLO probe's load: `requests_per_evaluation` in all, at most `concurrency` in flight and, with
+    `rate`, sent open-loop at that many requests per second (the concurrency still caps it). The probe
+    measures its own lag; if it could move an SLO's number by more than `max_client_lag` (by
+    default a tenth of that SLO's threshold), an evaluation is inconclusive, never failed."""
+
     requests_per_evaluation: int = Field(200, ge=1)
     concurrency: int = Field(16, ge=1)
+    rate: RequestRate | None = None  # None: closed loop, the next request as soon as one returns
+    max_client_lag: PositiveLatency | None = None  # None: a tenth of each SLO's threshold (client_lag_bounds_ms)
     id_source: IdSource | None = None
 
 
@@ -687,6 +745,21 @@ class CompareWithStable(_Model):
     enabled: bool = True
     alpha: float = Field(0.01, gt=0, lt=1)
     max_relative_slowdown: PositivePercent = Percent(0.2, "20%")
+
+
+def client_lag_bounds_ms(slos: Slos, max_client_lag_ms: float | None = None) -> dict[str, float]:
+    """'board p95' -> how far the probe's own lag may move that SLO's number (ms): `max_client_lag_ms` (the
+    plan's probe.max_client_lag) for every SLO if given, else CLIENT_LAG_SHARE of each SLO's threshold."""
+    return {f"{slo.name} {slo.stat}": float(max_client_lag_ms) if max_client_lag_ms is not None
+            else CLIENT_LAG_SHARE * float(slo.threshold) for slo in slos.latency}
+
+
+def default_max_client_lag_ms(slos: Slos, max_client_lag_ms: float | None = None) -> float:
+    """The tightest of `client_lag_bounds_ms`; with no latency SLO, the bound on the lag's own p95."""
+    bounds = client_lag_bounds_ms(slos, max_client_lag_ms)
+    if bounds:
+        return min(bounds.values())
+    return float(max_client_lag_ms) if max_client_lag_ms is not None else CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS
 
 
 def _traffic_step(step: int) -> int:
@@ -861,9 +934,21 @@ class LaunchPlan(_Model):
         if self.probe.id_source is None:
             for loc, path in self._paths_with_id():
                 checks.fail(loc, path, "uses {id}, so probe.id_source must say where ids come from")
+        self._check_client_lag(checks)
         self._check_templates(checks)
         checks.raise_any()
         return self
+
+    def _check_client_lag(self, checks: _Checks) -> None:
+        # A lag as large as a threshold could fail that SLO on its own: then the guard guards nothing.
+        bound = self.probe.max_client_lag
+        if bound is None or not self.slos.latency:
+            return
+        tightest = min(self.slos.latency, key=lambda slo: float(slo.threshold))
+        if bound >= tightest.threshold:
+            checks.fail(("probe", "max_client_lag"), bound,
+                        f"must be below the smallest latency SLO threshold ({tightest.threshold.text!r}, "
+                        f"{tightest.name}): a client lag that large could fail it on its own")
 
     def _check_templates(self, checks: _Checks) -> None:
         # Here, not in Communications: the per-SLO placeholders ({board}) depend on slos.latency.
@@ -904,6 +989,17 @@ class LaunchPlan(_Model):
     def build_output_dir(self) -> Path:
         return self.build_working_dir / self.build.output_dir
 
+    @property
+    def client_lag_bounds_ms(self) -> dict[str, float]:
+        """'board p95' -> how far the probe's own lag may move that SLO's number (ms)."""
+        return client_lag_bounds_ms(self.slos, self.probe.max_client_lag)
+
+    @property
+    def max_client_lag_ms(self) -> float | None:
+        """probe.max_client_lag in ms, or None (then a tenth of each SLO's threshold): pass it to the judge."""
+        bound = self.probe.max_client_lag
+        return float(bound) if bound is not None else None
+
     def expected_canary_samples(self, step: int) -> float:
         """Probe requests per evaluation that should reach the canary at `step` percent."""
         return self.probe.requests_per_evaluation * step / 100
@@ -918,6 +1014,13 @@ class LaunchPlan(_Model):
                 f"probe.requests_per_evaluation: {self.probe.requests_per_evaluation} sends ~{expected:g} requests "
                 f"to the canary at {first}%, below slos.min_samples ({self.slos.min_samples}): "
                 "evaluations there will be inconclusive")
+        rate = self.probe.rate
+        if rate is not None and self.probe.requests_per_evaluation / rate > self.canary.evaluation_interval:
+            seconds = self.probe.requests_per_evaluation / rate
+            found.append(
+                f"probe.rate: {rate.text} sends {self.probe.requests_per_evaluation} requests in {seconds:g} s, "
+                f"longer than canary.evaluation_interval ({self.canary.evaluation_interval.text}): each "
+                "evaluation lasts as long as its probe, and a rollback waits for it")
         if not self.notifications:
             found.append("notifications: [] — nobody will hear about the launch")
         return found

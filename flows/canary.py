@@ -21,13 +21,23 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
-from flows.rollback import rollback_in_launch, verify_share
+from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.notify import announce
 from flows.scribe import current as current_scribe, record
-from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, expected_window_intervals, rollback_sentence
+from golive.canary_policy import (
+    StepPolicy,
+    StepTracker,
+    evaluation_window,
+    expected_window_intervals,
+    measured_sentence,
+    rollback_costs,
+    rollback_sentence,
+)
 from golive.checks import CheckResult, checks_markdown
 from golive.formatting import shorten
 from golive.judge import Verdict, judge_canary
+from golive.probe_health import PROBE_CHECK, LagBounds
+from golive.formatting import md_cell
 from golive.messages import canary_values, measured_values
 from golive.summaries import canary_letter
 from tasks.aws import aws_client
@@ -131,7 +141,8 @@ def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fres
     keep_samples(stage, len(intervals), intervals[-1])
     alarms = alarm_states(production)
     window = evaluation_window(intervals, plan.slos, start=fresh_from)
-    return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent)
+    return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent,
+                        max_client_lag_ms=plan.max_client_lag_ms)
 
 
 def keep_samples(stage: str, number: int, frame: pd.DataFrame) -> None:
@@ -152,19 +163,28 @@ def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decis
 
 
 def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, verdicts: list[Verdict],
-                   decision: str, share: CheckResult, worst_case: str) -> str:
-    rows = ["| # | verdict | error rate | " + " | ".join(s.name for s in plan.slos.latency) + " | samples | reason |",
-            "|---|---|---|" + "---|" * len(plan.slos.latency) + "---|---|"]
+                   decision: str, share: CheckResult, worst_case: str, seconds: list[float] | None = None,
+                   estimated_probe_seconds: float | None = None) -> str:
+    """The stage artifact: every evaluation (with the probe's client lag and, given `seconds`, how long
+    each took), the decision, the worst case from the plan and what the evaluations measured."""
+    names = [s.name for s in plan.slos.latency]
+    rows = ["| # | verdict | error rate | " + " | ".join(names) + " | samples | client lag | took | reason |",
+            "|---|---|---|" + "---|" * len(names) + "---|---|---|---|"]
     for number, verdict in enumerate(verdicts, 1):
         values = {c.name: c.value for c in verdict.checks}
         latency = [values.get(f"{s.name} {s.stat}", "-") for s in plan.slos.latency]
+        took = f"{seconds[number - 1]:.1f} s" if seconds and number <= len(seconds) else "-"
         rows.append(f"| {number} | {verdict.status} | {values.get('error rate', '-')} | " + " | ".join(latency)
-                    + f" | {verdict.samples} | {verdict.reason} |")
+                    + f" | {verdict.samples} | {values.get(PROBE_CHECK, '-')} | {took} | {md_cell(verdict.reason)} |")
     last = verdicts[-1] if verdicts else None
+    measured = [measured_sentence(seconds, estimated_probe_seconds), ""] if seconds else []
     return "\n".join([
         f"# Gate {letter} — canary {percent} % · {release}", "",
         f"**Decision: {decision}**. {share.name}: {share.value}.", "",
-        f"Worst case: {worst_case}", "", *rows, "",
+        f"Worst case: {worst_case}", "", *measured,
+        f"Client lag: the probe's own delay per request, p95 and max, and how much it could move an SLO's "
+        f"number (saturated, and the evaluation inconclusive, beyond "
+        f"{LagBounds.of(plan.slos, plan.max_client_lag_ms).describe()}).", "", *rows, "",
         checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
     ])
 
@@ -201,16 +221,19 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
     share = verify_share(plan, percent, SHARE_REQUESTS)
     policy = StepPolicy.from_plan(plan.canary)
     window = expected_window_intervals(plan.probe.requests_per_evaluation, percent, plan.slos)
-    worst_case = rollback_sentence(policy, window_intervals=window)
+    costs = rollback_costs(plan, VERIFY_REQUESTS)
+    worst_case = rollback_sentence(policy, window_intervals=window, costs=costs)
     if not share.ok:
         _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}",
                    percent)
     tracker = StepTracker(policy, failures_before=failures_before)
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
+    seconds: list[float] = []  # what each evaluation really took: the worst case's estimate, measured
     while True:
         started = time.monotonic()
         verdict = evaluate(plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %")
+        seconds.append(time.monotonic() - started)
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
         record_verdict(gate_name, percent, decision.evaluation, verdict, decision.decision)
@@ -221,11 +244,12 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
         time.sleep(max(0.0, float(plan.canary.evaluation_interval) - (time.monotonic() - started)))
     key = artifact_key(f"gate-{letter}", release)
     create_markdown_artifact(key=key, markdown=stage_markdown(plan, release, percent, letter, verdicts,
-                                                              decision.decision, share, worst_case),
+                                                              decision.decision, share, worst_case, seconds,
+                                                              costs.probe_seconds),
                              description=f"canary {percent} %: every evaluation, the decision")
     record("decision", decision.decision, f"canary {percent} %: {decision.decision} - {verdicts[-1].reason}",
            gate=gate_name, data={"percent": percent, "evaluations": len(verdicts), "share": share.value,
-                                 "worst_case": worst_case})
+                                 "worst_case": worst_case, "evaluation_seconds": [round(x, 2) for x in seconds]})
     _emit(f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}", release,
           percent, verdicts[-1])
     if decision.decision == "rollback":

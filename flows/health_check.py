@@ -49,7 +49,8 @@ def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
 def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, float], str]:
     samples = probe(plan.environments.production.api_base_url, plan)
     served = Counter(samples["release"]).most_common(1)
-    return judge(samples, plan.slos).checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
+    verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
+    return verdict.checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
 
 
 @flow(name="health-check", flow_run_name="Health check · {plan}", log_prints=True)

@@ -30,6 +30,11 @@ it did not see. Without that rule, two overlapping windows failing "in a row" we
 mostly one chance event seen twice: the benchmark's healthy canaries were rolled back
 about once in 150 at the 10 % step. A window of w intervals makes confirmation slower;
 `worst_case_time_to_rollback` counts it.
+
+An evaluation lasts its interval or its probe, whichever is longer (the flow sleeps out the
+rest of the interval after the probe): `rollback_costs` estimates the probe's time and the
+rollback's own action from the plan, and `rollback_sentence` states the worst case with
+them. The stage artifact then shows how long the evaluations really took.
 """
 
 from __future__ import annotations
@@ -42,14 +47,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from blocks.plan import CanaryPolicy, Slos
-from golive.formatting import budget_ms
+from blocks.plan import CanaryPolicy, LaunchPlan, Slos
+from golive.formatting import budget_ms, elapsed
 from golive.judge import CANARY, Verdict
 
 __all__ = [
-    "Decision", "StepDecision", "StepPolicy", "StepTracker", "evaluation_window", "expected_window_intervals",
+    "SHARE_CHECK_REQUESTS", "Decision", "RollbackCosts", "StepDecision", "StepPolicy", "StepTracker",
+    "evaluation_window", "expected_window_intervals", "measured_sentence", "probe_seconds", "rollback_costs",
     "rollback_sentence", "worst_case_time_to_rollback",
 ]
+
+# The rollback's share check (flows/rollback.py VERIFY_REQUESTS) and a router change's API call.
+SHARE_CHECK_REQUESTS = 200
+ROUTER_CHANGE_S = 1.0
 
 Decision = Literal["continue_baking", "advance", "rollback", "extend", "ask_human"]
 FINAL: frozenset[Decision] = frozenset({"advance", "rollback", "ask_human"})
@@ -223,29 +233,92 @@ def expected_window_intervals(requests_per_evaluation: int, step: int, slos: Slo
 # ------------------------------------------------------------ time to rollback
 
 
-def worst_case_time_to_rollback(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1) -> float:
+@dataclass(frozen=True)
+class RollbackCosts:
+    """What an evaluation and the rollback itself cost, estimated from the plan (seconds), with the arithmetic."""
+
+    probe_seconds: float  # one probe of requests_per_evaluation
+    probe_basis: str  # '250 requests at concurrency 32 × 500 ms (the latency SLOs' mean threshold)'
+    action_seconds: float  # router change + share check
+    action_basis: str
+
+
+def probe_seconds(plan: LaunchPlan, requests: int | None = None) -> tuple[float, str]:
+    """(seconds, how) one probe takes: requests / rate, or rounds of `concurrency` requests × the expected
+    latency (the latency SLOs' mean threshold: an upper bound for a release within its SLOs), whichever
+    is longer (an open-loop rate cannot outrun its concurrency cap)."""
+    probe = plan.probe
+    total = probe.requests_per_evaluation if requests is None else requests
+    latency_ms = _expected_latency_ms(plan.slos)
+    rounds = math.ceil(total / probe.concurrency)
+    by_concurrency = rounds * latency_ms / 1000
+    basis = (f"{total} requests at concurrency {probe.concurrency} × {budget_ms(latency_ms)}, "
+             f"{_latency_basis(plan.slos)}")
+    if probe.rate is None:
+        return by_concurrency, basis
+    by_rate = total / probe.rate
+    if by_rate >= by_concurrency:
+        return by_rate, f"{total} requests at {probe.rate.text}"
+    return by_concurrency, f"{basis}, slower than {probe.rate.text}"
+
+
+def rollback_costs(plan: LaunchPlan, share_requests: int = SHARE_CHECK_REQUESTS) -> RollbackCosts:
+    """The probe's time per evaluation, and the rollback's action: one router change, then the share check
+    (`share_requests` health requests in rounds of the probe's concurrency, each within the expected latency)."""
+    probe_time, probe_basis = probe_seconds(plan)
+    latency_ms = _expected_latency_ms(plan.slos)
+    check = math.ceil(share_requests / plan.probe.concurrency) * latency_ms / 1000
+    router = plan.environments.production.router
+    kind = {"route53": "Route 53", "alb": "ALB"}.get(router.kind, router.kind) if router else "router"
+    after = ", then until INSYNC, and the record's TTL for clients" if kind == "Route 53" else ""
+    action_basis = (f"the {kind} change ({_duration(ROUTER_CHANGE_S)}{after}) and the share check "
+                    f"({share_requests} requests at concurrency {plan.probe.concurrency} × {budget_ms(latency_ms)}, "
+                    f"{_duration(check)})")
+    return RollbackCosts(probe_seconds=probe_time, probe_basis=probe_basis, action_seconds=ROUTER_CHANGE_S + check,
+                         action_basis=action_basis)
+
+
+def _expected_latency_ms(slos: Slos) -> float:
+    # The probe sends round-robin over the latency SLOs' paths; with none, the health path, budgeted at 1 s.
+    return sum(float(s.threshold) for s in slos.latency) / len(slos.latency) if slos.latency else 1000.0
+
+
+def _latency_basis(slos: Slos) -> str:
+    if not slos.latency:
+        return "no latency SLO: the health path at 1 s"
+    return "the latency SLO's threshold" if len(slos.latency) == 1 else "the latency SLOs' mean threshold"
+
+
+def worst_case_time_to_rollback(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1,
+                                evaluation_seconds: float = 0.0) -> float:
     """Seconds from a breach starting to the rollback decision, if every evaluation that sees it fails.
 
-    (max_consecutive_failures x window_intervals + 1) x evaluation_interval. A breach may
-    start just after an interval began, and a window it only partly fills may pass, so
-    the first window made wholly of the breach closes up to `window_intervals` + 1
-    intervals after it starts (the "one interval of detection lag" for a window of one).
-    It fails; each of the `max_consecutive_failures` - 1 confirmations is judged on
-    fresh samples, `window_intervals` intervals later. With a window of one interval
-    that is (max_consecutive_failures + 1) intervals. The total limit can only make it
-    sooner. Moving traffic back to stable comes on top.
+    (max_consecutive_failures x window_intervals + 1) x cycle, where a cycle is the
+    evaluation_interval or `evaluation_seconds` (what one evaluation takes: its probe),
+    whichever is longer. A breach may start just after an evaluation began, and a window
+    it only partly fills may pass, so the first window made wholly of the breach closes up
+    to `window_intervals` + 1 cycles after it starts (the "one interval of detection lag"
+    for a window of one). It fails; each of the `max_consecutive_failures` - 1
+    confirmations is judged on fresh samples, `window_intervals` cycles later. With a
+    window of one interval that is (max_consecutive_failures + 1) cycles. The total limit
+    can only make it sooner. Moving traffic back to stable comes on top.
     """
     step = policy if isinstance(policy, StepPolicy) else StepPolicy.from_plan(policy)
     if window_intervals < 1:
         raise ValueError("window_intervals must be at least 1")
-    return (step.max_consecutive_failures * window_intervals + 1) * step.evaluation_interval
+    if evaluation_seconds < 0:
+        raise ValueError("evaluation_seconds must not be negative")
+    return (step.max_consecutive_failures * window_intervals + 1) * max(step.evaluation_interval, evaluation_seconds)
 
 
-def rollback_sentence(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1) -> str:
-    """The stage artifact's sentence on how long a breach can last before the rollback decision."""
+def rollback_sentence(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1,
+                      costs: RollbackCosts | None = None) -> str:
+    """The stage artifact's sentence on how long a breach can last: to the rollback decision and, with the
+    plan's `costs` (`rollback_costs`), through the rollback's own action to traffic on stable."""
     step = policy if isinstance(policy, StepPolicy) else StepPolicy.from_plan(policy)
-    total = _duration(worst_case_time_to_rollback(step, window_intervals=window_intervals))
-    first = _duration((window_intervals + 1) * step.evaluation_interval)
+    cycle = max(step.evaluation_interval, costs.probe_seconds if costs else 0.0)
+    decision = worst_case_time_to_rollback(step, window_intervals=window_intervals, evaluation_seconds=cycle)
+    first = _duration((window_intervals + 1) * cycle)
     window = ("an evaluation judges a whole interval of it" if window_intervals == 1 else
               f"an evaluation window ({window_intervals} intervals, to reach min_samples) holds nothing else")
     count = step.max_consecutive_failures
@@ -253,12 +326,42 @@ def rollback_sentence(policy: StepPolicy | CanaryPolicy, *, window_intervals: in
         confirm = "that failed evaluation rolls back at once"
     else:
         more = f"{count - 1} more failed evaluation{'s' if count > 2 else ''}"
-        confirm = (f"{more} on fresh samples, {_duration(window_intervals * step.evaluation_interval)} apart, "
-                   f"make {count} in a row")
-    return (f"Worst case from a breach to the rollback decision: {total} (up to {first} until {window}; then "
-            f"{confirm}; max_total_failures {step.max_total_failures} can only make it sooner). This assumes "
-            "each evaluation that sees the breach fails; a breach observed over the line but not yet "
-            "significant is inconclusive: the step bakes on or is extended, it does not advance.")
+        confirm = f"{more} on fresh samples, {_duration(window_intervals * cycle)} apart, make {count} in a row"
+    limits = (f"{window}; then {confirm}; max_total_failures {step.max_total_failures} can only make it sooner")
+    caveat = ("This assumes each evaluation that sees the breach fails; a breach observed over the line but not "
+              "yet significant is inconclusive: the step bakes on or is extended, it does not advance.")
+    if costs is None:
+        return (f"Worst case from a breach to the rollback decision: {_duration(decision)} (up to {first} until "
+                f"{limits}). {caveat}")
+    interval = _duration(step.evaluation_interval)
+    if costs.probe_seconds > step.evaluation_interval:
+        per = f"as its probe ({costs.probe_basis}) outlasts the {interval} interval"
+    else:
+        per = f"the interval (its probe, {costs.probe_basis}, needs {_duration(costs.probe_seconds)})"
+    failures = f"{count} failed evaluation{'s' if count > 1 else ''}"
+    per_window = f"{window_intervals} interval{'s' if window_intervals > 1 else ''} per window"
+    return (f"Worst case from a breach to traffic on stable: {_duration(decision + costs.action_seconds)}. "
+            f"To the rollback decision {_duration(decision)} = ({failures} × {per_window} + 1) × "
+            f"{_duration(cycle)} per evaluation, {per}; up to {first} until {limits}. Then the rollback, "
+            f"{_duration(costs.action_seconds)}: {costs.action_basis}. {caveat}")
+
+
+def measured_sentence(seconds: Sequence[float], estimated_probe_seconds: float | None = None) -> str:
+    """What the step's evaluations really took (probe, alarms and judge each), against the probe's estimate."""
+    if not seconds:
+        return "No evaluation ran."
+    values = sorted(seconds)
+    median = float(np.median(values))
+    span = (f"{_duration(_round(values[0]))} to {_duration(_round(values[-1]))}, median "
+            f"{_duration(_round(median))}" if len(values) > 1 else _duration(_round(values[0])))
+    against = ("" if estimated_probe_seconds is None
+               else f", against {_duration(_round(estimated_probe_seconds))} estimated for a probe")
+    plural = "s" if len(values) > 1 else ""
+    return f"Measured: {len(values)} evaluation{plural} took {span}{against}."
+
+
+def _round(seconds: float) -> float:
+    return round(seconds, 1) if seconds >= 1 else round(seconds, 3)
 
 
 def _duration(seconds: float) -> str:
@@ -267,4 +370,4 @@ def _duration(seconds: float) -> str:
     for unit, size in (("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g} {unit}"
-    return f"{seconds:g} s"
+    return f"{seconds:g} s" if seconds < 60 else elapsed(seconds)

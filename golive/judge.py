@@ -10,7 +10,7 @@ Rules:
 - the verdict is the worst check: fail > inconclusive > warn > pass.
 
 Samples are the metrics sources' frame (`tasks/metrics`); the judge reads the columns
-`slo`, `latency_ms`, `error` and, to filter by version, `version`.
+`slo`, `latency_ms`, `error`, to filter by version `version`, and `client_lag_ms` if present.
 
 The canary judge (`judge_canary`) applies the same thresholds to the canary's rows, with
 one change the decision-quality benchmark (bench/decision_quality.py) called for: a
@@ -35,6 +35,14 @@ comparisons (Bonferroni). And CloudWatch alarms: ALARM fails.
 Why the tests: with the literal rules, the benchmark's healthy canaries near a line
 (p95 750 ms, errors 0.4 % or 0.9 %, canary identical to stable) were rolled back in
 about half to nearly all of the trials; with them, in none of 500 per scenario.
+
+The probe's own health comes first (`golive.probe_health`): when the probe's own client
+lag could have moved an SLO's number by more than the plan's bound (`max_client_lag_ms`,
+by default a tenth of that SLO's threshold), the probe measured itself, and the
+evaluation is `inconclusive` with a reason starting "probe saturated: " — its failed
+checks become inconclusive, its passes keep their figures; an error rate failing on the
+server's 5xx answers alone and the alarms are judged as always. Samples that do not know
+their lag are judged as before. This holds for `judge` and `judge_canary`.
 """
 
 from __future__ import annotations
@@ -51,6 +59,8 @@ from scipy.stats import fisher_exact, mannwhitneyu
 from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
 from golive.checks import CheckResult, Status, worst
 from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
+from golive.latency_stats import QUANTILES, latency_stat
+from golive.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
 
 __all__ = [
     "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
@@ -62,7 +72,7 @@ STABLE = "stable"
 # Significance a canary's breach of an absolute SLO needs before it fails (see the module doc).
 BREACH_ALPHA = 0.001
 
-_QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+_QUANTILES = QUANTILES
 _COLUMNS = ("slo", "latency_ms", "error")
 
 
@@ -79,25 +89,39 @@ class Verdict(BaseModel):
         return self.status in ("pass", "warn")
 
 
-def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None) -> Verdict:
-    """Judge one evaluation's samples (of one version, if given) against the plan's SLOs."""
+def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
+          max_client_lag_ms: float | None = None) -> Verdict:
+    """Judge one evaluation's samples (of one version, if given) against the plan's SLOs.
+
+    `max_client_lag_ms`: the plan's probe.max_client_lag (`LaunchPlan.max_client_lag_ms`); None: each
+    SLO's number may move by a tenth of its threshold.
+    """
     frame = _select(samples, version)
     checks = [error_rate_check(frame, slos.error_rate, slos.min_samples)]
     checks += [latency_check(frame, slo, slos.min_samples) for slo in slos.latency]
-    return verdict_of(checks, samples=len(frame), version=version)
+    lag = client_lag(frame, LagBounds.of(slos, max_client_lag_ms))
+    # saturated, a failing error rate stands only on the server's own 5xx answers
+    standing = [error_rate_check(server_errors_only(frame), slos.error_rate, slos.min_samples)] \
+        if lag is not None and lag.saturated else []
+    return verdict_of(under_saturation(checks, lag, standing), samples=len(frame), version=version, lag=lag)
 
 
 def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None,
-               notes: list[str] | None = None) -> Verdict:
-    """The worst check decides; the reason lists the checks with that status."""
+               notes: list[str] | None = None, lag: ClientLag | None = None) -> Verdict:
+    """The worst check decides; the reason lists the checks with that status.
+
+    With a saturated probe (`lag`) an inconclusive verdict's reason starts "probe saturated: ".
+    """
     status = worst([c.status for c in checks])
-    deciding = [c.detail for c in checks if c.status == status]
-    prefix = f"{version}: " if version else ""
-    if status == "pass":
-        reason = "all SLOs met: " + ", ".join(deciding)
+    deciding = [c.detail for c in checks if c.status == status and c.name != PROBE_CHECK]
+    if lag is not None and lag.saturated and status == "inconclusive":
+        # the probe's problem, not a version's: no "canary: " before it
+        reason = "; ".join([lag.reason, *deciding])
+    elif status == "pass":
+        reason = (f"{version}: " if version else "") + "all SLOs met: " + ", ".join(deciding)
     else:
-        reason = "; ".join(deciding) if deciding else "no checks"
-    return Verdict(status=status, checks=checks, reason=prefix + reason, samples=samples, version=version,
+        reason = (f"{version}: " if version else "") + ("; ".join(deciding) if deciding else "no checks")
+    return Verdict(status=status, checks=checks, reason=reason, samples=samples, version=version,
                    notes=list(notes or []))
 
 
@@ -138,13 +162,6 @@ def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> Che
                        detail=detail, samples=len(latencies))
 
 
-def latency_stat(latencies: np.ndarray, stat: str) -> float:
-    """mean | p50 | p90 | p95 | p99 (linear interpolation between samples) of a non-empty array."""
-    if stat == "mean":
-        return float(np.mean(latencies))
-    return float(np.percentile(latencies, _QUANTILES[stat]))
-
-
 def _select(samples: pd.DataFrame, version: str | None) -> pd.DataFrame:
     if samples.empty:
         return pd.DataFrame({"slo": pd.Series(dtype=object), "latency_ms": pd.Series(dtype=float),
@@ -170,7 +187,7 @@ def _too_few(name: str, value: str, count: int, needed: int, threshold: str, *,
 
 def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
                  alarms: Mapping[str, str] | None = None, *, alpha: float | None = BREACH_ALPHA,
-                 step: int | None = None) -> Verdict:
+                 step: int | None = None, max_client_lag_ms: float | None = None) -> Verdict:
     """Judge one canary evaluation: the canary's rows against the SLOs, against stable, and the alarms.
 
     `samples` holds both versions (`version` "canary" / "stable"); pass the evaluation's
@@ -178,7 +195,10 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
     breach of an absolute SLO needs to fail (None: the literal rule, the observed value
     decides as in `judge`). `alarms` maps CloudWatch alarm names to their state. At the
     100 % step (`step=100`) or with no stable rows there is nothing to compare with: the
-    comparison is skipped and a note says so (not inconclusive).
+    comparison is skipped and a note says so (not inconclusive). The client lag is that of
+    all the window's samples, both versions (one client measured both); if it could move an
+    SLO's number by more than `max_client_lag_ms` (None: a tenth of that SLO's threshold), the
+    evaluation is inconclusive.
     """
     canary, stable = _split(samples)
     checks = [_canary_error_rate(canary, slos.error_rate, slos.min_samples, alpha)]
@@ -192,8 +212,13 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
         notes.append("canary vs stable: skipped, no stable samples in this evaluation")
     else:
         checks += _compare(canary, stable, slos, compare)
-    checks += alarm_checks(alarms)
-    return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes)
+    lag = client_lag(samples, LagBounds.of(slos, max_client_lag_ms), versions=(CANARY, STABLE))
+    standing = []  # saturated, a failing error rate stands only on the server's own 5xx answers
+    if lag is not None and lag.saturated:
+        served, _ = _split(server_errors_only(samples))
+        standing.append(_canary_error_rate(served, slos.error_rate, slos.min_samples, alpha))
+    checks = under_saturation(checks, lag, standing) + alarm_checks(alarms)  # an ALARM is not the probe's evidence
+    return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes, lag=lag)
 
 
 def compare_with_stable(canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos,

@@ -14,7 +14,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from blocks.plan import Environment, LaunchPlan, PlanError, Route53Config, RouterConfig, load_plan
+from blocks.plan import (
+    Environment,
+    LaunchPlan,
+    PlanError,
+    Route53Config,
+    RouterConfig,
+    default_max_client_lag_ms,
+    load_plan,
+)
 
 plan_app = typer.Typer(help="Launch plans: validate and summarise.", no_args_is_help=True)
 
@@ -168,11 +176,22 @@ def _timings(plan: LaunchPlan) -> Panel:
         ("vs stable", f"rank test α={compare.alpha:g}, max slowdown {compare.max_relative_slowdown.text}"
                       if compare.enabled else "off"),
         ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
-                  + id_source),
+                  + (f", at {probe.rate.text}" if probe.rate is not None else "") + id_source),
+        ("probe health", _probe_health(plan)),
         ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
                           f"{stab.checkpoint_interval.text}"),
         ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),
     ]), title="canary and timings", title_align="left")
+
+
+def _probe_health(plan: LaunchPlan) -> str:
+    bounds = plan.client_lag_bounds_ms
+    if not bounds:
+        bound = default_max_client_lag_ms(plan.slos, plan.max_client_lag_ms)
+        return f"inconclusive if its own lag's p95 is over {bound:g} ms"
+    return ("inconclusive if its own lag could move an SLO's number by more than "
+            + ", ".join(f"{label} {bound:g} ms" for label, bound in bounds.items())
+            + ("" if plan.probe.max_client_lag is not None else " (a tenth of each threshold)"))
 
 
 def _minutes(seconds: float) -> str:

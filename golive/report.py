@@ -20,10 +20,11 @@ import pandas as pd
 from pydantic import BaseModel
 
 from blocks.plan import LaunchPlan
-from golive.canary_policy import rollback_sentence
+from golive.canary_policy import rollback_costs, rollback_sentence
 from golive.checks import CheckResult
 from golive.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.judge import CANARY, STABLE, judge, latency_stat
+from golive.probe_health import LAG_COLUMN, LagBounds, client_lag
 from golive.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
 from golive.svg_chart import Boundary, Series, Threshold, line_chart
 from golive.timeline import TimelineEntry, ordered
@@ -57,7 +58,7 @@ def _normalized(samples: pd.DataFrame | None) -> pd.DataFrame:
     """The columns the report reads, also for frames read back from CSV or without stage tags."""
     frame = samples.copy() if samples is not None else pd.DataFrame()
     defaults = {"ts": np.nan, "slo": "", "latency_ms": np.nan, "error": False, "version": "unknown",
-                "release": "unknown", "stage": "", "evaluation": 0}
+                "release": "unknown", "stage": "", "evaluation": 0, LAG_COLUMN: np.nan}
     for column, default in defaults.items():
         if column not in frame.columns:
             frame[column] = default
@@ -96,13 +97,15 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
     error rate and each SLO's stat in ms.
 
     Columns: seq (1.. in time order), stage, evaluation, version, requests, errors, error_rate
-    (a fraction), then one column per latency SLO (its stat over successful samples; NaN if none).
+    (a fraction), one column per latency SLO (its stat over successful samples; NaN if none),
+    then client_lag_p95_ms: the probe's own lag over the whole evaluation (NaN if not known).
     """
     frame = _normalized(samples)
     versions = _versions(frame)
     rows = []
     for seq, (stage, number) in enumerate(_evaluation_order(frame), 1):
         group = frame[(frame["stage"] == stage) & (frame["evaluation"] == number)]
+        lag = client_lag(group, LagBounds.of(plan.slos, plan.max_client_lag_ms))  # one probe, every version
         for version in versions:
             side = group[group["version"] == version]
             if side.empty:
@@ -115,9 +118,10 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
                 values = ok.loc[ok["slo"] == slo.name, "latency_ms"].to_numpy(dtype=float)
                 values = values[~np.isnan(values)]
                 row[slo.name] = latency_stat(values, slo.stat) if len(values) else np.nan
+            row["client_lag_p95_ms"] = lag.p95_ms if lag else np.nan
             rows.append(row)
     columns = ["seq", "stage", "evaluation", "version", "requests", "errors", "error_rate",
-               *(s.name for s in plan.slos.latency)]
+               *(s.name for s in plan.slos.latency), "client_lag_p95_ms"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -180,7 +184,7 @@ def _compliance(frame: pd.DataFrame, plan: LaunchPlan, release: str) -> _Table:
     new = _new_release_rows(frame, release)
     stages = list(dict.fromkeys(stage for stage, _ in _evaluation_order(new)))
     for stage in stages:
-        verdict = judge(new[new["stage"] == stage], plan.slos)
+        verdict = judge(new[new["stage"] == stage], plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
         for check in verdict.checks:
             table.rows.append([stage or "-", check.name, check.value, check.threshold, check.status,
                                "" if check.samples is None else str(check.samples)])
@@ -190,13 +194,14 @@ def _compliance(frame: pd.DataFrame, plan: LaunchPlan, release: str) -> _Table:
 def _per_evaluation(stats: pd.DataFrame, plan: LaunchPlan) -> _Table:
     names = [s.name for s in plan.slos.latency]
     headers = ["#", "stage", "eval", "version", "requests", "error rate",
-               *(f"{s.name} {s.stat}" for s in plan.slos.latency)]
+               *(f"{s.name} {s.stat}" for s in plan.slos.latency), "client lag p95"]
     table = _Table("Every evaluation", headers, empty="No samples recorded.")
     for row in stats.itertuples(index=False):
         values = row._asdict()
         table.rows.append([str(values["seq"]), values["stage"] or "-", str(values["evaluation"]), values["version"],
                            str(values["requests"]), percent(values["error_rate"]),
-                           *("-" if pd.isna(values[n]) else f"{values[n]:.0f} ms" for n in names)])
+                           *("-" if pd.isna(values[n]) else f"{values[n]:.0f} ms" for n in names),
+                           "-" if pd.isna(values["client_lag_p95_ms"]) else f"{values['client_lag_p95_ms']:.1f} ms"])
     return table
 
 
@@ -292,6 +297,21 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
     return ("incident" if failed or rollbacks else "launch"), outcome, reason
 
 
+def _probe_health(frame: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
+    """One line on the probe's own lag over every recorded sample, and how many evaluations it saturated."""
+    bounds = LagBounds.of(plan.slos, plan.max_client_lag_ms)
+    lag = client_lag(frame, bounds)
+    if lag is None:
+        return "Probe health", "client lag not recorded"
+    keys = _evaluation_order(frame)
+    saturated = sum(bool(found and found.saturated) for found in (
+        client_lag(frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], bounds,
+                   versions=(CANARY, STABLE)) for stage, number in keys))
+    return "Probe health", (f"client lag p95 {lag.p95_ms:.1f} ms, max {lag.max_ms:.1f} ms over {lag.measured} "
+                            f"requests; {saturated} of {len(keys)} evaluation(s) saturated (judged inconclusive: "
+                            f"the lag could move an SLO's number by more than {bounds.describe()})")
+
+
 def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list[tuple[str, str]]:
     starts = [e for e in entries if e.kind == "launch" and e.event == "started"]
     ends = [e for e in entries if e.kind == "launch" and e.event in _LAUNCH_ENDS]
@@ -309,7 +329,7 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
                                   f"(fail at {percent_limit(plan.slos.error_rate.limit)})",
                                   *(f"{s.name} {s.stat} < {budget_ms(s.threshold)}" for s in plan.slos.latency)])),
               ("Messages", f"{sent} sent, {len(messages) - sent} not sent"),
-              ("Time to rollback", rollback_sentence(plan.canary))]
+              ("Time to rollback", rollback_sentence(plan.canary, costs=rollback_costs(plan)))]
     return facts
 
 
@@ -401,7 +421,7 @@ def launch_report(entries: Sequence[TimelineEntry], samples: pd.DataFrame | None
     stats = evaluation_stats(frame, plan)
     kind, outcome, reason = _outcome(timeline)
     title = f"{'Incident' if kind == 'incident' else 'Launch'} report — {plan.app} {release}"
-    facts = _facts(timeline, plan, release)
+    facts = [*_facts(timeline, plan, release), _probe_health(frame, plan)]
     tables = _sections(timeline, frame, stats, plan, release)
     csv = (samples if samples is not None else frame).to_csv(index=False)
     return Report(kind=kind, title=title, outcome=outcome, reason=reason,

@@ -4,7 +4,9 @@ On this kind of evidence a single probe can land in a noisy second (a neighbour'
 GC pause) and read a healthy p95 of 500 ms as 804 ms. One failed or inconclusive probe
 is therefore followed by a second, and the verdict is on both together: a real breach
 fails again (with twice the evidence), noise does not. The canary does the same with its
-consecutive-failures rule.
+consecutive-failures rule. A saturated probe (its own client lag over the plan's bound) is
+inconclusive, so it too gets a second probe: a passing burst of a neighbour's CPU is not
+the release's fault.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from tasks.metrics.probe import probe
 
 def probe_and_judge(base_url: str, plan: LaunchPlan) -> tuple[Verdict, pd.DataFrame]:
     samples = probe(base_url, plan)
-    verdict = judge(samples, plan.slos)
+    verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
     if not verdict.ok:
         samples = pd.concat([samples, probe(base_url, plan)], ignore_index=True)
-        verdict = judge(samples, plan.slos)
+        verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
         verdict.notes.append("confirmed on a second probe: judged on both together")
     return verdict, samples

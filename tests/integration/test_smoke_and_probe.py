@@ -84,7 +84,7 @@ def test_a_slow_board_fails_its_budget_and_the_judge(sandbox: manager.Sandbox, p
     assert performance["performance/drawer-latency"].status == "pass"
 
     verdict = judge(staging_probe(plan, requests=100), plan.slos)  # 50 slow boards: ~2 s at concurrency 32
-    assert verdict.status == "fail"
+    assert verdict.status == "fail", verdict.reason
     failed = [c.name for c in verdict.checks if c.status == "fail"]
     assert failed == ["board p95"]
     assert verdict.reason.startswith("board p95 ") and ">= 800 ms" in verdict.reason

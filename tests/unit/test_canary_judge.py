@@ -31,14 +31,15 @@ def side(version: str, rng: np.random.Generator, n: int, *, board_median: float 
     return fixed(version, latency, ["board"] * n + ["drawer"] * n, errors=errors)
 
 
-def fixed(version: str, latency: Any, slo: Any, *, errors: int = 0) -> pd.DataFrame:
+def fixed(version: str, latency: Any, slo: Any, *, errors: int = 0, lag: float = np.nan) -> pd.DataFrame:
     latency = np.asarray(latency, dtype=float)
     slo = list(slo) if not isinstance(slo, str) else [slo] * len(latency)
     status = np.full(len(latency), 200)
     status[:errors] = 500
     return pd.DataFrame({"ts": 1_700_000_000.0 + np.arange(len(latency)), "slo": slo, "path": "/",
                          "status": status, "latency_ms": latency, "error": status >= 500,
-                         "version": version, "release": version}).astype(SAMPLE_COLUMNS)
+                         "version": version, "release": version, "client_lag_ms": lag,
+                         "send_lag_ms": np.nan}).astype(SAMPLE_COLUMNS)
 
 
 def frame(*parts: pd.DataFrame) -> pd.DataFrame:

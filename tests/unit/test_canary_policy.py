@@ -8,12 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blocks.plan import Slos, load_plan
+from blocks.plan import LaunchPlan, Slos, load_plan, parse_rate
 from golive.canary_policy import (
+    RollbackCosts,
     StepPolicy,
     StepTracker,
     evaluation_window,
     expected_window_intervals,
+    measured_sentence,
+    probe_seconds,
+    rollback_costs,
     rollback_sentence,
     worst_case_time_to_rollback,
 )
@@ -243,6 +247,74 @@ def test_the_rollback_sentence_states_the_numbers() -> None:
     assert "500 ms" in rollback_sentence(policy(bake=1, interval=0.25), window_intervals=1)
 
 
+def with_probe(plan: LaunchPlan, **probe: object) -> LaunchPlan:
+    return plan.model_copy(update={"probe": plan.probe.model_copy(update=probe)})
+
+
+def test_a_probe_longer_than_the_interval_sets_the_pace() -> None:
+    # the sandbox plan's 1 s interval, but each evaluation's probe takes 4 s: 2 failures + 1 lag = 3 probes
+    assert worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=4.0) == 12.0
+    assert worst_case_time_to_rollback(SANDBOX.canary, window_intervals=2, evaluation_seconds=4.0) == 20.0
+    assert worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=0.5) == 3.0  # the interval is longer
+    with pytest.raises(ValueError):
+        worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=-1)
+
+
+def test_probe_seconds_from_concurrency_rate_and_the_slo_thresholds() -> None:
+    # 250 requests in rounds of 32: 8 rounds × 500 ms (the mean of board's 800 ms and drawer's 200 ms)
+    assert probe_seconds(SANDBOX) == (4.0, "250 requests at concurrency 32 × 500 ms, the latency SLOs' mean "
+                                           "threshold")
+    assert probe_seconds(PRODUCTION)[0] == 19.0  # ceil(600 / 16) = 38 rounds × 500 ms
+    assert probe_seconds(SANDBOX, requests=32)[0] == 0.5
+    # an open-loop rate: 250 requests at 25/s take 10 s, longer than the concurrency allows
+    assert probe_seconds(with_probe(SANDBOX, rate=parse_rate("25/s"))) == (10.0, "250 requests at 25/s")
+    # a rate faster than the concurrency cap can serve: the cap decides
+    fast, basis = probe_seconds(with_probe(SANDBOX, rate=parse_rate("1000/s")))
+    assert fast == 4.0 and basis.endswith(", slower than 1000/s")
+    health_only = SANDBOX.model_copy(update={"slos": SANDBOX.slos.model_copy(update={"latency": []})})
+    assert probe_seconds(health_only) == (8.0, "250 requests at concurrency 32 × 1000 ms, no latency SLO: the "
+                                               "health path at 1 s")
+
+
+def test_rollback_costs_count_the_router_change_and_the_share_check() -> None:
+    costs = rollback_costs(SANDBOX)
+    # 1 s for the router change, 200 share-check requests in 7 rounds of 32 × 500 ms = 3.5 s
+    assert costs.probe_seconds == 4.0 and costs.action_seconds == 4.5
+    assert costs.action_basis == ("the Route 53 change (1 s, then until INSYNC, and the record's TTL for clients) "
+                                  "and the share check (200 requests at concurrency 32 × 500 ms, 3.5 s)")
+    assert rollback_costs(SANDBOX, share_requests=32).action_seconds == 1.5
+
+
+def test_the_rollback_sentence_states_the_plans_real_costs() -> None:
+    costs = rollback_costs(SANDBOX)
+    sandbox = rollback_sentence(SANDBOX.canary, window_intervals=2, costs=costs)
+    # decision (2 × 2 + 1) × 4 s = 20 s, then the rollback's 4.5 s: not the 3 s the interval alone suggests
+    assert sandbox.startswith("Worst case from a breach to traffic on stable: 24.5 s. To the rollback decision "
+                              "20 s = (2 failed evaluations × 2 intervals per window + 1) × 4 s per evaluation, as "
+                              "its probe (250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold) "
+                              "outlasts the 1 s interval; up to 12 s until")
+    assert "then 1 more failed evaluation on fresh samples, 8 s apart, make 2 in a row" in sandbox
+    assert "Then the rollback, 4.5 s: the Route 53 change" in sandbox
+    production = rollback_sentence(PRODUCTION.canary, costs=rollback_costs(PRODUCTION))
+    # the 1 min interval outlasts the 19 s probe: 3 min to the decision, 7.5 s to act (1 + 13 rounds × 500 ms)
+    assert production.startswith("Worst case from a breach to traffic on stable: 3 min 8 s. To the rollback "
+                                  "decision 3 min = (2 failed evaluations × 1 interval per window + 1) × 1 min per "
+                                  "evaluation, the interval (its probe, 600 requests at concurrency 16 × 500 ms, "
+                                  "the latency SLOs' mean threshold, needs 19 s)")
+    made = RollbackCosts(probe_seconds=2.0, probe_basis="x", action_seconds=0.5, action_basis="y")
+    at_once = rollback_sentence(policy(bake=3, interval=1, consecutive=1, total=1), costs=made)
+    assert at_once.startswith("Worst case from a breach to traffic on stable: 4.5 s. To the rollback decision 4 s "
+                              "= (1 failed evaluation × 1 interval per window + 1) × 2 s per evaluation")
+
+
+def test_the_measured_sentence_reports_what_evaluations_took() -> None:
+    costs = rollback_costs(SANDBOX)
+    assert measured_sentence([1.23, 2.31, 1.4], costs.probe_seconds) == ("Measured: 3 evaluations took 1.2 s to 2.3 s, median "
+                                                           "1.4 s, against 4 s estimated for a probe.")
+    assert measured_sentence([0.456]) == "Measured: 1 evaluation took 456 ms."
+    assert measured_sentence([]) == "No evaluation ran."
+
+
 # ------------------------------------------------------------------ together
 
 
@@ -256,7 +328,8 @@ def draw_interval(rng: np.random.Generator, share: float, canary_board_median: f
         medians = np.where(canary, canary_median, stable_median)
         frames.append(pd.DataFrame({"ts": 0.0, "slo": slo, "path": "/", "status": 200,
                                     "latency_ms": rng.lognormal(np.log(medians), sigma), "error": False,
-                                    "version": np.where(canary, "canary", "stable"), "release": "r"}))
+                                    "version": np.where(canary, "canary", "stable"), "release": "r",
+                                    "client_lag_ms": np.nan, "send_lag_ms": np.nan}))
     return pd.concat(frames, ignore_index=True).astype(SAMPLE_COLUMNS)
 
 

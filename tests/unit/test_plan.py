@@ -21,6 +21,7 @@ from blocks.plan import (
     parse_duration,
     parse_latency_ms,
     parse_percent,
+    parse_rate,
     validate_plan,
 )
 from golive.plan_cli import plan_app
@@ -171,6 +172,35 @@ def test_parsers_reject_with_value_and_expectation(parser: Any, value: Any, mess
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(("value", "per_second", "text"), [
+    (50, 50.0, "50/s"), ("50/s", 50.0, "50/s"), ("3000/min", 50.0, "3000/min"), (0.5, 0.5, "0.5/s"),
+    ("7", 7.0, "7/s"), ("2.5 / s", 2.5, "2.5 / s")])
+def test_parse_rate(value: Any, per_second: float, text: str) -> None:
+    rate = parse_rate(value)
+    assert rate.per_second == pytest.approx(per_second) and rate.text == text
+
+
+def test_probe_rate_and_client_lag_are_optional(base: dict[str, Any]) -> None:
+    plan = validate_plan(base, env={})
+    assert plan.probe.rate is None and plan.probe.max_client_lag is None
+    assert plan.max_client_lag_ms is None  # then a tenth of each SLO's threshold
+    assert plan.client_lag_bounds_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
+    bounded = validate_plan(edited(base, {"probe.rate": "125/s", "probe.max_client_lag": "15ms"}), env={})
+    assert bounded.probe.rate is not None and bounded.probe.rate.per_second == pytest.approx(125.0)
+    assert bounded.max_client_lag_ms == pytest.approx(15.0)
+    assert bounded.client_lag_bounds_ms == pytest.approx({"board p95": 15.0, "drawer mean": 15.0})
+    assert bounded.model_dump(mode="json")["probe"]["rate"] == "125/s"  # the text the plan was written in
+    assert validate_plan(bounded.model_dump(mode="json"), env={}) == bounded
+
+
+def test_a_rate_slower_than_the_interval_is_warned_about(base: dict[str, Any]) -> None:
+    slow = validate_plan(edited(base, {"probe.rate": "100/s"}), env={})  # 250 requests: 2.5 s per 1 s interval
+    assert any(w.startswith("probe.rate: 100/s sends 250 requests in 2.5 s, longer than "
+                            "canary.evaluation_interval (1s)") for w in slow.warnings())
+    assert not any(w.startswith("probe.rate") for w in validate_plan(
+        edited(base, {"probe.rate": "250/s"}), env={}).warnings())
+
+
 def test_parsed_units() -> None:
     assert parse_percent("0.5%") == pytest.approx(0.005)
     assert parse_latency_ms("0.8s") == pytest.approx(800) and parse_latency_ms("800ms") == pytest.approx(800)
@@ -299,6 +329,22 @@ BAD_PLANS = [
                  "slos.latency[1].path: '/api/admin/appointments/{id}' — uses {id}, so probe.id_source must say",
                  id="id-without-source"),
     pytest.param({"probe.concurrency": "many"}, "probe.concurrency: 'many' — a whole number", id="not-a-number"),
+    pytest.param({"probe.rate": "fast"},
+                 "probe.rate: 'fast' — a request rate such as '50/s' or '3000/min', or a number of requests per "
+                 "second", id="rate-not-a-rate"),
+    pytest.param({"probe.rate": "50/h"}, "probe.rate: '50/h' — a request rate such as '50/s'", id="rate-unit"),
+    pytest.param({"probe.rate": 0}, "probe.rate: 0 — a request rate such as '50/s' or '3000/min', or a number of "
+                 "requests per second, more than zero", id="rate-zero"),
+    pytest.param({"probe.rate": True}, "probe.rate: True — a request rate", id="rate-bool"),
+    pytest.param({"probe.max_client_lag": "0ms"}, "probe.max_client_lag: '0ms' — must be more than zero",
+                 id="lag-zero"),
+    pytest.param({"probe.max_client_lag": 20}, "probe.max_client_lag: 20 — a latency with a unit",
+                 id="lag-without-unit"),
+    pytest.param({"probe.max_client_lag": "200ms"},
+                 "probe.max_client_lag: '200ms' — must be below the smallest latency SLO threshold ('200ms', "
+                 "drawer): a client lag that large could fail it on its own", id="lag-as-large-as-an-slo"),
+    pytest.param({"probe.max_lag": "20ms"}, "probe.max_lag: '20ms' — unknown key 'max_lag'; did you mean "
+                 "'max_client_lag'?", id="lag-typo"),
     pytest.param({"notifications[0].kind": "email"},
                  "notifications[0].kind: 'email' — one of 'slack', 'teams' or 'webhook'", id="unknown-notifier"),
     pytest.param({"notifications[0].block": "Sandbox Chat"},

@@ -186,6 +186,39 @@ def test_evaluation_stats_match_the_samples(plan: LaunchPlan, failed_samples: pd
     assert row["error_rate"] == pytest.approx(1 / 120)
 
 
+def test_the_report_shows_the_probes_client_lag(plan: LaunchPlan, failed_samples: pd.DataFrame) -> None:
+    # Gate C's probe was healthy (2 ms); Gate D's second evaluation ran on a starved client (90 ms)
+    starved = (failed_samples["stage"] == "Gate D — canary 30 %") & (failed_samples["evaluation"] == 2)
+    lagged = failed_samples.assign(client_lag_ms=np.where(starved, 90.0, 2.0))
+    stats = evaluation_stats(lagged, plan)
+    assert list(stats.drop_duplicates("seq")["client_lag_p95_ms"]) == pytest.approx([2, 2, 2, 2, 90])
+    report = launch_report(failed_timeline(), lagged, plan)
+    per_evaluation = report.markdown.split("## Every evaluation")[1].split("## ")[0]
+    assert "client lag p95" in per_evaluation.splitlines()[2]
+    assert per_evaluation.count("| 90.0 ms |") == 2 and per_evaluation.count("| 2.0 ms |") == 8
+    health = next(line for line in report.markdown.splitlines() if line.startswith("| Probe health |"))
+    assert ("client lag p95 90.0 ms, max 90.0 ms over 1200 requests; 1 of 5 evaluation(s) saturated (judged "
+            "inconclusive: the lag could move an SLO's number by more than board p95 80 ms, drawer mean 20 ms)") \
+        in health
+    assert "Probe health" in report.html and "client lag p95" in report.html
+    # re-judged per stage, Gate D (half its samples from a saturated probe) is inconclusive, not failed
+    compliance = report.markdown.split("## SLO compliance per stage")[1].split("## ")[0]
+    bounds = "each SLO's number moved <= board p95 80 ms, drawer mean 20 ms"
+    assert (f"| Gate D — canary 30 % | probe client lag | p95 90 ms, max 90 ms; drawer mean up to +26 ms | {bounds} "
+            "| inconclusive |") in compliance
+    assert re.search(r"\| Gate D — canary 30 % \| board p95 \| \d+ ms \| < 800 ms \| inconclusive \|", compliance)
+    assert (f"| Gate C — canary 10 % | probe client lag | p95 2 ms, max 2 ms; drawer mean up to +2 ms | {bounds} "
+            "| pass |") in compliance
+    csv = pd.read_csv(io.StringIO(report.csv))
+    assert "client_lag_ms" in csv.columns
+
+
+def test_samples_without_lag_say_so(plan: LaunchPlan, failed_samples: pd.DataFrame) -> None:
+    report = launch_report(failed_timeline(), failed_samples, plan)
+    assert "| Probe health | client lag not recorded |" in report.markdown
+    assert evaluation_stats(failed_samples, plan)["client_lag_p95_ms"].isna().all()
+
+
 def test_numbers_appear_in_markdown_and_html(plan: LaunchPlan, failed_samples: pd.DataFrame) -> None:
     report = launch_report(failed_timeline(), failed_samples, plan)
     stats = evaluation_stats(failed_samples, plan)
