@@ -23,6 +23,7 @@ from typing import Any, Callable
 from sandbox.appointments import STATUSES, AppointmentStore, Conflict
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.faults import FaultBook
+from sandbox.timing import Lateness
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class ApiResponse:
     content_type: bytes = JSON
     version: str | None = None  # the backend that answered; None for the router's own 404/405
     allow: str | None = None    # on a 405
+    endpoint: str | None = None  # the simulated endpoint, and when its answer was due (time.monotonic())
+    due: float | None = None
 
     def headers(self, version_header: bytes) -> list[tuple[bytes, bytes]]:
         headers = [(b"content-type", self.content_type)]
@@ -112,8 +115,10 @@ class Backend:
     """One app version's API: routes, simulated latency and faults, the appointment store."""
 
     def __init__(self, name: str, store: AppointmentStore, faults: FaultBook, version_header: str,
-                 latency_scale: float = 1.0, rng: random.Random | None = None) -> None:
+                 latency_scale: float = 1.0, rng: random.Random | None = None,
+                 lateness: Lateness | None = None) -> None:
         self.name = name
+        self.lateness = lateness or Lateness()
         self.version_header = version_header.lower().encode()
         self._store = store
         self._faults = faults
@@ -131,11 +136,13 @@ class Backend:
         if effect.down:
             return self._json(503, {"error": "service unavailable", "backend": self.name})
         delay_ms = LATENCY[route.endpoint].draw(self._rng) * self._latency_scale + effect.latency_ms
-        await sleep_until(arrived + delay_ms / 1000)
+        due = arrived + delay_ms / 1000
+        await sleep_until(due)
         if effect.error_rate and self._rng.random() < effect.error_rate:
-            return self._json(500, {"error": "internal server error", "backend": self.name})
-        status, content = self._answer(route, body)
-        return self._json(status, content)
+            status, content = 500, {"error": "internal server error", "backend": self.name}
+        else:
+            status, content = self._answer(route, body)
+        return ApiResponse(status, _dumps(content), JSON, self.name, endpoint=route.endpoint, due=due)
 
     def _answer(self, route: _Route, body: bytes) -> tuple[int, Any]:
         store, appointment_id = self._store, route.appointment_id
@@ -157,6 +164,11 @@ class Backend:
         return problem or _mutation(appointment_id, lambda: store.set_status(
             appointment_id, fields["status"], fields["version"]), fields["status"])
 
+    def record_lateness(self, answer: ApiResponse) -> None:
+        """Call once the answer is on its way: how long after its deadline that was."""
+        if answer.due is not None and answer.endpoint is not None:
+            self.lateness.record(f"{self.name}/{answer.endpoint}", (time.monotonic() - answer.due) * 1000)
+
     def _json(self, status: int, content: Any) -> ApiResponse:
         return ApiResponse(status, _dumps(content), JSON, self.name)
 
@@ -170,6 +182,7 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
         body = await read_body(receive)
         answer = await backend.handle(scope["method"], scope["path"], body, arrived)
         await send_response(send, answer.status, answer.headers(backend.version_header), answer.body)
+        backend.record_lateness(answer)
     return app
 
 

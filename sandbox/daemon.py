@@ -40,6 +40,7 @@ from sandbox.envfile import write_env_file
 from sandbox.faults import FaultBook
 from sandbox.seed import seed_world
 from sandbox.spec import WorldSpec
+from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher
 
 log = logging.getLogger("golive.sandbox")
@@ -105,6 +106,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
     try:
         ids = seed_world(spec, moto_url)
         faults = FaultBook()
+        lateness = Lateness()  # how late simulated answers leave: the sandbox's share of what clients measure
         aws_faults = AwsFaultBook()
         moto_http = moto_client(moto_url)
         staging_store, production_store = AppointmentStore(), AppointmentStore()
@@ -121,12 +123,13 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             staging_store.reset()
             production_store.reset()
             chat_log.clear()
+            lateness.clear()
             watcher.refresh()
 
         static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
-        backends = {"staging": Backend("staging", staging_store, faults, spec.version_header),
-                    "stable": Backend("stable", production_store, faults, spec.version_header),
-                    "canary": Backend("canary", production_store, faults, spec.version_header)}
+        backends = {name: Backend(name, store, faults, spec.version_header, lateness=lateness)
+                    for name, store in (("staging", staging_store), ("stable", production_store),
+                                        ("canary", production_store))}
         apps = {
             "staging_backend": backend_app(backends["staging"]),
             "stable_backend": backend_app(backends["stable"]),
@@ -135,7 +138,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "production_edge": create_edge("production", watcher, {"stable": backends["stable"],
                                                                    "canary": backends["canary"]}, faults, static),
             "chat": create_chat_sink(chat_log, chat_token),
-            "control": create_control(faults, aws_faults, watcher, reset_world),
+            "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
             "aws": create_aws_proxy(moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)),
         }
         servers = {name: _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,

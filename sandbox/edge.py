@@ -103,6 +103,7 @@ def create_edge(environment: Environment, watcher: RoutingWatcher, backends: Map
         origins = snapshot.staging_origins if environment == "staging" else snapshot.production_origins
         version, origin_path = route(origins, snapshot.weights)
         path = scope["path"]
+        answer = None
         if path == "/health" or path.startswith("/api/"):
             backend = backends[version]
             answer = await backend.handle(scope["method"], path, await read_body(receive), arrived)
@@ -114,6 +115,8 @@ def create_edge(environment: Environment, watcher: RoutingWatcher, backends: Map
         dropped = faults.effect(version, None).drop_headers
         headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
         await send_response(send, status, headers, body)
+        if answer is not None:
+            backend.record_lateness(answer)
 
     async def _static(origin_path: str, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         relative = path.lstrip("/") or "index.html"

@@ -99,8 +99,11 @@ def test_the_simulated_latency_counts_from_arrival() -> None:
     faults.set(Fault(target="stable", latency_ms=5000))
     api = Backend("stable", AppointmentStore(), faults, "X-Golive-Version")
 
-    async def late() -> int:
-        answer = await asyncio.wait_for(api.handle("GET", "/health", b"", time.monotonic() - 60), timeout=2)
-        return answer.status
+    async def late() -> ApiResponse:
+        return await asyncio.wait_for(api.handle("GET", "/health", b"", time.monotonic() - 60), timeout=2)
 
-    assert asyncio.run(late()) == 200
+    answer = asyncio.run(late())
+    assert answer.status == 200
+    api.record_lateness(answer)  # it was due 55 s ago: the simulator reports itself that late
+    lateness = api.lateness.summary()["stable/health"]
+    assert lateness["count"] == 1 and 54_000 < lateness["mean"] < 56_000
