@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import threading
-from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,6 +27,14 @@ _SERVICES = [("Oil change", 4999), ("Brake pads (front)", 18900), ("Tire rotatio
              ("Diagnostics", 9500), ("Battery replacement", 16500), ("Coolant flush", 11900),
              ("Alignment", 8999), ("AC recharge", 14900)]
 _TECHNICIANS = ["Edgar", "Rosa", "Marcus", "Lena"]
+
+
+_CARD_FIELDS = ("id", "customer_name", "vehicle", "technician", "scheduled_at", "status", "position", "version")
+
+
+def _copy(appointment: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot of one appointment: its only mutable part is the services list (deepcopy is 10x slower)."""
+    return {**appointment, "services": [dict(service) for service in appointment["services"]]}
 
 
 class Conflict(Exception):
@@ -72,20 +79,18 @@ class AppointmentStore:
             self._appointments = appointments
 
     def board(self) -> dict[str, Any]:
-        with self._lock:
-            items = deepcopy(list(self._appointments.values()))
+        with self._lock:  # a card holds scalars only: copying its fields is a snapshot
+            cards = [{k: a[k] for k in _CARD_FIELDS} for a in self._appointments.values()]
         columns = []
         for status, title in COLUMNS:
-            cards = sorted((a for a in items if a["status"] == status), key=lambda a: a["position"])
-            columns.append({"status": status, "title": title, "count": len(cards), "appointments": [
-                {k: a[k] for k in ("id", "customer_name", "vehicle", "technician", "scheduled_at",
-                                   "status", "position", "version")} for a in cards]})
-        return {"columns": columns, "total": len(items), "generated_at": _now()}
+            column = sorted((c for c in cards if c["status"] == status), key=lambda c: c["position"])
+            columns.append({"status": status, "title": title, "count": len(column), "appointments": column})
+        return {"columns": columns, "total": len(cards), "generated_at": _now()}
 
     def get(self, appointment_id: int) -> dict[str, Any] | None:
         with self._lock:
             found = self._appointments.get(appointment_id)
-            return deepcopy(found) if found else None
+            return _copy(found) if found else None
 
     def move(self, appointment_id: int, status: str, position: int, version: int) -> dict[str, Any] | None:
         """Drag and drop: move a card to a column and position, if `version` is current."""
@@ -94,7 +99,7 @@ class AppointmentStore:
             if current is None:
                 return None
             if current["version"] != version:
-                raise Conflict(deepcopy(current))
+                raise Conflict(_copy(current))
             old_status = current["status"]
             others = sorted((a for a in self._appointments.values()
                              if a["status"] == status and a["id"] != appointment_id), key=lambda a: a["position"])
@@ -110,7 +115,7 @@ class AppointmentStore:
                     item["position"] = index
             current["version"] += 1
             current["updated_at"] = _now()
-            return deepcopy(current)
+            return _copy(current)
 
     def set_status(self, appointment_id: int, status: str, version: int) -> dict[str, Any] | None:
         with self._lock:

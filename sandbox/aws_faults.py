@@ -6,12 +6,17 @@ raw path and query, headers including Host, Content-MD5 and the checksums, strea
 body) and moto's answer is streamed back with its status and headers, so SigV4 and S3
 checksums see the request the client signed. A call a rule covers is answered with the
 service's real error in its own protocol (see aws_error_bodies.py), or delayed.
+
+A call that may change routing (a write to CloudFront or Route 53, any ELBv2 call) has the
+routing watcher re-read moto before its answer goes back, so by the time golive's call
+returns the edges serve what it set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
 import httpx
 from starlette.applications import Starlette
@@ -30,6 +35,13 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 # answered the client's 100-continue, and SigV4 never signs it.
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
               b"transfer-encoding", b"upgrade", b"expect"}
+# Credential-scope services whose calls can move routing. ELBv2 speaks the query protocol (every
+# call a POST, the action in the body): any of its calls counts, a describe costs one re-read.
+ROUTING_SERVICES = frozenset({"cloudfront", "route53", "elasticloadbalancing"})
+
+
+def changes_routing(service: str | None, method: str) -> bool:
+    return service in ROUTING_SERVICES and method not in ("GET", "HEAD")
 
 
 def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -41,7 +53,9 @@ def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None
     return client
 
 
-def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook) -> Starlette:
+def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook,
+                     on_routing_change: Callable[[], Awaitable[object]] | None = None) -> Starlette:
+    """`on_routing_change` is awaited after moto accepted a call that may change routing, before the answer."""
     async def proxy(request: Request) -> Response:
         service = service_of(request.headers.get("authorization"), request.query_params)
         body: bytes | None = None
@@ -56,7 +70,10 @@ def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook) -> Starlette:
             if rule is not None:
                 book.record(faulted_call(rule, call.service, call.action, request.method, request.url.path))
                 await asyncio.sleep(rule.delay_s)
-        return await _forward(moto, request, body)
+        response = await _forward(moto, request, body)
+        if on_routing_change and response.status_code < 400 and changes_routing(service, request.method):
+            await on_routing_change()
+        return response
 
     return Starlette(routes=[Route("/{path:path}", proxy, methods=METHODS)])
 

@@ -1,24 +1,29 @@
-"""The StatusBoardV2 API simulator: one Starlette app per backend (staging, stable, canary).
+"""The StatusBoardV2 API simulator: one backend per app version (staging, stable, canary).
 
 Latency is drawn per request from a log-normal distribution per endpoint (heavy right
-tail, the board heavier than the drawer), then faults add to it.
+tail, the board heavier than the drawer), then faults add to it. The draw is a deadline
+counted from the request's arrival (at the edge, or at the backend's own port): the
+simulator's own work before it — parsing, routing, the edge — happens inside the
+configured time instead of adding to it, so what a client measures is the profile.
+
+A `Backend` answers plain calls (`handle`): the edges dispatch to it in-process, and
+`backend_app` serves the same backend on its own port (the tests call backends directly).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import random
+import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
-
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from typing import Any, Callable
 
 from sandbox.appointments import STATUSES, AppointmentStore, Conflict
+from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.faults import FaultBook
+from sandbox.timing import Lateness
 
 
 @dataclass(frozen=True)
@@ -46,104 +51,175 @@ LATENCY: dict[str, LatencyProfile] = {
     "stats": LatencyProfile(80, 0.35),
 }
 
-Handler = Callable[[Request], Awaitable[Response]]
+JSON = b"application/json"
+TEXT = b"text/plain; charset=utf-8"
+_READ = frozenset({"GET", "HEAD"})
+_WRITE = frozenset({"PATCH"})
+_APPOINTMENTS = "/api/admin/appointments/"
 
 
-def create_backend(name: str, store: AppointmentStore, faults: FaultBook, version_header: str,
-                   latency_scale: float = 1.0, rng: random.Random | None = None) -> Starlette:
-    rng = rng or random.Random()
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: bytes
+    content_type: bytes = JSON
+    version: str | None = None  # the backend that answered; None for the router's own 404/405
+    allow: str | None = None    # on a 405
+    endpoint: str | None = None  # the simulated endpoint, and when its answer was due (time.monotonic())
+    due: float | None = None
 
-    def simulated(endpoint: str, handler: Handler) -> Handler:
-        async def wrapper(request: Request) -> Response:
-            effect = faults.effect(name, endpoint)
-            if effect.down:
-                return JSONResponse({"error": "service unavailable", "backend": name}, status_code=503,
-                                    headers={version_header: name})
-            delay_ms = LATENCY[endpoint].draw(rng) * latency_scale + effect.latency_ms
-            await asyncio.sleep(delay_ms / 1000)
-            if effect.error_rate and rng.random() < effect.error_rate:
-                return JSONResponse({"error": "internal server error", "backend": name}, status_code=500,
-                                    headers={version_header: name})
-            response = await handler(request)
-            response.headers[version_header] = name
-            return response
-        return wrapper
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "backend": name})
-
-    async def board(request: Request) -> Response:
-        return JSONResponse(store.board())
-
-    async def drawer(request: Request) -> Response:
-        appointment = store.get(_appointment_id(request))
-        if appointment is None:
-            return _not_found(request)
-        return JSONResponse(appointment)
-
-    async def move(request: Request) -> Response:
-        body, problem = await _json_body(request, {"status": str, "position": int, "version": int})
-        if problem:
-            return problem
-        return _mutation(request, lambda: store.move(_appointment_id(request), body["status"],
-                                                     body["position"], body["version"]), body["status"])
-
-    async def change_status(request: Request) -> Response:
-        body, problem = await _json_body(request, {"status": str, "version": int})
-        if problem:
-            return problem
-        return _mutation(request, lambda: store.set_status(_appointment_id(request), body["status"],
-                                                           body["version"]), body["status"])
-
-    async def stats(request: Request) -> Response:
-        return JSONResponse(store.stats())
-
-    return Starlette(routes=[
-        Route("/health", simulated("health", health)),
-        Route("/api/admin/appointments/board", simulated("board", board)),
-        Route("/api/admin/appointments/{appointment_id:int}", simulated("drawer", drawer)),
-        Route("/api/admin/appointments/{appointment_id:int}/move", simulated("move", move), methods=["PATCH"]),
-        Route("/api/admin/appointments/{appointment_id:int}/status", simulated("status", change_status),
-              methods=["PATCH"]),
-        Route("/api/admin/dashboard/stats", simulated("stats", stats)),
-    ])
+    def headers(self, version_header: bytes) -> list[tuple[bytes, bytes]]:
+        headers = [(b"content-type", self.content_type)]
+        if self.version is not None:
+            headers.append((version_header, self.version.encode()))
+        if self.allow is not None:
+            headers.append((b"allow", self.allow.encode()))
+        return headers
 
 
-def _appointment_id(request: Request) -> int:
-    return int(request.path_params["appointment_id"])
+@dataclass(frozen=True)
+class _Route:
+    endpoint: str
+    methods: frozenset[str]
+    appointment_id: int | None = None
 
 
-def _not_found(request: Request) -> Response:
-    return JSONResponse({"error": "not found", "id": request.path_params.get("appointment_id")}, status_code=404)
+def match(path: str) -> _Route | None:
+    """The endpoint a path names (the app's routes; an id is ASCII digits, as Starlette's `int`)."""
+    if path == "/health":
+        return _Route("health", _READ)
+    if path == "/api/admin/dashboard/stats":
+        return _Route("stats", _READ)
+    if not path.startswith(_APPOINTMENTS):
+        return None
+    rest = path[len(_APPOINTMENTS):]
+    if rest == "board":
+        return _Route("board", _READ)
+    number, _, action = rest.partition("/")
+    if not (number.isascii() and number.isdigit()):
+        return None
+    if action == "" and "/" not in rest:
+        return _Route("drawer", _READ, int(number))
+    if action in ("move", "status"):
+        return _Route(action, _WRITE, int(number))
+    return None
 
 
-def _mutation(request: Request, apply: Callable[[], dict[str, Any] | None], status: str) -> Response:
+async def sleep_until(deadline: float) -> None:
+    """Sleep until time.monotonic() reaches `deadline` (a timer may fire a little early: sleep again)."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(remaining)
+
+
+class Backend:
+    """One app version's API: routes, simulated latency and faults, the appointment store."""
+
+    def __init__(self, name: str, store: AppointmentStore, faults: FaultBook, version_header: str,
+                 latency_scale: float = 1.0, rng: random.Random | None = None,
+                 lateness: Lateness | None = None) -> None:
+        self.name = name
+        self.lateness = lateness or Lateness()
+        self.version_header = version_header.lower().encode()
+        self._store = store
+        self._faults = faults
+        self._latency_scale = latency_scale
+        self._rng = rng or random.Random()
+
+    async def handle(self, method: str, path: str, body: bytes, arrived: float) -> ApiResponse:
+        """Answer one request that arrived at `arrived` (time.monotonic()), as late as the profile says."""
+        route = match(path)
+        if route is None:
+            return ApiResponse(404, b"Not Found", TEXT)
+        if method not in route.methods:
+            return ApiResponse(405, b"Method Not Allowed", TEXT, allow=", ".join(sorted(route.methods)))
+        effect = self._faults.effect(self.name, route.endpoint)
+        if effect.down:
+            return self._json(503, {"error": "service unavailable", "backend": self.name})
+        delay_ms = LATENCY[route.endpoint].draw(self._rng) * self._latency_scale + effect.latency_ms
+        due = arrived + delay_ms / 1000
+        await sleep_until(due)
+        if effect.error_rate and self._rng.random() < effect.error_rate:
+            status, content = 500, {"error": "internal server error", "backend": self.name}
+        else:
+            status, content = self._answer(route, body)
+        return ApiResponse(status, _dumps(content), JSON, self.name, endpoint=route.endpoint, due=due)
+
+    def _answer(self, route: _Route, body: bytes) -> tuple[int, Any]:
+        store, appointment_id = self._store, route.appointment_id
+        if route.endpoint == "health":
+            return 200, {"status": "ok", "backend": self.name}
+        if route.endpoint == "board":
+            return 200, store.board()
+        if route.endpoint == "stats":
+            return 200, store.stats()
+        assert appointment_id is not None
+        if route.endpoint == "drawer":
+            appointment = store.get(appointment_id)
+            return (200, appointment) if appointment is not None else _not_found(appointment_id)
+        if route.endpoint == "move":
+            fields, problem = _json_body(body, {"status": str, "position": int, "version": int})
+            return problem or _mutation(appointment_id, lambda: store.move(
+                appointment_id, fields["status"], fields["position"], fields["version"]), fields["status"])
+        fields, problem = _json_body(body, {"status": str, "version": int})
+        return problem or _mutation(appointment_id, lambda: store.set_status(
+            appointment_id, fields["status"], fields["version"]), fields["status"])
+
+    def record_lateness(self, answer: ApiResponse) -> None:
+        """Call once the answer is on its way: how long after its deadline that was."""
+        if answer.due is not None and answer.endpoint is not None:
+            self.lateness.record(f"{self.name}/{answer.endpoint}", (time.monotonic() - answer.due) * 1000)
+
+    def _json(self, status: int, content: Any) -> ApiResponse:
+        return ApiResponse(status, _dumps(content), JSON, self.name)
+
+
+def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
+    """The backend on its own port, as an ASGI app."""
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off; nothing else is served
+            return
+        arrived = arrival(scope)
+        body = await read_body(receive)
+        answer = await backend.handle(scope["method"], scope["path"], body, arrived)
+        await send_response(send, answer.status, answer.headers(backend.version_header), answer.body)
+        backend.record_lateness(answer)
+    return app
+
+
+def _dumps(content: Any) -> bytes:
+    # what Starlette's JSONResponse sends
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _not_found(appointment_id: int) -> tuple[int, Any]:
+    return 404, {"error": "not found", "id": appointment_id}
+
+
+def _mutation(appointment_id: int, apply: Callable[[], dict[str, Any] | None], status: str) -> tuple[int, Any]:
     if status not in STATUSES:
-        return JSONResponse({"error": "validation", "field": "status",
-                             "message": f"expected one of {', '.join(STATUSES)}"}, status_code=422)
+        return 422, {"error": "validation", "field": "status", "message": f"expected one of {', '.join(STATUSES)}"}
     try:
         updated = apply()
     except Conflict as conflict:
         # The body the board UI relies on to show "someone else moved this card".
-        return JSONResponse({
+        return 409, {
             "error": "conflict",
             "message": "This appointment was changed by someone else. Refresh to see the latest.",
             "current_version": conflict.current["version"],
             "current": conflict.current,
-        }, status_code=409)
+        }
     if updated is None:
-        return _not_found(request)
-    return JSONResponse(updated)
+        return _not_found(appointment_id)
+    return 200, updated
 
 
-async def _json_body(request: Request, fields: dict[str, type]) -> tuple[dict[str, Any], Response | None]:
+def _json_body(body: bytes, fields: dict[str, type]) -> tuple[dict[str, Any], tuple[int, Any] | None]:
     try:
-        body = await request.json()
+        parsed = json.loads(body)
     except ValueError:
-        return {}, JSONResponse({"error": "validation", "message": "body must be JSON"}, status_code=422)
+        return {}, (422, {"error": "validation", "message": "body must be JSON"})
     for field, kind in fields.items():
-        value = body.get(field) if isinstance(body, dict) else None
+        value = parsed.get(field) if isinstance(parsed, dict) else None
         if not isinstance(value, kind) or isinstance(value, bool):
-            return {}, JSONResponse({"error": "validation", "field": field,
-                                     "message": f"expected {kind.__name__}"}, status_code=422)
-    return body, None
+            return {}, (422, {"error": "validation", "field": field, "message": f"expected {kind.__name__}"})
+    return parsed, None

@@ -1,4 +1,5 @@
-"""The sandbox control API: backend and AWS faults, routing view, reset. The CLI and the tests use it."""
+"""The sandbox control API: backend and AWS faults, routing view, the simulator's lateness, reset.
+The CLI, the tests and the benchmarks use it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from starlette.routing import Route
 
 from sandbox.aws_fault_rules import AwsFault, AwsFaultBook
 from sandbox.faults import TARGETS, Fault, FaultBook
+from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher, release_of
 
 
 def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: RoutingWatcher,
-                   reset_world: Callable[[], None]) -> Starlette:
+                   reset_world: Callable[[], None], lateness: Lateness | None = None) -> Starlette:
+    lateness = lateness or Lateness()
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -73,6 +77,12 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
         await asyncio.to_thread(watcher.refresh)
         return JSONResponse({"router": kind})
 
+    async def timing(request: Request) -> Response:
+        if request.method == "DELETE":
+            lateness.clear()
+            return JSONResponse({"ok": True})
+        return JSONResponse(lateness.summary())
+
     async def reset(request: Request) -> Response:
         await asyncio.to_thread(reset_world)
         return JSONResponse({"ok": True})
@@ -86,6 +96,7 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
         Route("/aws-faults", list_aws_faults, methods=["GET"]),
         Route("/aws-faults", clear_aws_faults, methods=["DELETE"]),
         Route("/router", set_router, methods=["POST"]),
+        Route("/timing", timing, methods=["GET", "DELETE"]),  # how late simulated answers left, per endpoint
         Route("/reset", reset, methods=["POST"]),
     ])
 

@@ -1,5 +1,6 @@
 """The sandbox process: moto (as a child process) plus the AWS fault proxy in front of it,
-the simulator, edges, chat sink and control API served from one asyncio loop. Started detached by `golive sandbox up`.
+the simulator, edges, chat sink and control API served from one event loop (uvloop). Started
+detached by `golive sandbox up`.
 
 It binds every port itself before it announces them (no port races with a second
 sandbox), seeds moto, then writes `state.json` with `ready: true`.
@@ -24,12 +25,14 @@ from typing import Any, Iterator
 
 import httpx
 import uvicorn
+import uvloop
 
 from sandbox.appointments import AppointmentStore
+from sandbox.asgi import StampedHttpToolsProtocol
 from sandbox.aws import client
 from sandbox.aws_fault_rules import AwsFaultBook
 from sandbox.aws_faults import create_aws_proxy, moto_client
-from sandbox.backend import create_backend
+from sandbox.backend import Backend, backend_app
 from sandbox.chat import ChatLog, create_chat_sink
 from sandbox.control import create_control
 from sandbox.edge import StaticCache, create_edge
@@ -37,11 +40,15 @@ from sandbox.envfile import write_env_file
 from sandbox.faults import FaultBook
 from sandbox.seed import seed_world
 from sandbox.spec import WorldSpec
+from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher
 
 log = logging.getLogger("golive.sandbox")
 SERVICES = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge", "chat", "control",
             "aws")
+# The probe's path (edges, backends) runs on uvicorn's C parser: under load the pure-Python h11
+# parser is time the client measures. The others keep h11, as they were tested.
+HOT_PATH = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge")
 # the proxy passes moto's own Date and Server headers through rather than adding uvicorn's
 SERVER_OPTIONS: dict[str, dict[str, Any]] = {"aws": {"server_header": False, "date_header": False}}
 
@@ -99,6 +106,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
     try:
         ids = seed_world(spec, moto_url)
         faults = FaultBook()
+        lateness = Lateness()  # how late simulated answers leave: the sandbox's share of what clients measure
         aws_faults = AwsFaultBook()
         moto_http = moto_client(moto_url)
         staging_store, production_store = AppointmentStore(), AppointmentStore()
@@ -115,22 +123,28 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             staging_store.reset()
             production_store.reset()
             chat_log.clear()
+            lateness.clear()
             watcher.refresh()
 
         static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
+        backends = {name: Backend(name, store, faults, spec.version_header, lateness=lateness)
+                    for name, store in (("staging", staging_store), ("stable", production_store),
+                                        ("canary", production_store))}
         apps = {
-            "staging_backend": create_backend("staging", staging_store, faults, spec.version_header),
-            "stable_backend": create_backend("stable", production_store, faults, spec.version_header),
-            "canary_backend": create_backend("canary", production_store, faults, spec.version_header),
-            "staging_edge": create_edge("staging", watcher, {"staging": urls["staging_backend"]}, faults, static),
-            "production_edge": create_edge("production", watcher, {"stable": urls["stable_backend"],
-                                                                   "canary": urls["canary_backend"]}, faults, static),
+            "staging_backend": backend_app(backends["staging"]),
+            "stable_backend": backend_app(backends["stable"]),
+            "canary_backend": backend_app(backends["canary"]),
+            "staging_edge": create_edge("staging", watcher, {"staging": backends["staging"]}, faults, static),
+            "production_edge": create_edge("production", watcher, {"stable": backends["stable"],
+                                                                   "canary": backends["canary"]}, faults, static),
             "chat": create_chat_sink(chat_log, chat_token),
-            "control": create_control(faults, aws_faults, watcher, reset_world),
-            "aws": create_aws_proxy(moto_http, aws_faults),
+            "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
+            "aws": create_aws_proxy(moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)),
         }
         servers = {name: _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                                                timeout_keep_alive=30, backlog=1024, **SERVER_OPTIONS.get(name, {})))
+                                                proxy_headers=False, timeout_keep_alive=30, backlog=1024,
+                                                http=StampedHttpToolsProtocol if name in HOT_PATH else "h11",
+                                                **SERVER_OPTIONS.get(name, {})))
                    for name, app in apps.items()}
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -169,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     spec = WorldSpec.model_validate_json(args.spec.read_text()) if args.spec else WorldSpec()
     args.state_dir.mkdir(parents=True, exist_ok=True)
     try:
-        asyncio.run(serve(spec, args.state_dir))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(serve(spec, args.state_dir))
     except Exception:
         log.exception("sandbox failed")
         write_state(args.state_dir, {"pid": os.getpid(), "ready": False, "failed": True})

@@ -5,6 +5,9 @@ at; API calls go to a backend. In production the version (stable or canary) is d
 per request from the router's current weights, and the same version's origin serves
 the static files, so a canary user sees the new frontend and the new API together.
 Every response names the version and release that served it.
+
+API calls are dispatched to the backend in-process (no loopback HTTP hop), with the time
+the request reached the edge, so the backend's simulated latency counts from there.
 """
 
 from __future__ import annotations
@@ -12,14 +15,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Mapping
 
-import httpx
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
+from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
+from sandbox.backend import Backend
 from sandbox.faults import FaultBook
 from sandbox.watcher import RoutingWatcher, release_of
 
@@ -33,9 +33,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
 }
-_PASS_HEADERS = ("content-type", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
-                 "if-match", "accept")
+_SECURITY_RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _STATIC_TTL_S = 1.0
+_NOT_FOUND = (404, [(b"content-type", b"text/plain; charset=utf-8")], b"404 Not Found")
 
 
 def pick_version(weights: dict[str, int], rng: random.Random) -> str:
@@ -45,38 +45,49 @@ def pick_version(weights: dict[str, int], rng: random.Random) -> str:
     return "canary" if rng.random() * (stable + canary) < canary else "stable"
 
 
+@dataclass(frozen=True)
+class StaticObject:
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
+
+
 class StaticCache:
     """A short-lived object cache so a burst of page loads is not a burst of S3 reads."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
-        self._items: dict[str, tuple[float, Response | None]] = {}
+        self._items: dict[str, tuple[float, StaticObject | None]] = {}
 
-    async def get(self, key: str) -> Response | None:
+    async def get(self, key: str) -> StaticObject | None:
         hit = self._items.get(key)
         if hit and time.monotonic() - hit[0] < _STATIC_TTL_S:
             return hit[1]
-        response = await asyncio.to_thread(self._fetch, key)
-        self._items[key] = (time.monotonic(), response)
-        return response
+        found = await asyncio.to_thread(self._fetch, key)
+        self._items[key] = (time.monotonic(), found)
+        return found
 
-    def _fetch(self, key: str) -> Response | None:
+    def _fetch(self, key: str) -> StaticObject | None:
         try:
             obj = self._s3.get_object(Bucket=self._bucket, Key=key)
         except self._s3.exceptions.NoSuchKey:
             return None
-        headers = {"Cache-Control": obj.get("CacheControl", ""), "ETag": obj.get("ETag", "")}
-        return Response(obj["Body"].read(), media_type=obj.get("ContentType"), headers=headers)
+        content_type = obj.get("ContentType") or "application/octet-stream"
+        if content_type.startswith("text/") and "charset=" not in content_type.lower():
+            content_type += "; charset=utf-8"  # as Starlette's Response said it
+        headers = [(b"content-type", content_type.encode()), (b"cache-control", obj.get("CacheControl", "").encode()),
+                   (b"etag", obj.get("ETag", "").encode())]
+        return StaticObject(obj["Body"].read(), headers)
 
 
-def create_edge(environment: Environment, watcher: RoutingWatcher, backends: dict[str, str],
-                faults: FaultBook, static: StaticCache, rng: random.Random | None = None) -> Starlette:
-    """`backends` maps version -> base URL: {"staging": url} or {"stable": url, "canary": url}."""
+def create_edge(environment: Environment, watcher: RoutingWatcher, backends: Mapping[str, Backend],
+                faults: FaultBook, static: StaticCache,
+                rng: random.Random | None = None) -> Callable[[Scope, Receive, Send], Any]:
+    """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}."""
     rng = rng or random.Random()
     spec = watcher.spec
-    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0),
-                             limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200))
+    version_header, release_header = spec.version_header.lower().encode(), spec.release_header.lower().encode()
+    via = f"1.1 golive-sandbox-edge ({environment})".encode()
 
     def route(snapshot_origins: dict[str, str], weights: dict[str, int]) -> tuple[str, str]:
         if environment == "staging":
@@ -84,47 +95,37 @@ def create_edge(environment: Environment, watcher: RoutingWatcher, backends: dic
         version = pick_version(weights, rng)
         return version, snapshot_origins.get(version) or snapshot_origins.get("stable", "")
 
-    async def handle(request: Request) -> Response:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off; nothing else is served
+            return
+        arrived = arrival(scope)
         snapshot = watcher.snapshot
         origins = snapshot.staging_origins if environment == "staging" else snapshot.production_origins
         version, origin_path = route(origins, snapshot.weights)
-        path = request.url.path
+        path = scope["path"]
+        answer = None
         if path == "/health" or path.startswith("/api/"):
-            response = await _proxy(request, backends[version])
+            backend = backends[version]
+            answer = await backend.handle(scope["method"], path, await read_body(receive), arrived)
+            status, headers, body = answer.status, [(b"content-type", answer.content_type)], answer.body
         else:
-            response = await _static(origin_path, path)
-        response.headers[spec.version_header] = version
-        response.headers[spec.release_header] = release_of(origin_path)
-        response.headers["Via"] = f"1.1 golive-sandbox-edge ({environment})"
+            status, headers, body = await _static(origin_path, path)
+        headers += [(version_header, version.encode()), (release_header, release_of(origin_path).encode()),
+                    (b"via", via)]
         dropped = faults.effect(version, None).drop_headers
-        for name, value in SECURITY_HEADERS.items():
-            if name.lower() not in dropped:
-                response.headers[name] = value
-        return response
+        headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
+        await send_response(send, status, headers, body)
+        if answer is not None:
+            backend.record_lateness(answer)
 
-    async def _proxy(request: Request, base_url: str) -> Response:
-        headers = {k: v for k, v in request.headers.items() if k.lower() in _PASS_HEADERS}
-        try:
-            upstream = await http.request(request.method, base_url + request.url.path,
-                                          params=request.query_params, headers=headers,
-                                          content=await request.body())
-        except httpx.HTTPError as error:
-            return Response(f"502 Bad Gateway: {type(error).__name__}", status_code=502, media_type="text/plain")
-        keep = {k: v for k, v in upstream.headers.items()
-                if k.lower() in ("content-type", spec.version_header.lower())}
-        return Response(upstream.content, status_code=upstream.status_code, headers=keep)
-
-    async def _static(origin_path: str, path: str) -> Response:
+    async def _static(origin_path: str, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         relative = path.lstrip("/") or "index.html"
         key = f"{origin_path.strip('/')}/{relative}".lstrip("/")
         found = await static.get(key)
         if found is None and "." not in relative.rsplit("/", 1)[-1]:  # SPA route -> index.html
             found = await static.get(f"{origin_path.strip('/')}/index.html".lstrip("/"))
         if found is None:
-            return Response("404 Not Found", status_code=404, media_type="text/plain")
-        return Response(found.body, status_code=200, headers=dict(found.headers))
+            return _NOT_FOUND[0], list(_NOT_FOUND[1]), _NOT_FOUND[2]
+        return 200, list(found.headers), found.body
 
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    app = Starlette(routes=[Route("/{path:path}", handle, methods=methods)])
-    app.state.http = http
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Target = Literal["staging", "stable", "canary"]
 TARGETS: tuple[str, ...] = ("staging", "stable", "canary")
@@ -35,10 +35,15 @@ class Fault(BaseModel):
 class Effect(BaseModel):
     """The combined faults that apply to one request."""
 
+    model_config = ConfigDict(frozen=True)
+
     latency_ms: float = 0.0
     error_rate: float = 0.0
     down: bool = False
     drop_headers: frozenset[str] = frozenset()
+
+
+NO_EFFECT = Effect()  # the common case, made once
 
 
 class FaultBook:
@@ -66,7 +71,7 @@ class FaultBook:
             found = [f for key, f in self._faults.items()
                      if key[0] == target and (key[1] is None or key[1] == endpoint)]
         if not found:
-            return Effect()
+            return NO_EFFECT
         return Effect(
             latency_ms=sum(f.latency_ms for f in found),
             error_rate=max(f.error_rate for f in found),

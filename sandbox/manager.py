@@ -91,6 +91,13 @@ class Sandbox:
         wanted = SERVICE_ALIASES.get(service, service) if service else None
         return [c for c in calls if wanted is None or c["service"] == wanted]
 
+    def lateness(self) -> dict[str, dict[str, float]]:
+        """How late simulated answers left against their deadlines (ms), per "<backend>/<endpoint>"."""
+        return self.control("GET", "/timing")
+
+    def clear_lateness(self) -> None:
+        self.control("DELETE", "/timing")
+
     def routing(self) -> dict[str, Any]:
         return self.control("GET", "/state")
 

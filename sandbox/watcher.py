@@ -1,9 +1,11 @@
 """Reads the routing state of the world from moto, as CloudFront and DNS would apply it.
 
-The edges never hold their own idea of where traffic goes: a background thread polls
-the distributions' origin paths and the router's weights (Route 53 weighted records or
-the ALB listener's target-group weights) every `interval` seconds, so a change made
-through the AWS API is served within a second.
+The edges never hold their own idea of where traffic goes: they serve the watcher's last
+read of the distributions' origin paths and the router's weights (Route 53 weighted
+records or the ALB listener's target-group weights). A change made through the sandbox's
+AWS endpoint is served as soon as the call returns (the AWS proxy has the watcher re-read
+before it answers); one made straight to moto within `interval` (a background poll, 1 s:
+each poll costs moto and this process CPU that the probe would otherwise measure).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class RoutingSnapshot:
 
 
 class RoutingWatcher:
-    def __init__(self, spec: WorldSpec, ids: SeededIds, endpoint_url: str, interval: float = 0.25) -> None:
+    def __init__(self, spec: WorldSpec, ids: SeededIds, endpoint_url: str, interval: float = 1.0) -> None:
         self.spec = spec
         self.ids = ids
         self.router: RouterKind = spec.router
@@ -41,6 +43,7 @@ class RoutingWatcher:
         self._route53 = client("route53", endpoint_url, spec.region)
         self._elbv2 = client("elbv2", endpoint_url, spec.region)
         self._stop = threading.Event()
+        self._reading = threading.Lock()  # one read at a time: an older read never lands after a newer one
         self._thread = threading.Thread(target=self._run, name="routing-watcher", daemon=True)
         self.snapshot = RoutingSnapshot(router=self.router)
         self.refresh()
@@ -53,25 +56,29 @@ class RoutingWatcher:
 
     def refresh(self) -> RoutingSnapshot:
         """Read everything now; on an AWS error keep serving the last known state."""
-        try:
-            self.snapshot = RoutingSnapshot(
-                staging_origins=self._origins(self.ids.staging_distribution_id),
-                production_origins=self._origins(self.ids.production_distribution_id),
-                weights=self._weights(),
-                router=self.router,
-                read_at=time.time(),
-            )
-        except Exception as error:  # the world may be mid-reset; the next poll will catch up
-            log.warning("routing refresh failed, keeping last state: %s", error)
-        return self.snapshot
+        with self._reading:
+            try:
+                origins = self._origins()
+                self.snapshot = RoutingSnapshot(
+                    staging_origins=origins[self.ids.staging_distribution_id],
+                    production_origins=origins[self.ids.production_distribution_id],
+                    weights=self._weights(),
+                    router=self.router,
+                    read_at=time.time(),
+                )
+            except Exception as error:  # the world may be mid-reset; the next poll will catch up
+                log.warning("routing refresh failed, keeping last state: %s", error)
+            return self.snapshot
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.refresh()
 
-    def _origins(self, distribution_id: str) -> dict[str, str]:
-        config = self._cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
-        return {o["Id"]: o.get("OriginPath", "") for o in config["Origins"].get("Items", [])}
+    def _origins(self) -> dict[str, dict[str, str]]:
+        """Origin id -> origin path of every distribution, in one call (a poll is CPU the probe waits on)."""
+        listing = self._cloudfront.list_distributions()["DistributionList"]
+        return {d["Id"]: {o["Id"]: o.get("OriginPath", "") for o in d["Origins"].get("Items", [])}
+                for d in listing.get("Items", [])}
 
     def _weights(self) -> dict[str, int]:
         if self.router == "alb":

@@ -163,3 +163,36 @@ def test_the_proxy_forwards_the_signed_request_and_the_answer_byte_for_byte() ->
     assert (response.status_code, response.headers["etag"], response.content) == (200, '"abc"', b"<ok/>")
     assert response.headers.get_list("x-amz-meta-a") == ["1", "2"]
     assert "accept-encoding" not in forwarded.headers and "user-agent" not in forwarded.headers  # none added
+
+
+def test_a_routing_write_has_the_watcher_reread_before_the_answer_goes_back() -> None:
+    """golive's weight change is what the edges serve by the time its call returns; reads, other
+    services and faulted calls (which never reached moto) re-read nothing."""
+    events: list[str] = []
+
+    async def moto(request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        events.append(f"moto {request.method}")
+        return httpx.Response(200, stream=Chunks(b"<ok/>"))
+
+    async def reread() -> None:
+        events.append("reread")
+
+    async def send() -> None:
+        book = AwsFaultBook()
+        app = create_aws_proxy(moto_client("http://moto:5000", httpx.MockTransport(moto)), book, reread)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566") as c:
+            rrset = "/2013-04-01/hostedzone/Z1/rrset/"
+            await c.post(rrset, headers={"authorization": AUTH.format("route53")})
+            events.append("answered")
+            await c.get(rrset, headers={"authorization": AUTH.format("route53")})
+            await c.put("/bucket/key", headers={"authorization": AUTH.format("s3")})
+            await c.post("/", headers={"authorization": AUTH.format("elasticloadbalancing"), **FORM},
+                         content=b"Action=ModifyListener&Version=2015-12-01")
+            book.add(AwsFault(service="cloudfront", kind="throttle"))
+            faulted = await c.put("/2020-05-31/distribution/E1/config",
+                                  headers={"authorization": AUTH.format("cloudfront")})
+            assert faulted.status_code == 400
+
+    asyncio.run(send())
+    assert events == ["moto POST", "reread", "answered", "moto GET", "moto PUT", "moto POST", "reread"]
