@@ -71,8 +71,9 @@ def run_launch(release: str, driver: str = "dana", plan: str | Path = "plans/san
     policy = policy or approve_all()
     box: dict[str, State] = {}
     with ApproverBot(policy) as bot:
+        # A daemon: if the run is interrupted, the launch must not keep the test process alive.
         worker = threading.Thread(target=lambda: box.setdefault(
-            "state", golive(release=release, driver=driver, plan=str(plan), return_state=True)))
+            "state", golive(release=release, driver=driver, plan=str(plan), return_state=True)), daemon=True)
         worker.start()
         worker.join(timeout)
         assert not worker.is_alive(), (f"launch of {release} did not finish within {timeout}s; "
