@@ -141,25 +141,33 @@ def start_demo(tmp_path: Path) -> tuple[Child, Path]:
     return demo, home
 
 
-def launch_process(demo: Child, home: Path) -> int:
-    """The pid of the launch's flow run, started by the demo's worker, once it runs."""
-    def find() -> int | None:
+def running_launch(demo: Child, home: Path) -> tuple[int, str]:
+    """The launch's flow run (its process, started by the demo's worker, and its id) once it runs
+    the runbook: its timeline has begun."""
+    def find() -> tuple[int, str] | None:
         assert demo.running(), demo.output[-4000:]
+        sandbox = manager.status(home / "sandbox")
+        launches = launch_ids(sandbox) if sandbox else []
         for pid in tagged(home):
             try:
-                if b"prefect.engine" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    return pid
+                if launches and b"prefect.engine" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid, launches[0]
             except OSError:
                 continue
         return None
-    return int(wait_until("the launch's flow run process", find, 400, every=0.5))  # type: ignore[arg-type]
+    return wait_until("the launch running on the demo's worker", find, 400, every=0.5)  # type: ignore[return-value]
+
+
+def launch_ids(sandbox: manager.Sandbox) -> list[str]:
+    listed = aws(sandbox, "s3").list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"],
+                                                Prefix="golive/launches/", Delimiter="/")
+    return [p["Prefix"].split("/")[2] for p in listed.get("CommonPrefixes", [])]
 
 
 def test_ctrl_c_of_golive_demo_stops_the_whole_stack(tmp_path: Path) -> None:
     demo, home = start_demo(tmp_path)
     try:
-        launch_process(demo, home)
-        time.sleep(2)
+        running_launch(demo, home)
         code = demo.interrupt()
     finally:
         demo.kill()
@@ -173,8 +181,7 @@ def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_l
         tmp_path: Path) -> None:
     demo, home = start_demo(tmp_path)
     try:
-        launch = launch_process(demo, home)
-        time.sleep(2)
+        launch, launch_id = running_launch(demo, home)
         server = json.loads((home / "prefect" / "server.json").read_text())
         os.killpg(server["pid"], signal.SIGKILL)
 
@@ -182,13 +189,9 @@ def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_l
         wait_until("the launch's process ended", lambda: not alive(launch), EXIT_WITHIN_S)
         assert demo.wait() == 1, demo.output[-4000:]
         assert "stopped answering" in demo.output, demo.output[-4000:]
-
         sandbox = manager.status(home / "sandbox")
         assert sandbox, "the demo's sandbox is still up"
-        s3 = aws(sandbox, "s3")
-        launches = s3.list_objects_v2(Bucket="statusboard-sandbox", Prefix="golive/launches/", Delimiter="/")
-        [prefix] = [p["Prefix"] for p in launches.get("CommonPrefixes", [])]
-        entries = read_timeline(s3, "statusboard-sandbox", prefix.split("/")[2])
+        entries = read_timeline(aws(sandbox, "s3"), sandbox.environment()["S3_BUCKET"], launch_id)
         assert [e.actor for e in entries if e.kind == "launch" and e.event == "crashed"] == [
             "golive (API watchdog)"], [(e.kind, e.event, e.summary) for e in entries]
 
