@@ -56,6 +56,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     logging.raiseExceptions = False  # the same after a normal end: the capture files close next
 
 
+# The longest groups first, so that the two xdist workers end together (measured, roughly).
+_FIRST = ["deployed-stack", "tests/system/test_clean_stops.py", "tests/integration/test_canary.py",
+          "tests/integration/test_full_launch.py", "tests/integration/test_gate_a.py"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """An xdist group per test file (its module fixtures, such as the healthy launch, run once); the
+    tests on the deployed stack (one worker, one rollback worker, killed and restarted by some of
+    them) share one group, so they run one after another on one xdist worker."""
+    def group(item: pytest.Item) -> str:
+        marker = item.get_closest_marker("xdist_group")
+        if marker:
+            return str(marker.args[0] if marker.args else marker.kwargs.get("name"))
+        return "deployed-stack" if "deployed_stack" in item.fixturenames else item.nodeid.split("::")[0]
+
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group(item)))
+    rank = {name: number for number, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(group(item), len(rank)))  # stable: file order otherwise
+
+
 @pytest.fixture(scope="session")
 def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[manager.Sandbox]:
     state_dir = tmp_path_factory.mktemp("sandbox")
