@@ -116,8 +116,9 @@ def assert_no_logging_loop(output: str) -> None:
 
 def test_ctrl_c_of_a_test_run_mid_launch_stops_everything_in_seconds(tmp_path: Path) -> None:
     marker = tmp_path / "launch-running"
-    run = Child([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
-                 "--basetemp", str(tmp_path / "run"), str(INTERRUPTED_RUN)],
+    # as `make test` runs it: the project's options, so two xdist workers
+    run = Child([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "run"),
+                 str(INTERRUPTED_RUN)],
                 tmp_path, {"GOLIVE_INTERRUPT_MARKER": str(marker)}, tmp_path / "pytest.log")
     try:
         wait_until("the launch past pre-flight", lambda: marker.exists() or not run.running(), 300)
