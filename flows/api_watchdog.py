@@ -5,9 +5,10 @@ as events, which are dropped), the canary keeps evaluating and shifting traffic,
 can be recorded on the server, no sign-off can be asked for, and none of the rollback layers
 that live on the server can act. Prefect itself gives up only at the next API call, after about
 a minute of retries per call, and then retries reporting the crash. So a launch run by a worker
-(its own process: PREFECT__FLOW_RUN_ID is set) watches the API and, once it has not answered for
-`GOLIVE_API_LOST_AFTER_S` seconds (default 30; 0 turns the watch off), writes a timeline entry
-and ends its process at once, as a SIGKILL would. Production stays where it was; when the server
+(its own process: PREFECT__FLOW_RUN_ID is set) watches the API and, once it has refused or not
+taken a connection for `GOLIVE_API_LOST_AFTER_S` seconds in a row (default 30; 0 turns the watch
+off; a slow answer counts as there), writes a timeline entry and ends its process at once, as a
+SIGKILL would. Production stays where it was; when the server
 returns, the heartbeat automation marks the launch Crashed and the server's trigger rolls it back
 (layer 3), as after any launch whose process died.
 
@@ -39,12 +40,16 @@ log = logging.getLogger("golive.api_watchdog")
 
 
 def api_answers(api_url: str, api_key: str | None = None, timeout: float = 5.0) -> bool:
-    """Whether the API answers at all: any HTTP status counts, only no answer does not."""
+    """Whether the API is there: any HTTP status counts, and so does a server that took the
+    connection but is slow to answer (a busy machine must not end a launch); only a connection
+    refused or not made does not."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
         httpx.get(api_url.rstrip("/") + "/health", headers=headers, timeout=timeout)
-    except httpx.HTTPError:
+    except (httpx.ConnectError, httpx.ConnectTimeout):
         return False
+    except httpx.HTTPError:
+        return True  # read/write timeout, protocol error: something is listening
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import pytest
@@ -29,8 +30,12 @@ def test_an_api_that_answers_never_fires() -> None:
     assert fired == []
 
 
-def test_nothing_listening_is_no_answer_and_any_status_is_one() -> None:
+def test_a_refused_connection_is_no_answer_but_a_slow_server_is_there() -> None:
     assert not api_answers("http://127.0.0.1:9/api", timeout=1)  # the discard port: refused
+    with socket.socket() as busy:  # takes connections (the kernel's backlog) and never answers
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(8)
+        assert api_answers(f"http://127.0.0.1:{busy.getsockname()[1]}/api", timeout=0.5)
 
 
 @pytest.mark.parametrize(("flow_run", "setting", "expected"), [
