@@ -2,7 +2,9 @@
 # Each bootstraps a pinned, locked environment first (uv, installed with pip if missing).
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
-RUN := $(UV) run --frozen
+# The locked environment's own executables, not `uv run`: uv forwards the terminal's Ctrl-C to its
+# child a second time, and a second interrupt would cut the first one's clean stop short.
+BIN := .venv/bin
 
 .PHONY: bootstrap demo demo-down test bench clean
 
@@ -11,21 +13,21 @@ bootstrap:
 	@$(UV) sync --frozen --quiet
 
 demo: bootstrap
-	$(RUN) golive demo
+	$(BIN)/golive demo
 
 test: bootstrap
-	$(RUN) pytest -q
+	$(BIN)/pytest -q
 
 bench: bootstrap
-	$(RUN) python bench/sandbox_startup.py
-	$(RUN) python bench/edge_overhead.py
-	$(RUN) python bench/decision_quality.py
-	$(RUN) python bench/time_to_rollback.py
-	$(RUN) python bench/sigkill_to_stable.py
-	$(RUN) python bench/rehearsal.py
+	$(BIN)/python bench/sandbox_startup.py
+	$(BIN)/python bench/edge_overhead.py
+	$(BIN)/python bench/decision_quality.py
+	$(BIN)/python bench/time_to_rollback.py
+	$(BIN)/python bench/sigkill_to_stable.py
+	$(BIN)/python bench/rehearsal.py
 
 demo-down: bootstrap
-	$(RUN) golive stop
+	$(BIN)/golive stop
 
 clean: demo-down
 	rm -rf .golive .venv

@@ -1,11 +1,13 @@
 """Benchmark: a zero-bake rehearsal of the whole launch, with the Prefect server already up.
 
-Every gate runs for real (build, upload, invalidation, smoke suites, probes, judge,
-every sign-off answered by the sandbox approver, the canary steps, Gate G, the
-reports), but each canary step evaluates once and Gate G holds one checkpoint: the
-time is the launch's own overhead, what a dry run before the real launch costs.
+The launch runs plans/rehearsal.yaml (plans/sandbox.yaml with shorter timings and smaller
+volumes: one UAT signer, bake = evaluation interval, one Gate G checkpoint, a 200-request
+probe at concurrency 16). Every gate runs for real (build, upload, invalidation, smoke
+suites, probes, judge, every sign-off answered by the sandbox approver, the canary steps,
+Gate G's scenarios, the reports), and each canary step that passes evaluates once: the time
+is the launch's own overhead, what a dry run before the real launch costs.
 
-Usage: uv run python bench/rehearsal.py [--trials 3]
+Usage: .venv/bin/python bench/rehearsal.py [--trials 3] [--plan plans/rehearsal.yaml]
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-
-import yaml
 
 from golive.prefect_server import free_port
 
@@ -30,17 +30,6 @@ from golive import prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def rehearsal_plan() -> Path:
-    data = yaml.safe_load((REPO / "plans" / "sandbox.yaml").read_text())
-    data["canary"].update({"bake": "1ms", "evaluation_interval": "1ms"})
-    data["stabilization"] = {"window": "1ms", "checkpoint_interval": "1ms"}
-    data["build"]["working_dir"] = str(REPO / data["build"]["working_dir"])
-    path = _HOME / "plans" / "rehearsal.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def gate_seconds(launch: str) -> dict[str, float]:
@@ -58,6 +47,7 @@ def gate_seconds(launch: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--plan", default=str(REPO / "plans" / "rehearsal.yaml"))
     args = parser.parse_args()
     server = prefect_server.start(_HOME / "server", port=_PORT, ui=False)
     sandbox = manager.up(_HOME / "sandbox")
@@ -70,7 +60,7 @@ def main() -> None:
         from golive.sandbox_blocks import ensure_sandbox_blocks
 
         ensure_sandbox_blocks(sandbox.environment())
-        plan = rehearsal_plan()
+        plan = args.plan
         for number in range(args.trials):
             sandbox.reset()
             with ApproverBot(sandbox_policy):

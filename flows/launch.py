@@ -22,6 +22,7 @@ from prefect.context import get_run_context
 
 from blocks.plan import LaunchPlan
 from flows import launch_hooks
+from flows.api_watchdog import watching_the_api
 from flows.canary import production_deploy, promote, run_canary
 from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
@@ -78,7 +79,7 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     logger = get_run_logger()
     launch_plan = load_launch_plan(plan)
     launch_id = str(get_run_context().flow_run.id)
-    with scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe:
+    with scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe, watching_the_api(scribe):
         scribe.record("launch", "started", f"{launch_plan.app} GO-LIVE initiated: release {release}", actor=driver,
                       data={"plan": plan, "driver": driver})
         announce(launch_plan, release, "kickoff", {"driver": driver, "launch": launch_id})

@@ -31,16 +31,22 @@ def demo(interactive: bool = typer.Option(False, "--interactive", help="Approve 
 
     from golive.demo import run_demo
 
-    if not run_demo(Console(), interactive=interactive, release=release, plan=plan):
+    try:
+        ok = run_demo(Console(), interactive=interactive, release=release, plan=plan)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None  # the demo stopped its stack; no traceback
+    if not ok:
         raise typer.Exit(1)
 
 
 @app.command()
 def stop() -> None:
-    """Stop the demo's worker, Prefect server and sandbox."""
+    """Stop the demo's workers (and their flow runs), Prefect server and sandbox ($GOLIVE_HOME or .golive/)."""
     from golive.local_stack import stop_stack
+    from golive.processes import no_interrupts
 
-    stopped = stop_stack()
+    with no_interrupts():
+        stopped = stop_stack()
     typer.echo(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
 
 

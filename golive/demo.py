@@ -4,14 +4,22 @@ It starts the local stack (Prefect server with UI, sandbox, process worker), dep
 prefect.yaml, runs `golive/launch` through the API as `prefect deployment run` would,
 and follows it gate by gate. A clearly labelled *sandbox approver* answers the sign-offs
 unless --interactive, where you approve in the Prefect UI (or with `golive approve`).
+
+When the launch ends, the stack stays up for you to look around (`golive stop` ends it).
+Interrupted (Ctrl-C, SIGTERM) before that, the demo stops the whole stack it started — the
+workers and their flow runs, the server, the sandbox — and exits. If the Prefect server goes
+away under it, the demo says so and exits within seconds instead of retrying.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 import time
 from contextlib import nullcontext
 from datetime import datetime
+from pathlib import Path
+from types import FrameType
 
 import httpx
 from rich.console import Console
@@ -20,6 +28,14 @@ from rich.table import Table
 from sandbox import manager
 
 DEMO_DRIVER = "demo-driver"
+SERVER_GONE_AFTER_S = 10  # the demo gives up on a server that has not answered for this long
+# The demo's own API calls (following the launch, answering sign-offs) retry a lost connection about
+# 6 s, not Prefect's default of about a minute: a server that went away is noticed in seconds.
+DEMO_CLIENT_ENV = {"PREFECT_CLIENT_MAX_RETRIES": "2"}
+
+
+class ServerGone(RuntimeError):
+    pass
 
 
 def show_world(sandbox: manager.Sandbox, console: Console) -> None:
@@ -52,13 +68,48 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
 
 
 def run_demo(console: Console, interactive: bool = False, release: str | None = None,
-             plan: str = "plans/sandbox.yaml") -> bool:
-    from golive.local_stack import setup_workspace, start_stack, start_workers
+             plan: str = "plans/sandbox.yaml", home: Path | None = None) -> bool:
+    from golive.local_stack import stack_home
+
+    home = stack_home(home)
+    previous_term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run_demo(console, interactive, release, plan, home)
+    except KeyboardInterrupt:
+        console.print("\n[yellow]Interrupted[/yellow]: stopping the local stack (workers and their flow runs, "
+                      "Prefect server, sandbox)…")
+        _stop_everything(console, home)
+        raise
+    except ServerGone as gone:
+        console.print(f"[bold red]{gone}[/bold red]\nThe launch's own process ends by itself once it notices. "
+                      "Stop the rest with [bold]golive stop[/bold] (or make demo-down).")
+        return False
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stop_everything(console: Console, home: Path) -> None:
+    from golive.local_stack import stop_stack
+    from golive.processes import no_interrupts
+
+    with no_interrupts():  # a second Ctrl-C (uv forwards the first one again) must not stop the stopping
+        stopped = stop_stack(home)
+    console.print(f"Stopped: {', '.join(stopped)}." if stopped else "Nothing was left running.")
+
+
+def _run_demo(console: Console, interactive: bool, release: str | None, plan: str, home: Path) -> bool:
+    import os
+
+    from golive.local_stack import use_stack_api_here, setup_workspace, start_stack, start_workers
 
     release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
     console.print("Starting the local stack: sandbox world, Prefect server (UI), process worker…")
-    stack = start_stack()
+    stack = start_stack(home)
     console.print(f"[green]Sandbox up[/green]; its environment: [bold]source {stack.sandbox.env_file}[/bold]")
     show_world(stack.sandbox, console)
     console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
@@ -67,6 +118,8 @@ def run_demo(console: Console, interactive: bool = False, release: str | None = 
     start_workers(stack)
     console.print(f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool "
                   f"(logs: {stack.home}/worker-*.log)")
+    os.environ.update(DEMO_CLIENT_ENV)  # after the workers started: it is for this process's clients only
+    use_stack_api_here()
     ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
     show_world(stack.sandbox, console)
     console.print("Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"
@@ -79,6 +132,7 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     from prefect.deployments import run_deployment
 
     from golive.approver_bot import SANDBOX_APPROVER, ApproverBot, sandbox_policy
+    from golive.prefect_server import healthy
 
     run = run_deployment("golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
                          timeout=0)
@@ -92,10 +146,22 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
                       f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself).")
     approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
     seen: dict[str, str] = {}
+    api_url = ui_url + "/api"
+    silent_since: float | None = None
     with approver, get_client(sync_client=True) as client:
         while True:
-            flow_run = client.read_flow_run(run.id)
-            _print_progress(console, client, run.id, seen)
+            try:
+                flow_run = client.read_flow_run(run.id)
+                _print_progress(console, client, run.id, seen)
+            except httpx.TransportError:
+                silent_since = silent_since or time.monotonic()
+                if not healthy(api_url) and time.monotonic() - silent_since >= SERVER_GONE_AFTER_S:
+                    raise ServerGone(f"The Prefect server at {ui_url} stopped answering "
+                                     f"(for {time.monotonic() - silent_since:.0f} s): launch {release} is not "
+                                     "followed any more.") from None
+                time.sleep(1)
+                continue
+            silent_since = None
             if flow_run.state and flow_run.state.is_final():
                 break
             time.sleep(1)

@@ -1,32 +1,40 @@
 """The local stack the demo (and the system tests) run golive on: a Prefect server, the
 sandbox, a process worker, and the deployments of prefect.yaml — all real processes.
 
-State lives under .golive/ (git-ignored): the server's SQLite database and logs, the
-worker's pid and log, the sandbox's state.
+State lives under .golive/ (git-ignored; `GOLIVE_HOME` names another directory): the server's
+SQLite database and logs, the workers' pids and logs, the sandbox's state. Every process of the
+stack, and every flow run its workers start, carries the stack's tag in its environment, so
+`stop_stack` stops them all, including a flow run whose worker is already gone.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from golive import prefect_server
-from golive.processes import alive
+from golive.processes import STACK_TAG, alive, child_groups, stack_tag, stop_groups, tagged_groups
 from sandbox import manager
 
 REPO = Path(__file__).resolve().parent.parent
 WORK_POOL = "golive-pool"
 ROLLBACK_POOL = "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
 HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
+HOME_ENV = "GOLIVE_HOME"
 DEFAULT_UI_PORT = 4200
-# Launch runs beat every 30 s (Prefect's minimum); workers poll every second so a rollback starts fast.
-WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "1"}
+# Launch runs beat every 30 s (Prefect's minimum); workers poll every second so a rollback starts fast;
+# a launch whose server is gone ends its process after 10 s (flows/api_watchdog.py).
+WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "1",
+              "GOLIVE_API_LOST_AFTER_S": "10"}
+
+
+def stack_home(home: Path | None = None) -> Path:
+    """Where the stack keeps its state: `home`, else $GOLIVE_HOME, else .golive/ in the repo."""
+    return Path(home or os.environ.get(HOME_ENV) or REPO / ".golive").resolve()
 
 
 @dataclass
@@ -38,7 +46,8 @@ class Stack:
     def env(self) -> dict[str, str]:
         """The environment a worker (and the flows it runs) needs: the API, the sandbox, the repo."""
         return {**os.environ, **self.sandbox.environment(), **self.server.client_env(), **WORKER_ENV,
-                "GOLIVE_REPO_DIR": str(REPO), "GOLIVE_SANDBOX_DIR": str(self.sandbox.state_dir)}
+                "GOLIVE_REPO_DIR": str(REPO), "GOLIVE_SANDBOX_DIR": str(self.sandbox.state_dir),
+                **stack_tag(self.home)}
 
 
 def _port_free(port: int) -> bool:
@@ -49,17 +58,18 @@ def _port_free(port: int) -> bool:
 
 
 def start_stack(home: Path | None = None, ui: bool = True) -> Stack:
-    home = (home or REPO / ".golive").resolve()
+    home = stack_home(home)
     sandbox = manager.up(home / "sandbox")
     port = DEFAULT_UI_PORT if _port_free(DEFAULT_UI_PORT) else None
-    server = prefect_server.start(home / "prefect", port=port, ui=ui)
+    server = prefect_server.start(home / "prefect", port=port, ui=ui, extra_env=stack_tag(home))
     stack = Stack(home, server, sandbox)
-    os.environ.update({k: v for k, v in stack.env().items() if k not in ("PATH",)})
-    _use_api_in_this_process()
+    # this process talks to the stack, but is not part of it: `golive stop` must not stop it
+    os.environ.update({k: v for k, v in stack.env().items() if k not in ("PATH", STACK_TAG, *WORKER_ENV)})
+    use_stack_api_here()
     return stack
 
 
-def _use_api_in_this_process() -> None:
+def use_stack_api_here() -> None:
     """Prefect read its settings when first imported; make it see the env we just set."""
     from prefect.context import refresh_global_settings_context
 
@@ -133,42 +143,50 @@ def start_workers(stack: Stack, prefix: str = "golive") -> dict[str, int]:
 
 
 def stop_worker(home: Path | None = None, pool: str | None = None) -> bool:
-    """Stop the worker of `pool` (every worker if None) and its flow runs (its process group)."""
-    home = home or REPO / ".golive"
-    pools = [pool] if pool else [WORK_POOL, ROLLBACK_POOL]
-    return any([_stop_group(_worker_state(home, p)) for p in pools])
+    """Stop the worker of `pool` (every worker if None) and the flow runs it started: a process
+    worker starts each run in a session of its own, which stopping the worker's group misses."""
+    home = stack_home(home)
+    workers = _worker_pids(home, [pool] if pool else [WORK_POOL, ROLLBACK_POOL])
+    return bool(stop_groups(_with_their_runs(workers)))
 
 
-def _stop_group(state: Path) -> bool:
-    if not state.exists():
-        return False
-    pid = json.loads(state.read_text())["pid"]
-    state.unlink()
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    for _ in range(100):
-        if not alive(pid):  # reaps our own dead child, which would otherwise linger as a zombie
-            return True
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    return True
+def _worker_pids(home: Path, pools: list[str]) -> list[int]:
+    pids = []
+    for pool in pools:
+        state = _worker_state(home, pool)
+        if state.exists():
+            pids.append(int(json.loads(state.read_text())["pid"]))
+            state.unlink()
+    return pids
+
+
+def _with_their_runs(workers: list[int]) -> set[int]:
+    # read before the workers go: their runs are then reparented and no longer tell whose they were
+    return {*workers, *(group for pid in workers for group in child_groups(pid))}
 
 
 def stop_stack(home: Path | None = None) -> list[str]:
-    home = (home or REPO / ".golive").resolve()
-    stopped = []
-    if stop_worker(home):
-        stopped.append("worker")
+    """Stop the workers and their flow runs, the Prefect server, the sandbox and anything else still
+    carrying the stack's tag (a flow run whose worker died before): all at once, SIGTERM, then
+    SIGKILL after 10 s. Names what was running."""
+    home = stack_home(home)
+    stopped, groups = [], set()
+    if workers := _worker_pids(home, [WORK_POOL, ROLLBACK_POOL]):
+        stopped.append("workers")
+        groups |= _with_their_runs(workers)
     server_state = home / "prefect" / "server.json"
     if server_state.exists():
-        known = json.loads(server_state.read_text())
-        prefect_server.stop(prefect_server.PrefectServer(home / "prefect", known["port"], known["pid"]))
+        groups.add(int(json.loads(server_state.read_text())["pid"]))
+        server_state.unlink()
         stopped.append("prefect server")
-    if manager.down(home / "sandbox"):
+    sandbox = manager.status(home / "sandbox")
+    if sandbox:
+        groups.add(int(sandbox.state.get("pgid", sandbox.state["pid"])))
         stopped.append("sandbox")
+    known = set(groups)
+    groups |= tagged_groups(home)
+    stop_groups(groups, grace=10)
+    manager.down(home / "sandbox")  # its state file; nothing is left to stop
+    if extra := groups - known:
+        stopped.append(f"{len(extra)} more process group(s) of the stack")
     return stopped

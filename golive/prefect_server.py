@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from golive.processes import alive
+from golive.processes import stop_group
 
 
 @dataclass
@@ -54,8 +53,8 @@ def healthy(api_url: str) -> bool:
         return False
 
 
-def server_env(home: Path, port: int, ui: bool = True) -> dict[str, str]:
-    env = dict(os.environ)
+def server_env(home: Path, port: int, ui: bool = True, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
     env.update({
         "PREFECT_HOME": str(home),
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
@@ -69,8 +68,10 @@ def server_env(home: Path, port: int, ui: bool = True) -> dict[str, str]:
     return env
 
 
-def start(home: Path, port: int | None = None, ui: bool = True, timeout: float = 120) -> PrefectServer:
-    """Start `prefect server start` in its own process group; reuse one already running in `home`."""
+def start(home: Path, port: int | None = None, ui: bool = True, timeout: float = 120,
+          extra_env: dict[str, str] | None = None) -> PrefectServer:
+    """Start `prefect server start` in its own process group; reuse one already running in `home`.
+    Interrupted (Ctrl-C) or failed before it is healthy, it stops what it started."""
     home.mkdir(parents=True, exist_ok=True)
     state_file = home / "server.json"
     if state_file.exists():
@@ -82,34 +83,26 @@ def start(home: Path, port: int | None = None, ui: bool = True, timeout: float =
     log = open(home / "server.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=server_env(home, port, ui), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env=server_env(home, port, ui, extra_env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
+    log.close()
     server = PrefectServer(home, port, process.pid)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prefect server exited ({process.returncode}); see {home / 'server.log'}")
-        if healthy(server.api_url):
-            state_file.write_text(json.dumps({"port": port, "pid": process.pid}))
-            return server
-        time.sleep(0.5)
-    stop(server)
-    raise RuntimeError(f"prefect server not healthy after {timeout:.0f}s; see {home / 'server.log'}")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"prefect server exited ({process.returncode}); see {home / 'server.log'}")
+            if healthy(server.api_url):
+                state_file.write_text(json.dumps({"port": port, "pid": process.pid}))
+                return server
+            time.sleep(0.5)
+        raise RuntimeError(f"prefect server not healthy after {timeout:.0f}s; see {home / 'server.log'}")
+    except BaseException:  # KeyboardInterrupt too: a server nobody knows about would be left running
+        stop(server)
+        raise
 
 
 def stop(server: PrefectServer) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if not alive(server.pid):  # reaps it if it is our child (else it lingers as a zombie)
-            break
-        time.sleep(0.1)
-    else:
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """SIGTERM the server's process group (it and its uvicorn/services children), SIGKILL after 10 s."""
+    stop_group(server.pid, grace=10)
     (server.home / "server.json").unlink(missing_ok=True)

@@ -162,19 +162,22 @@ def up(state_dir: Path | None = None, spec: WorldSpec | None = None, timeout: fl
     with open(state_dir / "sandbox.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = _read_state(state_dir)
-        if state and state.get("failed") or process.poll() is not None:
-            _kill_group(process.pid)
-            raise SandboxError(f"sandbox failed to start:\n{_log_tail(state_dir)}")
-        if state and state.get("ready"):
-            running = status(state_dir)
-            if running:
-                return running
-        time.sleep(0.1)
-    _kill_group(process.pid)
-    raise SandboxError(f"sandbox not ready after {timeout:.0f}s:\n{_log_tail(state_dir)}")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = _read_state(state_dir)
+            if state and state.get("failed") or process.poll() is not None:
+                raise SandboxError(f"sandbox failed to start:\n{_log_tail(state_dir)}")
+            if state and state.get("ready"):
+                running = status(state_dir)
+                if running:
+                    return running
+            time.sleep(0.1)
+        raise SandboxError(f"sandbox not ready after {timeout:.0f}s:\n{_log_tail(state_dir)}")
+    except BaseException:  # a Ctrl-C while it starts too: leave no daemon (or moto) behind
+        _kill_group(process.pid)
+        process.poll()  # reap it
+        raise
 
 
 def down(state_dir: Path | None = None) -> bool:

@@ -1,12 +1,19 @@
-"""Shared fixtures: one sandbox and one Prefect API server per test session.
+"""Shared fixtures: one sandbox and one Prefect API server per test session (per xdist worker).
 
 PREFECT_API_URL and PREFECT_HOME are set here, before anything imports prefect, so that
 every flow the tests run (in any thread) talks to the session's real server.
+
+A Ctrl-C (or SIGTERM) ends the run in seconds and leaves nothing running: the session's
+servers are stopped by their fixtures, shielded from a second interrupt (`uv run` forwards
+the terminal's SIGINT again), and anything this process still runs against them afterwards
+(a launch thread the interrupt left behind) drops its API logs and events instead of retrying.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +29,54 @@ os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{_PREFECT_PORT}/api"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 from golive import prefect_server  # noqa: E402
+from golive.processes import no_interrupts  # noqa: E402
 from sandbox import manager  # noqa: E402
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (CI, `timeout`, a closing terminal) ends the run like Ctrl-C: fixtures tear down.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    # An interrupt closes pytest's capture files at once, before the fixtures tear down, while a
+    # launch thread may still log. Each of its records then fails on the closed file, and the stdlib
+    # reports that through `print`, which the flows' log_prints=True turns into one more record:
+    # an endless "--- Logging error ---" loop that holds the handler's lock, so the process never
+    # exits. Failed records are dropped silently instead.
+    logging.raiseExceptions = False
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    logging.raiseExceptions = False  # the same after a normal end: the capture files close next
+
+
+# The longest groups first, so that the two xdist workers end together (measured, roughly).
+_FIRST = ["deployed-stack", "tests/system/test_clean_stops.py", "tests/integration/test_canary.py",
+          "tests/integration/test_full_launch.py", "tests/integration/test_gate_a.py"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """An xdist group per test file (its module fixtures, such as the healthy launch, run once); the
+    tests on the deployed stack (one worker, one rollback worker, killed and restarted by some of
+    them) share one group, so they run one after another on one xdist worker."""
+    def group(item: pytest.Item) -> str:
+        marker = item.get_closest_marker("xdist_group")
+        if marker:
+            return str(marker.args[0] if marker.args else marker.kwargs.get("name"))
+        return "deployed-stack" if "deployed_stack" in item.fixturenames else item.nodeid.split("::")[0]
+
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group(item)))
+    rank = {name: number for number, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(group(item), len(rank)))  # stable: file order otherwise
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +94,8 @@ def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[manage
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        manager.down(state_dir)
+        with no_interrupts():
+            manager.down(state_dir)
 
 
 @pytest.fixture
@@ -57,10 +112,25 @@ def prefect_api() -> Iterator[prefect_server.PrefectServer]:
     try:
         yield server
     finally:
-        from prefect.logging.handlers import APILogWorker
+        with no_interrupts():
+            _hang_up_on_the_api()
+            prefect_server.stop(server)
 
-        APILogWorker.drain_all(timeout=10)  # send the last run logs before the server goes away
-        prefect_server.stop(server)
+
+def _hang_up_on_the_api() -> None:
+    """From now on drop this process's API logs and events, and send what is already queued while
+    the server still answers. Else a launch thread left running by an interrupt keeps queueing them,
+    and at exit Prefect drains each queue against a server that is gone: about 7 s of reconnecting
+    per event, two log lines each, into pytest's closed capture ("--- Logging error ---"), for as
+    many minutes as there are events."""
+    from prefect.events.clients import NullEventsClient
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker, set_api_log_sink
+
+    set_api_log_sink(lambda log: None)
+    EventsWorker.set_client_override(NullEventsClient)
+    APILogWorker.drain_all(timeout=30)
+    EventsWorker.drain_all(timeout=30)
 
 
 @pytest.fixture

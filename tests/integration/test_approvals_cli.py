@@ -31,7 +31,7 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
     ensure_sandbox_blocks(sandbox.environment())
     box = {}
     launch = threading.Thread(target=lambda: box.setdefault(
-        "state", golive(release="v3.0.0", driver="dana", return_state=True)))
+        "state", golive(release="v3.0.0", driver="dana", return_state=True)), daemon=True)
     launch.start()
     try:
         pending = wait_for_pause("preflight-green-light")

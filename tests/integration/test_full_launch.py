@@ -197,8 +197,8 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tup
 
     outcomes: dict[str, str] = {}
     racers = [threading.Thread(target=lambda who=who: outcomes.setdefault(who, rollback(
-        reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who)))
-        for who in ("launch hook on_failure", "server automation")]
+        reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who)),
+        daemon=True) for who in ("launch hook on_failure", "server automation")]
     for racer in racers:
         racer.start()
     for racer in racers:

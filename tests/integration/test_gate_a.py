@@ -1,19 +1,36 @@
-"""Pre-flight and Gate A on a real Prefect API against the sandbox."""
+"""Pre-flight and Gate A on a real Prefect API against the sandbox.
+
+The healthy case runs the whole launch (pre-flight, Gate A, and Gate B, whose Approver stops it):
+a gate's failure fails the launch with the gate's message, production untouched. Gate A's own
+failures and sign-offs run on Gate A's flow alone: they decide there, whatever ran before."""
 
 from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
+from blocks.plan import LaunchPlan, load_plan
+from flows.gate_a import gate_a_staging
 from golive.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import approve_all, artifacts_of, plan_variant, run_launch, scripted
+from tests.integration.launch_helpers import (LaunchResult, approve_all, artifacts_of, plan_variant, run_gate,
+                                              run_launch, scripted)
 
 
 @pytest.fixture
 def launch_world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # noqa: ANN001
     ensure_sandbox_blocks(sandbox.environment())
     return sandbox
+
+
+def run_gate_a(plan: LaunchPlan, release: str, driver: str = "dana", **kwargs) -> LaunchResult:  # noqa: ANN003
+    return run_gate(gate_a_staging, plan, release, driver, **kwargs)
+
+
+def variant(sandbox: manager.Sandbox, tmp_path: Path, **changes) -> LaunchPlan:  # noqa: ANN003
+    return load_plan(plan_variant(tmp_path, **changes), env=sandbox.environment())
 
 
 def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
@@ -53,10 +70,10 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("case", list(FAULTS))
-def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, case: str) -> None:
+def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, plan: LaunchPlan, case: str) -> None:
     fault, failing_check = FAULTS[case]
     launch_world.set_fault(**fault)
-    result = run_launch("v1.2.0")
+    result = run_gate_a(plan, "v1.2.0")
     assert result.state.is_failed()
     assert "Gate A FAILED" in result.message and failing_check in result.message, result.message
     production_untouched(launch_world, "v1.2.0")
@@ -66,9 +83,10 @@ def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, case: s
     assert "gate-a-approval" not in {pending.pause_key for pending, _, _ in result.answered}
 
 
-def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
-    plan = plan_variant(tmp_path, build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"])
-    result = run_launch("v1.2.1", plan=plan)
+def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path: Path) -> None:
+    plan = variant(launch_world, tmp_path,
+                   build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"])
+    result = run_gate_a(plan, "v1.2.1")
     assert result.state.is_failed()
     assert "Gate A FAILED - build: failed (build exited with 3" in result.message
     assert "tsc: 3 errors" in result.message
@@ -76,26 +94,26 @@ def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path) -> 
     production_untouched(launch_world, "v1.2.1")
 
 
-def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox) -> None:
-    result = run_launch("v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")}))
+def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox, plan: LaunchPlan) -> None:
+    result = run_gate_a(plan, "v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")}))
     assert result.state.is_failed()
     assert "Gate A FAILED - the Approver alice rejected 'Gate A passed': board looks off" in result.message
     production_untouched(launch_world, "v1.3.0")
 
 
-def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
-    plan = plan_variant(tmp_path, approvals={"timeout": "3s", "poll_interval": "1s"})
+def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
+    plan = variant(launch_world, tmp_path, approvals={"timeout": "3s", "poll_interval": "1s"})
     silent_on_gate_a = scripted({}, default=lambda p: None if p.pause_key == "gate-a-approval"
                                 else approve_all()(p))
-    result = run_launch("v1.3.1", plan=plan, policy=silent_on_gate_a)
+    result = run_gate_a(plan, "v1.3.1", policy=silent_on_gate_a)
     assert result.state.is_failed()
     assert "Gate A FAILED - no decision on 'Gate A passed' within 3s (fails closed)" in result.message
     production_untouched(launch_world, "v1.3.1")
 
 
-def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager.Sandbox, tmp_path) -> None:  # noqa: ANN001
-    plan = plan_variant(tmp_path, approvals={"timeout": "4s", "poll_interval": "1s"})
-    result = run_launch("v1.3.2", plan=plan, policy=scripted({"gate-a-approval": ("mallory", "approve", "")}))
+def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager.Sandbox, tmp_path: Path) -> None:
+    plan = variant(launch_world, tmp_path, approvals={"timeout": "4s", "poll_interval": "1s"})
+    result = run_gate_a(plan, "v1.3.2", policy=scripted({"gate-a-approval": ("mallory", "approve", "")}))
     refused = [(answer, res) for pending, answer, res in result.answered if pending.pause_key == "gate-a-approval"]
     assert refused and not refused[0][1].accepted
     assert "'mallory' is not one of" in refused[0][1].reason
@@ -103,8 +121,8 @@ def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager
     production_untouched(launch_world, "v1.3.2")
 
 
-def test_driver_cannot_approve_their_own_launch(launch_world: manager.Sandbox) -> None:
-    result = run_launch("v1.3.3", driver="alice", policy=scripted({"gate-a-approval": ("alice", "approve", "")}))
+def test_driver_cannot_approve_their_own_launch(launch_world: manager.Sandbox, plan: LaunchPlan) -> None:
+    result = run_gate_a(plan, "v1.3.3", driver="alice", policy=scripted({"gate-a-approval": ("alice", "approve", "")}))
     assert result.state.is_failed()
     assert "alice is the driver of this launch and cannot approve it" in result.message
     production_untouched(launch_world, "v1.3.3")
