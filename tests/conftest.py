@@ -56,27 +56,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     logging.raiseExceptions = False  # the same after a normal end: the capture files close next
 
 
-# The longest groups first, so that the two xdist workers end together (measured, roughly).
-_FIRST = ["deployed-stack", "tests/system/test_clean_stops.py", "tests/integration/test_canary.py",
-          "tests/integration/test_full_launch.py", "tests/integration/test_gate_a.py"]
+# `--dist loadfile` (pyproject.toml): a file's tests run on one xdist worker, in order, so its module
+# fixtures (the healthy launch) run once and the tests on the deployed stack of a file, which kill and
+# restart its workers, never overlap. (xdist's `loadgroup` does not work with pytest 9: it renames
+# node ids, which pytest 9 no longer reads.) The longest files first, so that both workers end together.
+_FIRST = ["tests/system/test_rollback_layers.py", "tests/system/test_clean_stops.py",
+          "tests/integration/test_canary.py", "tests/integration/test_full_launch.py",
+          "tests/system/test_deployment.py", "tests/integration/test_gate_a.py"]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """An xdist group per test file (its module fixtures, such as the healthy launch, run once); the
-    tests on the deployed stack (one worker, one rollback worker, killed and restarted by some of
-    them) share one group, so they run one after another on one xdist worker."""
-    def group(item: pytest.Item) -> str:
-        marker = item.get_closest_marker("xdist_group")
-        if marker:
-            return str(marker.args[0] if marker.args else marker.kwargs.get("name"))
-        return "deployed-stack" if "deployed_stack" in item.fixturenames else item.nodeid.split("::")[0]
-
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group(item)))
     rank = {name: number for number, name in enumerate(_FIRST)}
-    items.sort(key=lambda item: rank.get(group(item), len(rank)))  # stable: file order otherwise
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable otherwise
 
 
 @pytest.fixture(scope="session")
