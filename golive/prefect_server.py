@@ -58,6 +58,10 @@ def server_env(home: Path, port: int, ui: bool = True, extra: dict[str, str] | N
     env.update({
         "PREFECT_HOME": str(home),
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+        # SQLite's busy timeout: on a busy machine the server's own services hold the write lock
+        # longer than the default 10 s, and an API write (a deploy, an automation) then fails
+        # "database is locked"
+        "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
