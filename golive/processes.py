@@ -39,11 +39,28 @@ def alive(pid: int) -> bool:
     return not _is_zombie(pid)
 
 
-def _is_zombie(pid: int) -> bool:
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """/proc/PID/stat after the command name: [state, ppid, pgrp, ...]; None if it cannot be read."""
     try:
-        return (_PROC / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()[0] == "Z"
+        return (_PROC / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()
     except (OSError, IndexError):
-        return False
+        return None
+
+
+def _is_zombie(pid: int) -> bool:
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] == "Z"
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live (non-zombie) processes of process group `pgid`, from /proc."""
+    members = []
+    for entry in _PROC.iterdir() if _PROC.is_dir() else ():
+        if entry.name.isdigit():
+            fields = _stat_fields(entry.name)
+            if fields is not None and int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
 
 
 def group_alive(pgid: int) -> bool:
@@ -57,15 +74,7 @@ def group_alive(pgid: int) -> bool:
     if not _PROC.is_dir():
         return True
     alive(pgid)  # reap the leader if it is our dead child
-    for entry in _PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
+    return bool(group_members(pgid))
 
 
 def stop_group(pgid: int, grace: float = 10.0) -> bool:

@@ -11,22 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from golive.cli import app
+from golive.processes import group_members
 from sandbox import manager
 
 runner = CliRunner()
 
 
 def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
+    return group_members(pgid)
 
 
 def test_up_status_down_leaves_no_process(tmp_path: Path, sandbox_session: manager.Sandbox) -> None:
