@@ -30,6 +30,8 @@ __all__ = ["ShareObservation", "count_header_values", "observed_canary_share", "
 NO_RESPONSE = "(no response)"
 NO_HEADER = "(no header)"
 STANDARD_ERRORS = 4.0
+# A miss right after a shift is looked at twice before it counts: one observation may outlast the timeout.
+MIN_OBSERVATIONS = 2
 
 T = TypeVar("T")
 
@@ -126,7 +128,8 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
     """Observe until the share is within tolerance or `timeout` passes; every judged observation, last one last.
 
     Right after a shift the front door may still serve the old weights (the sandbox edge
-    polls every 0.25 s; DNS waits out the TTL), so a miss is retried rather than failed.
+    polls every second; DNS waits out the TTL), so a miss is retried rather than failed:
+    at least once, however long the first observation took, then until `timeout` passes.
     The caller decides on `observations[-1].ok`.
     """
     deadline = time.monotonic() + timeout
@@ -135,7 +138,8 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
         observation = observed_canary_share(url, version_header, requests, concurrency,
                                             canary_value=canary_value, stable_value=stable_value)
         observations.append(observation.judged(expected_percent, tolerance))
-        if observations[-1].ok or time.monotonic() + interval > deadline:
+        out_of_time = len(observations) >= MIN_OBSERVATIONS and time.monotonic() + interval > deadline
+        if observations[-1].ok or out_of_time:
             return observations
         time.sleep(interval)
 
