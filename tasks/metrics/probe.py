@@ -27,7 +27,6 @@ import concurrent.futures
 import contextlib
 import gc
 import random
-import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,10 +34,12 @@ from dataclasses import dataclass, field
 
 import httpx
 import pandas as pd
+import uvloop
 
 from blocks.plan import LaunchPlan
 from tasks.id_source import ID_PLACEHOLDER, IdPool
 from tasks.metrics import samples_frame
+from tasks.metrics.transport import USER_AGENT, ProbeSession, TransportError
 
 __all__ = ["FALLBACK_TARGET", "TICK_S", "LoopWatch", "Probe", "probe", "probe_async", "send_on_schedule"]
 
@@ -75,9 +76,12 @@ def probe(base_url: str, plan: LaunchPlan, *, requests: int | None = None, concu
           rng: random.Random | None = None) -> pd.DataFrame:
     """Blocking probe for Prefect tasks and scripts; also safe to call from inside a running event loop."""
     def run() -> pd.DataFrame:
-        return asyncio.run(probe_async(
-            base_url, plan, requests=requests, concurrency=concurrency, rate=rate, version_header=version_header,
-            release_header=release_header, timeout=timeout, auth=auth, rng=rng))
+        # libuv's loop (uvloop): its callbacks cost a fraction of the pure-Python loop's, and the
+        # probe's own cost per request is time it would otherwise read as the release's latency.
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(probe_async(
+                base_url, plan, requests=requests, concurrency=concurrency, rate=rate, version_header=version_header,
+                release_header=release_header, timeout=timeout, auth=auth, rng=rng))
 
     try:
         asyncio.get_running_loop()
@@ -107,27 +111,16 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
     targets = [(slo.name, slo.path) for slo in plan.slos.latency] or [FALLBACK_TARGET]
     base_url = base_url.rstrip("/")
 
-    # One client of one connection per concurrency slot: httpcore's pool scans every connection on
-    # every request, and at 32-64 connections that scan was most of the probe's own CPU (the fidelity
-    # bench: 1.9-3.5 ms of client CPU per request with one shared pool, about 1.2 ms this way).
-    one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    tls = ssl.create_default_context()  # made once: loading the CA bundle per client costs ~20 ms
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout), limits=one_connection, follow_redirects=False, verify=tls,
-            headers={"User-Agent": "golive-probe"})) for _ in range(workers)]
-        client = clients[0]
-        idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        for each in clients:
-            idle.put_nowait(each)
+    async with ProbeSession(workers, timeout) as session:
         ids: IdPool | None = None
         if any(ID_PLACEHOLDER in path for _, path in targets):
             if plan.probe.id_source is None:  # plan validation prevents this; fail loudly if bypassed
                 raise ValueError("an SLO path uses {id} but the plan has no probe.id_source")
             ids = IdPool(plan.probe.id_source, rng)
-            await ids.aload(client, base_url, auth)  # also the warm-up below
-        else:
-            await _warm_up(client, base_url + targets[0][1], auth)
+            async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}) as client:
+                await ids.aload(client, base_url, auth)
+        first_path = targets[0][1]
+        await _warm_up(session, base_url + (ids.fill(first_path) if ids is not None else first_path), auth)
 
         rows: list[dict[str, object]] = []
         spans: list[tuple[float, float, float]] = []  # (due, started, ended) per row, perf_counter seconds
@@ -136,12 +129,8 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
             # Request i goes to target i mod len(targets).
             name, path = targets[index % len(targets)]
             path = ids.fill(path) if ids is not None else path
-            mine = await idle.get()  # at most `workers` sends run at once, so one is always free
-            try:
-                started = time.perf_counter()
-                row = await _one(mine, base_url, name, path, auth, version_header, release_header)
-            finally:
-                idle.put_nowait(mine)
+            started = time.perf_counter()
+            row = await _one(session, base_url, name, path, auth, version_header, release_header)
             rows.append(row)
             spans.append((due, started, time.perf_counter()))
 
@@ -279,27 +268,27 @@ def _no_gc_pauses() -> Iterator[None]:
                 gc.enable()
 
 
-async def _warm_up(client: httpx.AsyncClient, url: str, auth: httpx.Auth | None) -> None:
-    """One unrecorded request first: a process's first async request imports half of httpx's stack
-    (anyio's backend, h11, ...), a 100-200 ms stall that would otherwise land on the first samples."""
+async def _warm_up(session: ProbeSession, url: str, auth: httpx.Auth | None) -> None:
+    """One unrecorded request first: a process's first request imports and builds the client's stack
+    (resolver, TLS context, parser), a 100-200 ms stall that would otherwise land on the first samples."""
     try:
-        await client.get(url, auth=auth, timeout=WARM_UP_TIMEOUT_S)
-    except httpx.HTTPError:
+        await session.get(url, auth, timeout=WARM_UP_TIMEOUT_S)
+    except TransportError:
         pass  # a dead endpoint is the probe's to measure, not the warm-up's
 
 
-async def _one(client: httpx.AsyncClient, base_url: str, slo: str, path: str, auth: httpx.Auth | None,
+async def _one(session: ProbeSession, base_url: str, slo: str, path: str, auth: httpx.Auth | None,
                version_header: str, release_header: str) -> dict[str, object]:
     ts = time.time()
     started = time.perf_counter()
     try:
-        response = await client.get(base_url + path, auth=auth)
-    except httpx.HTTPError:
+        response = await session.get(base_url + path, auth)
+    except TransportError:
         # No response is an error sample, not a missing one: a dead backend must raise the error rate.
         return {"ts": ts, "slo": slo, "path": path, "status": 0, "latency_ms": _ms_since(started),
                 "error": True, "version": UNKNOWN, "release": UNKNOWN}
-    return {"ts": ts, "slo": slo, "path": path, "status": response.status_code,
-            "latency_ms": _ms_since(started), "error": response.status_code >= 500,
+    return {"ts": ts, "slo": slo, "path": path, "status": response.status,
+            "latency_ms": _ms_since(started), "error": response.status >= 500,
             "version": response.headers.get(version_header) or UNKNOWN,
             "release": response.headers.get(release_header) or UNKNOWN}
 

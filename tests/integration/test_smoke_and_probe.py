@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 import pytest
@@ -22,6 +21,7 @@ from tasks.http_checks import run_smoke_suites, run_suite, smoke_client
 from tasks.id_source import IdSourceError
 from tasks.metrics import SAMPLE_COLUMNS, MetricsSource
 from tasks.metrics.probe import Probe, probe
+from tests.loopback import serving
 
 PROBE_REQUESTS = 160  # 80 per latency SLO: well above the sandbox plan's min_samples (20), about a second
 TOKEN = "sandbox-bearer-token-5f1c2e"
@@ -177,14 +177,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def auth_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
     handler = type("Recorder", (_Recorder,), {"seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url, handler.seen
 
 
 def free_port() -> int:

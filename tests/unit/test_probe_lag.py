@@ -10,9 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +21,7 @@ from golive.judge import judge
 from golive.probe_health import PROBE_CHECK
 from tasks.metrics import SAMPLE_COLUMNS
 from tasks.metrics.probe import LoopWatch, _no_gc_pauses, probe, probe_async, send_on_schedule
+from tests.loopback import QuietHandler, serving
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_MS = 10  # every response takes this long: longer than the starver's gaps, so each request meets a stall
@@ -30,40 +29,17 @@ BURST_S, GAP_S = 0.06, 0.005  # the starver: block the loop 60 ms, let it run 5 
 REQUESTS, CONCURRENCY = 80, 4  # 40 per SLO, min_samples 20; light enough that an unstarved client keeps up
 
 
-class _App(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # one response, one segment: no 40 ms delayed-ACK stall in the numbers
-
+class _App(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         time.sleep(SERVER_MS / 1000)
-        body = b'{"ok": true}'
-        self.send_response(200)
-        for name, value in (("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                            ("X-Golive-Version", "stable"), ("X-Golive-Release", "v1.0.0")):
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
+        self.answer(200, b'{"ok": true}', {"Content-Type": "application/json", "X-Golive-Version": "stable",
+                                           "X-Golive-Release": "v1.0.0"})
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = _Server(("127.0.0.1", 0), _App)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serving(_App) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
