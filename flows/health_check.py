@@ -24,12 +24,12 @@ from flows.notify import announce
 from golive.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.formatting import shorten
 from golive.health import HealthResult
-from golive.judge import alarm_checks, judge, latency_stat
+from golive.judge import alarm_checks, latency_stat
 from golive.messages import measured_values
 from tasks.aws import aws_client
 from tasks.health_store import write_result
 from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.probe import probe
+from tasks.metrics.confirmed import confirmed_slo_checks
 
 
 def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
@@ -47,10 +47,9 @@ def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
 
 @task(name="production SLO probe", cache_policy=NO_CACHE)
 def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, float], str]:
-    samples = probe(plan.environments.production.api_base_url, plan)
+    checks, samples = confirmed_slo_checks(plan.environments.production.api_base_url, plan)
     served = Counter(samples["release"]).most_common(1)
-    verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
-    return verdict.checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
+    return checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
 
 
 @flow(name="health-check", flow_run_name="Health check · {plan}", log_prints=True)

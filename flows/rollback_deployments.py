@@ -144,16 +144,15 @@ def _afterwards(plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], 
 
 def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     # Imported here: pandas and scipy take seconds to load, and an emergency rollback must not wait for them.
-    from golive.judge import judge
     from tasks.metrics.cloudwatch import alarm_states
-    from tasks.metrics.probe import probe
+    from tasks.metrics.confirmed import confirmed_slo_checks
 
     production = plan.environments.production
     checks = [verify_release(plan, manifest.live_release)]
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
     checks.append(CheckResult(name="production health", status="pass" if health == 200 else "fail",
                               value=str(health), threshold="200"))
-    checks += judge(probe(production.api_base_url, plan), plan.slos).checks
+    checks += confirmed_slo_checks(production.api_base_url, plan)[0]
     checks += [CheckResult(name=f"alarm: {name}", status="pass" if state in ("OK", "INSUFFICIENT_DATA") else "fail",
                            value=state, threshold="OK or INSUFFICIENT_DATA")
                for name, state in alarm_states(production).items()]

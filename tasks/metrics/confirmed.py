@@ -14,7 +14,10 @@ from __future__ import annotations
 import pandas as pd
 
 from blocks.plan import LaunchPlan
+from golive.checks import CheckResult
 from golive.judge import Verdict, judge
+from tasks.id_source import IdSourceError
+from tasks.metrics import empty_samples
 from tasks.metrics.probe import probe
 
 
@@ -26,3 +29,14 @@ def probe_and_judge(base_url: str, plan: LaunchPlan) -> tuple[Verdict, pd.DataFr
         verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
         verdict.notes.append("confirmed on a second probe: judged on both together")
     return verdict, samples
+
+
+def confirmed_slo_checks(base_url: str, plan: LaunchPlan) -> tuple[list[CheckResult], pd.DataFrame]:
+    """probe_and_judge's checks; with no ids for {id} (the id source failed) one inconclusive check:
+    without the drawer's samples the SLOs cannot be proved, and what cannot be proved does not pass."""
+    try:
+        verdict, samples = probe_and_judge(base_url, plan)
+    except IdSourceError as error:
+        return [CheckResult(name="SLO probe", status="inconclusive", value="not run", threshold="samples",
+                            detail=str(error))], empty_samples()
+    return verdict.checks, samples

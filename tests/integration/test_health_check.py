@@ -26,7 +26,8 @@ def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sa
     assert health_check().startswith("StatusBoardV2 v1.0.0: healthy")
     assert world.messages() == []  # a green check is quiet
 
-    world.set_fault("stable", endpoint="board", error_rate=0.5)
+    # 30 %: far over the 5 % budget, yet the id source (also the board) answers within its 5 attempts
+    world.set_fault("stable", endpoint="board", error_rate=0.3)
     state = health_check(return_state=True)
     assert state.is_failed() and "Health check FAILED" in state.message and "error rate" in state.message
     [message] = world.messages()
@@ -37,3 +38,13 @@ def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sa
     assert results[1].metrics["error_rate_pct"] > 5
     summary = health_week_summary(results, since)
     assert "2" in summary and "error rate" in summary
+
+
+def test_health_check_fails_closed_when_the_probe_gets_no_ids(world: manager.Sandbox) -> None:
+    # the id source (the board) always 500s: no drawer samples, so the SLOs cannot be proved
+    world.set_fault("stable", endpoint="board", error_rate=1.0)
+    state = health_check(return_state=True)
+    assert state.is_failed() and "Health check FAILED" in state.message
+    assert "SLO probe" in state.message and "cannot get ids" in state.message
+    [message] = world.messages()
+    assert "health check FAILED" in message["text"]
