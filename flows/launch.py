@@ -28,6 +28,7 @@ from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep
 from flows.gate_g import gate_g_stabilization
+from flows.heartbeats import subflows_without_heartbeats
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.post_launch import post_launch, publish_reports
@@ -79,7 +80,8 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     logger = get_run_logger()
     launch_plan = load_launch_plan(plan)
     launch_id = str(get_run_context().flow_run.id)
-    with scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe, watching_the_api(scribe):
+    with (scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe, watching_the_api(scribe),
+          subflows_without_heartbeats()):
         scribe.record("launch", "started", f"{launch_plan.app} GO-LIVE initiated: release {release}", actor=driver,
                       data={"plan": plan, "driver": driver})
         announce(launch_plan, release, "kickoff", {"driver": driver, "launch": launch_id})
