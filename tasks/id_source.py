@@ -7,13 +7,16 @@ reset or a migration could remove.
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Callable
 
 import httpx
 
 from blocks.plan import IdSource
 from golive import jsonpath
 from tasks.http_auth import redact, safe_url
+from tasks.metrics.transport import ProbeSession, TransportError
 
 __all__ = ["ID_PLACEHOLDER", "IdPool", "IdSourceError", "ids_in"]
 
@@ -64,17 +67,20 @@ class IdPool:
                 return
         raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
-    async def aload(self, client: httpx.AsyncClient, base_url: str, auth: httpx.Auth | None = None) -> None:
+    async def aload(self, session: ProbeSession, base_url: str, auth: httpx.Auth | None = None) -> None:
+        """As `load`, on the probe's session: the id request is also the probe's warm-up."""
         if self._ids is not None:
             return
         url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
             try:
-                answer: httpx.Response | httpx.HTTPError = await client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
-            except httpx.HTTPError as exc:
-                answer = exc
-            if (error := self._attempt_error(answer, url, auth)) is None:
+                answer = await session.get(url, auth)
+            except TransportError as exc:
+                error = f"no response ({exc})"
+                continue
+            if self._accept(answer.status, lambda: json.loads(answer.body), safe_url(url)):
                 return
+            error = f"status {answer.status}"
         raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
     def _attempt_error(self, answer: httpx.Response | httpx.HTTPError, url: str,
@@ -82,13 +88,13 @@ class IdPool:
         """None once ids are accepted; otherwise why this attempt failed (secrets redacted)."""
         if isinstance(answer, httpx.HTTPError):
             return redact(f"{type(answer).__name__}: {answer}", auth)
-        return None if self._accept(answer, safe_url(url)) else f"status {answer.status_code}"
+        return None if self._accept(answer.status_code, answer.json, safe_url(url)) else f"status {answer.status_code}"
 
-    def _accept(self, response: httpx.Response, url: str) -> bool:
-        if response.status_code != 200:
+    def _accept(self, status: int, parsed: Callable[[], object], url: str) -> bool:
+        if status != 200:
             return False
         try:
-            ids = ids_in(response.json(), self.source)
+            ids = ids_in(parsed(), self.source)
         except ValueError:
             raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: the body is not JSON") from None
         if not ids:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import concurrent.futures
 import contextlib
 import gc
 import random
@@ -34,12 +33,11 @@ from dataclasses import dataclass, field
 
 import httpx
 import pandas as pd
-import uvloop
 
 from blocks.plan import LaunchPlan
 from tasks.id_source import ID_PLACEHOLDER, IdPool
 from tasks.metrics import samples_frame
-from tasks.metrics.transport import USER_AGENT, ProbeSession, TransportError
+from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
 
 __all__ = ["FALLBACK_TARGET", "TICK_S", "LoopWatch", "Probe", "probe", "probe_async", "send_on_schedule"]
 
@@ -75,22 +73,9 @@ def probe(base_url: str, plan: LaunchPlan, *, requests: int | None = None, concu
           timeout: float = DEFAULT_TIMEOUT_S, auth: httpx.Auth | None = None,
           rng: random.Random | None = None) -> pd.DataFrame:
     """Blocking probe for Prefect tasks and scripts; also safe to call from inside a running event loop."""
-    def run() -> pd.DataFrame:
-        # libuv's loop (uvloop): its callbacks cost a fraction of the pure-Python loop's, and the
-        # probe's own cost per request is time it would otherwise read as the release's latency.
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            return runner.run(probe_async(
-                base_url, plan, requests=requests, concurrency=concurrency, rate=rate, version_header=version_header,
-                release_header=release_header, timeout=timeout, auth=auth, rng=rng))
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run()
-    # asyncio.run refuses to nest: give the probe its own loop on a worker thread (which also
-    # keeps the caller's loop, busy or not, out of the probe's measurements).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-probe") as pool:
-        return pool.submit(run).result()
+    return run_blocking(lambda: probe_async(
+        base_url, plan, requests=requests, concurrency=concurrency, rate=rate, version_header=version_header,
+        release_header=release_header, timeout=timeout, auth=auth, rng=rng))
 
 
 async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None = None,
@@ -117,10 +102,9 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
             if plan.probe.id_source is None:  # plan validation prevents this; fail loudly if bypassed
                 raise ValueError("an SLO path uses {id} but the plan has no probe.id_source")
             ids = IdPool(plan.probe.id_source, rng)
-            async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}) as client:
-                await ids.aload(client, base_url, auth)
-        first_path = targets[0][1]
-        await _warm_up(session, base_url + (ids.fill(first_path) if ids is not None else first_path), auth)
+            await ids.aload(session, base_url, auth)  # also the warm-up below
+        else:
+            await _warm_up(session, base_url + targets[0][1], auth)
 
         rows: list[dict[str, object]] = []
         spans: list[tuple[float, float, float]] = []  # (due, started, ended) per row, perf_counter seconds

@@ -1,4 +1,5 @@
-"""The probe's HTTP transport: aiohttp, one pooled session, headers from golive's httpx auths.
+"""The probe's HTTP transport (also the share check's): aiohttp, one pooled session, headers from
+golive's httpx auths.
 
 Why not httpx here, as everywhere else in golive: the probe is the one place where the
 client's own CPU is part of what is measured. httpcore's pool checks every connection on
@@ -14,17 +15,22 @@ headers they add are sent with the aiohttp request. Their secrets are never kept
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any, TypeVar
 
 import aiohttp
 import httpx
+import uvloop
 
-__all__ = ["Answer", "ProbeSession", "TransportError", "auth_headers"]
+__all__ = ["Answer", "ProbeSession", "TransportError", "auth_headers", "run_blocking"]
 
 USER_AGENT = "golive-probe"
+T = TypeVar("T")
 
 
 class TransportError(RuntimeError):
@@ -35,6 +41,7 @@ class TransportError(RuntimeError):
 class Answer:
     status: int
     headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
+    body: bytes
 
 
 def auth_headers(auth: httpx.Auth | None, method: str, url: str) -> dict[str, str]:
@@ -52,6 +59,12 @@ def auth_headers(auth: httpx.Auth | None, method: str, url: str) -> dict[str, st
     return added
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One per process: loading the CA bundle costs 20-40 ms, and a context serves many connections."""
+    return ssl.create_default_context()
+
+
 class ProbeSession:
     """`async with ProbeSession(connections, timeout) as session: await session.get(url, auth)`.
 
@@ -59,17 +72,19 @@ class ProbeSession:
     (every probe request is a first visit), redirects are not followed (a 3xx is the answer).
     """
 
-    def __init__(self, connections: int, timeout: float) -> None:
+    def __init__(self, connections: int, timeout: float, *, user_agent: str = USER_AGENT,
+                 headers: Mapping[str, str] | None = None) -> None:
         self._connections = max(1, connections)
         self._timeout = timeout
+        self._headers = {"User-Agent": user_agent, **(headers or {})}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> ProbeSession:
-        tls = ssl.create_default_context()  # once per probe: loading the CA bundle costs ~20 ms
-        connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections, ssl=tls)
+        connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections,
+                                         ssl=_tls_context())
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
-            cookie_jar=aiohttp.DummyCookieJar(), headers={"User-Agent": USER_AGENT})
+            cookie_jar=aiohttp.DummyCookieJar(), headers=self._headers)
         return self
 
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -87,8 +102,27 @@ class ProbeSession:
         try:
             async with self._session.get(url, headers=headers, allow_redirects=False,
                                          timeout=per_request) as response:
-                await response.read()
-                return Answer(response.status, response.headers)
+                return Answer(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             # The type only: aiohttp's messages quote the URL, and a URL may carry a signature.
             raise TransportError(type(error).__name__) from None
+
+
+def run_blocking(make: Callable[[], Coroutine[Any, Any, T]], thread_name: str = "golive-probe") -> T:
+    """Run `make()` to completion on a fresh uvloop loop, also when called inside a running loop.
+
+    libuv's loop: its callbacks cost a fraction of the pure-Python loop's, and a measuring client's
+    own cost per request is time it would read as the server's. asyncio.run refuses to nest, so
+    inside a running loop (a Prefect task may have one) it runs on a worker thread, which also keeps
+    that loop, busy or not, out of the measurement.
+    """
+    def run() -> T:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(make())
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name) as pool:
+        return pool.submit(run).result()

@@ -14,15 +14,12 @@ requests. The sandbox edge (and an ALB) decides per request.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
 
-import httpx
+from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
 
 __all__ = ["ShareObservation", "count_header_values", "observed_canary_share", "share_within_tolerance",
            "wait_for_share"]
@@ -32,8 +29,6 @@ NO_HEADER = "(no header)"
 STANDARD_ERRORS = 4.0
 # A miss right after a shift is looked at twice before it counts: one observation may outlast the timeout.
 MIN_OBSERVATIONS = 2
-
-T = TypeVar("T")
 
 
 def share_within_tolerance(observed_fraction: float, expected_percent: float, n: int,
@@ -117,7 +112,7 @@ def observed_canary_share(url: str, version_header: str, requests: int, concurre
     if requests < 1 or concurrency < 1:
         raise ValueError("requests and concurrency must be at least 1")
     started_at, started = time.time(), time.perf_counter()
-    counts = _run_sync(lambda: _count_versions(url, version_header, requests, concurrency, timeout))
+    counts = run_blocking(lambda: _count_versions(url, version_header, requests, concurrency, timeout))
     return ShareObservation(url, dict(counts), round(time.perf_counter() - started, 3), canary_value,
                             stable_value, started_at=started_at)
 
@@ -147,34 +142,24 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
 def count_header_values(url: str, header: str, requests: int, concurrency: int,
                         timeout: float = 10.0) -> dict[str, int]:
     """{value of `header`: responses} over `requests` bounded GETs (NO_RESPONSE / NO_HEADER otherwise)."""
-    return dict(_run_sync(lambda: _count_versions(url, header, requests, concurrency, timeout)))
+    return dict(run_blocking(lambda: _count_versions(url, header, requests, concurrency, timeout)))
 
 
 async def _count_versions(url: str, header: str, total: int, concurrency: int, timeout: float) -> Counter[str]:
     counts: Counter[str] = Counter()
     remaining = iter(range(total))
     workers = min(concurrency, total)
-    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=limits,
-                                 headers={"User-Agent": "golive-share-check", "Cache-Control": "no-cache"}) as client:
+    # The probe's transport: at 400 requests per check httpx's pool scan was most of the check's time.
+    async with ProbeSession(workers, timeout, user_agent="golive-share-check",
+                            headers={"Cache-Control": "no-cache"}) as session:
         async def worker() -> None:
             for _ in remaining:  # a shared iterator bounds the total without `total` tasks
                 try:
-                    response = await client.get(url)
-                except httpx.HTTPError:
+                    response = await session.get(url)
+                except TransportError:
                     counts[NO_RESPONSE] += 1
                     continue
                 counts[response.headers.get(header) or NO_HEADER] += 1
 
         await asyncio.gather(*(worker() for _ in range(workers)))
     return counts
-
-
-def _run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run, also from inside a running loop (a Prefect task may have one): then on a worker thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-share") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
