@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
+from tasks.notify_blocks import forget_loaded_blocks
+
 SANDBOX_CHAT_BLOCK = "sandbox-chat"
 
 
@@ -20,4 +22,5 @@ def ensure_sandbox_blocks(environment: dict[str, str]) -> list[str]:
         secrets={"webhook_url": environment["GOLIVE_CHAT_WEBHOOK_URL"]},
         allow_private_urls=True,  # the sandbox's chat sink listens on loopback
     ).save(SANDBOX_CHAT_BLOCK, overwrite=True)
+    forget_loaded_blocks()  # this process may hold the block as it was for an earlier sandbox
     return [SANDBOX_CHAT_BLOCK]

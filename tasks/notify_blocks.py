@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from prefect.blocks.notifications import (
     CustomWebhookNotificationBlock,
     MicrosoftTeamsWebhook,
@@ -18,8 +21,33 @@ BLOCK_TYPES: dict[str, type[NotificationBlock]] = {
 }
 
 
+# A launch sends a dozen messages; each load is three API round trips. A block edited in the UI
+# (a rotated webhook URL) is picked up within this many seconds.
+BLOCK_TTL_S = 60.0
+_loaded: dict[tuple[str, str], tuple[float, NotificationBlock]] = {}
+_loaded_lock = threading.Lock()
+
+
 def load_notification_block(notification: Notification) -> NotificationBlock:
-    """Load the block; errors name the block but never its secret fields."""
+    """Load the block (kept for BLOCK_TTL_S); errors name the block but never its secret fields."""
+    key = (notification.kind, notification.block)
+    with _loaded_lock:
+        cached = _loaded.get(key)
+    if cached is not None and time.monotonic() - cached[0] < BLOCK_TTL_S:
+        return cached[1]
+    block = _load(notification)
+    with _loaded_lock:
+        _loaded[key] = (time.monotonic(), block)
+    return block
+
+
+def forget_loaded_blocks() -> None:
+    """Load every block afresh next time (a test that re-creates blocks under the same names)."""
+    with _loaded_lock:
+        _loaded.clear()
+
+
+def _load(notification: Notification) -> NotificationBlock:
     block_type = BLOCK_TYPES[notification.kind]
     try:
         return block_type.load(notification.block)
