@@ -14,6 +14,10 @@ from flows.scribe import record
 from golive.approval_model import ApprovalDecision, approval_form
 from golive.messages import approval_role, decision_word, no_decision_reason, rejection_reason
 
+# Prefect sleeps the poll interval between reads of the paused run: under a tenth of a second a
+# paused gate would only load the API, and a human's decision does not need it sooner.
+MIN_POLL_S = 0.1
+
 
 def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: LaunchPlan, driver: str,
                      eligible: list[str] | None = None, who_field: str = "approver",
@@ -31,7 +35,7 @@ def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: La
                 "(as one of: %s). Times out in %ss.", gate, title, ", ".join(people), timeout)
     try:
         answer = pause_flow_run(wait_for_input=form, timeout=timeout, key=pause_key,
-                                poll_interval=max(1, round(plan.approvals.poll_interval)))
+                                poll_interval=max(MIN_POLL_S, float(plan.approvals.poll_interval)))
     except FlowPauseTimeout:
         record("approval", "timed_out", no_decision_reason(title, plan.approvals.timeout.text), gate=gate,
                actor="nobody", data={"key": pause_key})
