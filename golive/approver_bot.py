@@ -7,6 +7,7 @@ the tests run one with a script of answers per pause key.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Callable
 
@@ -20,10 +21,21 @@ Policy = Callable[[PendingApproval], Answer | None]
 log = logging.getLogger("golive.approver_bot")
 SANDBOX_APPROVER = "sandbox-approver"
 SANDBOX_COMMENT = "auto-approved by the golive SANDBOX approver (demo only)"
+HOLD_ENV = "GOLIVE_SANDBOX_APPROVER_HOLD"
+
+
+def held_sign_offs() -> set[str]:
+    """The pause keys named in $GOLIVE_SANDBOX_APPROVER_HOLD (comma-separated, e.g. `preflight-green-light`):
+    sign-offs the sandbox approver leaves to a person (Resume in the UI, `golive approve`). The clean-stop
+    tests hold a demo's launch at a gate with it, so that their Ctrl-C lands on a launch that is running."""
+    return {key.strip() for key in os.environ.get(HOLD_ENV, "").split(",") if key.strip()}
 
 
 def sandbox_policy(pending: PendingApproval) -> Answer | None:
-    """Approve as `sandbox-approver`; sign UAT as the first signer still needed."""
+    """Approve as `sandbox-approver`; sign UAT as the first signer still needed. Held sign-offs
+    (`held_sign_offs`) are not answered."""
+    if pending.pause_key in held_sign_offs():
+        return None
     if pending.who_field == "approver":
         who = SANDBOX_APPROVER if SANDBOX_APPROVER in pending.eligible else None
     else:

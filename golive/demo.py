@@ -131,7 +131,7 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    from golive.approver_bot import SANDBOX_APPROVER, ApproverBot, sandbox_policy
+    from golive.approver_bot import HOLD_ENV, SANDBOX_APPROVER, ApproverBot, held_sign_offs, sandbox_policy
     from golive.prefect_server import healthy
 
     run = run_deployment("golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
@@ -144,6 +144,8 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     else:
         console.print(f"[yellow]SANDBOX APPROVER[/yellow]: sign-offs are answered automatically as "
                       f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself).")
+        if held := held_sign_offs():
+            console.print(f"[yellow]SANDBOX APPROVER[/yellow] leaves {', '.join(sorted(held))} to you (${HOLD_ENV}).")
     approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
     seen: dict[str, str] = {}
     api_url = ui_url + "/api"

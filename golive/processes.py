@@ -114,7 +114,12 @@ def stack_tag(home: Path) -> dict[str, str]:
 
 def tagged(home: Path) -> list[int]:
     """Live processes whose environment carries the tag of the stack in `home` (never this process)."""
-    wanted = f"{STACK_TAG}={Path(home).resolve()}".encode()
+    return carrying(STACK_TAG, str(Path(home).resolve()))
+
+
+def carrying(key: str, value: str) -> list[int]:
+    """Live processes whose environment has `key=value` (never this process), from /proc."""
+    wanted = f"{key}={value}".encode()
     mine = os.getpid()
     found = []
     if not _PROC.is_dir():
@@ -133,8 +138,13 @@ def tagged(home: Path) -> list[int]:
 
 def tagged_groups(home: Path) -> set[int]:
     """The process groups of the processes tagged with the stack in `home`."""
+    return groups_of(tagged(home))
+
+
+def groups_of(pids: Iterable[int]) -> set[int]:
+    """The process groups of `pids` (those still running)."""
     groups = set()
-    for pid in tagged(home):
+    for pid in pids:
         try:
             groups.add(os.getpgid(pid))
         except ProcessLookupError:

@@ -7,6 +7,11 @@ A Ctrl-C (or SIGTERM) ends the run in seconds and leaves nothing running: the se
 servers are stopped by their fixtures, shielded from a second interrupt (`uv run` forwards
 the terminal's SIGINT again), and anything this process still runs against them afterwards
 (a launch thread the interrupt left behind) drops its API logs and events instead of retrying.
+xdist gives each worker 10 s to end after a Ctrl-C and then kills it, teardown finished or not
+(a busy machine, a server slow to answer): so every process of the run carries the run's tag
+(RUN_TAG, in the environment it inherits), and the run's own process stops, at its end, whatever
+of the run still runs — the sandbox and server of a worker killed mid-teardown, in sessions of
+their own, would be left running otherwise.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import os
 import signal
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -29,17 +35,26 @@ os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{_PREFECT_PORT}/api"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 from golive import prefect_server  # noqa: E402
-from golive.processes import no_interrupts  # noqa: E402
+from golive.processes import carrying, groups_of, no_interrupts, stop_groups  # noqa: E402
 from sandbox import manager  # noqa: E402
+
+RUN_TAG = "GOLIVE_TEST_RUN"
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _is_the_run(config: pytest.Config) -> bool:
+    """Whether this process is the run itself (xdist's controller, or the one process of `-n 0`)."""
+    return not hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # SIGTERM (CI, `timeout`, a closing terminal) ends the run like Ctrl-C: fixtures tear down.
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    if _is_the_run(config):  # before xdist starts its workers: they, and all they start, inherit it
+        os.environ[RUN_TAG] = uuid.uuid4().hex
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -54,6 +69,9 @@ def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> N
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     logging.raiseExceptions = False  # the same after a normal end: the capture files close next
+    if _is_the_run(config):  # after xdist's workers ended: what of the run still runs has no owner left
+        with no_interrupts():
+            stop_groups(groups_of(carrying(RUN_TAG, os.environ[RUN_TAG])), grace=5)
 
 
 # `--dist loadfile` (pyproject.toml): a file's tests run on one xdist worker, in order, so its module
