@@ -193,8 +193,8 @@ def test_cancelling_the_launch_mid_canary_rolls_back(stack: local_stack.Stack, t
 
     # The worker notices Cancelling (1 s poll), kills the launch, imports the launch flow to run its
     # on_cancellation hook, which starts rollback/full on the rollback worker (1 s poll, a new process):
-    # three Python process starts. 12-20 s alone; a whole suite on two workers with a busy core once
-    # took over 60 s (newcomer-check, 2026-12-02), so the bound is the machine's, not the guarantee's.
+    # three Python process starts. It passes alone with a busy core; a whole suite on two workers with one
+    # busy core once took over 60 s (newcomer-check, 2026-12-02): the bound is the machine's, not a guarantee.
     wait_until("traffic back on stable", lambda: stack.sandbox.routing()["weights"]["canary"] == 0,
                CANCEL_TO_STABLE_WITHIN_S)
     wait_until("the launch Cancelled", lambda: run_state(run_id) == "Cancelled", 30)
