@@ -97,11 +97,11 @@ class ProbeSession:
         """GET `url` and read the whole body; TransportError if no response came."""
         if self._session is None:
             raise RuntimeError("ProbeSession used outside `async with`")
-        headers = auth_headers(auth, "GET", url)
-        per_request = aiohttp.ClientTimeout(total=timeout) if timeout is not None else None
+        # aiohttp reads `timeout=None` as "no timeout at all": pass one only to override the session's
+        options: dict[str, Any] = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout is not None else {}
         try:
-            async with self._session.get(url, headers=headers, allow_redirects=False,
-                                         timeout=per_request) as response:
+            async with self._session.get(url, headers=auth_headers(auth, "GET", url), allow_redirects=False,
+                                         **options) as response:
                 return Answer(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             # The type only: aiohttp's messages quote the URL, and a URL may carry a signature.

@@ -103,3 +103,21 @@ def test_no_response_is_a_transport_error_without_the_url_or_secret(plan: Launch
     assert TOKEN not in str(raised.value) and "127.0.0.1" not in str(raised.value)
     samples = probe(dead, plan)  # and in a probe, every such request is an error sample
     assert len(samples) == 6 and samples["error"].all() and set(samples["status"]) == {0}
+
+
+def test_a_server_that_never_answers_is_a_transport_error_within_the_timeout() -> None:
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/board"
+
+        async def one() -> None:
+            async with ProbeSession(1, 0.5) as probe_session:
+                await probe_session.get(url)
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            asyncio.run(one())
+        assert time.monotonic() - started < 5
