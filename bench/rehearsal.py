@@ -1,11 +1,11 @@
 """Benchmark: a zero-bake rehearsal of the whole launch, with the Prefect server already up.
 
 The launch runs plans/rehearsal.yaml (plans/sandbox.yaml with shorter timings and smaller
-volumes: one UAT signer, bake = evaluation interval, one Gate G checkpoint, a 200-request
-probe at concurrency 16). Every gate runs for real (build, upload, invalidation, smoke
+volumes: one UAT signer, bake = evaluation interval = 0.5 s, one Gate G checkpoint, a
+300-request probe at concurrency 64). Every gate runs for real (build, upload, invalidation, smoke
 suites, probes, judge, every sign-off answered by the sandbox approver, the canary steps,
-Gate G's scenarios, the reports), and each canary step that passes evaluates once: the time
-is the launch's own overhead, what a dry run before the real launch costs.
+Gate G's scenarios, the reports), and each canary step passes on one evaluation (at 10 % after
+one inconclusive: too few canary samples in a probe of 300): the time is the launch's own overhead, what a dry run before the real launch costs.
 
 Usage: .venv/bin/python bench/rehearsal.py [--trials 3] [--plan plans/rehearsal.yaml]
 """

@@ -8,6 +8,7 @@ back too: the business said no).
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -52,14 +53,19 @@ def trend_check(check: CheckResult) -> CheckResult:
 def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tuple[list[CheckResult], pd.DataFrame]:
     """One checkpoint's checks, and its samples (the first checkpoint's are the trend baseline)."""
     production = plan.environments.production
-    verdict, samples = probe_and_judge(production.api_base_url, plan)
+    # The scenarios run while the probe measures, as users act while others read: the probe's
+    # requests are reads, and the scenarios run one after another as before.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-scenarios") as pool:
+        scenarios = pool.submit(run_scenarios, plan, production)
+        verdict, samples = probe_and_judge(production.api_base_url, plan)
+        scenario_checks = scenarios.result()
     keep_samples(f"{GATE} — checkpoint {number}", number, samples)
     checks = list(verdict.checks)
     checks += alarm_checks(alarm_states(production))
     if first is not None:  # "no degradation in response times": a rank test against checkpoint 1
         checks += [trend_check(c) for c in compare_with_stable(samples, first, plan.slos,
                                                                plan.canary.compare_with_stable)]
-    checks += run_scenarios(plan, production)
+    checks += scenario_checks
     return checks, samples
 
 
