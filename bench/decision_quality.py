@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import LaunchPlan, load_plan
-from golive.canary_policy import StepPolicy, StepTracker, evaluation_window, worst_case_time_to_rollback
-from golive.judge import BREACH_ALPHA, judge_canary
+from golive.core.canary_policy import StepPolicy, StepTracker, evaluation_window, worst_case_time_to_rollback
+from golive.core.judge import BREACH_ALPHA, judge_canary
 
 REPO = Path(__file__).resolve().parents[1]
 PLAN = REPO / "plans" / "sandbox.yaml"

@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from golive.prefect_server import free_port
+from golive.local.prefect_server import free_port
 
 _HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
 _PORT = free_port()
 os.environ.update({"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
                    "PREFECT_LOGGING_LEVEL": "WARNING", "GOLIVE_REPORTS_DIR": str(_HOME / "reports")})
 
-from golive import prefect_server  # noqa: E402
+from golive.local import prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,8 +57,8 @@ def main() -> None:
     gates: dict[str, list[float]] = {}
     try:
         from flows.launch import golive
-        from golive.approver_bot import ApproverBot, sandbox_policy
-        from golive.sandbox_blocks import ensure_sandbox_blocks
+        from golive.local.approver_bot import ApproverBot, sandbox_policy
+        from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
         ensure_sandbox_blocks(sandbox.environment())
         plan = args.plan

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from blocks.plan import LaunchPlan, load_plan  # noqa: E402
-from golive import local_stack, prefect_server  # noqa: E402
+from golive.local import local_stack, prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
 from sandbox.backend import LATENCY  # noqa: E402
 from tasks.id_source import IdPool  # noqa: E402

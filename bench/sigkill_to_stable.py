@@ -25,8 +25,8 @@ from uuid import UUID
 import httpx
 import yaml
 
-from golive import local_stack
-from golive.approver_bot import ApproverBot, sandbox_policy
+from golive.local import local_stack
+from golive.local.approver_bot import ApproverBot, sandbox_policy
 
 REPO = Path(__file__).resolve().parent.parent
 

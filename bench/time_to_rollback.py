@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from golive.prefect_server import free_port
+from golive.local.prefect_server import free_port
 
 _HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
 _PORT = free_port()
@@ -28,7 +28,7 @@ os.environ.update({"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0
 
 import httpx  # noqa: E402
 
-from golive import prefect_server  # noqa: E402
+from golive.local import prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def trial(sandbox: manager.Sandbox, number: int, percent: int, onset_delay: floa
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
     from flows.launch import golive
-    from golive.approver_bot import ApproverBot, sandbox_policy
+    from golive.local.approver_bot import ApproverBot, sandbox_policy
 
     sandbox.reset()
     release = f"bench-{number}-{int(time.time())}"
@@ -89,7 +89,7 @@ def main() -> None:
     sandbox = manager.up(_HOME / "sandbox")
     os.environ.update(sandbox.environment())
     try:
-        from golive.sandbox_blocks import ensure_sandbox_blocks
+        from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
         ensure_sandbox_blocks(sandbox.environment())
         results = [trial(sandbox, n, args.percent, args.onset_delay) for n in range(args.trials)]

@@ -718,7 +718,7 @@ class IdSource(_Model):
         return path
 
 
-# How far the probe's own client lag may move an SLO's number (golive.probe_health), by default a tenth
+# How far the probe's own client lag may move an SLO's number (golive.core.probe_health), by default a tenth
 # of that SLO's threshold: small beside the SLO's margin, so a verdict near its line is not the client's
 # doing, yet far above what a healthy client adds (a few ms; board p95 800ms -> 80 ms, drawer 200ms -> 20 ms).
 CLIENT_LAG_SHARE = 0.1

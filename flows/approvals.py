@@ -11,8 +11,8 @@ from prefect.flow_runs import pause_flow_run
 from blocks.plan import LaunchPlan
 from flows.errors import GateFailed
 from flows.scribe import record
-from golive.approval_model import ApprovalDecision, approval_form
-from golive.messages import approval_role, decision_word, no_decision_reason, rejection_reason
+from golive.core.approval_model import ApprovalDecision, approval_form
+from golive.core.messages import approval_role, decision_word, no_decision_reason, rejection_reason
 
 # Prefect sleeps the poll interval between reads of the paused run: under a tenth of a second a
 # paused gate would only load the API, and a human's decision does not need it sooner.

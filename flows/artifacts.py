@@ -6,7 +6,7 @@ import re
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from golive.checks import CheckResult, checks_markdown, checks_table
+from golive.core.checks import CheckResult, checks_markdown, checks_table
 
 
 def artifact_key(*parts: str) -> str:

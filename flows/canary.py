@@ -24,7 +24,7 @@ from flows.errors import GateFailed
 from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.notify import announce
 from flows.scribe import current as current_scribe, record
-from golive.canary_policy import (
+from golive.core.canary_policy import (
     StepPolicy,
     StepTracker,
     evaluation_window,
@@ -33,13 +33,13 @@ from golive.canary_policy import (
     rollback_costs,
     rollback_sentence,
 )
-from golive.checks import CheckResult, checks_markdown
-from golive.formatting import shorten
-from golive.judge import Verdict, judge_canary
-from golive.probe_health import PROBE_CHECK, LagBounds
-from golive.formatting import md_cell
-from golive.messages import canary_values, measured_values
-from golive.summaries import canary_letter
+from golive.core.checks import CheckResult, checks_markdown
+from golive.core.formatting import shorten
+from golive.core.judge import Verdict, judge_canary
+from golive.core.probe_health import PROBE_CHECK, LagBounds
+from golive.core.formatting import md_cell
+from golive.core.messages import canary_values, measured_values
+from golive.core.summaries import canary_letter
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from golive.checks import CheckResult
+from golive.core.checks import CheckResult
 
 
 class GateFailed(RuntimeError):

@@ -17,7 +17,7 @@ from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.canary import keep_samples
 from flows.errors import GateFailed
-from golive.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
 from tasks.cloudfront import invalidate, point_origin

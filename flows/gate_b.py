@@ -11,8 +11,8 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.formatting import shorten
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.formatting import shorten
 from tasks.aws import aws_client
 from tasks.backup import list_objects
 from tasks.cloudfront import origin_paths

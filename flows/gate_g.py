@@ -23,9 +23,9 @@ from flows.errors import GateFailed
 from flows.notify import announce
 from flows.rollback import rollback_in_launch
 from flows.scribe import record
-from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.judge import alarm_checks, compare_with_stable
-from golive.messages import measured_values
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.judge import alarm_checks, compare_with_stable
+from golive.core.messages import measured_values
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.confirmed import probe_and_judge

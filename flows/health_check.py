@@ -21,11 +21,11 @@ from flows.errors import GateFailed
 from flows.gate_a import smoke_suites
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
-from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.formatting import shorten
-from golive.health import HealthResult
-from golive.judge import alarm_checks, latency_stat
-from golive.messages import measured_values
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.formatting import shorten
+from golive.core.health import HealthResult
+from golive.core.judge import alarm_checks, latency_stat
+from golive.core.messages import measured_values
 from tasks.aws import aws_client
 from tasks.health_store import write_result
 from tasks.metrics.cloudwatch import alarm_states

@@ -34,9 +34,9 @@ from flows.notify import announce
 from flows.post_launch import post_launch, publish_reports
 from flows.preflight import preflight
 from flows.scribe import PRODUCTION_TOUCHED, Scribe, record, scribing
-from golive.checks import CheckResult
-from golive.formatting import shorten
-from golive.messages import gate_values, measured_values
+from golive.core.checks import CheckResult
+from golive.core.formatting import shorten
+from golive.core.messages import gate_values, measured_values
 
 RECORD_LIMIT, MESSAGE_LIMIT = 1000, 500  # characters of a reason on the timeline, in a message
 

@@ -28,8 +28,8 @@ from prefect.exceptions import ObjectNotFound
 from blocks.plan import LaunchPlan
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.scribe import Scribe, last_gate, touched_production
-from golive.formatting import shorten
-from golive.messages import launch_label, orphan_reason
+from golive.core.formatting import shorten
+from golive.core.messages import launch_label, orphan_reason
 from tasks.child_runs import settle_orphans
 
 ROLLBACK_DEPLOYMENT = "rollback/full"

@@ -20,7 +20,7 @@ from prefect.exceptions import MissingContextError
 
 from blocks.plan import LaunchPlan, Notification
 from flows.scribe import record
-from golive.messages import Message, plan_values, render
+from golive.core.messages import Message, plan_values, render
 from tasks.notify_blocks import load_notification_block
 
 SEND_DEADLINE_S = 15.0

@@ -14,9 +14,9 @@ from blocks.plan import Environment, LaunchPlan, Notification
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from golive.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.formatting import shorten
-from golive.preflight_checks import check_release_name, check_roles
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.formatting import shorten
+from golive.core.preflight_checks import check_release_name, check_roles
 from tasks.aws import aws_client
 from tasks.notify_blocks import load_notification_block
 

@@ -25,8 +25,8 @@ from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
 from flows.notify import SEND_DEADLINE_S, announce
 from flows.scribe import record
-from golive.checks import CheckResult
-from golive.rollback_state import already_rolled_back, stale_origins
+from golive.core.checks import CheckResult
+from golive.core.rollback_state import already_rolled_back, stale_origins
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest

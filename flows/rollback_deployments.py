@@ -39,9 +39,9 @@ from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.rollback import rollback_in_launch, verify_release
 from flows.scribe import Scribe, last_gate, scribing, touched_production
-from golive.checks import CheckResult, failed, failure_summary
-from golive.messages import launch_label, orphan_reason
-from golive.timeline import TimelineEntry
+from golive.core.checks import CheckResult, failed, failure_summary
+from golive.core.messages import launch_label, orphan_reason
+from golive.core.timeline import TimelineEntry
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, latest_manifest
 from tasks.child_runs import settle_orphans

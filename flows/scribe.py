@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from blocks.plan import LaunchPlan
-from golive.timeline import Kind, TimelineEntry
+from golive.core.timeline import Kind, TimelineEntry
 from tasks import timeline_store
 from tasks.aws import aws_client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from golive.health import HealthResult
+from golive.core.health import HealthResult
 
 HEALTH_PREFIX = "golive/health"
 

@@ -1,4 +1,4 @@
-"""Run the plan's smoke checks over HTTP: one request per check, judged by `golive.smoke`.
+"""Run the plan's smoke checks over HTTP: one request per check, judged by `golive.core.smoke`.
 
 Plain functions over an httpx.Client; the Prefect task wrappers live with the gates
 that use them (Gate A on staging, Gate B and the health check on production). A
@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from blocks.plan import Environment, IdSource, LaunchPlan, SmokeCheck
-from golive.checks import CheckResult
-from golive.smoke import Observation, assess, not_run, unreachable
+from golive.core.checks import CheckResult
+from golive.core.smoke import Observation, assess, not_run, unreachable
 from tasks.http_auth import AuthError, redact, safe_url
 from tasks.id_source import ID_PLACEHOLDER, IdPool, IdSourceError
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import httpx
 
 from blocks.plan import IdSource
-from golive import jsonpath
+from golive.core import jsonpath
 from tasks.http_auth import redact, safe_url
 from tasks.metrics.transport import ProbeSession, TransportError
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from botocore.exceptions import BotoCoreError, ClientError
 
 from blocks.plan import Environment
-from golive.formatting import shorten
+from golive.core.formatting import shorten
 
 # capability -> IAM actions the launch performs for it
 CAPABILITIES: dict[str, list[str]] = {

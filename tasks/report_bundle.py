@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from blocks.plan import LaunchPlan
-from golive.report import Report, launch_report
-from golive.summaries import playbook_summary_markdown, uat_summary_markdown
-from golive.timeline import TimelineEntry, ordered, timeline_markdown
+from golive.core.report import Report, launch_report
+from golive.core.summaries import playbook_summary_markdown, uat_summary_markdown
+from golive.core.timeline import TimelineEntry, ordered, timeline_markdown
 from tasks import timeline_store
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from blocks.plan import Environment, LaunchPlan, Scenario
-from golive.checks import CheckResult
-from golive.scenarios import fill, judge_step
+from golive.core.checks import CheckResult
+from golive.core.scenarios import fill, judge_step
 from tasks.http_auth import redact, safe_url
 from tasks.http_checks import smoke_client
 from tasks.id_source import IdPool, IdSourceError

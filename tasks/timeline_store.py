@@ -15,7 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from golive.timeline import TimelineEntry, ordered
+from golive.core.timeline import TimelineEntry, ordered
 
 if TYPE_CHECKING:  # pandas is imported where samples are handled: a rollback run must start fast
     import pandas as pd

@@ -26,7 +26,7 @@ from typing import Iterator
 
 import pytest
 
-from golive.prefect_server import free_port
+from golive.local.prefect_server import free_port
 
 _PREFECT_PORT = free_port()
 _PREFECT_HOME = Path(tempfile.mkdtemp(prefix="golive-test-prefect-"))
@@ -34,8 +34,8 @@ os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
 os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{_PREFECT_PORT}/api"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
-from golive import prefect_server  # noqa: E402
-from golive.processes import carrying, groups_of, no_interrupts, stop_groups  # noqa: E402
+from golive.local import prefect_server  # noqa: E402
+from golive.local.processes import carrying, groups_of, no_interrupts, stop_groups  # noqa: E402
 from sandbox import manager  # noqa: E402
 
 RUN_TAG = "GOLIVE_TEST_RUN"

@@ -1,7 +1,7 @@
 """Metrics sources: where the SLO judge's samples come from (the probe now; CloudWatch later).
 
 Each source returns one row per observed request in the same columns, so
-`golive.judge` does not care who measured:
+`golive.core.judge` does not care who measured:
 
 | column | type | meaning |
 |---|---|---|
@@ -18,7 +18,7 @@ Each source returns one row per observed request in the same columns, so
 
 Both are in ms and NaN when the source cannot know (CloudWatch, an older CSV). `client_lag_ms`
 bounds how much the client itself may have added to `latency_ms` (a response that arrived
-during a stall waited for it): `golive.probe_health` judges it against the plan's bound
+during a stall waited for it): `golive.core.probe_health` judges it against the plan's bound
 ("probe saturated"). `send_lag_ms` is measured from the request's place in the rate schedule,
 or from the moment a concurrency slot freed for it, whichever is later (waiting for a slot is
 the server's time); it does not change a latency, so it is shown, not judged.

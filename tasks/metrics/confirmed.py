@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 
 from blocks.plan import LaunchPlan
-from golive.checks import CheckResult
-from golive.judge import Verdict, judge
+from golive.core.checks import CheckResult
+from golive.core.judge import Verdict, judge
 from tasks.id_source import IdSourceError
 from tasks.metrics import empty_samples
 from tasks.metrics.probe import probe

@@ -20,8 +20,8 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.sorting import ArtifactSort
 from prefect.states import State
 
-from golive.approvals_client import PendingApproval
-from golive.approver_bot import Answer, ApproverBot, Policy
+from golive.local.approvals_client import PendingApproval
+from golive.local.approver_bot import Answer, ApproverBot, Policy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def run_gate(gate_flow: Callable[..., Any], *args: Any, policy: Policy | None = 
 
 def signed_uat(plan: Any) -> list[Any]:
     """Gate A's evidence that every UAT signer signed, as Gate B reads it."""
-    from golive.checks import CheckResult
+    from golive.core.checks import CheckResult
 
     return [CheckResult(name=f"UAT: {name}", status="pass", value="approved", threshold="required signer")
             for name in plan.roles.uat_signers]

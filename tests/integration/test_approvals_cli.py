@@ -7,9 +7,9 @@ import time
 
 from typer.testing import CliRunner
 
-from golive.approvals_client import pending_approvals
+from golive.local.approvals_client import pending_approvals
 from golive.cli import app
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 
 runner = CliRunner()

@@ -169,7 +169,7 @@ def test_a_launch_whose_deploy_is_denied_stops_with_users_on_the_live_release(sa
                                                                               prefect_api) -> None:  # noqa: ANN001
     """The whole launch, with S3 refusing the production copy: it fails closed at once, names the
     action and the resource, and production is exactly as it was."""
-    from golive.sandbox_blocks import ensure_sandbox_blocks
+    from golive.local.sandbox_blocks import ensure_sandbox_blocks
     from tests.integration.launch_helpers import run_launch
 
     ensure_sandbox_blocks(sandbox.environment())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
 from tests.integration.launch_helpers import WhenRouting, artifacts_of, at_canary, run_launch

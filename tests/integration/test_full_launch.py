@@ -17,8 +17,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
 
 from flows.rollback_deployments import rollback
-from golive.sandbox_blocks import ensure_sandbox_blocks
-from golive.timeline import TimelineEntry
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
+from golive.core.timeline import TimelineEntry
 from sandbox import manager
 from sandbox.aws import DUMMY_SECRET
 from tasks.report_bundle import reports_dir

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from blocks.plan import LaunchPlan, load_plan
 from flows.gate_a import gate_a_staging
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
 from tests.integration.launch_helpers import (LaunchResult, approve_all, artifacts_of, plan_variant, run_gate,

@@ -12,7 +12,7 @@ import pytest
 
 from blocks.plan import LaunchPlan, load_plan
 from flows.gate_b import gate_b_production_prep
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
 from tests.integration.launch_helpers import LaunchResult, artifacts_of, plan_variant, run_gate, scripted, signed_uat

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from flows.health_check import health_check
-from golive.health import health_week_summary
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.core.health import health_week_summary
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tasks.health_store import read_results
 from tests.integration.helpers import aws

@@ -12,7 +12,7 @@ from prefect import flow, task
 from prefect.client.orchestration import get_client
 from prefect.states import Completed, Crashed, Paused, Running
 
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tasks.child_runs import settle_orphans
 from tasks.report_bundle import reports_dir

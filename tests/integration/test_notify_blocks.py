@@ -4,7 +4,7 @@ block makes the next message load it afresh (a new sandbox has a new chat URL)."
 from __future__ import annotations
 
 from blocks.plan import Notification
-from golive.sandbox_blocks import SANDBOX_CHAT_BLOCK, ensure_sandbox_blocks
+from golive.local.sandbox_blocks import SANDBOX_CHAT_BLOCK, ensure_sandbox_blocks
 from sandbox import manager
 from tasks.notify_blocks import load_notification_block
 

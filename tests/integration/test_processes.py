@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from golive.processes import alive, child_groups, group_alive, stack_tag, stop_groups, tagged, tagged_groups
+from golive.local.processes import alive, child_groups, group_alive, stack_tag, stop_groups, tagged, tagged_groups
 
 # a parent that starts a child in a session of its own (as a process worker starts a flow run), then waits
 PARENT = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], "

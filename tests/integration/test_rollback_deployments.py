@@ -6,8 +6,8 @@ from __future__ import annotations
 import boto3
 
 from flows.rollback_deployments import rollback
-from golive.sandbox_blocks import ensure_sandbox_blocks
-from golive.timeline import TimelineEntry
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
+from golive.core.timeline import TimelineEntry
 from sandbox import manager
 from tasks.timeline_store import launch_prefix, read_timeline
 from tests.integration.launch_helpers import run_launch, scripted

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from golive.cli import app
-from golive.processes import group_members
+from golive.local.processes import group_members
 from sandbox import manager
 
 runner = CliRunner()

@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from blocks.plan import LaunchPlan, SmokeCheck
-from golive.checks import CheckResult
-from golive.judge import judge
+from golive.core.checks import CheckResult
+from golive.core.judge import judge
 from sandbox import manager
 from tasks.http_auth import AuthChooser
 from tasks.http_checks import run_smoke_suites, run_suite, smoke_client

@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from golive import local_stack
-from golive.prefect_server import PrefectServer
+from golive.local import local_stack
+from golive.local.prefect_server import PrefectServer
 from sandbox import manager
 
 HEARTBEAT_WITHIN_S = 45  # launch heartbeats every 30 s (Prefect's minimum): one missed beat and a margin
@@ -31,7 +31,7 @@ def deployed_stack(prefect_api: PrefectServer, sandbox_session: manager.Sandbox,
 @pytest.fixture
 def stack(deployed_stack: local_stack.Stack, sandbox: manager.Sandbox) -> local_stack.Stack:
     """The deployed stack with the sandbox reset to its seeded state."""
-    from golive.sandbox_blocks import ensure_sandbox_blocks
+    from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
     ensure_sandbox_blocks(sandbox.environment())
     return deployed_stack

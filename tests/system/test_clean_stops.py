@@ -27,9 +27,9 @@ from typing import Callable
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from golive.approvals_client import pending_approvals
-from golive.approver_bot import HOLD_ENV
-from golive.processes import alive, stack_tag, tagged
+from golive.local.approvals_client import pending_approvals
+from golive.local.approver_bot import HOLD_ENV
+from golive.local.processes import alive, stack_tag, tagged
 from sandbox import manager
 from tasks.timeline_store import read_timeline
 from tests.integration.helpers import aws

@@ -9,8 +9,8 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 
-from golive import local_stack
-from golive.approver_bot import ApproverBot, sandbox_policy
+from golive.local import local_stack
+from golive.local.approver_bot import ApproverBot, sandbox_policy
 
 pytestmark = pytest.mark.system
 

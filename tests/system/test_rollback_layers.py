@@ -18,9 +18,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId, FlowRunFilterParentFlowRunId
 from prefect.states import Cancelling
 
-from golive import local_stack
-from golive.approver_bot import ApproverBot, sandbox_policy
-from golive.timeline import TimelineEntry
+from golive.local import local_stack
+from golive.local.approver_bot import ApproverBot, sandbox_policy
+from golive.core.timeline import TimelineEntry
 from tasks.timeline_store import read_timeline
 from tests.integration.launch_helpers import plan_variant
 from tests.system.conftest import HEARTBEAT_WITHIN_S

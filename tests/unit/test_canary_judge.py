@@ -1,4 +1,4 @@
-"""golive.judge.judge_canary / compare_with_stable: the canary against the SLOs, against stable, and the alarms."""
+"""golive.core.judge.judge_canary / compare_with_stable: the canary against the SLOs, against stable, and the alarms."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from blocks.plan import CompareWithStable, Slos
-from golive.judge import BREACH_ALPHA, Verdict, compare_with_stable, judge, judge_canary
+from golive.core.judge import BREACH_ALPHA, Verdict, compare_with_stable, judge, judge_canary
 from tasks.metrics import SAMPLE_COLUMNS
 
 SLOS = Slos.model_validate({

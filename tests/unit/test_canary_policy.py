@@ -1,4 +1,4 @@
-"""golive.canary_policy: one canary step's decisions, the evaluation window and the worst-case time to rollback."""
+"""golive.core.canary_policy: one canary step's decisions, the evaluation window and the worst-case time to rollback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from blocks.plan import LaunchPlan, Slos, load_plan, parse_rate
-from golive.canary_policy import (
+from golive.core.canary_policy import (
     RollbackCosts,
     StepPolicy,
     StepTracker,
@@ -21,8 +21,8 @@ from golive.canary_policy import (
     rollback_sentence,
     worst_case_time_to_rollback,
 )
-from golive.checks import Status
-from golive.judge import Verdict, judge_canary
+from golive.core.checks import Status
+from golive.core.judge import Verdict, judge_canary
 from tasks.metrics import SAMPLE_COLUMNS
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blocks.plan import load_plan
 from flows.gate_b import uat_confirmed
-from golive.checks import CheckResult
+from golive.core.checks import CheckResult
 
 PLAN = load_plan("plans/sandbox.yaml", env={})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.gate_g import trend_check
-from golive.checks import CheckResult
+from golive.core.checks import CheckResult
 
 
 def test_a_significant_slowdown_warns_and_is_named_against_checkpoint_1() -> None:

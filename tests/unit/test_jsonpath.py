@@ -1,4 +1,4 @@
-"""golive.jsonpath: the plan's dotted paths with [N] and [*], evaluated against parsed JSON."""
+"""golive.core.jsonpath: the plan's dotted paths with [N] and [*], evaluated against parsed JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from golive.jsonpath import exists, find, parse
+from golive.core.jsonpath import exists, find, parse
 
 BOARD: dict[str, Any] = {
     "columns": [

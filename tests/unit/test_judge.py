@@ -1,4 +1,4 @@
-"""golive.judge: samples -> verdict by the runbook's rules and the plan's thresholds."""
+"""golive.core.judge: samples -> verdict by the runbook's rules and the plan's thresholds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from blocks.plan import Slos, load_plan
-from golive.judge import Verdict, judge, latency_stat
+from golive.core.judge import Verdict, judge, latency_stat
 from tasks.metrics import SAMPLE_COLUMNS, empty_samples, samples_frame
 
 REPO = Path(__file__).resolve().parents[2]

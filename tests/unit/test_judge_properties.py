@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocks.plan import load_plan
-from golive.judge import judge, judge_canary
+from golive.core.judge import judge, judge_canary
 
 PLAN = load_plan("plans/sandbox.yaml", env={})
 SLOS = PLAN.slos

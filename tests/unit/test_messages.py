@@ -11,9 +11,9 @@ import yaml
 
 from blocks.message_templates import TEMPLATES, placeholders, template_problem
 from blocks.plan import LaunchPlan, PlanError, load_plan, validate_plan
-from golive.checks import CheckResult
-from golive.formatting import ELLIPSIS, shorten
-from golive.messages import (
+from golive.core.checks import CheckResult
+from golive.core.formatting import ELLIPSIS, shorten
+from golive.core.messages import (
     MISSING,
     approval_role,
     canary_values,

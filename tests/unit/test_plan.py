@@ -24,7 +24,7 @@ from blocks.plan import (
     parse_rate,
     validate_plan,
 )
-from golive.plan_cli import plan_app
+from golive.cli.plan import plan_app
 
 REPO = Path(__file__).resolve().parents[2]
 PLANS = REPO / "plans"

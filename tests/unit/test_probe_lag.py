@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from blocks.plan import LaunchPlan, read_plan_file, validate_plan
-from golive.judge import judge
-from golive.probe_health import PROBE_CHECK
+from golive.core.judge import judge
+from golive.core.probe_health import PROBE_CHECK
 from tasks.metrics import SAMPLE_COLUMNS
 from tasks.metrics.probe import LoopWatch, _no_gc_pauses, probe, probe_async, send_on_schedule
 from tests.loopback import QuietHandler, serving

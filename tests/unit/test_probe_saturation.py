@@ -1,5 +1,5 @@
 """A probe that measured itself: its client lag against the plan's bound makes an evaluation inconclusive
-(golive.probe_health, through golive.judge.judge and judge_canary)."""
+(golive.core.probe_health, through golive.core.judge.judge and judge_canary)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from blocks.plan import Slos, client_lag_bounds_ms, default_max_client_lag_ms, load_plan
-from golive.judge import judge, judge_canary
-from golive.probe_health import PROBE_CHECK, LagBounds, client_lag, lag_check, under_saturation
+from golive.core.judge import judge, judge_canary
+from golive.core.probe_health import PROBE_CHECK, LagBounds, client_lag, lag_check, under_saturation
 from tasks.metrics import samples_frame
 
 PLAN = load_plan("plans/sandbox.yaml", env={})

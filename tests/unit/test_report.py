@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from blocks.plan import LaunchPlan, load_plan
-from golive.checks import CheckResult
-from golive.health import HealthResult, health_week_summary
-from golive.report import evaluation_stats, launch_report, playbook_summary_markdown, uat_summary_markdown
-from golive.summaries import playbook_steps
-from golive.svg_chart import Series, Threshold, line_chart
-from golive.timeline import Kind, TimelineEntry
+from golive.core.checks import CheckResult
+from golive.core.health import HealthResult, health_week_summary
+from golive.core.report import evaluation_stats, launch_report, playbook_summary_markdown, uat_summary_markdown
+from golive.core.summaries import playbook_steps
+from golive.core.svg_chart import Series, Threshold, line_chart
+from golive.core.timeline import Kind, TimelineEntry
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 RELEASE = "v1.4.0"
@@ -359,7 +359,7 @@ def test_health_week_summary() -> None:
 
 
 def test_canary_steps_are_lettered_c_to_f_and_never_g() -> None:
-    from golive.summaries import canary_gate
+    from golive.core.summaries import canary_gate
 
     assert [canary_gate(i) for i in range(7)] == ["Gate C", "Gate D", "Gate E", "Gate F", "Gate F2", "Gate F3",
                                                  "Gate F4"]

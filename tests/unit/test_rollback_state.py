@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from golive.rollback_state import already_rolled_back, on_stable, stale_origins
+from golive.core.rollback_state import already_rolled_back, on_stable, stale_origins
 
 RECORDED = {"stable": "/releases/v1", "canary": "/releases/v1"}
 

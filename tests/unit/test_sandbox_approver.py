@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from golive.approvals_client import PendingApproval
-from golive.approver_bot import HOLD_ENV, SANDBOX_APPROVER, held_sign_offs, sandbox_policy
+from golive.local.approvals_client import PendingApproval
+from golive.local.approver_bot import HOLD_ENV, SANDBOX_APPROVER, held_sign_offs, sandbox_policy
 
 
 def pending(key: str, who_field: str = "approver", eligible: list[str] | None = None) -> PendingApproval:

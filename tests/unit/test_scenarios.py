@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from blocks.plan import ScenarioStep
-from golive import jsonpath
-from golive.scenarios import fill, judge_step, placeholders
+from golive.core import jsonpath
+from golive.core.scenarios import fill, judge_step, placeholders
 from tests.unit.test_plan import base, edited, problems_of  # noqa: F401 (fixture)
 
 BOARD = {"total": 3, "columns": [

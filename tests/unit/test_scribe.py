@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.scribe import last_gate, touched_production
-from golive.timeline import TimelineEntry
+from golive.core.timeline import TimelineEntry
 
 
 def gate(name: str, event: str) -> TimelineEntry:

@@ -1,4 +1,4 @@
-"""Smoke checks without a network: golive.smoke judges responses, tasks.http_checks over httpx.MockTransport."""
+"""Smoke checks without a network: golive.core.smoke judges responses, tasks.http_checks over httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from blocks.plan import IdSource, SmokeCheck
-from golive.smoke import Observation, assess, threshold_text
+from golive.core.smoke import Observation, assess, threshold_text
 from tasks.http_auth import AuthChooser, AuthError, BearerAuth, SigV4Auth, auth_for, redact
 from tasks.http_checks import run_smoke_check, run_suite
 from tasks.id_source import IdPool, IdSourceError
@@ -29,7 +29,7 @@ def observed(status: int = 200, body: Any = None, headers: dict[str, str] | None
     return Observation(status=status, latency_ms=latency_ms, headers=headers or {}, body=raw)
 
 
-# --------------------------------------------------------------- golive.smoke
+# --------------------------------------------------------------- golive.core.smoke
 
 
 def test_a_good_response_passes_with_value_and_threshold() -> None:

@@ -8,9 +8,9 @@ import pandas as pd
 
 from blocks.plan import load_plan
 from flows.canary import stage_markdown
-from golive.canary_policy import StepPolicy, rollback_costs, rollback_sentence
-from golive.checks import CheckResult
-from golive.judge import judge_canary
+from golive.core.canary_policy import StepPolicy, rollback_costs, rollback_sentence
+from golive.core.checks import CheckResult
+from golive.core.judge import judge_canary
 from tasks.metrics import samples_frame
 
 PLAN = load_plan("plans/sandbox.yaml", env={})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from blocks.plan import LaunchPlan, load_plan
-from golive.summaries import playbook_steps
-from golive.timeline import Kind, TimelineEntry
+from golive.core.summaries import playbook_steps
+from golive.core.timeline import Kind, TimelineEntry
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 T0 = datetime(2025, 3, 1, 14, 0, tzinfo=timezone.utc)

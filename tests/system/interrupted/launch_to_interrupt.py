@@ -16,9 +16,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType
 from prefect.client.schemas.objects import StateType
 
-from golive.approvals_client import PendingApproval
-from golive.approver_bot import Answer
-from golive.sandbox_blocks import ensure_sandbox_blocks
+from golive.local.approvals_client import PendingApproval
+from golive.local.approver_bot import Answer
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.launch_helpers import approve_all, run_launch
 

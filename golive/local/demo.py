@@ -69,7 +69,7 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
 
 def run_demo(console: Console, interactive: bool = False, release: str | None = None,
              plan: str = "plans/sandbox.yaml", home: Path | None = None) -> bool:
-    from golive.local_stack import stack_home
+    from golive.local.local_stack import stack_home
 
     home = stack_home(home)
     previous_term = signal.signal(signal.SIGTERM, _interrupt)
@@ -93,8 +93,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _stop_everything(console: Console, home: Path) -> None:
-    from golive.local_stack import stop_stack
-    from golive.processes import no_interrupts
+    from golive.local.local_stack import stop_stack
+    from golive.local.processes import no_interrupts
 
     with no_interrupts():  # a second Ctrl-C (uv forwards the first one again) must not stop the stopping
         stopped = stop_stack(home)
@@ -104,7 +104,7 @@ def _stop_everything(console: Console, home: Path) -> None:
 def _run_demo(console: Console, interactive: bool, release: str | None, plan: str, home: Path) -> bool:
     import os
 
-    from golive.local_stack import use_stack_api_here, setup_workspace, start_stack, start_workers
+    from golive.local.local_stack import use_stack_api_here, setup_workspace, start_stack, start_workers
 
     release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
@@ -131,8 +131,8 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    from golive.approver_bot import HOLD_ENV, SANDBOX_APPROVER, ApproverBot, held_sign_offs, sandbox_policy
-    from golive.prefect_server import healthy
+    from golive.local.approver_bot import HOLD_ENV, SANDBOX_APPROVER, ApproverBot, held_sign_offs, sandbox_policy
+    from golive.local.prefect_server import healthy
 
     run = run_deployment("golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
                          timeout=0)

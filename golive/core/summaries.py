@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Literal
 
 from blocks.plan import LaunchPlan
-from golive.checks import CheckResult
-from golive.formatting import elapsed, md_cell
-from golive.timeline import TimelineEntry, ordered
+from golive.core.checks import CheckResult
+from golive.core.formatting import elapsed, md_cell
+from golive.core.timeline import TimelineEntry, ordered
 
 __all__ = ["StepSummary", "canary_gate", "canary_letter", "playbook_steps", "playbook_summary_markdown", "smoke_results",
            "step_of", "uat_signoffs", "uat_summary_markdown"]

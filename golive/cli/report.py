@@ -42,7 +42,7 @@ def report(launch: Optional[str] = typer.Argument(None, help="The launch's flow-
     launch_plan, s3 = _production(plan)
     bucket = launch_plan.environments.production.bucket
     if health:
-        from golive.health import health_week_summary
+        from golive.core.health import health_week_summary
         from tasks.health_store import read_results
 
         try:

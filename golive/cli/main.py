@@ -6,11 +6,11 @@ from typing import Optional
 
 import typer
 
-from golive.approvals_cli import approvals, approve
-from golive.plan_cli import plan_app
-from golive.report_cli import report
-from golive.status_cli import status
-from golive.sandbox_cli import sandbox_app
+from golive.cli.approvals import approvals, approve
+from golive.cli.plan import plan_app
+from golive.cli.report import report
+from golive.cli.status import status
+from golive.cli.sandbox import sandbox_app
 
 app = typer.Typer(help="golive: the go-live runbook as a Prefect workflow.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
@@ -29,7 +29,7 @@ def demo(interactive: bool = typer.Option(False, "--interactive", help="Approve 
     """Run a launch in the embedded sandbox (what `make demo` does)."""
     from rich.console import Console
 
-    from golive.demo import run_demo
+    from golive.local.demo import run_demo
 
     try:
         ok = run_demo(Console(), interactive=interactive, release=release, plan=plan)
@@ -42,13 +42,10 @@ def demo(interactive: bool = typer.Option(False, "--interactive", help="Approve 
 @app.command()
 def stop() -> None:
     """Stop the demo's workers (and their flow runs), Prefect server and sandbox ($GOLIVE_HOME or .golive/)."""
-    from golive.local_stack import stop_stack
-    from golive.processes import no_interrupts
+    from golive.local.local_stack import stop_stack
+    from golive.local.processes import no_interrupts
 
     with no_interrupts():
         stopped = stop_stack()
     typer.echo(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
 
-
-if __name__ == "__main__":
-    app()

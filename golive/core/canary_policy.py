@@ -1,6 +1,6 @@
 """What to do after each canary evaluation: keep baking, advance, extend, roll back or ask a human (pure).
 
-One `StepTracker` per canary step is fed one `Verdict` (from `golive.judge.judge_canary`)
+One `StepTracker` per canary step is fed one `Verdict` (from `golive.core.judge.judge_canary`)
 per evaluation interval and answers with a `StepDecision`:
 
 - a `fail` counts toward the consecutive and the total failures; reaching
@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import CanaryPolicy, LaunchPlan, Slos
-from golive.formatting import budget_ms, elapsed
-from golive.judge import CANARY, Verdict
+from golive.core.formatting import budget_ms, elapsed
+from golive.core.judge import CANARY, Verdict
 
 __all__ = [
     "SHARE_CHECK_REQUESTS", "Decision", "RollbackCosts", "StepDecision", "StepPolicy", "StepTracker",

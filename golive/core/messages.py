@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 
 from blocks.message_templates import TEMPLATES
 from blocks.plan import LaunchPlan
-from golive.checks import CheckResult
-from golive.formatting import budget_ms, percent_limit
+from golive.core.checks import CheckResult
+from golive.core.formatting import budget_ms, percent_limit
 
 __all__ = ["MISSING", "Message", "approval_role", "canary_values", "decision_word", "gate_values", "launch_label",
            "measured_values", "no_decision_reason", "orphan_reason", "plan_values", "rejection_reason", "render",

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from golive.checks import CheckResult, failed
-from golive.formatting import md_cell
+from golive.core.checks import CheckResult, failed
+from golive.core.formatting import md_cell
 
 __all__ = ["HealthResult", "health_week_summary"]
 

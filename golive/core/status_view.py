@@ -16,8 +16,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from golive.formatting import shorten
-from golive.timeline import TimelineEntry
+from golive.core.formatting import shorten
+from golive.core.timeline import TimelineEntry
 
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta"}
@@ -29,7 +29,7 @@ class Snapshot:
     state: str  # the launch run's Prefect state name
     entries: list[TimelineEntry]
     weights: dict[str, int] = field(default_factory=dict)
-    pending: Sequence[Any] = ()  # golive.approvals_client.PendingApproval
+    pending: Sequence[Any] = ()  # golive.local.approvals_client.PendingApproval
 
 
 def current_gate(entries: Sequence[TimelineEntry]) -> str:

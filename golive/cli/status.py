@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from golive.status_view import Snapshot, render
+from golive.core.status_view import Snapshot, render
 
 console = Console()
 
@@ -21,7 +21,7 @@ def snapshot(plan: str) -> Snapshot | None:
 
     from blocks.plan import load_plan
     from flows.launch_plan import resolve_plan_path
-    from golive.approvals_client import pending_approvals
+    from golive.local.approvals_client import pending_approvals
     from tasks.aws import aws_client
     from tasks.timeline_store import read_timeline
     from tasks.traffic import router_for

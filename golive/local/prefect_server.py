@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from golive.processes import stop_group
+from golive.local.processes import stop_group
 
 
 @dataclass

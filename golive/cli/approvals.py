@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
-from golive.approvals_client import pending_approvals, resume
+from golive.local.approvals_client import pending_approvals, resume
 
 console = Console()
 

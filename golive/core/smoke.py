@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blocks.plan import SmokeCheck
-from golive import jsonpath
-from golive.checks import CheckResult
-from golive.formatting import budget_ms, is_at_least, ms, shorten
+from golive.core import jsonpath
+from golive.core.checks import CheckResult
+from golive.core.formatting import budget_ms, is_at_least, ms, shorten
 
 __all__ = ["Observation", "assess", "check_name", "not_run", "problems", "threshold_text", "unreachable"]
 

@@ -13,12 +13,12 @@ from typing import Callable
 
 from prefect.client.orchestration import get_client
 
-from golive.approvals_client import PendingApproval, ResumeResult, pending_approvals, resume
+from golive.local.approvals_client import PendingApproval, ResumeResult, pending_approvals, resume
 
 Answer = tuple[str, str, str]  # (who, decision, comment)
 Policy = Callable[[PendingApproval], Answer | None]
 
-log = logging.getLogger("golive.approver_bot")
+log = logging.getLogger("golive.local.approver_bot")
 SANDBOX_APPROVER = "sandbox-approver"
 SANDBOX_COMMENT = "auto-approved by the golive SANDBOX approver (demo only)"
 HOLD_ENV = "GOLIVE_SANDBOX_APPROVER_HOLD"

@@ -20,14 +20,14 @@ import pandas as pd
 from pydantic import BaseModel
 
 from blocks.plan import LaunchPlan
-from golive.canary_policy import rollback_costs, rollback_sentence
-from golive.checks import CheckResult
-from golive.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
-from golive.judge import CANARY, STABLE, judge, latency_stat
-from golive.probe_health import LAG_COLUMN, LagBounds, client_lag
-from golive.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
-from golive.svg_chart import Boundary, Series, Threshold, line_chart
-from golive.timeline import TimelineEntry, ordered
+from golive.core.canary_policy import rollback_costs, rollback_sentence
+from golive.core.checks import CheckResult
+from golive.core.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
+from golive.core.judge import CANARY, STABLE, judge, latency_stat
+from golive.core.probe_health import LAG_COLUMN, LagBounds, client_lag
+from golive.core.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
+from golive.core.svg_chart import Boundary, Series, Threshold, line_chart
+from golive.core.timeline import TimelineEntry, ordered
 
 __all__ = ["Report", "charts", "evaluation_stats", "launch_report", "playbook_summary_markdown", "uat_summary_markdown"]
 

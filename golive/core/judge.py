@@ -36,7 +36,7 @@ Why the tests: with the literal rules, the benchmark's healthy canaries near a l
 (p95 750 ms, errors 0.4 % or 0.9 %, canary identical to stable) were rolled back in
 about half to nearly all of the trials; with them, in none of 500 per scenario.
 
-The probe's own health comes first (`golive.probe_health`): when the probe's own client
+The probe's own health comes first (`golive.core.probe_health`): when the probe's own client
 lag could have moved an SLO's number by more than the plan's bound (`max_client_lag_ms`,
 by default a tenth of that SLO's threshold), the probe measured itself, and the
 evaluation is `inconclusive` with a reason starting "probe saturated: " — its failed
@@ -57,10 +57,10 @@ from scipy.special import bdtrc, stdtr
 from scipy.stats import fisher_exact, mannwhitneyu
 
 from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
-from golive.checks import CheckResult, Status, worst
-from golive.formatting import budget_ms, is_at_least, ms, percent, percent_limit
-from golive.latency_stats import QUANTILES, latency_stat
-from golive.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
+from golive.core.checks import CheckResult, Status, worst
+from golive.core.formatting import budget_ms, is_at_least, ms, percent, percent_limit
+from golive.core.latency_stats import QUANTILES, latency_stat
+from golive.core.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
 
 __all__ = [
     "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",

@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import LatencySlo, Slos, client_lag_bounds_ms, default_max_client_lag_ms
-from golive.checks import CheckResult
-from golive.formatting import budget_ms, ms
-from golive.latency_stats import latency_stat
+from golive.core.checks import CheckResult
+from golive.core.formatting import budget_ms, ms
+from golive.core.latency_stats import latency_stat
 
 __all__ = ["LAG_COLUMN", "PROBE_CHECK", "SATURATION_PERCENTILE", "SEND_LAG_COLUMN", "ClientLag", "LagBounds",
            "client_lag", "lag_check", "server_errors_only", "under_saturation"]

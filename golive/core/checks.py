@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from golive.formatting import shorten
+from golive.core.formatting import shorten
 
 Status = Literal["pass", "warn", "fail", "inconclusive"]
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔"}

@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive import prefect_server
-from golive.processes import STACK_TAG, alive, child_groups, stack_tag, stop_groups, tagged_groups
+from golive.local import prefect_server
+from golive.local.processes import STACK_TAG, alive, child_groups, stack_tag, stop_groups, tagged_groups
 from sandbox import manager
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def setup_workspace(stack: Stack, heartbeat_within_s: int | None = None) -> None
     """Block types, the sandbox's blocks, both work pools, `prefect deploy --all` (which also
     creates the rollback trigger) and the heartbeat automation (`heartbeat_within_s` overrides
     its 90 s, e.g. for a test)."""
-    from golive.sandbox_blocks import ensure_sandbox_blocks
+    from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
     run_prefect(stack, "block", "register", "-m", "blocks.prefect_blocks")
     ensure_sandbox_blocks(stack.sandbox.environment())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from blocks.plan import LaunchPlan
-from golive.checks import CheckResult
+from golive.core.checks import CheckResult
 
 RELEASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PERSON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
