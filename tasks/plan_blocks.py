@@ -26,7 +26,9 @@ def load_plan_with_blocks(path: Path, env: Mapping[str, str] = os.environ) -> La
             problems.append(_missing(("environments", environment, "block"), block_name, "GoliveEnvironment"))
     if problems:
         raise PlanError(problems, source=path)
-    return validate_plan(raw, env=env, source=path, environment_overlays=overlays)
+    from tasks.plugins import check_plugins  # late: the plug-in registries import boto3-facing modules
+
+    return check_plugins(validate_plan(raw, env=env, source=path, environment_overlays=overlays), source=path)
 
 
 def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:

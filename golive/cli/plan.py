@@ -23,6 +23,7 @@ from blocks.plan import (
     default_max_client_lag_ms,
     load_plan,
 )
+from tasks.plugins import check_plugins
 
 plan_app = typer.Typer(help="Launch plans: validate and summarise.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ def check(
     """
     console = Console()
     try:
-        plan = load_plan(file)
+        plan = check_plugins(load_plan(file), source=file)
         block_note = None if offline else _check_blocks(plan, file)
     except PlanError as error:
         _print_problems(Console(stderr=True), error)
