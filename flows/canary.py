@@ -1,7 +1,6 @@
-"""Production deploy with backup, then the canary gates C–F, then promotion.
+"""The canary gates C–F (deploy before them: flows/production_deploy.py; promotion after:
+flows/promote.py).
 
-Deploy: the release Gate A validated is copied beside the live one and the canary origin
-points at it; a backup manifest is written first. Users see nothing until the canary.
 Each canary step is its own gate (C, D, E, F, ...): shift the weight, verify the edge
 serves that share, bake with an SLO evaluation every interval. Any rollback decision
 rolls back at once and fails the launch in the runbook's words.
@@ -19,111 +18,32 @@ from prefect.events import emit_event
 
 from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
-from flows.artifacts import artifact_key, publish_checks
+from flows.artifacts import artifact_key
 from flows.errors import GateFailed
 from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.notify import announce
-from flows.scribe import current as current_scribe, record
+from flows.samples import keep_samples
+from flows.scribe import record
 from golive.core.canary_policy import (
     StepPolicy,
     StepTracker,
     evaluation_window,
     expected_window_intervals,
-    measured_sentence,
     rollback_costs,
     rollback_sentence,
 )
-from golive.core.checks import CheckResult, checks_markdown
 from golive.core.formatting import shorten
 from golive.core.judge import Verdict, judge_canary
-from golive.core.probe_health import PROBE_CHECK, LagBounds
-from golive.core.formatting import md_cell
 from golive.core.messages import canary_values, measured_values
+from golive.core.stage_report import stage_markdown
 from golive.core.summaries import canary_letter
-from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
-from tasks.backup import BackupManifest, list_objects, now, write_manifest
-from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.probe import probe
-from tasks.s3_copy import copy_release
-from tasks.served import served_releases
 from tasks.traffic import router_for
-from tasks.releases import release_of
-from tasks.timeline_store import write_samples
 
 SHARE_REQUESTS = 400
 
-
-# ------------------------------------------------------------------ deploy
-
-@task(name="write backup manifest", retries=2, retry_delay_seconds=1,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
-def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
-    production = plan.environments.production
-    cloudfront, s3 = aws_client("cloudfront", production), aws_client("s3", production)
-    paths = origin_paths(cloudfront, production.cloudfront_distribution_id)
-    live_origin = production.origin_id or default_origin_id(cloudfront, production.cloudfront_distribution_id)
-    live_path = paths[live_origin]
-    manifest = BackupManifest(
-        launch=launch_id, release=release, live_release=release_of(live_path), bucket=production.bucket,
-        distribution_id=production.cloudfront_distribution_id, origin_paths=paths,
-        router=production.router.kind if production.router else "none", weights=router_for(production).weights(),
-        live_prefix=live_path.strip("/"), live_objects=list_objects(s3, production.bucket, live_path),
-        created_at=now())
-    return write_manifest(s3, manifest)
-
-
-@task(name="upload release beside the live one", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
-def upload_beside(plan: LaunchPlan, release: str) -> int:
-    staging, production = plan.environments.staging, plan.environments.production
-    copied = copy_release(aws_client("s3", production), staging.bucket, staging.release_prefix(release),
-                          production.bucket, production.release_prefix(release))
-    return len(copied)
-
-
-@task(name="point canary origin", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
-def point_canary_origin(production: Environment, release: str) -> str:
-    cloudfront = aws_client("cloudfront", production)
-    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.canary_origin_id,
-                          production.release_prefix(release))
-    if change.changed:
-        invalidate(cloudfront, production.cloudfront_distribution_id)
-    return f"{change.origin_id}: {change.previous_path} -> {change.new_path}"
-
-
-@flow(name="production-deploy", flow_run_name="Production deploy · {release}", log_prints=True)
-def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
-    production = plan.environments.production
-    manifest = backup(plan, release, launch_id)  # before anything in production changes
-    checks = [CheckResult(name="backup manifest", status="pass",
-                          value=f"s3://{manifest.bucket}/{manifest.key}",
-                          threshold="written before any change",
-                          detail=f"live {manifest.live_release}, weights {manifest.weights}, "
-                                 f"{len(manifest.live_objects)} objects")]
-    count = upload_beside(plan, release)
-    checks.append(CheckResult(name="release uploaded", status="pass", value=f"{count} objects",
-                              threshold=f"s3://{production.bucket}/{production.release_prefix(release)}/"))
-    if production.canary_origin_id:
-        checks.append(CheckResult(name="canary origin", status="pass", value=point_canary_origin(production, release),
-                                  threshold="new release, weight 0"))
-    served = served_releases(production.url + "/", plan.release_header, requests=40)
-    invisible = set(served) == {manifest.live_release}
-    checks.append(CheckResult(name="users still see the live release", status="pass" if invisible else "fail",
-                              value=", ".join(f"{k}: {v}" for k, v in served.items()),
-                              threshold=f"all {manifest.live_release}"))
-    create_markdown_artifact(key=artifact_key("backup-manifest", release), description="the rollback's restore point",
-                             markdown=f"# Backup manifest · {release}\n\n```json\n"
-                                      f"{manifest.model_dump_json(indent=2)}\n```\n")
-    publish_checks("production-deploy", release, f"Production deploy · {release}", checks)
-    if not invisible:
-        raise GateFailed("Production deploy", f"users saw {served} before the canary started")
-    return manifest
-
-
-# ------------------------------------------------------------------ canary
 
 @task(name="shift traffic", retries=2, retry_delay_seconds=1,
       retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
@@ -145,15 +65,6 @@ def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fres
                         max_client_lag_ms=plan.max_client_lag_ms)
 
 
-def keep_samples(stage: str, number: int, frame: pd.DataFrame) -> None:
-    """Every evaluation's samples go to S3 beside the timeline: the report's charts and CSV."""
-    scribe = current_scribe()
-    if scribe is None or not stage:
-        return
-    try:
-        write_samples(scribe.s3, scribe.bucket, scribe.launch, stage, number, frame)
-    except Exception as error:  # the report loses a point; the verdict does not depend on it
-        get_run_logger().warning("samples of %s #%d not kept: %s", stage, number, type(error).__name__)
 
 
 def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decision: str) -> None:
@@ -162,31 +73,6 @@ def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decis
                  "checks": [c.model_dump() for c in verdict.checks]})
 
 
-def stage_markdown(plan: LaunchPlan, release: str, percent: int, letter: str, verdicts: list[Verdict],
-                   decision: str, share: CheckResult, worst_case: str, seconds: list[float] | None = None,
-                   estimated_probe_seconds: float | None = None) -> str:
-    """The stage artifact: every evaluation (with the probe's client lag and, given `seconds`, how long
-    each took), the decision, the worst case from the plan and what the evaluations measured."""
-    names = [s.name for s in plan.slos.latency]
-    rows = ["| # | verdict | error rate | " + " | ".join(names) + " | samples | client lag | took | reason |",
-            "|---|---|---|" + "---|" * len(names) + "---|---|---|---|"]
-    for number, verdict in enumerate(verdicts, 1):
-        values = {c.name: c.value for c in verdict.checks}
-        latency = [values.get(f"{s.name} {s.stat}", "-") for s in plan.slos.latency]
-        took = f"{seconds[number - 1]:.1f} s" if seconds and number <= len(seconds) else "-"
-        rows.append(f"| {number} | {verdict.status} | {values.get('error rate', '-')} | " + " | ".join(latency)
-                    + f" | {verdict.samples} | {values.get(PROBE_CHECK, '-')} | {took} | {md_cell(verdict.reason)} |")
-    last = verdicts[-1] if verdicts else None
-    measured = [measured_sentence(seconds, estimated_probe_seconds), ""] if seconds else []
-    return "\n".join([
-        f"# Gate {letter} — canary {percent} % · {release}", "",
-        f"**Decision: {decision}**. {share.name}: {share.value}.", "",
-        f"Worst case: {worst_case}", "", *measured,
-        f"Client lag: the probe's own delay per request, p95 and max, and how much it could move an SLO's "
-        f"number (saturated, and the evaluation inconclusive, beyond "
-        f"{LagBounds.of(plan.slos, plan.max_client_lag_ms).describe()}).", "", *rows, "",
-        checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
-    ])
 
 
 @flow(name="canary-step", flow_run_name="Gate {letter} — canary {percent} % · {release}", log_prints=True)
@@ -295,29 +181,6 @@ def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> No
                         "reason": verdict.reason if verdict else None})
 
 
-@flow(name="promote", flow_run_name="Promote · {release}", log_prints=True)
-def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
-    """Flagger-style promotion: the stable origin takes the release, then traffic returns to stable."""
-    production = plan.environments.production
-    cloudfront = aws_client("cloudfront", production)
-    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.origin_id,
-                          production.release_prefix(release))
-    if change.changed:
-        invalidate(cloudfront, production.cloudfront_distribution_id)
-    checks = [CheckResult(name="stable origin", status="pass", value=f"{change.previous_path} -> {change.new_path}",
-                          threshold=release)]
-    checks.append(CheckResult(name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"))
-    deadline = time.monotonic() + 15
-    while True:
-        served = served_releases(production.url + "/", plan.release_header, requests=40)
-        if set(served) == {release} or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    checks.append(CheckResult(name="every response from the release", status="pass" if set(served) == {release}
-                              else "fail", value=", ".join(f"{k}: {v}" for k, v in served.items()),
-                              threshold=f"all {release}"))
-    publish_checks("promote", release, f"Promote · {release}", checks)
-    return checks
 
 
 def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:

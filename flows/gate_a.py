@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
-from flows.canary import keep_samples
+from flows.samples import keep_samples
 from flows.errors import GateFailed
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from tasks.aws import aws_client, session_for

@@ -13,6 +13,7 @@ from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
+from golive.core.gate_checks import uat_confirmed
 from tasks.aws import aws_client
 from tasks.backup import list_objects
 from tasks.cloudfront import origin_paths
@@ -73,15 +74,6 @@ def rollback_artifacts(production: Environment) -> list[CheckResult]:
         CheckResult(name="rollback target: routing readable", status="pass", value=f"weights {weights}",
                     threshold="router answers"),
     ]
-
-
-def uat_confirmed(plan: LaunchPlan, gate_a: list[CheckResult]) -> CheckResult:
-    signed = {c.name.removeprefix("UAT: ") for c in gate_a if c.name.startswith("UAT: ") and c.ok}
-    missing = [s for s in plan.roles.uat_signers if s not in signed]
-    return CheckResult(name="UAT approval of this release", status="fail" if missing else "pass",
-                       value=f"signed by {', '.join(sorted(signed)) or 'nobody'}",
-                       threshold=", ".join(plan.roles.uat_signers),
-                       detail=f"missing: {', '.join(missing)}" if missing else "")
 
 
 @flow(name="gate-b-production-prep", flow_run_name="Gate B — production preparation · {release}", log_prints=True)

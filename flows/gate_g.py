@@ -18,12 +18,13 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key
-from flows.canary import keep_samples
 from flows.errors import GateFailed
 from flows.notify import announce
 from flows.rollback import rollback_in_launch
+from flows.samples import keep_samples
 from flows.scribe import record
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.gate_checks import trend_check
 from golive.core.judge import alarm_checks, compare_with_stable
 from golive.core.messages import measured_values
 from tasks.backup import BackupManifest
@@ -32,21 +33,6 @@ from tasks.metrics.confirmed import probe_and_judge
 from tasks.scenarios import run_scenarios
 
 GATE = "Gate G"
-
-
-def trend_check(check: CheckResult) -> CheckResult:
-    """A comparison with checkpoint 1, as a trend. A significant slowdown warns (shown, recorded,
-    in the report) but does not roll back on its own: the absolute SLO checks beside it decide,
-    so a release that is slower than at first yet within its SLOs is not undone at 2 a.m."""
-    def as_trend(text: str) -> str:
-        return text.replace("vs stable", "vs checkpoint 1").replace("than stable", "than checkpoint 1") \
-            .replace("above stable", "above checkpoint 1")
-
-    update = {"name": "trend: " + as_trend(check.name), "threshold": as_trend(check.threshold),
-              "detail": as_trend(check.detail)}
-    if check.status == "fail":
-        update.update(status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)")
-    return check.model_copy(update=update)
 
 
 @task(name="checkpoint", cache_policy=NO_CACHE)

@@ -23,7 +23,9 @@ from prefect.context import get_run_context
 from blocks.plan import LaunchPlan
 from flows import launch_hooks
 from flows.api_watchdog import watching_the_api
-from flows.canary import production_deploy, promote, run_canary
+from flows.canary import run_canary
+from flows.production_deploy import production_deploy
+from flows.promote import promote
 from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks.plan import load_plan
-from flows.gate_b import uat_confirmed
+from golive.core.gate_checks import uat_confirmed
 from golive.core.checks import CheckResult
 
 PLAN = load_plan("plans/sandbox.yaml", env={})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.gate_g import trend_check
+from golive.core.gate_checks import trend_check
 from golive.core.checks import CheckResult
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import load_plan
-from flows.canary import stage_markdown
+from golive.core.stage_report import stage_markdown
 from golive.core.canary_policy import StepPolicy, rollback_costs, rollback_sentence
 from golive.core.checks import CheckResult
 from golive.core.judge import judge_canary
