@@ -20,7 +20,7 @@ from golive.local import prefect_server
 from golive.local.processes import STACK_TAG, alive, child_groups, stack_tag, stop_groups, tagged_groups
 from sandbox import manager
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # golive/local/local_stack.py -> the repo
 WORK_POOL = "golive-pool"
 ROLLBACK_POOL = "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
 HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
