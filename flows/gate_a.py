@@ -25,7 +25,7 @@ from tasks.http_auth import AuthChooser
 from tasks.http_checks import run_smoke_suites, smoke_client
 from tasks.metrics.confirmed import confirmed_slo_checks
 from tasks.s3_release import upload_release
-from tasks.secrets import load_secret
+from tasks.http_auth import load_secret
 
 GATE = "Gate A"
 STAGING_PROBE = f"{GATE} — staging probe"  # the samples' stage: one evaluation, judged on all its probes

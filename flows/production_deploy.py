@@ -16,9 +16,9 @@ from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
 from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
-from tasks.releases import release_of
+from tasks.cloudfront import release_of
 from tasks.s3_copy import copy_release
-from tasks.served import served_releases
+from tasks.traffic.verify import served_releases
 from tasks.traffic import router_for
 
 

@@ -13,7 +13,7 @@ from flows.canary import shift
 from golive.core.checks import CheckResult
 from tasks.aws import aws_client
 from tasks.cloudfront import invalidate, point_origin
-from tasks.served import served_releases
+from tasks.traffic.verify import served_releases
 
 
 @flow(name="promote", flow_run_name="Promote · {release}", log_prints=True)

@@ -32,7 +32,7 @@ from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.rollback_lock import lock_name, production_rollback_lock
-from tasks.served import served_releases
+from tasks.traffic.verify import served_releases
 from tasks.traffic import router_for
 from tasks.traffic.verify import wait_for_share
 

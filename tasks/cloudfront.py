@@ -79,3 +79,8 @@ def invalidate(cloudfront: Any, distribution_id: str, paths: list[str] | None = 
             status = cloudfront.get_invalidation(DistributionId=distribution_id,
                                                  Id=created["Id"])["Invalidation"]["Status"]
     return {"id": created["Id"], "status": status, "seconds": round(time.monotonic() - started, 2)}
+
+
+def release_of(origin_path: str) -> str:
+    """The release an origin path holds: its last segment (/releases/v1.2.0 -> v1.2.0)."""
+    return origin_path.rstrip("/").rsplit("/", 1)[-1] or "unknown"

@@ -148,3 +148,11 @@ def safe_url(url: str | httpx.URL) -> str:
     """A URL fit for a message: no user:password@, no query string (it may carry a signature or key)."""
     parsed = httpx.URL(str(url))
     return str(parsed.copy_with(userinfo=b"", query=None, fragment=None))
+
+
+def load_secret(block_name: str) -> SecretStr:
+    """A Prefect Secret block's value, as SecretStr so that it never prints."""
+    from prefect.blocks.system import Secret
+
+    value = Secret.load(block_name).get()
+    return SecretStr(value if isinstance(value, str) else str(value))

@@ -163,3 +163,9 @@ async def _count_versions(url: str, header: str, total: int, concurrency: int, t
 
         await asyncio.gather(*(worker() for _ in range(workers)))
     return counts
+
+
+def served_releases(url: str, release_header: str, requests: int = 100, concurrency: int = 16) -> dict[str, int]:
+    """Which release serves `url`: {release: responses} over `requests` GETs (unanswered or
+    unlabelled ones are counted too)."""
+    return count_header_values(url, release_header, requests, concurrency)

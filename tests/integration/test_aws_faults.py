@@ -25,7 +25,7 @@ from tasks.aws_errors import AwsActionError
 from tasks.backup import list_objects
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.s3_copy import copy_release
-from tasks.served import served_releases
+from tasks.traffic.verify import served_releases
 from tasks.traffic import router_for
 
 LIVE = "v1.0.0"
