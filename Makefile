@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 # child a second time, and a second interrupt would cut the first one's clean stop short.
 BIN := .venv/bin
 
-.PHONY: bootstrap demo demo-down test bench clean
+.PHONY: bootstrap demo demo-down test lint format bench clean
 
 bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -17,6 +17,15 @@ demo: bootstrap
 
 test: bootstrap
 	$(BIN)/pytest -q
+
+# ruff's formatter and linter (pyproject.toml [tool.ruff]); `make format` applies what they can fix.
+lint: bootstrap
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: bootstrap
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: bootstrap
 	$(BIN)/python bench/sandbox_startup.py
