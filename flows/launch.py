@@ -35,7 +35,8 @@ from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.post_launch import post_launch, publish_reports
 from flows.preflight import preflight
-from flows.scribe import PRODUCTION_TOUCHED, Scribe, record, scribing
+from flows.scribe import Scribe, record, scribing
+from golive.core.timeline import PRODUCTION_TOUCHED
 from golive.core.checks import CheckResult
 from golive.core.formatting import shorten
 from golive.core.messages import gate_values, measured_values

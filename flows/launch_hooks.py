@@ -27,7 +27,8 @@ from prefect.exceptions import ObjectNotFound
 
 from blocks.plan import LaunchPlan
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
-from flows.scribe import Scribe, last_gate, touched_production
+from flows.scribe import Scribe
+from golive.core.timeline import last_gate, touched_production
 from golive.core.formatting import shorten
 from golive.core.messages import launch_label, orphan_reason
 from tasks.child_runs import settle_orphans

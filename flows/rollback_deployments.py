@@ -38,7 +38,8 @@ from flows.errors import GateFailed
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.rollback import rollback_in_launch, verify_release
-from flows.scribe import Scribe, last_gate, scribing, touched_production
+from flows.scribe import Scribe, scribing
+from golive.core.timeline import last_gate, touched_production
 from golive.core.checks import CheckResult, failed, failure_summary
 from golive.core.messages import launch_label, orphan_reason
 from golive.core.timeline import TimelineEntry

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from blocks.plan import LaunchPlan
-from golive.core.timeline import Kind, TimelineEntry
+from golive.core.timeline import (
+    Kind,
+    TimelineEntry,
+)
 from tasks import timeline_store
 from tasks.aws import aws_client
 
 _current: ContextVar[Scribe | None] = ContextVar("golive_scribe", default=None)
-PRODUCTION_TOUCHED = ("gate", "started", "Production deploy")  # the marker: kind, event, gate
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
@@ -84,15 +86,3 @@ def record(kind: Kind, event: str, summary: str, **fields: Any) -> TimelineEntry
     """Record to the current launch's timeline; a gate run on its own (no launch) records nothing."""
     scribe = current()
     return scribe.record(kind, event, summary, **fields) if scribe else None
-
-
-def touched_production(entries: list[TimelineEntry]) -> bool:
-    kind, event, gate = PRODUCTION_TOUCHED
-    return any(e.kind == kind and e.event == event and e.gate == gate for e in entries)
-
-
-def last_gate(entries: list[TimelineEntry]) -> str:
-    """Where the launch stopped: the last gate that failed, else the last one started."""
-    gates = [e for e in entries if e.kind == "gate" and e.gate]
-    failed = [e.gate for e in gates if e.event == "failed"]
-    return failed[-1] if failed else (gates[-1].gate if gates else "pre-flight")

@@ -27,6 +27,9 @@ Kind = Literal[
 ]
 
 
+PRODUCTION_TOUCHED = ("gate", "started", "Production deploy")  # the marker: kind, event, gate
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -61,3 +64,15 @@ def timeline_markdown(entries: list[TimelineEntry], title: str = "Timeline") -> 
         rows.append(f"| {entry.at:%H:%M:%S} | {cell(entry.gate or '-')} | {entry.kind} {entry.event} | "
                     f"{cell(entry.actor)} | {cell(entry.summary)} |")
     return "\n".join(rows) + "\n"
+
+
+def touched_production(entries: list[TimelineEntry]) -> bool:
+    kind, event, gate = PRODUCTION_TOUCHED
+    return any(e.kind == kind and e.event == event and e.gate == gate for e in entries)
+
+
+def last_gate(entries: list[TimelineEntry]) -> str:
+    """Where the launch stopped: the last gate that failed, else the last one started."""
+    gates = [e for e in entries if e.kind == "gate" and e.gate]
+    failed = [e.gate for e in gates if e.event == "failed"]
+    return failed[-1] if failed else (gates[-1].gate if gates else "pre-flight")

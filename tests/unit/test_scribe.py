@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.scribe import last_gate, touched_production
+from golive.core.timeline import last_gate, touched_production
 from golive.core.timeline import TimelineEntry
 
 
