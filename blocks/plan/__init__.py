@@ -20,15 +20,12 @@ from __future__ import annotations
 import copy
 import difflib
 import os
-import re
 import types
 import typing
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -36,16 +33,48 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
     PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_core import core_schema
 
 from blocks.message_templates import template_problem
+
+# The plan's helpers, moving out into modules of their own (the rest follows).
+from blocks.plan.errors import _MISSING, PlanError, PlanValueError, Problem, _Checks, _Problems, format_loc, show
+from blocks.plan.strings import (
+    AwsShortName,
+    BlockName,
+    BucketName,
+    DistributionId,
+    DnsName,
+    HeaderName,
+    HttpUrl,
+    JsonPath,
+    NonEmpty,
+    PersonName,
+    RelativePath,
+    S3Prefix,
+    Slug,
+    TemplatePath,
+    UrlPath,
+)
+from blocks.plan.units import (
+    Duration,
+    Fraction,
+    LatencyMs,
+    Percent,
+    PositiveDuration,
+    PositiveFraction,
+    PositiveLatency,
+    PositivePercent,
+    RequestRate,
+    parse_duration,
+    parse_latency_ms,
+    parse_percent,
+    parse_rate,
+)
 
 __all__ = [
     "ENV_OVERRIDES",
@@ -67,368 +96,6 @@ __all__ = [
     "parse_rate",
     "validate_plan",
 ]
-
-# --------------------------------------------------------------------------- errors
-
-
-class PlanValueError(ValueError):
-    """A value that does not fit; `expected` says what would have been accepted."""
-
-    def __init__(self, value: Any, expected: str) -> None:
-        super().__init__(f"{show(value)} — {expected}")
-        self.value = value
-        self.expected = expected
-
-
-_MISSING = object()  # marks "no value given" in problems
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a plan, at a field path."""
-
-    loc: tuple[str | int, ...]
-    given: str  # already rendered (repr, truncated)
-    expected: str
-
-    def __str__(self) -> str:
-        return f"{format_loc(self.loc)}: {self.given} — {self.expected}"
-
-
-class _Problems(ValueError):
-    """Raised by cross-field checks: several problems, each at a path relative to the model."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-class PlanError(Exception):
-    """A plan that cannot be used; `problems` holds one line per problem."""
-
-    def __init__(self, problems: Sequence[Problem | str], source: str | os.PathLike[str] | None = None) -> None:
-        self.problems = [str(p) for p in problems]
-        self.source = str(source) if source is not None else None
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        count = len(self.problems)
-        header = f"{where}invalid launch plan ({count} problem{'s' if count != 1 else ''})"
-        return "\n".join([header, *(f"  {line}" for line in self.problems)])
-
-
-def show(value: Any, limit: int = 60) -> str:
-    """repr() of a given value, short enough for a one-line message."""
-    if value is _MISSING:
-        return "(missing)"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
-def format_loc(loc: Sequence[str | int]) -> str:
-    """('slos', 'latency', 0, 'threshold') -> 'slos.latency[0].threshold'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":  # pydantic's marker for a bad dict key
-            out += " (key)"
-        elif _IDENTIFIER.fullmatch(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{part!r}]"
-    return out or "(plan)"
-
-
-class _Checks:
-    """Collects cross-field problems so that one model reports all of them at once."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def fail(self, loc: str | tuple[str | int, ...], value: Any, expected: str) -> None:
-        path = (loc,) if isinstance(loc, str) else loc
-        self.problems.append(Problem(path, show(value), expected))
-
-    def raise_any(self) -> None:
-        if self.problems:
-            raise _Problems(self.problems)
-
-
-# ------------------------------------------------------------------ units: parsing
-
-_NUMBER = r"(\d+(?:\.\d+)?)"
-_DURATION_RE = re.compile(rf"{_NUMBER}\s*(ms|s|m|h|d)")
-_PERCENT_RE = re.compile(rf"{_NUMBER}\s*%")
-_SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-_DURATION_HINT = "a duration with a unit such as '800ms', '3s', '10m', '1h' or '7d'"
-_PERCENT_HINT = "a percent such as '0.5%'"
-_LATENCY_HINT = "a latency with a unit such as '800ms' or '0.8s'"
-_RATE_RE = re.compile(rf"{_NUMBER}\s*/\s*(s|min)")
-_RATE_HINT = "a request rate such as '50/s' or '3000/min', or a number of requests per second"
-_SECONDS_PER_RATE_UNIT = {"s": 1.0, "min": 60.0}
-
-
-class _TextNumber(float):
-    """A float that remembers how it was written, so messages show '10m' and not 600.0."""
-
-    __slots__ = ("text",)
-    text: str
-
-    def __new__(cls, number: float, text: str) -> Self:
-        self = super().__new__(cls, number)
-        self.text = text
-        return self
-
-    def __repr__(self) -> str:
-        return repr(self.text)
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __reduce__(self) -> tuple[Any, ...]:  # pickle/deepcopy keep the text
-        return (type(self), (float(self), self.text))
-
-    # Each unit defines `_parse(value) -> Self` and `_json_example: ClassVar[str]`.
-    _json_example: ClassVar[str]
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls._parse,  # type: ignore[attr-defined]
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.text),
-        )
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
-        return {"type": "string", "examples": [cls._json_example]}
-
-
-class Duration(_TextNumber):
-    """Seconds, written with a unit: '800ms', '3s', '10m', '1h'."""
-
-    @property
-    def seconds(self) -> float:
-        return float(self)
-
-    @property
-    def timedelta(self) -> timedelta:
-        return timedelta(seconds=float(self))
-
-    @classmethod
-    def _parse(cls, value: object) -> Duration:
-        return parse_duration(value)
-
-    _json_example = "10m"
-
-
-class Percent(_TextNumber):
-    """A fraction written as a percent: '0.5%' is 0.005."""
-
-    @property
-    def percent(self) -> float:
-        return float(self) * 100
-
-    @classmethod
-    def _parse(cls, value: object) -> Percent:
-        return parse_percent(value)
-
-    _json_example = "0.5%"
-
-
-class LatencyMs(_TextNumber):
-    """Milliseconds, written '800ms' or '0.8s'."""
-
-    @property
-    def seconds(self) -> float:
-        return float(self) / 1000
-
-    @classmethod
-    def _parse(cls, value: object) -> LatencyMs:
-        return parse_latency_ms(value)
-
-    _json_example = "800ms"
-
-
-class RequestRate(_TextNumber):
-    """Requests per second, written '50/s', '3000/min' or as a bare number (per second)."""
-
-    @property
-    def per_second(self) -> float:
-        return float(self)
-
-    @classmethod
-    def _parse(cls, value: object) -> RequestRate:
-        return parse_rate(value)
-
-    _json_example = "50/s"
-
-
-def _as_text(value: object) -> str | None:
-    """The text of a str (or of another unit's number); None for anything else."""
-    if isinstance(value, _TextNumber):
-        return value.text
-    return value.strip() if isinstance(value, str) else None
-
-
-def parse_duration(value: object) -> Duration:
-    """'800ms' | '3s' | '10m' | '1h' -> Duration (seconds). A bare number is an error: which unit?"""
-    if isinstance(value, Duration):
-        return value
-    text = _as_text(value)
-    match = _DURATION_RE.fullmatch(text) if text is not None else None
-    if match:
-        return Duration(float(match[1]) * _SECONDS_PER_UNIT[match[2]], text)
-    if text is not None and _PERCENT_RE.fullmatch(text):
-        raise PlanValueError(value, "a duration such as '10m', not a percent")
-    raise PlanValueError(value, _DURATION_HINT)
-
-
-def parse_percent(value: object) -> Percent:
-    """'0.5%' -> Percent(0.005). A bare number is an error: fraction or percent?"""
-    if isinstance(value, Percent):
-        return value
-    text = _as_text(value)
-    match = _PERCENT_RE.fullmatch(text) if text is not None else None
-    if match:
-        return Percent(float(match[1]) / 100, text)
-    if text is not None and _DURATION_RE.fullmatch(text):
-        raise PlanValueError(value, f"{_PERCENT_HINT}, not a duration")
-    raise PlanValueError(value, f"{_PERCENT_HINT} (with the % sign)")
-
-
-def parse_latency_ms(value: object) -> LatencyMs:
-    """'800ms' | '0.8s' -> LatencyMs(800.0)."""
-    if isinstance(value, LatencyMs):
-        return value
-    text = _as_text(value)
-    match = _DURATION_RE.fullmatch(text) if text is not None else None
-    if match and match[2] in ("ms", "s"):
-        return LatencyMs(float(match[1]) * _SECONDS_PER_UNIT[match[2]] * 1000, text)
-    raise PlanValueError(value, _LATENCY_HINT)
-
-
-def parse_rate(value: object) -> RequestRate:
-    """'50/s' | '3000/min' | 50 -> RequestRate (requests per second, more than zero)."""
-    if isinstance(value, RequestRate):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number, text = float(value), f"{value:g}/s"
-    else:
-        text = _as_text(value)
-        match = _RATE_RE.fullmatch(text) if text is not None else None
-        if match is None and text is not None and re.fullmatch(_NUMBER, text):
-            number, text = float(text), f"{text}/s"
-        elif match is None:
-            raise PlanValueError(value, _RATE_HINT)
-        else:
-            number = float(match[1]) / _SECONDS_PER_RATE_UNIT[match[2]]
-    if not number > 0 or number != number or number == float("inf"):
-        raise PlanValueError(value, f"{_RATE_HINT}, more than zero")
-    return RequestRate(number, text)
-
-
-def _positive(value: _TextNumber) -> _TextNumber:
-    if value <= 0:
-        raise PlanValueError(value, "must be more than zero")
-    return value
-
-
-def _at_most_100(value: Percent) -> Percent:
-    if value > 1:
-        raise PlanValueError(value, "at most 100%")
-    return value
-
-
-PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
-PositiveLatency = Annotated[LatencyMs, AfterValidator(_positive)]
-Fraction = Annotated[Percent, AfterValidator(_at_most_100)]  # 0%..100%
-PositiveFraction = Annotated[Percent, AfterValidator(_positive), AfterValidator(_at_most_100)]
-PositivePercent = Annotated[Percent, AfterValidator(_positive)]  # may exceed 100% (e.g. slowdown)
-
-# ------------------------------------------------------------ strings: validation
-
-
-def _matching(pattern: str, expected: str) -> AfterValidator:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise PlanValueError(value, expected)
-        return value
-
-    return AfterValidator(check)
-
-
-def _url_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise PlanValueError(value, "a path starting with '/', such as '/health'")
-    if re.search(r"\s", value):
-        raise PlanValueError(value, "a path without spaces")
-    if any(name != "id" for name in re.findall(r"\{([^}]*)\}", value)):
-        raise PlanValueError(value, "a path whose only placeholder is {id}")
-    return value
-
-
-def _template_path(value: str) -> str:
-    """A scenario's path: like a smoke path, but any {variable} an earlier step captured may appear."""
-    if not value.startswith("/"):
-        raise PlanValueError(value, "a path starting with '/', such as '/api/items/{id}'")
-    if re.search(r"\s", value):
-        raise PlanValueError(value, "a path without spaces")
-    return value
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise PlanValueError(value, "an http(s) URL such as 'https://staging.example.com'")
-    return value.rstrip("/")  # callers join paths that start with '/'
-
-
-def _dns_name(value: str) -> str:
-    return value if value.endswith(".") else value + "."  # Route 53's canonical form
-
-
-def _relative_path(value: str) -> str:
-    if Path(value).is_absolute() or ".." in Path(value).parts:
-        raise PlanValueError(value, "a path relative to build.working_dir, inside it")
-    return value
-
-
-NonEmpty = Annotated[str, _matching(r"\s*\S.*", "a non-empty string")]
-PersonName = Annotated[str, _matching(
-    r"[a-z0-9][a-z0-9._-]*", "a lowercase name matching ^[a-z0-9][a-z0-9._-]*$, such as 'alice'")]
-BlockName = Annotated[str, _matching(
-    r"[a-z0-9]+(?:-[a-z0-9]+)*", "a Prefect block name (lowercase letters, digits, dashes), such as 'launch-slack'")]
-Slug = Annotated[str, _matching(
-    r"[a-z0-9][a-z0-9._-]*", "a lowercase name (letters, digits, '.', '_', '-'), such as 'board'")]
-HeaderName = Annotated[str, _matching(
-    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")]
-UrlPath = Annotated[str, AfterValidator(_url_path)]
-TemplatePath = Annotated[str, AfterValidator(_template_path)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-_JSON_INDEX = r"(?:\[(?:\*|\d+|[A-Za-z_][\w-]*=[^\]]*)\])*"
-JsonPath = Annotated[str, _matching(
-    rf"[A-Za-z_][\w-]*{_JSON_INDEX}(?:\.[A-Za-z_][\w-]*{_JSON_INDEX})*",
-    "a dotted JSON path such as 'status', 'columns[*].appointments[*].id' or 'columns[status=done].count'")]
-BucketName = Annotated[str, _matching(
-    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lowercase letters, digits, '.', '-'")]
-S3Prefix = Annotated[str, _matching(
-    r"[\w!.*'()-]+(?:/[\w!.*'()-]+)*", "an S3 key prefix without leading or trailing '/', such as 'releases'")]
-DistributionId = Annotated[str, _matching(
-    r"[A-Z][A-Z0-9]{5,31}", "a CloudFront distribution id such as 'E1234567890123'")]
-DnsName = Annotated[str, _matching(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}\.?",
-    "a lowercase DNS name such as 'example.com.'"), AfterValidator(_dns_name)]
-AwsShortName = Annotated[str, _matching(
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", "a name of 1-32 letters, digits and '-'")]
-RelativePath = Annotated[NonEmpty, AfterValidator(_relative_path)]
 
 
 def _duplicates(values: Sequence[Hashable]) -> list[Hashable]:

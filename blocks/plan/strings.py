@@ -1,0 +1,94 @@
+"""The plan's string fields: what each kind of name, path and URL must look like.
+
+Each type is an Annotated `str` whose validator raises `PlanValueError` with an example
+of what would do (`DnsName`: "a lowercase DNS name such as 'example.com.'"); a few also
+normalise (`HttpUrl` drops a trailing '/', `DnsName` adds Route 53's trailing '.').
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator
+
+from blocks.plan.errors import PlanValueError
+
+
+def _matching(pattern: str, expected: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PlanValueError(value, expected)
+        return value
+
+    return AfterValidator(check)
+
+
+def _url_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise PlanValueError(value, "a path starting with '/', such as '/health'")
+    if re.search(r"\s", value):
+        raise PlanValueError(value, "a path without spaces")
+    if any(name != "id" for name in re.findall(r"\{([^}]*)\}", value)):
+        raise PlanValueError(value, "a path whose only placeholder is {id}")
+    return value
+
+
+def _template_path(value: str) -> str:
+    """A scenario's path: like a smoke path, but any {variable} an earlier step captured may appear."""
+    if not value.startswith("/"):
+        raise PlanValueError(value, "a path starting with '/', such as '/api/items/{id}'")
+    if re.search(r"\s", value):
+        raise PlanValueError(value, "a path without spaces")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise PlanValueError(value, "an http(s) URL such as 'https://staging.example.com'")
+    return value.rstrip("/")  # callers join paths that start with '/'
+
+
+def _dns_name(value: str) -> str:
+    return value if value.endswith(".") else value + "."  # Route 53's canonical form
+
+
+def _relative_path(value: str) -> str:
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        raise PlanValueError(value, "a path relative to build.working_dir, inside it")
+    return value
+
+
+NonEmpty = Annotated[str, _matching(r"\s*\S.*", "a non-empty string")]
+PersonName = Annotated[str, _matching(
+    r"[a-z0-9][a-z0-9._-]*", "a lowercase name matching ^[a-z0-9][a-z0-9._-]*$, such as 'alice'")]
+BlockName = Annotated[str, _matching(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*", "a Prefect block name (lowercase letters, digits, dashes), such as 'launch-slack'")]
+Slug = Annotated[str, _matching(
+    r"[a-z0-9][a-z0-9._-]*", "a lowercase name (letters, digits, '.', '_', '-'), such as 'board'")]
+HeaderName = Annotated[str, _matching(
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")]
+UrlPath = Annotated[str, AfterValidator(_url_path)]
+TemplatePath = Annotated[str, AfterValidator(_template_path)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+_JSON_INDEX = r"(?:\[(?:\*|\d+|[A-Za-z_][\w-]*=[^\]]*)\])*"
+JsonPath = Annotated[str, _matching(
+    rf"[A-Za-z_][\w-]*{_JSON_INDEX}(?:\.[A-Za-z_][\w-]*{_JSON_INDEX})*",
+    "a dotted JSON path such as 'status', 'columns[*].appointments[*].id' or 'columns[status=done].count'")]
+BucketName = Annotated[str, _matching(
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lowercase letters, digits, '.', '-'")]
+S3Prefix = Annotated[str, _matching(
+    r"[\w!.*'()-]+(?:/[\w!.*'()-]+)*", "an S3 key prefix without leading or trailing '/', such as 'releases'")]
+DistributionId = Annotated[str, _matching(
+    r"[A-Z][A-Z0-9]{5,31}", "a CloudFront distribution id such as 'E1234567890123'")]
+DnsName = Annotated[str, _matching(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}\.?",
+    "a lowercase DNS name such as 'example.com.'"), AfterValidator(_dns_name)]
+AwsShortName = Annotated[str, _matching(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", "a name of 1-32 letters, digits and '-'")]
+RelativePath = Annotated[NonEmpty, AfterValidator(_relative_path)]
