@@ -31,7 +31,6 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -75,6 +74,8 @@ from blocks.plan.units import (
     parse_percent,
     parse_rate,
 )
+from blocks.plan.base import _duplicates, _Model, _unique_field, _unique_names
+from blocks.plan.routers import AlbConfig, Route53Config, RouterConfig, RouterKind
 
 __all__ = [
     "ENV_OVERRIDES",
@@ -96,98 +97,6 @@ __all__ = [
     "parse_rate",
     "validate_plan",
 ]
-
-
-def _duplicates(values: Sequence[Hashable]) -> list[Hashable]:
-    seen: set[Hashable] = set()
-    return [v for v in values if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
-
-
-def _unique_names(names: list[str], what: str) -> list[str]:
-    """A non-empty list without repeats ('at least one approver')."""
-    if not names:
-        raise PlanValueError(names, f"at least one {what}")
-    if dupes := _duplicates(names):
-        raise PlanValueError(names, f"each {what} once ({dupes[0]!r} is repeated)")
-    return names
-
-
-def _unique_field(checks: _Checks, items: Sequence[Any], field: str, prefix: tuple[str | int, ...], what: str) -> None:
-    """Report every item whose `field` repeats an earlier one, at that item's path."""
-    seen: set[Any] = set()
-    for index, item in enumerate(items):
-        value = getattr(item, field)
-        if value in seen:
-            checks.fail((*prefix, index, field), value, f"{what} must be unique")
-        seen.add(value)
-
-
-# ----------------------------------------------------------------------- models
-
-
-class _Model(BaseModel):
-    # Unknown keys are typos until proven otherwise; a loaded plan is not edited.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Route53Config(_Model):
-    """Weighted records: the canary weight is the canary record's share of the pair."""
-
-    hosted_zone: DnsName
-    record_name: DnsName
-    stable_set_identifier: NonEmpty = "stable"
-    canary_set_identifier: NonEmpty = "canary"
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        checks = _Checks()
-        if self.record_name != self.hosted_zone and not self.record_name.endswith("." + self.hosted_zone):
-            checks.fail("record_name", self.record_name, f"a name inside the hosted zone {self.hosted_zone!r}")
-        if self.canary_set_identifier == self.stable_set_identifier:
-            checks.fail("canary_set_identifier", self.canary_set_identifier, "must differ from stable_set_identifier")
-        checks.raise_any()
-        return self
-
-
-class AlbConfig(_Model):
-    """A listener whose forward action weighs a stable and a canary target group."""
-
-    load_balancer_name: AwsShortName
-    listener_port: int = Field(443, ge=1, le=65535)
-    stable_target_group: AwsShortName
-    canary_target_group: AwsShortName
-
-    @model_validator(mode="after")
-    def _distinct_groups(self) -> Self:
-        checks = _Checks()
-        if self.canary_target_group == self.stable_target_group:
-            checks.fail("canary_target_group", self.canary_target_group, "must differ from stable_target_group")
-        checks.raise_any()
-        return self
-
-
-RouterKind = Literal["route53", "alb"]
-
-
-class RouterConfig(_Model):
-    kind: RouterKind
-    route53: Route53Config | None = None
-    alb: AlbConfig | None = None
-
-    @model_validator(mode="after")
-    def _section_for_kind(self) -> Self:
-        checks = _Checks()
-        if getattr(self, self.kind) is None:
-            checks.fail(self.kind, _MISSING, f"required when kind is {self.kind!r}")
-        checks.raise_any()
-        return self
-
-    @property
-    def settings(self) -> Route53Config | AlbConfig:
-        """The section that `kind` selects."""
-        section = getattr(self, self.kind)
-        assert section is not None  # guaranteed by validation
-        return section
 
 
 class Environment(_Model):
