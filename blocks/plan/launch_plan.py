@@ -1,0 +1,154 @@
+"""The launch plan as a whole: every section, and the checks that span sections.
+
+`LaunchPlan` is the validated plan the rest of golive uses. Its cross-section checks cover
+what no one section can see (unique names, {id} without an id source, the client-lag bound
+against the SLOs, message templates against the SLO names), and it answers questions that
+need several sections (where the build runs, expected canary samples, doubtful settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from blocks.message_templates import template_problem
+from blocks.plan.base import _Model, _unique_field
+from blocks.plan.build import BuildConfig
+from blocks.plan.canary import CanaryPolicy, Stabilization
+from blocks.plan.communications import Approvals, Communications, Notification
+from blocks.plan.environments import Environments
+from blocks.plan.errors import _Checks
+from blocks.plan.probe import ProbeConfig
+from blocks.plan.roles import Roles
+from blocks.plan.scenarios import Scenario
+from blocks.plan.slos import Slos, client_lag_bounds_ms
+from blocks.plan.smoke import SmokeConfig
+from blocks.plan.strings import HeaderName, NonEmpty
+
+
+class LaunchPlan(_Model):
+    app: NonEmpty
+    version_header: HeaderName = "X-Golive-Version"  # which version served: stable | canary
+    release_header: HeaderName = "X-Golive-Release"  # which release served
+    environments: Environments
+    roles: Roles
+    build: BuildConfig
+    smoke: SmokeConfig
+    slos: Slos
+    probe: ProbeConfig = ProbeConfig()
+    canary: CanaryPolicy
+    stabilization: Stabilization = Stabilization()
+    approvals: Approvals = Approvals()
+    notifications: list[Notification] = Field(default_factory=list)
+    communications: Communications = Communications()
+    scenarios: list[Scenario] = Field(default_factory=list)  # Gate G's end-to-end flows
+
+    _source_path: Path | None = PrivateAttr(default=None)
+    _overrides: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_sections(self) -> Self:
+        checks = _Checks()
+        if self.version_header.lower() == self.release_header.lower():
+            checks.fail("release_header", self.release_header, "must differ from version_header")
+        _unique_field(checks, self.notifications, "name", ("notifications",), "notification names")
+        _unique_field(checks, self.scenarios, "name", ("scenarios",), "scenario names")
+        for number, scenario in enumerate(self.scenarios):
+            for loc, value, expected in scenario.problems(self.probe.id_source is not None):
+                checks.fail(("scenarios", number, *loc), value, expected)
+        if self.probe.id_source is None:
+            for loc, path in self._paths_with_id():
+                checks.fail(loc, path, "uses {id}, so probe.id_source must say where ids come from")
+        self._check_client_lag(checks)
+        self._check_templates(checks)
+        checks.raise_any()
+        return self
+
+    def _check_client_lag(self, checks: _Checks) -> None:
+        # A lag as large as a threshold could fail that SLO on its own: then the guard guards nothing.
+        bound = self.probe.max_client_lag
+        if bound is None or not self.slos.latency:
+            return
+        tightest = min(self.slos.latency, key=lambda slo: float(slo.threshold))
+        if bound >= tightest.threshold:
+            checks.fail(("probe", "max_client_lag"), bound,
+                        f"must be below the smallest latency SLO threshold ({tightest.threshold.text!r}, "
+                        f"{tightest.name}): a client lag that large could fail it on its own")
+
+    def _check_templates(self, checks: _Checks) -> None:
+        # Here, not in Communications: the per-SLO placeholders ({board}) depend on slos.latency.
+        slo_names = [slo.name for slo in self.slos.latency]
+        for name, text in self.communications.templates.items():
+            problem = template_problem(name, text, slo_names)
+            if problem:
+                checks.fail(("communications", "templates", name), text, problem)
+
+    def _paths_with_id(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        for suite, index, check in self.smoke.all_checks():
+            if "{id}" in check.path:
+                yield ("smoke", "suites", suite, index, "path"), check.path
+        for index, slo in enumerate(self.slos.latency):
+            if "{id}" in slo.path:
+                yield ("slos", "latency", index, "path"), slo.path
+
+    @property
+    def source_path(self) -> Path | None:
+        """The file the plan was loaded from, if any."""
+        return self._source_path
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """Field path -> environment variable, for each value an override replaced."""
+        return dict(self._overrides)
+
+    @property
+    def repo_root(self) -> Path:
+        """The plan file's directory's parent (plans live in <repo>/plans/)."""
+        return self._source_path.parent.parent if self._source_path else Path.cwd()
+
+    @property
+    def build_working_dir(self) -> Path:
+        return self.repo_root / self.build.working_dir  # an absolute working_dir wins the join
+
+    @property
+    def build_output_dir(self) -> Path:
+        return self.build_working_dir / self.build.output_dir
+
+    @property
+    def client_lag_bounds_ms(self) -> dict[str, float]:
+        """'board p95' -> how far the probe's own lag may move that SLO's number (ms)."""
+        return client_lag_bounds_ms(self.slos, self.probe.max_client_lag)
+
+    @property
+    def max_client_lag_ms(self) -> float | None:
+        """probe.max_client_lag in ms, or None (then a tenth of each SLO's threshold): pass it to the judge."""
+        bound = self.probe.max_client_lag
+        return float(bound) if bound is not None else None
+
+    def expected_canary_samples(self, step: int) -> float:
+        """Probe requests per evaluation that should reach the canary at `step` percent."""
+        return self.probe.requests_per_evaluation * step / 100
+
+    def warnings(self) -> list[str]:
+        """Valid but doubtful settings, for `golive plan check` to show."""
+        found = []
+        first = self.canary.steps[0]
+        expected = self.expected_canary_samples(first)
+        if expected < self.slos.min_samples:
+            found.append(
+                f"probe.requests_per_evaluation: {self.probe.requests_per_evaluation} sends ~{expected:g} requests "
+                f"to the canary at {first}%, below slos.min_samples ({self.slos.min_samples}): "
+                "evaluations there will be inconclusive")
+        rate = self.probe.rate
+        if rate is not None and self.probe.requests_per_evaluation / rate > self.canary.evaluation_interval:
+            seconds = self.probe.requests_per_evaluation / rate
+            found.append(
+                f"probe.rate: {rate.text} sends {self.probe.requests_per_evaluation} requests in {seconds:g} s, "
+                f"longer than canary.evaluation_interval ({self.canary.evaluation_interval.text}): each "
+                "evaluation lasts as long as its probe, and a rollback waits for it")
+        if not self.notifications:
+            found.append("notifications: [] — nobody will hear about the launch")
+        return found
