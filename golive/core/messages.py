@@ -2,8 +2,8 @@
 
 `render` never raises for missing data: a message must never fail the launch, so an
 absent value reads "n/a" and is listed in `Message.missing`. A plan's overrides were
-validated when the plan loaded (`blocks/plan.py`); one that still cannot be rendered
-falls back to the runbook's wording.
+validated when the plan loaded (`blocks/plan/launch_plan.py`); one that still cannot be
+rendered falls back to the runbook's wording.
 
 The value helpers turn a plan and a verdict's checks into placeholders, so every caller
 words numbers the same way: `plan_values`, `measured_values`, `gate_values`, `canary_values`.
