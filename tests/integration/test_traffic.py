@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from blocks.plan import Environment, LaunchPlan
 from sandbox import manager
@@ -18,46 +17,10 @@ from tasks.traffic.alb import AlbRouter
 from tasks.traffic.route53 import Route53Router
 from tasks.traffic.verify import observed_canary_share, wait_for_share
 from tests.integration.helpers import routing_weights, wait_for
+from tests.integration.router_helpers import Spy, health_url, with_router
 
 SHARE_REQUESTS = 250  # the sandbox plan's requests_per_evaluation
 EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
-
-
-class Spy:
-    """A boto3 client that records which operations were called (and can fail one of them)."""
-
-    def __init__(self, client: Any, fail: dict[str, str] | None = None) -> None:
-        self.client = client
-        self.calls: list[str] = []
-        self.fail = fail or {}
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.client, name)
-        if not callable(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(name)
-            if name in self.fail:
-                operation = "".join(part.title() for part in name.split("_"))
-                raise ClientError({"Error": {"Code": self.fail[name], "Message": ""}}, operation)
-            return attribute(*args, **kwargs)
-
-        return call
-
-
-def with_router(environment: Environment, **changes: Any) -> Environment:
-    """The environment with its router's kind or section fields replaced (no re-validation)."""
-    router = environment.router
-    assert router is not None
-    kind = changes.pop("kind", router.kind)
-    section = getattr(router, kind)
-    updated = router.model_copy(update={"kind": kind, kind: section.model_copy(update=changes)})
-    return environment.model_copy(update={"router": updated})
-
-
-def health_url(environment: Environment) -> str:
-    return environment.api_base_url + environment.health_path
 
 
 def walk_weights(sandbox: manager.Sandbox, plan: LaunchPlan, router: TrafficRouter) -> None:
