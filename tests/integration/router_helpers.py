@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError
 
 from blocks.plan import Environment
 
+READ_PREFIXES = ("describe_", "list_", "get_")  # boto3 operations that change nothing
+
 
 class Spy:
     """A boto3 client that records which operations were called (and can fail one of them)."""
@@ -31,6 +33,10 @@ class Spy:
             return attribute(*args, **kwargs)
 
         return call
+
+    def writes(self) -> list[str]:
+        """The recorded calls that may have changed something."""
+        return [name for name in self.calls if not name.startswith(READ_PREFIXES)]
 
 
 def with_router(environment: Environment, **changes: Any) -> Environment:
