@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import BaseModel
+from typer.testing import CliRunner
 
 from blocks.plan import PlanError, validate_plan
+from golive.cli.plan import plan_app
 from golive.core.registry import UnknownPlugin
 from tasks.plugins import check_plugins
 from tasks.traffic import TrafficRouter, router_for
@@ -140,6 +142,30 @@ def test_each_entry_builds_a_router_from_the_sandbox_plan(base: dict[str, Any], 
     assert plan.environments.production.router is not None
     settings = settings_for(plan.environments.production.router)
     assert isinstance(settings, entry.settings) and isinstance(settings, BaseModel)
-    assert isinstance(entry.build(settings, object()), TrafficRouter)
+    assert isinstance(entry.build(settings, object()), TrafficRouter)  # lookups are lazy: no AWS call yet
     assert entry.describe(settings) and "\n" not in entry.describe(settings)
     assert entry.service and entry.actions and all(":" in action for action in entry.actions)
+
+
+@pytest.mark.parametrize(("kind", "line"), [
+    ("route53", "route53: api.statusboard.sandbox. in statusboard.sandbox. (set identifiers stable / canary)"),
+    ("alb", "alb: statusboard-prod:80 (target groups statusboard-stable / statusboard-canary)"),
+])
+def test_plan_check_prints_the_router_by_its_entry(base: dict[str, Any], tmp_path: Path, kind: str, line: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(with_router(base, kind=kind)))
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(path)])
+    assert result.exit_code == 0, result.output
+    assert line in result.output
+
+
+def test_plan_check_rejects_an_unknown_router(base: dict[str, Any], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(with_router(base, kind="istio")))
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"{ROUTER}.kind: 'istio' — a traffic router: one of 'alb' or 'route53'" in result.output
