@@ -10,15 +10,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from blocks.plan import Environment
 from golive.core.formatting import shorten
+from tasks.traffic.plugin import RouterPlugin
+from tasks.traffic.registry import entry_for, settings_for
 
-# capability -> IAM actions the launch performs for it
+# capability -> IAM actions the launch performs for it; shifting traffic is added per environment,
+# from its router's registry entry (`traffic_capability`), before "read alarms".
 CAPABILITIES: dict[str, list[str]] = {
     "upload release": ["s3:PutObject", "s3:GetObject", "s3:ListBucket"],
     "switch origin": ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"],
     "invalidate": ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
-    "shift traffic (route53)": ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets",
-                                "route53:GetChange"],
-    "shift traffic (alb)": ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:ModifyListener"],
     "read alarms": ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"],
 }
 
@@ -31,16 +31,28 @@ class CapabilityResult:
     detail: str
 
 
-def needed_capabilities(environment: Environment) -> list[str]:
-    router = environment.router.kind if environment.router else None
-    return [c for c in CAPABILITIES if not c.startswith("shift traffic") or c == f"shift traffic ({router})"]
+def traffic_capability(environment: Environment) -> tuple[str, RouterPlugin[Any]] | None:
+    """('shift traffic (<kind>)', the router's registry entry), or None for an environment without a router."""
+    if environment.router is None:
+        return None
+    entry = entry_for(environment.router)
+    return f"shift traffic ({entry.kind})", entry
+
+
+def needed_capabilities(environment: Environment) -> dict[str, list[str]]:
+    """capability -> IAM actions, in the order they are reported (traffic before alarms, as a launch goes)."""
+    needed = {name: actions for name, actions in CAPABILITIES.items() if name != "read alarms"}
+    if traffic := traffic_capability(environment):
+        name, entry = traffic
+        needed[name] = list(entry.actions)
+    return {**needed, "read alarms": CAPABILITIES["read alarms"]}
 
 
 def simulate(iam: Any, principal_arn: str, environment: Environment) -> list[CapabilityResult]:
     """iam:SimulatePrincipalPolicy for every action; raises if simulation is unavailable."""
     results = []
-    for capability in needed_capabilities(environment):
-        response = iam.simulate_principal_policy(PolicySourceArn=principal_arn, ActionNames=CAPABILITIES[capability])
+    for capability, actions in needed_capabilities(environment).items():
+        response = iam.simulate_principal_policy(PolicySourceArn=principal_arn, ActionNames=actions)
         denied = [r["EvalActionName"] for r in response["EvaluationResults"] if r["EvalDecision"] != "allowed"]
         results.append(CapabilityResult(capability, not denied, "iam simulation",
                                         f"denied: {', '.join(denied)}" if denied else "all actions allowed"))
@@ -57,11 +69,12 @@ def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> 
             Id=environment.cloudfront_distribution_id),
         "invalidate": lambda: clients("cloudfront").list_invalidations(
             DistributionId=environment.cloudfront_distribution_id, MaxItems="1"),
-        "shift traffic (route53)": lambda: _route53_records(clients("route53"), environment),
-        "shift traffic (alb)": lambda: clients("elbv2").describe_load_balancers(
-            Names=[environment.router.alb.load_balancer_name]),  # type: ignore[union-attr]
         "read alarms": lambda: clients("cloudwatch").describe_alarms(AlarmNames=environment.alarms[:100]),
     }
+    if (traffic := traffic_capability(environment)) and environment.router is not None:
+        name, entry = traffic
+        settings = settings_for(environment.router)
+        calls[name] = lambda: entry.probe_read(clients(entry.service), settings)
     results = []
     for capability in needed_capabilities(environment):
         try:
@@ -70,14 +83,6 @@ def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> 
         except (ClientError, BotoCoreError, LookupError) as error:
             results.append(CapabilityResult(capability, False, "read-only call", _reason(error)))
     return results
-
-
-def _route53_records(route53: Any, environment: Environment) -> None:
-    config = environment.router.route53  # type: ignore[union-attr]
-    zones = route53.list_hosted_zones_by_name(DNSName=config.hosted_zone, MaxItems="1")["HostedZones"]
-    if not zones or zones[0]["Name"] != config.hosted_zone:
-        raise LookupError(f"route53:ListHostedZonesByName: no hosted zone {config.hosted_zone}")
-    route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"], StartRecordName=config.record_name, MaxItems="2")
 
 
 def _reason(error: Exception) -> str:

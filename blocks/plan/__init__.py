@@ -18,10 +18,19 @@ uniqueness checks), one module per plan section (`routers`, `environments`, `rol
 `launch_plan` (the whole plan), `pydantic_errors` (validation errors in the plan's words)
 and `loading` (YAML in, a plan or a `PlanError` out). Every public name is re-exported
 here: import from `blocks.plan`.
+
+For plug-ins (a router's, a metric source's settings declared in their own module):
+`PlanModel` (the frozen, extra-forbidding base), `FieldChecks` (several field problems
+raised as one), `MISSING` (no value given) and `problems_from` (a pydantic error in the
+plan's words, each at its path).
 """
 
 from __future__ import annotations
 
+from blocks.plan.base import _Model as PlanModel
+from blocks.plan.errors import _MISSING as MISSING
+from blocks.plan.errors import _Checks as FieldChecks
+from blocks.plan.pydantic_errors import _problems_from as problems_from
 from blocks.plan.build import BuildConfig
 from blocks.plan.canary import CanaryPolicy, CompareWithStable, Stabilization
 from blocks.plan.communications import Approvals, Communications, Notification
@@ -38,7 +47,7 @@ from blocks.plan.loading import (
 )
 from blocks.plan.probe import IdSource, ProbeConfig
 from blocks.plan.roles import Roles
-from blocks.plan.routers import AlbConfig, Route53Config, RouterConfig, RouterKind
+from blocks.plan.routers import RouterConfig
 from blocks.plan.scenarios import Scenario, ScenarioStep
 from blocks.plan.slos import (
     CLIENT_LAG_SHARE,
@@ -85,7 +94,10 @@ from blocks.plan.units import (
 )
 
 __all__ = [
-    "AlbConfig",
+    "MISSING",
+    "FieldChecks",
+    "PlanModel",
+    "problems_from",
     "Approvals",
     "AwsShortName",
     "BlockName",
@@ -128,9 +140,7 @@ __all__ = [
     "RelativePath",
     "RequestRate",
     "Roles",
-    "Route53Config",
     "RouterConfig",
-    "RouterKind",
     "S3Prefix",
     "Scenario",
     "ScenarioStep",

@@ -1,76 +1,34 @@
-"""How production traffic is weighed between stable and canary: the plan's routers.
+"""How production traffic is weighed between stable and canary: the plan's `router:`.
 
-`RouterConfig` (an environment's `router:`) names a `kind` and holds that kind's section:
-`Route53Config` (weighted records) or `AlbConfig` (a listener's weighted target groups).
-Every router model lives here, in one module.
+`RouterConfig` names a `kind` and keeps each router's own section as a raw mapping. What a
+section may hold is declared by that router's module and checked through its registry
+(tasks/traffic/registry.py), which this lowest layer cannot import: a new router then needs
+no edit here.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field
 
 from blocks.plan.base import _Model
-from blocks.plan.errors import _MISSING, _Checks
-from blocks.plan.strings import AwsShortName, DnsName, NonEmpty
-
-
-class Route53Config(_Model):
-    """Weighted records: the canary weight is the canary record's share of the pair."""
-
-    hosted_zone: DnsName
-    record_name: DnsName
-    stable_set_identifier: NonEmpty = "stable"
-    canary_set_identifier: NonEmpty = "canary"
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        checks = _Checks()
-        if self.record_name != self.hosted_zone and not self.record_name.endswith("." + self.hosted_zone):
-            checks.fail("record_name", self.record_name, f"a name inside the hosted zone {self.hosted_zone!r}")
-        if self.canary_set_identifier == self.stable_set_identifier:
-            checks.fail("canary_set_identifier", self.canary_set_identifier, "must differ from stable_set_identifier")
-        checks.raise_any()
-        return self
-
-
-class AlbConfig(_Model):
-    """A listener whose forward action weighs a stable and a canary target group."""
-
-    load_balancer_name: AwsShortName
-    listener_port: int = Field(443, ge=1, le=65535)
-    stable_target_group: AwsShortName
-    canary_target_group: AwsShortName
-
-    @model_validator(mode="after")
-    def _distinct_groups(self) -> Self:
-        checks = _Checks()
-        if self.canary_target_group == self.stable_target_group:
-            checks.fail("canary_target_group", self.canary_target_group, "must differ from stable_target_group")
-        checks.raise_any()
-        return self
-
-
-RouterKind = Literal["route53", "alb"]
+from blocks.plan.strings import NonEmpty
 
 
 class RouterConfig(_Model):
-    kind: RouterKind
-    route53: Route53Config | None = None
-    alb: AlbConfig | None = None
+    """`kind` names a traffic router; each router's section (`route53: {...}`, `alb: {...}`) is kept raw."""
 
-    @model_validator(mode="after")
-    def _section_for_kind(self) -> Self:
-        checks = _Checks()
-        if getattr(self, self.kind) is None:
-            checks.fail(self.kind, _MISSING, f"required when kind is {self.kind!r}")
-        checks.raise_any()
-        return self
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, dict[str, Any] | None] = Field(init=False)  # router name -> its section
+
+    kind: NonEmpty
+
+    def section(self, kind: str) -> dict[str, Any] | None:
+        """The raw settings the plan gives under `kind`, or None if it gives none."""
+        return self.sections.get(kind)
 
     @property
-    def settings(self) -> Route53Config | AlbConfig:
-        """The section that `kind` selects."""
-        section = getattr(self, self.kind)
-        assert section is not None  # guaranteed by validation
-        return section
+    def sections(self) -> dict[str, dict[str, Any]]:
+        """Every router section the plan gives, by router name (empty ones left out)."""
+        return {name: raw for name, raw in (self.model_extra or {}).items() if raw is not None}

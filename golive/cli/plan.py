@@ -18,12 +18,12 @@ from blocks.plan import (
     Environment,
     LaunchPlan,
     PlanError,
-    Route53Config,
     RouterConfig,
     default_max_client_lag_ms,
     load_plan,
 )
 from tasks.plugins import check_plugins
+from tasks.traffic.registry import entry_for, settings_for
 
 plan_app = typer.Typer(help="Launch plans: validate and summarise.", no_args_is_help=True)
 
@@ -121,12 +121,8 @@ def _environment_panel(name: str, env: Environment, plan: LaunchPlan) -> Panel:
 
 
 def _router_text(router: RouterConfig) -> str:
-    settings = router.settings
-    if isinstance(settings, Route53Config):
-        return (f"route53: {settings.record_name} in {settings.hosted_zone} "
-                f"(set identifiers {settings.stable_set_identifier} / {settings.canary_set_identifier})")
-    return (f"alb: {settings.load_balancer_name}:{settings.listener_port} "
-            f"(target groups {settings.stable_target_group} / {settings.canary_target_group})")
+    entry = entry_for(router)  # the plan passed check_plugins: a known kind with good settings
+    return f"{entry.kind}: {entry.describe(settings_for(router))}"
 
 
 def _roles_and_build(plan: LaunchPlan) -> Panel:

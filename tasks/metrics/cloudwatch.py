@@ -29,9 +29,11 @@ from typing import Any
 
 import pandas as pd
 
-from blocks.plan import AlbConfig, Environment
+from blocks.plan import Environment
 from tasks.aws_errors import AwsActionError
 from tasks.traffic import aws_action
+from tasks.traffic.alb import AlbSettings
+from tasks.traffic.registry import settings_for
 
 __all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchMetrics", "MetricsError", "alarm_states"]
 
@@ -67,12 +69,14 @@ class CloudWatchMetrics:
     def for_environment(cls, environment: Environment, *, window: float = 300.0, period: int | None = None,
                         cloudwatch: Any | None = None, elbv2: Any | None = None) -> CloudWatchMetrics:
         """Resolve the plan's ALB and target groups (router.alb) to CloudWatch dimensions."""
-        alb = environment.router.alb if environment.router else None
-        if alb is None:
+        router = environment.router
+        if router is None or router.section("alb") is None:
             raise ValueError("CloudWatch ALB metrics need the environment's router.alb section "
                              "(load balancer and target group names)")
         from tasks.aws import aws_client
 
+        alb = settings_for(router, "alb")  # whichever router shifts traffic: the ALB's names are read here
+        assert isinstance(alb, AlbSettings)
         elbv2 = elbv2 or aws_client("elbv2", environment)
         load_balancer, groups = _dimensions(elbv2, alb)
         return cls(cloudwatch or aws_client("cloudwatch", environment), load_balancer, groups,
@@ -165,7 +169,7 @@ def alarm_states(environment: Environment, cloudwatch: Any | None = None) -> dic
     return {name: found.get(name, MISSING) for name in names}
 
 
-def _dimensions(elbv2: Any, alb: AlbConfig) -> tuple[str, dict[str, str]]:
+def _dimensions(elbv2: Any, alb: AlbSettings) -> tuple[str, dict[str, str]]:
     """ARNs -> dimension values: '...:loadbalancer/app/n/id' -> 'app/n/id', '...:targetgroup/n/id' -> itself."""
     with aws_action("elbv2:DescribeLoadBalancers", f"load balancer {alb.load_balancer_name}", MetricsError):
         lb_arn = elbv2.describe_load_balancers(Names=[alb.load_balancer_name])["LoadBalancers"][0]["LoadBalancerArn"]

@@ -2,8 +2,10 @@
 
 One file per router (`route53.py`, `alb.py`) behind the small `TrafficRouter` protocol,
 as Flagger does in `pkg/router`: the canary flow asks for a percent and never learns
-whether DNS or a load balancer moved the users. `verify.py` checks from the outside
-that users really are split that way.
+whether DNS or a load balancer moved the users. Each router module declares one entry
+(`ROUTER`, a `plugin.RouterPlugin`: its plan settings, IAM actions, read-only probe,
+description and constructor), and `registry.py` lists them and picks one by the plan's
+`router.kind`. `verify.py` checks from the outside that users really are split that way.
 
 Every router keeps two weights, stable = 100 - p and canary = p, so the weights read
 as percents in the AWS console too. Errors are `TrafficError`s that name the action
@@ -15,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from blocks.plan import Environment
 from tasks.aws_errors import AwsActionError
 from tasks.aws_errors import aws_action as _aws_action
 
@@ -82,18 +83,6 @@ def canary_percent(weights: dict[str, int]) -> int:
     return 50 if total == 0 else round(100 * canary / total)
 
 
-def router_for(environment: Environment, client: Any | None = None) -> TrafficRouter:
-    """The router the environment's plan names; `client` overrides the boto3 client (tests)."""
-    if environment.router is None:
-        raise ValueError("this environment has no router: only production shifts traffic")
-    from tasks.aws import aws_client  # late: keeps `import tasks.traffic` free of boto3 sessions
-
-    if environment.router.kind == "route53":
-        from tasks.traffic.route53 import Route53Router
-
-        assert environment.router.route53 is not None  # the plan validates the section for its kind
-        return Route53Router(environment.router.route53, client or aws_client("route53", environment))
-    from tasks.traffic.alb import AlbRouter
-
-    assert environment.router.alb is not None
-    return AlbRouter(environment.router.alb, client or aws_client("elbv2", environment))
+# Last, because each router module imports the names above; `router_for` stays importable from
+# here for its many callers, while the registry is where routers are listed and looked up.
+from tasks.traffic.registry import router_for  # noqa: E402

@@ -11,18 +11,38 @@ Listener *rules* are not touched: the canary split applies to the default action
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Self
 
-from blocks.plan import AlbConfig
+from pydantic import Field, model_validator
+
+from blocks.plan import AwsShortName, FieldChecks, PlanModel
 from tasks.traffic import TrafficError, WeightChange, aws_action, canary_percent, check_percent, target_weights
+from tasks.traffic.plugin import RouterPlugin
 
-__all__ = ["AlbRouter"]
+__all__ = ["ROUTER", "AlbRouter", "AlbSettings"]
+
+
+class AlbSettings(PlanModel):
+    """The plan's `router.alb`: a listener whose forward action weighs a stable and a canary target group."""
+
+    load_balancer_name: AwsShortName
+    listener_port: int = Field(443, ge=1, le=65535)
+    stable_target_group: AwsShortName
+    canary_target_group: AwsShortName
+
+    @model_validator(mode="after")
+    def _distinct_groups(self) -> Self:
+        checks = FieldChecks()
+        if self.canary_target_group == self.stable_target_group:
+            checks.fail("canary_target_group", self.canary_target_group, "must differ from stable_target_group")
+        checks.raise_any()
+        return self
 
 
 class AlbRouter:
     """A TrafficRouter over a listener's weighted forward action (effective at once, no sync to wait for)."""
 
-    def __init__(self, config: AlbConfig, elbv2: Any) -> None:
+    def __init__(self, config: AlbSettings, elbv2: Any) -> None:
         self.config = config
         self.elbv2 = elbv2
         self.resource = f"listener :{config.listener_port} of load balancer {config.load_balancer_name}"
@@ -105,3 +125,26 @@ class AlbRouter:
             raise TrafficError("elbv2:DescribeListeners", self.resource,
                                f"the forward action also targets {', '.join(others)}: not a stable/canary pair")
         return {version: by_arn.get(arn, 0) for version, arn in arns.items()}
+
+
+# ---------------------------------------------------------------------- the registry's entry
+
+
+def probe_read(elbv2: Any, settings: AlbSettings) -> None:
+    elbv2.describe_load_balancers(Names=[settings.load_balancer_name])
+
+
+def describe(settings: AlbSettings) -> str:
+    return (f"{settings.load_balancer_name}:{settings.listener_port} "
+            f"(target groups {settings.stable_target_group} / {settings.canary_target_group})")
+
+
+ROUTER: RouterPlugin[AlbSettings] = RouterPlugin(
+    kind="alb",
+    settings=AlbSettings,
+    service="elbv2",
+    actions=("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:ModifyListener"),
+    probe_read=probe_read,
+    describe=describe,
+    build=AlbRouter,
+)

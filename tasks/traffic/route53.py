@@ -13,18 +13,40 @@ is copied from what is there: golive moves weights, it does not redefine the rec
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Self
 
-from blocks.plan import Route53Config
+from pydantic import model_validator
+
+from blocks.plan import DnsName, FieldChecks, NonEmpty, PlanModel
 from tasks.traffic import TrafficError, WeightChange, aws_action, canary_percent, check_percent, target_weights
+from tasks.traffic.plugin import RouterPlugin
 
-__all__ = ["Route53Router"]
+__all__ = ["ROUTER", "Route53Router", "Route53Settings"]
+
+
+class Route53Settings(PlanModel):
+    """The plan's `router.route53`: weighted records, the canary weight is the canary record's share of the pair."""
+
+    hosted_zone: DnsName
+    record_name: DnsName
+    stable_set_identifier: NonEmpty = "stable"
+    canary_set_identifier: NonEmpty = "canary"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        checks = FieldChecks()
+        if self.record_name != self.hosted_zone and not self.record_name.endswith("." + self.hosted_zone):
+            checks.fail("record_name", self.record_name, f"a name inside the hosted zone {self.hosted_zone!r}")
+        if self.canary_set_identifier == self.stable_set_identifier:
+            checks.fail("canary_set_identifier", self.canary_set_identifier, "must differ from stable_set_identifier")
+        checks.raise_any()
+        return self
 
 
 class Route53Router:
     """A TrafficRouter over two weighted records; waits until a change is INSYNC."""
 
-    def __init__(self, config: Route53Config, route53: Any, *, sync_timeout: float = 180.0,
+    def __init__(self, config: Route53Settings, route53: Any, *, sync_timeout: float = 180.0,
                  poll_interval: float = 2.0) -> None:
         self.config = config
         self.route53 = route53
@@ -120,3 +142,30 @@ class Route53Router:
             time.sleep(self.poll_interval)
             with aws_action("route53:GetChange", f"change {change_id} ({self.resource})"):
                 status = self.route53.get_change(Id=change_id)["ChangeInfo"]["Status"]
+
+
+# ---------------------------------------------------------------------- the registry's entry
+
+
+def probe_read(route53: Any, settings: Route53Settings) -> None:
+    """The zone by name, then the start of its record listing at the plan's record."""
+    zones = route53.list_hosted_zones_by_name(DNSName=settings.hosted_zone, MaxItems="1")["HostedZones"]
+    if not zones or zones[0]["Name"] != settings.hosted_zone:
+        raise LookupError(f"route53:ListHostedZonesByName: no hosted zone {settings.hosted_zone}")
+    route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"], StartRecordName=settings.record_name, MaxItems="2")
+
+
+def describe(settings: Route53Settings) -> str:
+    return (f"{settings.record_name} in {settings.hosted_zone} "
+            f"(set identifiers {settings.stable_set_identifier} / {settings.canary_set_identifier})")
+
+
+ROUTER: RouterPlugin[Route53Settings] = RouterPlugin(
+    kind="route53",
+    settings=Route53Settings,
+    service="route53",
+    actions=("route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"),
+    probe_read=probe_read,
+    describe=describe,
+    build=Route53Router,
+)

@@ -6,96 +6,32 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from blocks.plan import Environment, LaunchPlan
 from sandbox import manager
 from tasks.aws import aws_client
 from tasks.metrics import MetricsSource
 from tasks.metrics.cloudwatch import MISSING, SUMMARY_COLUMNS, CloudWatchMetrics, alarm_states
-from tasks.traffic import TrafficError, TrafficRouter, router_for, target_weights
+from tasks.traffic import TrafficError, router_for
 from tasks.traffic.alb import AlbRouter
 from tasks.traffic.route53 import Route53Router
-from tasks.traffic.verify import observed_canary_share, wait_for_share
-from tests.integration.helpers import routing_weights, wait_for
+from tasks.traffic.verify import wait_for_share
+from tests.integration.router_helpers import Spy, health_url, with_router
 
-SHARE_REQUESTS = 250  # the sandbox plan's requests_per_evaluation
 EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
 
 
-class Spy:
-    """A boto3 client that records which operations were called (and can fail one of them)."""
-
-    def __init__(self, client: Any, fail: dict[str, str] | None = None) -> None:
-        self.client = client
-        self.calls: list[str] = []
-        self.fail = fail or {}
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.client, name)
-        if not callable(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(name)
-            if name in self.fail:
-                operation = "".join(part.title() for part in name.split("_"))
-                raise ClientError({"Error": {"Code": self.fail[name], "Message": ""}}, operation)
-            return attribute(*args, **kwargs)
-
-        return call
-
-
-def with_router(environment: Environment, **changes: Any) -> Environment:
-    """The environment with its router's kind or section fields replaced (no re-validation)."""
-    router = environment.router
-    assert router is not None
-    kind = changes.pop("kind", router.kind)
-    section = getattr(router, kind)
-    updated = router.model_copy(update={"kind": kind, kind: section.model_copy(update=changes)})
-    return environment.model_copy(update={"router": updated})
-
-
-def health_url(environment: Environment) -> str:
-    return environment.api_base_url + environment.health_path
-
-
-def walk_weights(sandbox: manager.Sandbox, plan: LaunchPlan, router: TrafficRouter) -> None:
-    """0 → 10 → 30 → 100 → 30 → 0: AWS, the edge's view and the observed split all follow."""
-    production = plan.environments.production
-    tolerance = float(plan.canary.share_tolerance)
-    assert router.current_weight() == 0
-    previous = 0
-    for percent in (10, 30, 100, 30, 0):
-        change = router.set_canary_weight(percent)
-        assert (change.before, change.after, change.changed) == (previous, percent, True)
-        assert router.weights() == target_weights(percent)
-        assert router.current_weight() == percent
-        wait_for(lambda: routing_weights(sandbox) == target_weights(percent), timeout=3)
-        if percent in (0, 30, 100):
-            requests = SHARE_REQUESTS if percent == 30 else EXACT_REQUESTS
-            observations = wait_for_share(health_url(production), plan.version_header, percent, tolerance,
-                                          requests=requests, concurrency=plan.probe.concurrency, timeout=10)
-            last = observations[-1]
-            assert last.ok, [o.detail for o in observations]
-            assert sum(last.counts.values()) == requests
-        previous = percent
-
-
 # ---------------------------------------------------------------- Route 53
-
-
-def test_route53_router_moves_weights_and_traffic_follows(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
-    router = router_for(plan.environments.production)
-    assert isinstance(router, Route53Router) and isinstance(router, TrafficRouter)
-    walk_weights(sandbox, plan, router)
+# What every router does (weights, no-ops, the split users see, missing resources) is the contract
+# suite's (test_router_contract.py); here, what is particular to each router.
 
 
 def test_route53_change_is_one_batch_keeping_the_records(sandbox: manager.Sandbox, production: Environment) -> None:
     route53 = Spy(aws_client("route53", production))
     router = router_for(production, client=route53)
+    assert isinstance(router, Route53Router)
     assert router.set_canary_weight(30).changed
-    assert route53.calls.count("change_resource_record_sets") == 1
+    assert route53.writes() == ["change_resource_record_sets"]
     records = route53.client.list_resource_record_sets(
         HostedZoneId=sandbox.state["ids"]["hosted_zone_id"])["ResourceRecordSets"]
     weighted = {r["SetIdentifier"]: r for r in records if "SetIdentifier" in r}
@@ -103,28 +39,6 @@ def test_route53_change_is_one_batch_keeping_the_records(sandbox: manager.Sandbo
         "stable": ("CNAME", 60, 70, [{"Value": "stable.statusboard.sandbox."}]),
         "canary": ("CNAME", 60, 30, [{"Value": "canary.statusboard.sandbox."}]),
     }
-
-
-def test_setting_the_current_weight_is_a_reported_noop(production: Environment) -> None:
-    route53 = Spy(aws_client("route53", production))
-    router = router_for(production, client=route53)
-    first = router.set_canary_weight(0)
-    assert (first.before, first.after, first.changed) == (0, 0, False)
-    assert router.set_canary_weight(30).changed
-    again = router.set_canary_weight(30)
-    assert (again.before, again.after, again.changed) == (30, 30, False)
-    assert route53.calls.count("change_resource_record_sets") == 1
-
-
-def test_observed_share_at_30_percent_is_within_tolerance(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
-    production = plan.environments.production
-    router_for(production).set_canary_weight(30)
-    wait_for(lambda: routing_weights(sandbox) == target_weights(30), timeout=3)
-    observation = observed_canary_share(health_url(production), plan.version_header,
-                                        requests=SHARE_REQUESTS, concurrency=plan.probe.concurrency)
-    assert observation.n == SHARE_REQUESTS and observation.unattributed == 0
-    judged = observation.judged(30, float(plan.canary.share_tolerance))
-    assert judged.ok, judged.detail
 
 
 def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
@@ -142,22 +56,18 @@ def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sa
 # ---------------------------------------------------------------- ALB
 
 
-def test_alb_router_moves_weights_and_traffic_follows(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
-    production = with_router(plan.environments.production, kind="alb")
-    elbv2 = Spy(aws_client("elbv2", production))
-    router = router_for(production, client=elbv2)
+def test_alb_change_keeps_the_listener_and_writes_once_per_change(sandbox: manager.Sandbox,
+                                                                  production: Environment) -> None:
+    environment = with_router(production, kind="alb")
+    elbv2 = Spy(aws_client("elbv2", environment))
+    router = router_for(environment, client=elbv2)
     assert isinstance(router, AlbRouter)
-    listener_before = elbv2.client.describe_listeners(ListenerArns=[sandbox.state["ids"]["listener_arn"]])
-    sandbox.use_router("alb")
-    try:
-        walk_weights(sandbox, plan.model_copy(update={"environments": plan.environments.model_copy(
-            update={"production": production})}), router)
-        assert router.set_canary_weight(0).changed is False  # idempotent here too
-    finally:
-        sandbox.use_router("route53")
-    assert elbv2.calls.count("modify_listener") == 5
-    listener_after = elbv2.client.describe_listeners(ListenerArns=[sandbox.state["ids"]["listener_arn"]])
-    before, after = listener_before["Listeners"][0], listener_after["Listeners"][0]
+    listener_arn = sandbox.state["ids"]["listener_arn"]
+    (before,) = elbv2.client.describe_listeners(ListenerArns=[listener_arn])["Listeners"]
+    for percent in (10, 100, 0):
+        assert router.set_canary_weight(percent).changed
+    assert elbv2.writes() == ["modify_listener"] * 3
+    (after,) = elbv2.client.describe_listeners(ListenerArns=[listener_arn])["Listeners"]
     assert {k: v for k, v in before.items() if k != "DefaultActions"} == \
         {k: v for k, v in after.items() if k != "DefaultActions"}  # port, protocol, ... kept
 
@@ -173,12 +83,7 @@ def test_missing_hosted_zone_names_zone_and_action(production: Environment) -> N
                                  "no hosted zone with that name")
 
 
-def test_missing_record_names_record_zone_and_identifiers(production: Environment) -> None:
-    environment = with_router(production, record_name="nope.statusboard.sandbox.")
-    with pytest.raises(TrafficError, match=r"^route53:ListResourceRecordSets on nope\.statusboard\.sandbox\. "
-                                           r"in zone statusboard\.sandbox\.: no weighted record with "
-                                           r"SetIdentifier 'stable', 'canary' \(SetIdentifiers present: none\)"):
-        router_for(environment).set_canary_weight(10)
+def test_a_missing_set_identifier_names_the_ones_present(production: Environment) -> None:
     environment = with_router(production, canary_set_identifier="green")
     with pytest.raises(TrafficError, match=r"SetIdentifier 'green' \(SetIdentifiers present: canary, stable\)"):
         router_for(environment).current_weight()
@@ -194,8 +99,6 @@ def test_denied_change_names_the_action_and_record(production: Environment) -> N
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"load_balancer_name": "nope"}, r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound"),
-    ({"listener_port": 8443}, r"^elbv2:DescribeListeners on listener :8443 of load balancer statusboard-prod: "
-                              r"no listener on that port \(ports: 80\)"),
     ({"canary_target_group": "nope"}, r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound"),
 ])
 def test_alb_errors_name_the_missing_resource(production: Environment, changes: dict[str, Any],

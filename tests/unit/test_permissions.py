@@ -56,3 +56,42 @@ def test_without_simulation_each_capability_gets_a_read_and_access_denied_fails(
     assert not by_name["switch origin"].allowed
     assert "get_distribution_config: AccessDenied" in by_name["switch origin"].detail
     assert by_name["upload release"].allowed
+
+
+def test_the_traffic_capability_comes_from_the_routers_entry() -> None:
+    from tasks.traffic.alb import ROUTER as ALB
+
+    assert PRODUCTION.router is not None
+    alb = PRODUCTION.model_copy(update={"router": PRODUCTION.router.model_copy(update={"kind": "alb"})})
+    asked: list[list[str]] = []
+
+    class Iam(Fake):
+        def simulate_principal_policy(self, PolicySourceArn: str, ActionNames: list[str]) -> dict[str, Any]:
+            asked.append(ActionNames)
+            return {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": "allowed"} for a in ActionNames]}
+
+    results, _ = probe_permissions(lambda service: Iam(), alb)
+    assert [r.capability for r in results] == ["upload release", "switch origin", "invalidate",
+                                               "shift traffic (alb)", "read alarms"]
+    assert list(ALB.actions) in asked
+
+    reads: list[tuple[str, dict[str, Any]]] = []
+
+    class Recording(Fake):
+        def __init__(self, service: str) -> None:
+            super().__init__()
+            self.service = service
+
+        def describe_load_balancers(self, **kwargs: Any) -> dict[str, Any]:
+            reads.append((self.service, kwargs))
+            return {}
+
+    results, method = probe_permissions(Recording, alb)
+    assert method.startswith("read-only calls")
+    assert all(r.allowed for r in results)
+    assert reads == [("elbv2", {"Names": ["statusboard-prod"]})]
+
+
+def test_an_environment_without_a_router_needs_no_traffic_capability() -> None:
+    results, _ = probe_permissions(lambda service: Fake(), PLAN.environments.staging)
+    assert not any(r.capability.startswith("shift traffic") for r in results)

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from blocks.plan import AlbConfig, Route53Config
 from tasks.traffic import TrafficError
-from tasks.traffic.alb import AlbRouter
-from tasks.traffic.route53 import Route53Router
+from tasks.traffic.alb import AlbRouter, AlbSettings
+from tasks.traffic.route53 import Route53Router, Route53Settings
 
-ZONE = Route53Config(hosted_zone="example.com.", record_name="api.example.com.")
+ZONE = Route53Settings(hosted_zone="example.com.", record_name="api.example.com.")
 
 
 def record(identifier: str, weight: int) -> dict[str, Any]:
@@ -71,7 +70,7 @@ def test_route53_record_without_weight_is_refused() -> None:
         Route53Router(ZONE, fake).current_weight()
 
 
-ALB = AlbConfig(load_balancer_name="web", listener_port=443, stable_target_group="blue", canary_target_group="green")
+ALB = AlbSettings(load_balancer_name="web", listener_port=443, stable_target_group="blue", canary_target_group="green")
 ARNS = {"blue": "arn:tg/blue", "green": "arn:tg/green", "other": "arn:tg/other"}
 
 
