@@ -56,7 +56,7 @@ def read_weights(aws: Clients, spec: WorldSpec, ids: Ids) -> Weights:
 
 
 def describe(spec: WorldSpec, ids: Ids) -> str:
-    return (f"weighted records {spec.record_name} (sets {spec.stable_set_identifier}/{spec.canary_set_identifier})"
+    return (f"{spec.record_name} (sets {spec.stable_set_identifier}/{spec.canary_set_identifier})"
             f" in hosted zone {ids.get('hosted_zone_id', '?')}")
 
 
