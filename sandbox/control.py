@@ -14,8 +14,10 @@ from starlette.routing import Route
 
 from sandbox.aws_fault_rules import AwsFault, AwsFaultBook
 from sandbox.faults import TARGETS, Fault, FaultBook
+from sandbox.releases import release_of
+from sandbox.routers import ROUTERS
 from sandbox.timing import Lateness
-from sandbox.watcher import RoutingWatcher, release_of
+from sandbox.watcher import RoutingWatcher
 
 
 def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: RoutingWatcher,
@@ -34,6 +36,7 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
             "production_origins": snapshot.production_origins,
             "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
             "read_at": snapshot.read_at,
+            "problem": snapshot.problem,  # routing the watcher could not read; the weights are the last it could
             "faults": [f.model_dump() for f in faults.list()],
             "aws_faults": [r.model_dump() for r in aws_faults.rules()],
         })
@@ -70,8 +73,8 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
 
     async def set_router(request: Request) -> Response:
         kind = (await request.json()).get("kind")
-        if kind not in ("route53", "alb"):
-            return JSONResponse({"error": f"unknown router {kind!r}", "expected": ["route53", "alb"]},
+        if kind not in ROUTERS:
+            return JSONResponse({"error": f"kind: unknown router {kind!r}", "expected": list(ROUTERS)},
                                 status_code=422)
         watcher.router = kind
         await asyncio.to_thread(watcher.refresh)

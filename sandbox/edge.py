@@ -21,7 +21,8 @@ from typing import Any, Callable, Literal, Mapping
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.backend import Backend
 from sandbox.faults import FaultBook
-from sandbox.watcher import RoutingWatcher, release_of
+from sandbox.releases import release_of
+from sandbox.watcher import RoutingWatcher
 
 Environment = Literal["staging", "production"]
 

@@ -43,6 +43,11 @@ class Sandbox:
         return self.state["urls"]
 
     @property
+    def spec(self) -> WorldSpec:
+        """The world this sandbox was seeded for."""
+        return WorldSpec.model_validate(self.state["spec"])
+
+    @property
     def env_file(self) -> Path:
         return self.state_dir / "sandbox.env"
 

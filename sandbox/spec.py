@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from sandbox.routers import router as simulated_router
 
 Version = Literal["stable", "canary"]
-RouterKind = Literal["route53", "alb"]
 
 
 class WorldSpec(BaseModel):
@@ -31,9 +32,15 @@ class WorldSpec(BaseModel):
     stable_target_group: str = "statusboard-stable"
     canary_target_group: str = "statusboard-canary"
     alarms: list[str] = Field(default_factory=lambda: ["statusboard-5xx", "statusboard-latency"])
-    router: RouterKind = "route53"
+    router: str = "route53"  # a kind of sandbox.routers.ROUTERS: the router the edge follows
     version_header: str = "X-Golive-Version"
     release_header: str = "X-Golive-Release"
+
+    @field_validator("router")
+    @classmethod
+    def _known_router(cls, kind: str) -> str:
+        simulated_router(kind)  # raises naming the known kinds
+        return kind
 
     def release_prefix(self, environment: Literal["staging", "production"], release: str) -> str:
         base = self.staging_prefix if environment == "staging" else self.production_prefix

@@ -1,8 +1,10 @@
 """Reads the routing state of the world from moto, as CloudFront and DNS would apply it.
 
 The edges never hold their own idea of where traffic goes: they serve the watcher's last
-read of the distributions' origin paths and the router's weights (Route 53 weighted
-records or the ALB listener's target-group weights). A change made through the sandbox's
+read of the distributions' origin paths and the router's weights, read by the simulated
+router the spec names (sandbox.routers: Route 53 weighted records, an ALB listener's
+target-group weights). Routing the watcher cannot read is reported in the snapshot's
+`problem` while the edge keeps serving the last weights it could read: never taken as 0 %. A change made through the sandbox's
 AWS endpoint is served as soon as the call returns (the AWS proxy has the watcher re-read
 before it answers); one made straight to moto within `interval` (a background poll, 1 s:
 each poll costs moto and this process CPU that the probe would otherwise measure).
@@ -13,13 +15,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from sandbox.aws import client
+from sandbox.routers import ROUTERS, router
 from sandbox.seed import SeededIds
-from sandbox.spec import RouterKind, WorldSpec
-from tasks.releases import release_of
+from sandbox.spec import WorldSpec
 
 log = logging.getLogger("golive.sandbox.watcher")
 
@@ -29,19 +30,21 @@ class RoutingSnapshot:
     staging_origins: dict[str, str] = field(default_factory=dict)      # origin id -> origin path
     production_origins: dict[str, str] = field(default_factory=dict)
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
-    router: RouterKind = "route53"
+    router: str = "route53"
     read_at: float = 0.0
+    problem: str | None = None  # why the last read failed (the rest is the last good read), else None
 
 
 class RoutingWatcher:
     def __init__(self, spec: WorldSpec, ids: SeededIds, endpoint_url: str, interval: float = 1.0) -> None:
         self.spec = spec
         self.ids = ids
-        self.router: RouterKind = spec.router
+        self.router: str = spec.router
         self.interval = interval
         self._cloudfront = client("cloudfront", endpoint_url, spec.region)
-        self._route53 = client("route53", endpoint_url, spec.region)
-        self._elbv2 = client("elbv2", endpoint_url, spec.region)
+        # every router's clients up front: `POST /router` switches routers without making any
+        self._aws = {name: client(name, endpoint_url, spec.region)
+                     for name in sorted({s for entry in ROUTERS.values() for s in entry.services})}
         self._stop = threading.Event()
         self._reading = threading.Lock()  # one read at a time: an older read never lands after a newer one
         self._thread = threading.Thread(target=self._run, name="routing-watcher", daemon=True)
@@ -55,19 +58,21 @@ class RoutingWatcher:
         self._stop.set()
 
     def refresh(self) -> RoutingSnapshot:
-        """Read everything now; on an AWS error keep serving the last known state."""
+        """Read everything now; what cannot be read keeps its last known state and is reported."""
         with self._reading:
+            last = self.snapshot
             try:
                 origins = self._origins()
-                self.snapshot = RoutingSnapshot(
-                    staging_origins=origins[self.ids.staging_distribution_id],
-                    production_origins=origins[self.ids.production_distribution_id],
-                    weights=self._weights(),
-                    router=self.router,
-                    read_at=time.time(),
-                )
+                staging = origins[self.ids.staging_distribution_id]
+                production = origins[self.ids.production_distribution_id]
             except Exception as error:  # the world may be mid-reset; the next poll will catch up
                 log.warning("routing refresh failed, keeping last state: %s", error)
+                self.snapshot = replace(last, problem=f"reading the distributions: {error}")
+                return self.snapshot
+            weights, problem = self._weights(last.weights)
+            self.snapshot = RoutingSnapshot(staging_origins=staging, production_origins=production,
+                                            weights=weights, router=self.router, read_at=time.time(),
+                                            problem=problem)
             return self.snapshot
 
     def _run(self) -> None:
@@ -80,28 +85,11 @@ class RoutingWatcher:
         return {d["Id"]: {o["Id"]: o.get("OriginPath", "") for o in d["Origins"].get("Items", [])}
                 for d in listing.get("Items", [])}
 
-    def _weights(self) -> dict[str, int]:
-        if self.router == "alb":
-            return self._alb_weights()
-        return self._route53_weights()
-
-    def _route53_weights(self) -> dict[str, int]:
-        spec = self.spec
-        response = self._route53.list_resource_record_sets(
-            HostedZoneId=self.ids.hosted_zone_id, StartRecordName=spec.record_name, MaxItems="20")
-        by_set = {r.get("SetIdentifier"): int(r.get("Weight", 0)) for r in response["ResourceRecordSets"]
-                  if r["Name"] == spec.record_name and "SetIdentifier" in r}
-        return {"stable": by_set.get(spec.stable_set_identifier, 0),
-                "canary": by_set.get(spec.canary_set_identifier, 0)}
-
-    def _alb_weights(self) -> dict[str, int]:
-        listener = self._elbv2.describe_listeners(ListenerArns=[self.ids.listener_arn])["Listeners"][0]
-        groups: list[dict[str, Any]] = []
-        for action in listener.get("DefaultActions", []):
-            if action.get("Type") == "forward":
-                groups = action.get("ForwardConfig", {}).get("TargetGroups", [])
-                if not groups and action.get("TargetGroupArn"):
-                    groups = [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
-        by_arn = {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups}
-        return {"stable": by_arn.get(self.ids.stable_target_group_arn, 0),
-                "canary": by_arn.get(self.ids.canary_target_group_arn, 0)}
+    def _weights(self, last: dict[str, int]) -> tuple[dict[str, int], str | None]:
+        """The router's weights and None, or the last weights and why they could not be read."""
+        entry = router(self.router)
+        try:
+            return entry.read_weights(self._aws, self.spec, self.ids.routers[entry.kind]), None
+        except Exception as error:  # UnreadableRouting or an AWS error: the edge keeps the last weights
+            log.warning("%s weights unreadable, keeping %s: %s", entry.kind, last, error)
+            return last, f"{entry.title}: {error}"

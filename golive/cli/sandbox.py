@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sandbox import manager
 from sandbox.aws_fault_rules import KINDS
+from sandbox.routers import ROUTERS, router as simulated_router
 from sandbox.faults import ENDPOINTS, TARGETS
 
 sandbox_app = typer.Typer(help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
@@ -19,6 +20,7 @@ sandbox_app = typer.Typer(help="The embedded sandbox: moto + StatusBoardV2 simul
 console = Console()
 StateDir = typer.Option(None, "--state-dir", envvar=manager.DEFAULT_DIR_ENV,
                         help="Where the sandbox keeps its state (default ./.golive/sandbox).")
+ROUTER_CHOICES = ", ".join(f"{kind} ({entry.title})" for kind, entry in ROUTERS.items())
 
 
 def _running(state_dir: Optional[Path]) -> manager.Sandbox:
@@ -41,15 +43,15 @@ def _print_environment(sandbox: manager.Sandbox) -> None:
 
 @sandbox_app.command()
 def up(state_dir: Optional[Path] = StateDir,
-       router: str = typer.Option("route53", help="Which router the edge follows: route53 or alb.")) -> None:
+       router: str = typer.Option("route53", help=f"Which router the edge follows: {ROUTER_CHOICES}.")) -> None:
     """Start the sandbox in the background; return when it serves."""
     from sandbox.spec import WorldSpec
 
-    if router not in ("route53", "alb"):
-        console.print(f"[red]--router: {router!r} — expected route53 or alb[/red]")
+    if router not in ROUTERS:
+        console.print(f"[red]--router: {router!r} — expected one of {', '.join(ROUTERS)}[/red]")
         raise typer.Exit(2)
     try:
-        sandbox = manager.up(state_dir, WorldSpec(router=router))  # type: ignore[arg-type]
+        sandbox = manager.up(state_dir, WorldSpec(router=router))
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1)
@@ -70,9 +72,12 @@ def status(state_dir: Optional[Path] = StateDir) -> None:
     for name, url in sandbox.urls.items():
         table.add_row(name, url)
     console.print(table)
-    weights = routing["weights"]
-    console.print(f"router: [bold]{routing['router']}[/bold]  weights: stable {weights['stable']} / "
-                  f"canary {weights['canary']}")
+    weights, entry = routing["weights"], simulated_router(routing["router"])
+    console.print(f"router: [bold]{entry.kind}[/bold] ({entry.title}: "
+                  f"{entry.describe(sandbox.spec, sandbox.state['ids'])})")
+    console.print(f"weights: stable {weights['stable']} / canary {weights['canary']}")
+    if routing.get("problem"):  # the edge serves the last weights it could read
+        console.print(f"[red]routing unreadable:[/red] {routing['problem']}")
     console.print(f"staging origin: {routing['staging_origins']}")
     console.print(f"production origins: {routing['production_origins']}")
     faults = routing["faults"]

@@ -17,14 +17,23 @@ def aws(sandbox: manager.Sandbox, service: str) -> Any:
 
 
 def set_route53_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> None:
-    from sandbox.seed import weighted_record
-    from sandbox.spec import WorldSpec
-
-    spec = WorldSpec.model_validate(sandbox.state["spec"])
+    """UPSERT both weighted records with plain boto3, as a Route 53 user would."""
+    spec = sandbox.spec
     aws(sandbox, "route53").change_resource_record_sets(
         HostedZoneId=sandbox.state["ids"]["hosted_zone_id"], ChangeBatch={"Changes": [
-            weighted_record(spec, spec.stable_set_identifier, stable),
-            weighted_record(spec, spec.canary_set_identifier, canary)]})
+            {"Action": "UPSERT", "ResourceRecordSet": {
+                "Name": spec.record_name, "Type": "CNAME", "SetIdentifier": set_id, "Weight": weight, "TTL": 60,
+                "ResourceRecords": [{"Value": f"{set_id}.{spec.hosted_zone}"}]}}
+            for set_id, weight in ((spec.stable_set_identifier, stable), (spec.canary_set_identifier, canary))]})
+
+
+def set_alb_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> None:
+    """Point the listener's forward action at both target groups with plain boto3, as an ALB user would."""
+    ids = sandbox.state["ids"]
+    aws(sandbox, "elbv2").modify_listener(ListenerArn=ids["listener_arn"], DefaultActions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": ids["stable_target_group_arn"], "Weight": stable},
+            {"TargetGroupArn": ids["canary_target_group_arn"], "Weight": canary}]}}])
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> float:

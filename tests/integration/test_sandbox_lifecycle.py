@@ -46,6 +46,7 @@ def test_up_status_down_leaves_no_process(tmp_path: Path, sandbox_session: manag
 
     status = runner.invoke(app, ["sandbox", "status", "--state-dir", str(state_dir)])
     assert status.exit_code == 0 and "stable 100 / canary 0" in status.output
+    assert "router: route53 (Route 53 weighted records" in status.output
     assert runner.invoke(app, ["sandbox", "reset", "--state-dir", str(state_dir)]).exit_code == 0
 
     result = runner.invoke(app, ["sandbox", "down", "--state-dir", str(state_dir)])
