@@ -24,7 +24,8 @@ from flows.notify import announce
 from flows.rollback import rollback_in_launch
 from flows.scribe import record
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.core.judge import alarm_checks, compare_with_stable
+from golive.core.alarms import alarm_checks
+from golive.core.judge import compare_with_stable
 from golive.core.messages import measured_values
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states

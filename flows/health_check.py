@@ -24,7 +24,8 @@ from flows.notify import announce
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
 from golive.core.health import HealthResult
-from golive.core.judge import alarm_checks, latency_stat
+from golive.core.alarms import alarm_checks
+from golive.core.judge import latency_stat
 from golive.core.messages import measured_values
 from tasks.aws import aws_client
 from tasks.health_store import write_result

@@ -30,13 +30,13 @@ from typing import Any
 import pandas as pd
 
 from blocks.plan import AlbConfig, Environment
+from golive.core.alarms import MISSING
 from tasks.aws_errors import AwsActionError
 from tasks.traffic import aws_action
 
 __all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchMetrics", "MetricsError", "alarm_states"]
 
 NAMESPACE = "AWS/ApplicationELB"
-MISSING = "MISSING"  # an alarm the plan names that CloudWatch does not have
 SUMMARY_COLUMNS: dict[str, str] = {"version": "object", "metric": "object", "value": "float64",
                                    "period": "datetime64[ns, UTC]"}
 # our name -> (CloudWatch metric, statistic, factor to our unit)
@@ -145,8 +145,8 @@ def _with_error_rate(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def alarm_states(environment: Environment, cloudwatch: Any | None = None) -> dict[str, str]:
     """{alarm name: OK | ALARM | INSUFFICIENT_DATA | MISSING} for the plan's alarms, in plan order.
 
-    A named alarm that does not exist is MISSING rather than left out, so a judge that
-    fails on anything but OK fails closed on a typo or a deleted alarm.
+    A named alarm that does not exist is MISSING rather than left out, so the one alarm rule
+    (`golive.core.alarms.alarm_checks`) fails closed on a typo or a deleted alarm.
     """
     names = list(environment.alarms)
     if not names:
