@@ -739,6 +739,15 @@ class ProbeConfig(_Model):
     id_source: IdSource | None = None
 
 
+class MetricsConfig(_Model):
+    """Which metric source measures the SLOs: `kind` names one (tasks/metrics/registry.py knows them and
+    checks its settings: under the kind's own key, except the probe's, which are the top-level `probe:`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)  # a kind's own section: its registry entry checks it
+
+    kind: Slug = "probe"
+
+
 class CompareWithStable(_Model):
     """Rank test of canary against stable, to catch a regression before it crosses a threshold."""
 
@@ -911,6 +920,7 @@ class LaunchPlan(_Model):
     smoke: SmokeConfig
     slos: Slos
     probe: ProbeConfig = ProbeConfig()
+    metrics: MetricsConfig = MetricsConfig()
     canary: CanaryPolicy
     stabilization: Stabilization = Stabilization()
     approvals: Approvals = Approvals()

@@ -14,9 +14,12 @@ import os
 from collections.abc import Callable
 
 from blocks.plan import LaunchPlan, PlanError, Problem
+from tasks.metrics.registry import metric_source_problems
 
 # One line per plug-in family: plan -> the problems with its plug-in sections (empty when good).
-FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = ()
+FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = (
+    metric_source_problems,
+)
 
 
 def plugin_problems(plan: LaunchPlan) -> list[Problem]:
