@@ -48,7 +48,7 @@ def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
 
 @task(name="production SLO probe", cache_policy=NO_CACHE)
 def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, float], str]:
-    checks, samples = confirmed_slo_checks(plan.environments.production.api_base_url, plan)
+    checks, samples = confirmed_slo_checks(plan, plan.environments.production)
     served = Counter(samples["release"]).most_common(1)
     return checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
 

@@ -153,7 +153,7 @@ def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
     checks.append(CheckResult(name="production health", status="pass" if health == 200 else "fail",
                               value=str(health), threshold="200"))
-    checks += confirmed_slo_checks(production.api_base_url, plan)[0]
+    checks += confirmed_slo_checks(plan, production)[0]
     checks += alarm_checks(alarm_states(production))
     publish_checks("rollback-validate", manifest.release, f"Rollback validation · {manifest.release}", checks,
                    f"Reason: {reason}")
