@@ -900,7 +900,7 @@ class Approvals(_Model):
 
 class Notification(_Model):
     name: Slug
-    kind: Literal["slack", "teams", "webhook"]
+    kind: Slug  # a notifier kind: tasks/notify_registry.py knows them
     block: BlockName  # Prefect block document name, resolved at pre-flight
 
 

@@ -1,5 +1,6 @@
 """Communications: the runbook's templates, filled with real numbers, sent through the
-Prefect notification blocks the plan names (Slack, Microsoft Teams, a custom webhook).
+Prefect notification blocks the plan names, of the kinds the notifier registry knows
+(`tasks/notify_registry.py`: Slack, Microsoft Teams, a custom webhook).
 
 A message that cannot be sent never fails or blocks the launch: each send runs in a
 thread with a deadline, and the outcome — sent or not, and why in a few words — goes to
@@ -22,6 +23,7 @@ from blocks.plan import LaunchPlan, Notification
 from flows.scribe import record
 from golive.core.messages import Message, plan_values, render
 from tasks.notify_blocks import load_notification_block
+from tasks.notify_registry import notifier_for
 
 SEND_DEADLINE_S = 15.0
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="golive-notify")
@@ -61,7 +63,8 @@ def announce(plan: LaunchPlan, release: str, template: str, values: Mapping[str,
         except BaseException as error:  # noqa: BLE001 - a message must never stop the launch
             why = _why(error)
             if logger:
-                logger.warning("Message %r not sent to %s: %s", template, notification.name, why)
+                logger.warning("Message %r not sent to %s: %s", template, notifier_for(notification).describe(
+                    notification), why)
             record("message", "not_sent", message.body, gate=gate,
                    data={"template": template, "channel": notification.name, "why": why})
         else:

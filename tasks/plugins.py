@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 from blocks.plan import LaunchPlan, PlanError, Problem
 from tasks.metrics.registry import metric_source_problems
+from tasks.notify_registry import notifier_problems
 
 # One line per plug-in family: plan -> the problems with its plug-in sections (empty when good).
 FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = (
     metric_source_problems,
+    notifier_problems,
 )
 
 
