@@ -5,7 +5,9 @@ Prefect notification blocks the plan names, of the kinds the notifier registry k
 A message that cannot be sent never fails or blocks the launch: each send runs in a
 thread with a deadline, and the outcome — sent or not, and why in a few words — goes to
 the timeline. Why never includes the error's text: an HTTP error names its URL, and a
-webhook URL is a secret.
+webhook URL is a secret. A block that reports a failed send instead of raising (the
+Apprise-based Slack and Teams blocks) is asked to raise, so a message that did not go out is
+recorded as not sent.
 """
 
 from __future__ import annotations
@@ -42,9 +44,10 @@ def _why(error: BaseException) -> str:
 
 def _send(notification: Notification, message: Message) -> None:
     block = load_notification_block(notification)
-    result = block.notify(message.body, message.subject)
-    if inspect.isawaitable(result):  # called where an event loop runs: async_dispatch gave a coroutine
-        asyncio.run(result)  # type: ignore[arg-type]
+    with block.raise_on_failure():  # Apprise blocks otherwise only log a failed send
+        result = block.notify(message.body, message.subject)
+        if inspect.isawaitable(result):  # called where an event loop runs: async_dispatch gave a coroutine
+            asyncio.run(result)  # type: ignore[arg-type]
 
 
 def announce(plan: LaunchPlan, release: str, template: str, values: Mapping[str, object] | None = None,
