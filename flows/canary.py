@@ -39,7 +39,7 @@ from golive.core.stage_report import stage_markdown
 from golive.core.summaries import canary_letter
 from tasks.aws_errors import retry_unless_denied
 from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.probe import probe
+from tasks.metrics.registry import source_for
 from tasks.traffic import router_for
 
 SHARE_REQUESTS = 400
@@ -55,9 +55,10 @@ def shift(production: Environment, percent: int) -> str:
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int,
              stage: str = "") -> Verdict:
-    """Probe one interval and judge the window; `fresh_from` keeps a confirmation to unseen samples."""
+    """Measure one interval (the plan's metric source) and judge the window; `fresh_from` keeps a
+    confirmation to unseen samples."""
     production = plan.environments.production
-    intervals.append(probe(production.api_base_url, plan))
+    intervals.append(source_for(plan).collect(plan, production))
     keep_samples(stage, len(intervals), intervals[-1])
     alarms = alarm_states(production)
     window = evaluation_window(intervals, plan.slos, start=fresh_from)

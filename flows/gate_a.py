@@ -89,7 +89,7 @@ def smoke_suites(plan: LaunchPlan, environment: Environment) -> list[CheckResult
 
 @task(name="staging SLO probe", cache_policy=NO_CACHE)
 def staging_slos(plan: LaunchPlan, environment: Environment) -> list[CheckResult]:
-    checks, samples = confirmed_slo_checks(environment.api_base_url, plan)
+    checks, samples = confirmed_slo_checks(plan, environment)
     if len(samples):
         keep_samples(STAGING_PROBE, 1, samples)  # the report charts them, also when they stop the launch
     return checks

@@ -11,6 +11,7 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
+from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
 from golive.core.gate_checks import uat_confirmed
@@ -47,9 +48,7 @@ def permissions(production: Environment) -> list[CheckResult]:
 
 @task(name="alarms quiet", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def alarms_quiet(production: Environment) -> list[CheckResult]:
-    states = alarm_states(production)
-    return [CheckResult(name=f"alarm: {name}", status="pass" if state in ("OK", "INSUFFICIENT_DATA") else "fail",
-                        value=state, threshold="OK or INSUFFICIENT_DATA") for name, state in states.items()]
+    return alarm_checks(alarm_states(production))
 
 
 @task(name="rollback artifacts", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)

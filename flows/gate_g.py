@@ -24,12 +24,13 @@ from flows.rollback import rollback_in_launch
 from flows.samples import keep_samples
 from flows.scribe import record
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.alarms import alarm_checks
 from golive.core.gate_checks import trend_check
-from golive.core.judge import alarm_checks, compare_with_stable
+from golive.core.judge import compare_with_stable
 from golive.core.messages import measured_values
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.confirmed import probe_and_judge
+from tasks.metrics.confirmed import measure_and_judge
 from tasks.scenarios import run_scenarios
 
 GATE = "Gate G"
@@ -43,7 +44,7 @@ def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tup
     # requests are reads, and the scenarios run one after another as before.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-scenarios") as pool:
         scenarios = pool.submit(run_scenarios, plan, production)
-        verdict, samples = probe_and_judge(production.api_base_url, plan)
+        verdict, samples = measure_and_judge(plan, production)
         scenario_checks = scenarios.result()
     keep_samples(f"{GATE} — checkpoint {number}", number, samples)
     checks = list(verdict.checks)

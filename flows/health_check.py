@@ -24,7 +24,8 @@ from flows.notify import announce
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
 from golive.core.health import HealthResult
-from golive.core.judge import alarm_checks, latency_stat
+from golive.core.alarms import alarm_checks
+from golive.core.judge import latency_stat
 from golive.core.messages import measured_values
 from tasks.aws import aws_client
 from tasks.health_store import write_result
@@ -47,7 +48,7 @@ def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
 
 @task(name="production SLO probe", cache_policy=NO_CACHE)
 def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, float], str]:
-    checks, samples = confirmed_slo_checks(plan.environments.production.api_base_url, plan)
+    checks, samples = confirmed_slo_checks(plan, plan.environments.production)
     served = Counter(samples["release"]).most_common(1)
     return checks, metrics_of(samples, plan), served[0][0] if served else "unknown"
 

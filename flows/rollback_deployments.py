@@ -39,6 +39,7 @@ from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.rollback import rollback_in_launch, verify_release
 from flows.scribe import Scribe, scribing
+from golive.core.alarms import alarm_checks
 from golive.core.timeline import last_gate, touched_production
 from golive.core.checks import CheckResult, failed, failure_summary
 from golive.core.messages import launch_label, orphan_reason
@@ -153,10 +154,8 @@ def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
     checks.append(CheckResult(name="production health", status="pass" if health == 200 else "fail",
                               value=str(health), threshold="200"))
-    checks += confirmed_slo_checks(production.api_base_url, plan)[0]
-    checks += [CheckResult(name=f"alarm: {name}", status="pass" if state in ("OK", "INSUFFICIENT_DATA") else "fail",
-                           value=state, threshold="OK or INSUFFICIENT_DATA")
-               for name, state in alarm_states(production).items()]
+    checks += confirmed_slo_checks(plan, production)[0]
+    checks += alarm_checks(alarm_states(production))
     publish_checks("rollback-validate", manifest.release, f"Rollback validation · {manifest.release}", checks,
                    f"Reason: {reason}")
     if failed(checks):

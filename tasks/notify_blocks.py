@@ -1,25 +1,15 @@
-"""Resolve the plan's notification targets to Prefect notification blocks."""
+"""Resolve the plan's notification targets to Prefect notification blocks (of the type its
+notifier, tasks/notify_registry.py, declares for the kind)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from prefect.blocks.notifications import (
-    CustomWebhookNotificationBlock,
-    MicrosoftTeamsWebhook,
-    NotificationBlock,
-    SlackWebhook,
-)
+from prefect.blocks.notifications import NotificationBlock
 
 from blocks.plan import Notification
-
-BLOCK_TYPES: dict[str, type[NotificationBlock]] = {
-    "slack": SlackWebhook,
-    "teams": MicrosoftTeamsWebhook,
-    "webhook": CustomWebhookNotificationBlock,
-}
-
+from tasks.notify_registry import notifier_for
 
 # A launch sends a dozen messages; each load is three API round trips. A block edited in the UI
 # (a rotated webhook URL) is picked up within this many seconds.
@@ -48,7 +38,7 @@ def forget_loaded_blocks() -> None:
 
 
 def _load(notification: Notification) -> NotificationBlock:
-    block_type = BLOCK_TYPES[notification.kind]
+    block_type = notifier_for(notification).block_type()
     try:
         return block_type.load(notification.block)
     except ValueError as error:

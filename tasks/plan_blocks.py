@@ -37,7 +37,7 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
     from prefect_aws import AwsCredentials
 
     from blocks.prefect_blocks import GoliveEnvironment
-    from tasks.notify_blocks import BLOCK_TYPES
+    from tasks.notify_registry import notifier_for
 
     wanted: list[tuple[tuple[str | int, ...], str, type]] = []
     for name, environment in plan.environments.items():
@@ -47,7 +47,8 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
             wanted.append((("environments", name, "aws_credentials_block"), environment.aws_credentials_block,
                            AwsCredentials))
     for index, notification in enumerate(plan.notifications):
-        wanted.append((("notifications", index, "block"), notification.block, BLOCK_TYPES[notification.kind]))
+        wanted.append((("notifications", index, "block"), notification.block,
+                       notifier_for(notification).block_type()))
     for suite, index, check in plan.smoke.all_checks():
         if check.bearer_secret_block:
             wanted.append((("smoke", "suites", suite, index, "bearer_secret_block"), check.bearer_secret_block, Secret))

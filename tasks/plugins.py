@@ -14,11 +14,15 @@ import os
 from collections.abc import Callable
 
 from blocks.plan import LaunchPlan, PlanError, Problem
+from tasks.metrics.registry import metric_source_problems
+from tasks.notify_registry import notifier_problems
 from tasks.traffic import registry as traffic_routers
 
 # One line per plug-in family: plan -> the problems with its plug-in sections (empty when good).
 FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = (
     traffic_routers.plan_problems,
+    metric_source_problems,
+    notifier_problems,
 )
 
 

@@ -45,7 +45,7 @@ from blocks.plan.loading import (
     read_plan_file,
     validate_plan,
 )
-from blocks.plan.probe import IdSource, ProbeConfig
+from blocks.plan.probe import IdSource, MetricsConfig, ProbeConfig
 from blocks.plan.roles import Roles
 from blocks.plan.routers import RouterConfig
 from blocks.plan.scenarios import Scenario, ScenarioStep
@@ -125,6 +125,7 @@ __all__ = [
     "LatencySlo",
     "LatencyStat",
     "LaunchPlan",
+    "MetricsConfig",
     "NonEmpty",
     "Notification",
     "Percent",

@@ -7,7 +7,6 @@ runbook's message templates by name (checked against the SLOs in `launch_plan.py
 
 from __future__ import annotations
 
-from typing import Literal
 
 from pydantic import Field
 
@@ -23,7 +22,7 @@ class Approvals(_Model):
 
 class Notification(_Model):
     name: Slug
-    kind: Literal["slack", "teams", "webhook"]
+    kind: Slug  # a notifier kind: tasks/notify_registry.py knows them
     block: BlockName  # Prefect block document name, resolved at pre-flight
 
 

@@ -21,7 +21,7 @@ from blocks.plan.canary import CanaryPolicy, Stabilization
 from blocks.plan.communications import Approvals, Communications, Notification
 from blocks.plan.environments import Environments
 from blocks.plan.errors import _Checks
-from blocks.plan.probe import ProbeConfig
+from blocks.plan.probe import MetricsConfig, ProbeConfig
 from blocks.plan.roles import Roles
 from blocks.plan.scenarios import Scenario
 from blocks.plan.slos import Slos, client_lag_bounds_ms
@@ -39,6 +39,7 @@ class LaunchPlan(_Model):
     smoke: SmokeConfig
     slos: Slos
     probe: ProbeConfig = ProbeConfig()
+    metrics: MetricsConfig = MetricsConfig()
     canary: CanaryPolicy
     stabilization: Stabilization = Stabilization()
     approvals: Approvals = Approvals()

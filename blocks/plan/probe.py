@@ -1,4 +1,5 @@
-"""The plan's `probe:` section: the SLO probe's load, and where it finds ids for paths.
+"""The plan's `probe:` section (the SLO probe's load, and where it finds ids for paths) and its
+`metrics:` section (which metric source measures the SLOs).
 
 `ProbeConfig` says how many requests an evaluation sends, how many at once and at what
 rate, and how much client lag it tolerates; `IdSource` is the endpoint whose response
@@ -7,11 +8,11 @@ lists the values put for {id} in paths (by the probe and the smoke checks).
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from blocks.plan.base import _Model
 from blocks.plan.errors import PlanValueError
-from blocks.plan.strings import JsonPath, UrlPath
+from blocks.plan.strings import JsonPath, Slug, UrlPath
 from blocks.plan.units import PositiveLatency, RequestRate
 
 
@@ -40,3 +41,12 @@ class ProbeConfig(_Model):
     rate: RequestRate | None = None  # None: closed loop, the next request as soon as one returns
     max_client_lag: PositiveLatency | None = None  # None: a tenth of each SLO's threshold (client_lag_bounds_ms)
     id_source: IdSource | None = None
+
+
+class MetricsConfig(_Model):
+    """Which metric source measures the SLOs: `kind` names one (tasks/metrics/registry.py knows them and
+    checks its settings: under the kind's own key, except the probe's, which are the top-level `probe:`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)  # a kind's own section: its registry entry checks it
+
+    kind: Slug = "probe"

@@ -22,6 +22,7 @@ from blocks.plan import (
     default_max_client_lag_ms,
     load_plan,
 )
+from tasks.metrics.registry import source_for
 from tasks.plugins import check_plugins
 from tasks.traffic.registry import entry_for, settings_for
 
@@ -175,6 +176,7 @@ def _timings(plan: LaunchPlan) -> Panel:
         ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
                   + (f", at {probe.rate.text}" if probe.rate is not None else "") + id_source),
         ("probe health", _probe_health(plan)),
+        ("metrics", source_for(plan).describe(plan)),
         ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
                           f"{stab.checkpoint_interval.text}"),
         ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),

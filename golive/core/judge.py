@@ -30,7 +30,8 @@ latency SLO and a one-sided Fisher exact test on the error counts, each with an 
 size; it fails only when the difference is both significant and larger than the plan's
 tolerance (`max_relative_slowdown` of the SLO's stat for latency, the error-rate target
 in percentage points for errors). The plan's `alpha` is per evaluation, shared by the
-comparisons (Bonferroni). And CloudWatch alarms: ALARM fails.
+comparisons (Bonferroni). And the CloudWatch alarms, by the one rule of `golive.core.alarms`:
+anything but OK or INSUFFICIENT_DATA fails (a MISSING alarm too).
 
 Why the tests: with the literal rules, the benchmark's healthy canaries near a line
 (p95 750 ms, errors 0.4 % or 0.9 %, canary identical to stable) were rolled back in
@@ -57,13 +58,14 @@ from scipy.special import bdtrc, stdtr
 from scipy.stats import fisher_exact, mannwhitneyu
 
 from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
+from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, Status, worst
 from golive.core.formatting import budget_ms, is_at_least, ms, percent, percent_limit
 from golive.core.latency_stats import QUANTILES, latency_stat
 from golive.core.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
 
 __all__ = [
-    "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "alarm_checks", "compare_with_stable", "error_rate_check",
+    "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "compare_with_stable", "error_rate_check",
     "judge", "judge_canary", "latency_check", "latency_stat", "verdict_of",
 ]
 
@@ -193,7 +195,7 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
     `samples` holds both versions (`version` "canary" / "stable"); pass the evaluation's
     window: `evaluation_window(intervals, slos, start=tracker.fresh_from)`. `alpha` is the significance a
     breach of an absolute SLO needs to fail (None: the literal rule, the observed value
-    decides as in `judge`). `alarms` maps CloudWatch alarm names to their state. At the
+    decides as in `judge`). `alarms` maps CloudWatch alarm names to their state (`alarm_checks`). At the
     100 % step (`step=100`) or with no stable rows there is nothing to compare with: the
     comparison is skipped and a note says so (not inconclusive). The client lag is that of
     all the window's samples, both versions (one client measured both); if it could move an
@@ -233,25 +235,6 @@ def compare_with_stable(canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos,
     tests runs at alpha / (1 + len(slos.latency)) (Bonferroni).
     """
     return _compare(_Side.of(_checked(canary)), _Side.of(_checked(stable)), slos, compare)
-
-
-def alarm_checks(alarms: Mapping[str, str] | None) -> list[CheckResult]:
-    """One check per CloudWatch alarm: ALARM fails; OK and INSUFFICIENT_DATA pass; anything else is unknown."""
-    checks = []
-    for name, state in (alarms or {}).items():
-        label = f"alarm {name}"
-        if state == "ALARM":
-            status: Status = "fail"
-            detail = f"{label} is in ALARM"
-        elif state == "OK":
-            status, detail = "pass", f"{label} OK"
-        elif state == "INSUFFICIENT_DATA":
-            status, detail = "pass", f"{label} has insufficient data (not firing)"
-        else:
-            status, detail = "inconclusive", f"{label}: unknown state {state!r}"
-        checks.append(CheckResult(name=label, status=status, value=str(state), threshold="not in ALARM",
-                                  detail=detail))
-    return checks
 
 
 @dataclass(frozen=True)

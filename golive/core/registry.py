@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
+from blocks.plan import Problem, show
+
 
 class Plugin(Protocol):
     @property
@@ -52,3 +54,12 @@ class Registry(Generic[P]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def kind_problem(registry: Registry[P], kind: str, loc: tuple[str | int, ...]) -> Problem | None:
+    """None if `registry` knows `kind`; else the plan problem at `loc`, naming the known kinds."""
+    try:
+        registry.get(kind)
+    except UnknownPlugin as error:
+        return Problem(loc, show(kind), f"unknown {error.family}: one of {', '.join(error.known)}")
+    return None

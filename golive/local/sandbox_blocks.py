@@ -6,15 +6,16 @@ stored encrypted and never shown in the UI, logs or artifacts.
 
 from __future__ import annotations
 
-from prefect.blocks.notifications import CustomWebhookNotificationBlock
-
 from tasks.notify_blocks import forget_loaded_blocks
+from tasks.notify_registry import NOTIFIERS
 
 SANDBOX_CHAT_BLOCK = "sandbox-chat"
+SANDBOX_CHAT_KIND = "webhook"  # plans/sandbox.yaml's notification kind
 
 
 def ensure_sandbox_blocks(environment: dict[str, str]) -> list[str]:
-    CustomWebhookNotificationBlock(
+    chat_block = NOTIFIERS.get(SANDBOX_CHAT_KIND).block_type()
+    chat_block(
         name="golive sandbox chat",
         url="{{webhook_url}}",
         method="POST",

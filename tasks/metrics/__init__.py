@@ -1,4 +1,11 @@
-"""Metrics sources: where the SLO judge's samples come from (the probe now; CloudWatch later).
+"""Metric sources: where the SLO judge's samples come from, chosen by the plan's `metrics.kind`.
+
+A source is one module declaring one entry (`MetricsSource` below: its kind, its plan
+settings, how it describes itself, `collect`); `tasks/metrics/registry.py` lists the
+entries, and every place that measures SLOs (the canary's evaluations, Gate A's staging
+probe, Gate G's checkpoints, the health check, `rollback/validate`) asks it for the plan's
+source. There is one source today, `probe` (`probe.py`). CloudWatch's ALB metrics
+(`cloudwatch.py`) are a summary reader, not a source: they cannot give one row per request.
 
 Each source returns one row per observed request in the same columns, so
 `golive.core.judge` does not care who measured:
@@ -16,7 +23,7 @@ Each source returns one row per observed request in the same columns, so
 | client_lag_ms | float | the worst event-loop stall of the measuring client while the request was in flight |
 | send_lag_ms | float | how late the request left against when it was due |
 
-Both are in ms and NaN when the source cannot know (CloudWatch, an older CSV). `client_lag_ms`
+Both are in ms and NaN when the source cannot know (a source that reads a server's logs, an older CSV). `client_lag_ms`
 bounds how much the client itself may have added to `latency_ms` (a response that arrived
 during a stall waited for it): `golive.core.probe_health` judges it against the plan's bound
 ("probe saturated"). `send_lag_ms` is measured from the request's place in the rate schedule,
@@ -26,9 +33,12 @@ the server's time); it does not change a latency, so it is shown, not judged.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only where samples are made: a plan check (and an emergency rollback) loads this
+    import pandas as pd
+
+    from blocks.plan import Environment, LaunchPlan, Problem
 
 __all__ = ["SAMPLE_COLUMNS", "MetricsSource", "empty_samples", "samples_frame"]
 
@@ -41,8 +51,29 @@ SAMPLE_COLUMNS: dict[str, str] = {
 
 @runtime_checkable
 class MetricsSource(Protocol):
-    def collect(self) -> pd.DataFrame:
-        """Samples for one evaluation, in SAMPLE_COLUMNS."""
+    """One kind of metric source, as its module declares it (no state: the plan says what to measure)."""
+
+    @property
+    def kind(self) -> str:
+        """The name a plan's `metrics.kind` chooses it by."""
+        ...
+
+    @property
+    def settings(self) -> str:
+        """Where its settings are in the plan: `metrics.<kind>`, or a top-level section (the probe's `probe`)."""
+        ...
+
+    def problems(self, plan: LaunchPlan) -> list[Problem]:
+        """What in the plan's settings for this source cannot work, each at its field; [] if good; no I/O."""
+        ...
+
+    def describe(self, plan: LaunchPlan) -> str:
+        """One line for `golive plan check`: what it measures and with which settings, never a secret."""
+        ...
+
+    def collect(self, plan: LaunchPlan, environment: Environment) -> pd.DataFrame:
+        """One evaluation's samples of `environment` in exactly SAMPLE_COLUMNS: no rows if there was
+        nothing to measure; error rows or an exception, never no rows, if it could not reach it."""
         ...
 
 
@@ -50,6 +81,8 @@ def samples_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Rows -> a frame with exactly SAMPLE_COLUMNS and their dtypes (also when there are no rows).
 
     A row without `client_lag_ms` (a source that cannot know it) gets NaN there."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS))
     return frame.astype(SAMPLE_COLUMNS)
 

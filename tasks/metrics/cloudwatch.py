@@ -1,8 +1,11 @@
-"""CloudWatch as a metrics source: the ALB's own view of the stable and canary target groups.
+"""CloudWatch's summary of the ALB's own view of the stable and canary target groups, and the alarms.
 
 The probe measures what a synthetic user gets; CloudWatch counts every real request
-the load balancer sent to each target group. It can only give aggregates, so this
-source returns a summary frame, not per-request samples:
+the load balancer sent to each target group. It can only give aggregates, so this is a
+summary reader, not a metric source (`tasks.metrics.MetricsSource`): the judge needs one
+row per request, and a per-request source built on CloudWatch or Prometheus (percentiles,
+per-version counts turned into samples) is a later issue. `CloudWatchSummary.read()`
+returns a summary frame:
 
 | column | type | meaning |
 |---|---|---|
@@ -17,7 +20,8 @@ and metric; a shorter `period` gives a row per period for trend checks.
 
 Only Average, Sum and Maximum are used: percentile statistics (p95) exist in
 CloudWatch but moto's get_metric_data answers them with a 500, so the sandbox could not
-exercise that path. Percentile SLOs come from the probe's samples instead.
+exercise that path. Percentile SLOs come from the probe's samples instead. No flow reads
+the summary yet; the alarms (`alarm_states`) are read by every gate that judges them.
 """
 
 from __future__ import annotations
@@ -30,15 +34,15 @@ from typing import Any
 import pandas as pd
 
 from blocks.plan import Environment
+from golive.core.alarms import MISSING
 from tasks.aws_errors import AwsActionError
 from tasks.traffic import aws_action
 from tasks.traffic.alb import AlbSettings
 from tasks.traffic.registry import settings_for
 
-__all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchMetrics", "MetricsError", "alarm_states"]
+__all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchSummary", "MetricsError", "alarm_states"]
 
 NAMESPACE = "AWS/ApplicationELB"
-MISSING = "MISSING"  # an alarm the plan names that CloudWatch does not have
 SUMMARY_COLUMNS: dict[str, str] = {"version": "object", "metric": "object", "value": "float64",
                                    "period": "datetime64[ns, UTC]"}
 # our name -> (CloudWatch metric, statistic, factor to our unit)
@@ -55,8 +59,8 @@ class MetricsError(AwsActionError):
 
 
 @dataclass
-class CloudWatchMetrics:
-    """A MetricsSource: `collect()` summarises the last `window` seconds per target group."""
+class CloudWatchSummary:
+    """A summary reader, not a MetricsSource: `read()` summarises the last `window` seconds per target group."""
 
     cloudwatch: Any
     load_balancer: str  # the LoadBalancer dimension: app/<name>/<id>
@@ -67,7 +71,7 @@ class CloudWatchMetrics:
 
     @classmethod
     def for_environment(cls, environment: Environment, *, window: float = 300.0, period: int | None = None,
-                        cloudwatch: Any | None = None, elbv2: Any | None = None) -> CloudWatchMetrics:
+                        cloudwatch: Any | None = None, elbv2: Any | None = None) -> CloudWatchSummary:
         """Resolve the plan's ALB and target groups (router.alb) to CloudWatch dimensions."""
         router = environment.router
         if router is None or router.section("alb") is None:
@@ -82,7 +86,7 @@ class CloudWatchMetrics:
         return cls(cloudwatch or aws_client("cloudwatch", environment), load_balancer, groups,
                    window=window, period=period)
 
-    def collect(self) -> pd.DataFrame:
+    def read(self) -> pd.DataFrame:
         end = _ceil_minute(self.end or datetime.now(UTC))
         window = _whole_minutes(self.window)
         period = _whole_minutes(self.period) if self.period else window
@@ -149,8 +153,8 @@ def _with_error_rate(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def alarm_states(environment: Environment, cloudwatch: Any | None = None) -> dict[str, str]:
     """{alarm name: OK | ALARM | INSUFFICIENT_DATA | MISSING} for the plan's alarms, in plan order.
 
-    A named alarm that does not exist is MISSING rather than left out, so a judge that
-    fails on anything but OK fails closed on a typo or a deleted alarm.
+    A named alarm that does not exist is MISSING rather than left out, so the one alarm rule
+    (`golive.core.alarms.alarm_checks`) fails closed on a typo or a deleted alarm.
     """
     names = list(environment.alarms)
     if not names:

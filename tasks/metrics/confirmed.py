@@ -1,4 +1,7 @@
-"""Probe and judge, confirming a bad verdict on fresh samples before it stops anything.
+"""Measure and judge, confirming a bad verdict on fresh samples before it stops anything.
+
+The samples come from the plan's metric source (`tasks/metrics/registry.py`; the probe unless
+the plan's `metrics.kind` says otherwise).
 
 On this kind of evidence a single probe can land in a noisy second (a neighbour's CPU, a
 GC pause) and read a healthy p95 of 500 ms as 804 ms. One failed or inconclusive probe
@@ -13,29 +16,30 @@ from __future__ import annotations
 
 import pandas as pd
 
-from blocks.plan import LaunchPlan
+from blocks.plan import Environment, LaunchPlan
 from golive.core.checks import CheckResult
 from golive.core.judge import Verdict, judge
 from tasks.id_source import IdSourceError
 from tasks.metrics import empty_samples
-from tasks.metrics.probe import probe
+from tasks.metrics.registry import source_for
 
 
-def probe_and_judge(base_url: str, plan: LaunchPlan) -> tuple[Verdict, pd.DataFrame]:
-    samples = probe(base_url, plan)
+def measure_and_judge(plan: LaunchPlan, environment: Environment) -> tuple[Verdict, pd.DataFrame]:
+    source = source_for(plan)
+    samples = source.collect(plan, environment)
     verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
     if not verdict.ok:
-        samples = pd.concat([samples, probe(base_url, plan)], ignore_index=True)
+        samples = pd.concat([samples, source.collect(plan, environment)], ignore_index=True)
         verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
         verdict.notes.append("confirmed on a second probe: judged on both together")
     return verdict, samples
 
 
-def confirmed_slo_checks(base_url: str, plan: LaunchPlan) -> tuple[list[CheckResult], pd.DataFrame]:
-    """probe_and_judge's checks; with no ids for {id} (the id source failed) one inconclusive check:
+def confirmed_slo_checks(plan: LaunchPlan, environment: Environment) -> tuple[list[CheckResult], pd.DataFrame]:
+    """measure_and_judge's checks; with no ids for {id} (the id source failed) one inconclusive check:
     without the drawer's samples the SLOs cannot be proved, and what cannot be proved does not pass."""
     try:
-        verdict, samples = probe_and_judge(base_url, plan)
+        verdict, samples = measure_and_judge(plan, environment)
     except IdSourceError as error:
         return [CheckResult(name="SLO probe", status="inconclusive", value="not run", threshold="samples",
                             detail=str(error))], empty_samples()

@@ -29,7 +29,6 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 
 import httpx
 import pandas as pd
@@ -37,35 +36,16 @@ import pandas as pd
 from blocks.plan import LaunchPlan
 from tasks.id_source import ID_PLACEHOLDER, IdPool
 from tasks.metrics import samples_frame
+from tasks.metrics.probe_source import FALLBACK_TARGET
 from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
 
-__all__ = ["FALLBACK_TARGET", "TICK_S", "LoopWatch", "Probe", "probe", "probe_async", "send_on_schedule"]
+__all__ = ["FALLBACK_TARGET", "TICK_S", "LoopWatch", "probe", "probe_async", "send_on_schedule"]
 
-# With no latency SLOs there is still an error rate to measure: probe the health path.
-FALLBACK_TARGET = ("health", "/health")
 UNKNOWN = "unknown"
 DEFAULT_TIMEOUT_S = 10.0
 # The ticker's sleep: short enough to see a stall of a few ms, long enough to cost nothing (200 wakes/s).
 TICK_S = 0.005
 WARM_UP_TIMEOUT_S = 2.0
-
-
-@dataclass
-class Probe:
-    """A MetricsSource: `collect()` runs one probe of `base_url` as the plan says."""
-
-    base_url: str
-    plan: LaunchPlan
-    requests: int | None = None
-    concurrency: int | None = None
-    timeout: float = DEFAULT_TIMEOUT_S
-    auth: httpx.Auth | None = field(default=None, repr=False)
-    rng: random.Random | None = field(default=None, repr=False)
-    rate: float | None = None  # requests per second; None: the plan's probe.rate
-
-    def collect(self) -> pd.DataFrame:
-        return probe(self.base_url, self.plan, requests=self.requests, concurrency=self.concurrency,
-                     rate=self.rate, timeout=self.timeout, auth=self.auth, rng=self.rng)
 
 
 def probe(base_url: str, plan: LaunchPlan, *, requests: int | None = None, concurrency: int | None = None,

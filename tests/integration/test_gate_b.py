@@ -58,7 +58,7 @@ def _delete_live_release(sandbox: manager.Sandbox) -> None:
 BREAKAGES = {
     "production unhealthy": (lambda sb: sb.set_fault("stable", down=True, endpoint="health"), "production api health"),
     "alarm in ALARM": (lambda sb: aws(sb, "cloudwatch").set_alarm_state(
-        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="p99 high"), "alarm: statusboard-latency"),
+        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="p99 high"), "alarm statusboard-latency"),
     "no rollback target": (_delete_live_release, "rollback target: live release objects"),
     "distribution disabled": (_disable_distribution, "CloudFront distribution"),
 }
@@ -79,7 +79,7 @@ def test_gate_b_fails_closed(launch_world: manager.Sandbox, plan: LaunchPlan, ca
 def test_missing_alarm_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
     plan = variant(launch_world, tmp_path, environments__production__alarms=["statusboard-5xx", "statusboard-typo"])
     result = run_gate_b(plan, "v4.1.0")
-    assert result.state.is_failed() and "alarm: statusboard-typo: MISSING" in result.message, result.message
+    assert result.state.is_failed() and "alarm statusboard-typo: MISSING" in result.message, result.message
     assert_production_untouched(launch_world, "v4.1.0")
 
 

@@ -20,7 +20,9 @@ from tasks.http_auth import AuthChooser
 from tasks.http_checks import run_smoke_suites, run_suite, smoke_client
 from tasks.id_source import IdSourceError
 from tasks.metrics import SAMPLE_COLUMNS, MetricsSource
-from tasks.metrics.probe import Probe, probe
+from tasks.metrics.probe import probe
+from tasks.metrics.probe_source import PROBE_SOURCE
+from tasks.metrics.registry import source_for
 from tests.loopback import serving
 
 PROBE_REQUESTS = 160  # 80 per latency SLO: well above the sandbox plan's min_samples (20), about a second
@@ -135,10 +137,12 @@ def test_probe_works_inside_a_running_event_loop(plan: LaunchPlan) -> None:
     assert asyncio.run(from_async_code()) == 10
 
 
-def test_the_probe_is_a_metrics_source(plan: LaunchPlan) -> None:
-    source = Probe(plan.environments.staging.api_base_url, plan, requests=20, concurrency=4)
-    assert isinstance(source, MetricsSource)
-    assert len(source.collect()) == 20
+def test_the_probe_is_the_plans_metric_source(plan: LaunchPlan) -> None:
+    source = source_for(plan)  # the sandbox plan has no metrics: section
+    assert source is PROBE_SOURCE and isinstance(source, MetricsSource)
+    few = plan.model_copy(update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 20,
+                                                                         "concurrency": 4})})
+    assert len(source.collect(few, plan.environments.staging)) == 20
 
 
 def test_an_unreachable_backend_is_all_errors(plan: LaunchPlan) -> None:

@@ -11,7 +11,7 @@ from blocks.plan import Environment, LaunchPlan
 from sandbox import manager
 from tasks.aws import aws_client
 from tasks.metrics import MetricsSource
-from tasks.metrics.cloudwatch import MISSING, SUMMARY_COLUMNS, CloudWatchMetrics, alarm_states
+from tasks.metrics.cloudwatch import MISSING, SUMMARY_COLUMNS, CloudWatchSummary, alarm_states
 from tasks.traffic import TrafficError, router_for
 from tasks.traffic.alb import AlbRouter
 from tasks.traffic.route53 import Route53Router
@@ -110,7 +110,7 @@ def test_alb_errors_name_the_missing_resource(production: Environment, changes: 
 # ---------------------------------------------------------------- CloudWatch
 
 
-def publish_alb_metrics(production: Environment, source: CloudWatchMetrics, end: datetime) -> None:
+def publish_alb_metrics(production: Environment, source: CloudWatchSummary, end: datetime) -> None:
     cloudwatch = aws_client("cloudwatch", production)
 
     def put(version: str, metric: str, values: list[float], minutes_before_end: list[int], unit: str) -> None:
@@ -131,14 +131,14 @@ def publish_alb_metrics(production: Environment, source: CloudWatchMetrics, end:
 def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
     # a window three hours back, so metrics other tests publish "now" cannot leak in
     end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
-    source = CloudWatchMetrics.for_environment(production, window=300)
+    source = CloudWatchSummary.for_environment(production, window=300)
     source.end = end
-    assert isinstance(source, MetricsSource)
+    assert not isinstance(source, MetricsSource)  # aggregates, not per-request samples: a summary reader
     assert source.load_balancer.startswith("app/statusboard-prod/")
     assert source.target_groups["canary"].startswith("targetgroup/statusboard-canary/")
     publish_alb_metrics(production, source, end)
 
-    frame = source.collect()
+    frame = source.read()
     assert list(frame.columns) == list(SUMMARY_COLUMNS)
     assert frame["period"].nunique() == 1  # the whole window is one period
     values = {(row.version, row.metric): round(row.value, 6) for row in frame.itertuples()}
@@ -150,12 +150,12 @@ def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
     }
 
     source.period = 60  # per minute, for trends
-    per_minute = source.collect()
+    per_minute = source.read()
     stable_requests = per_minute[(per_minute.version == "stable") & (per_minute.metric == "requests")]
     assert stable_requests["value"].tolist() == [600, 400]
 
     source.end = end - timedelta(hours=1)  # nothing there: no rows, which the judge must not pass
-    assert source.collect().empty
+    assert source.read().empty
 
 
 def test_alarm_states_report_alarm_and_missing(production: Environment) -> None:

@@ -334,8 +334,8 @@ BAD_PLANS = [
                  "drawer): a client lag that large could fail it on its own", id="lag-as-large-as-an-slo"),
     pytest.param({"probe.max_lag": "20ms"}, "probe.max_lag: '20ms' — unknown key 'max_lag'; did you mean "
                  "'max_client_lag'?", id="lag-typo"),
-    pytest.param({"notifications[0].kind": "email"},
-                 "notifications[0].kind: 'email' — one of 'slack', 'teams' or 'webhook'", id="unknown-notifier"),
+    pytest.param({"notifications[0].kind": "E-mail"},
+                 "notifications[0].kind: 'E-mail' — a lowercase name", id="notifier-not-a-name"),
     pytest.param({"notifications[0].block": "Sandbox Chat"},
                  "notifications[0].block: 'Sandbox Chat' — a Prefect block name", id="bad-block-name"),
     pytest.param({"build.command": []}, "build.command: [] — an argv list such as ['python', 'build.py']",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from golive.core.registry import Registry, UnknownPlugin
+from golive.core.registry import Registry, UnknownPlugin, kind_problem
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,10 @@ def test_an_unknown_kind_names_the_family_and_the_known_kinds() -> None:
 def test_two_entries_of_one_kind_are_refused() -> None:
     with pytest.raises(ValueError, match="two notifier entries declare kind 'slack'"):
         Registry("notifier", [Entry("slack"), Entry("slack")])
+
+
+def test_an_unknown_kind_in_a_plan_is_a_problem_at_its_field() -> None:
+    registry = Registry("notifier", [Entry("slack"), Entry("webhook")])
+    assert kind_problem(registry, "slack", ("notifications", 0, "kind")) is None
+    problem = kind_problem(registry, "email", ("notifications", 1, "kind"))
+    assert str(problem) == "notifications[1].kind: 'email' — unknown notifier: one of slack, webhook"
