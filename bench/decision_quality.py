@@ -86,8 +86,7 @@ SLOWER = 1.3
 SCENARIOS = [
     Scenario("baseline: p95 ~300 ms, 0 % errors", True, NORMAL, NORMAL),
     Scenario("p95 750 ms (just inside 800)", True, Version(750), Version(750)),
-    Scenario("errors 0.4 % (just under the 0.5 % target)", True, Version(error_rate=0.004),
-             Version(error_rate=0.004)),
+    Scenario("errors 0.4 % (just under the 0.5 % target)", True, Version(error_rate=0.004), Version(error_rate=0.004)),
     Scenario("errors 0.9 % (just under the 1 % limit)", True, Version(error_rate=0.009), Version(error_rate=0.009)),
     Scenario("p95 750 ms and errors 0.9 %", True, Version(750, error_rate=0.009), Version(750, error_rate=0.009)),
     Scenario("p95 850 ms (just outside)", False, Version(850)),
@@ -97,8 +96,9 @@ SCENARIOS = [
     Scenario("errors 1.2 % (just outside)", False, Version(error_rate=0.012)),
     Scenario("errors 1.2 %, stable at 0.9 %", False, Version(error_rate=0.012), Version(error_rate=0.009)),
     Scenario("errors 3 %", False, Version(error_rate=0.03)),
-    Scenario("30 % slower than stable, under the line", False,
-             Version(BOARD_P95 * SLOWER, drawer_scale=SLOWER), NORMAL),
+    Scenario(
+        "30 % slower than stable, under the line", False, Version(BOARD_P95 * SLOWER, drawer_scale=SLOWER), NORMAL
+    ),
 ]
 
 
@@ -145,8 +145,11 @@ def draw(scenario: Scenario, plan: LaunchPlan, trials: int, intervals: int, rng:
     medians = {v: np.array([v.board_median(), DRAWER[0] * v.drawer_scale]) for v in (scenario.canary, scenario.stable)}
     sigmas = np.array([BOARD[1], DRAWER[1]])[None, None, None, :, None]
     z = rng.standard_normal(shape)
-    log_median = np.where(canary, np.log(medians[scenario.canary])[None, None, None, :, None],
-                          np.log(medians[scenario.stable])[None, None, None, :, None])
+    log_median = np.where(
+        canary,
+        np.log(medians[scenario.canary])[None, None, None, :, None],
+        np.log(medians[scenario.stable])[None, None, None, :, None],
+    )
     latency = np.exp(log_median + sigmas * z)
     error = rng.random(shape) < np.where(canary, scenario.canary.error_rate, scenario.stable.error_rate)
     return Draws(canary, error, latency)
@@ -154,9 +157,14 @@ def draw(scenario: Scenario, plan: LaunchPlan, trials: int, intervals: int, rng:
 
 def interval_frame(draws: Draws, trial: int, step: int, interval: int, names: np.ndarray) -> pd.DataFrame:
     canary = draws.canary[trial, step, interval].ravel()
-    return pd.DataFrame({"slo": names, "latency_ms": draws.latency[trial, step, interval].ravel(),
-                         "error": draws.error[trial, step, interval].ravel(),
-                         "version": np.where(canary, "canary", "stable").astype(object)})
+    return pd.DataFrame(
+        {
+            "slo": names,
+            "latency_ms": draws.latency[trial, step, interval].ravel(),
+            "error": draws.error[trial, step, interval].ravel(),
+            "version": np.where(canary, "canary", "stable").astype(object),
+        }
+    )
 
 
 # ------------------------------------------------------------------ the judges
@@ -178,8 +186,7 @@ def run_golive(draws: Draws, plan: LaunchPlan, alpha: float | None) -> Outcome:
                 used[trial] += 1
                 seen[trial] += int(draws.canary[trial, step_index, interval].sum())
                 window = evaluation_window(frames, plan.slos, start=tracker.fresh_from)
-                verdict = judge_canary(window, plan.slos,
-                                       plan.canary.compare_with_stable, alpha=alpha, step=step)
+                verdict = judge_canary(window, plan.slos, plan.canary.compare_with_stable, alpha=alpha, step=step)
                 decision = tracker.observe(verdict).decision
                 if decision in ("advance", "rollback", "ask_human"):
                     break
@@ -209,8 +216,11 @@ def run_flagger(draws: Draws, plan: LaunchPlan) -> Outcome:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no data, a failed check
         for index, slo in enumerate(slos.latency):
             values = np.where(ok[..., index, :], latency[..., index, :], np.nan)
-            stat = (np.nanmean(values, axis=-1) if slo.stat == "mean" else
-                    np.nanpercentile(values, float(slo.stat[1:]), axis=-1))
+            stat = (
+                np.nanmean(values, axis=-1)
+                if slo.stat == "mean"
+                else np.nanpercentile(values, float(slo.stat[1:]), axis=-1)
+            )
             failed |= ~(stat < slo.threshold)
     trials = failed.shape[0]
     failed = failed.reshape(trials, -1)  # [trial, step * evaluation]
@@ -233,8 +243,9 @@ def bound(scenario: Scenario, draws: Draws, plan: LaunchPlan) -> float:
         bad |= draws.error[:, 0, :2]
     if scenario.canary.board_p95 >= board.threshold:
         bad[..., 0, :] |= draws.latency[:, 0, :2, 0, :] >= board.threshold
-    if scenario.healthy or (scenario.canary.error_rate < plan.slos.error_rate.limit
-                            and scenario.canary.board_p95 < board.threshold):
+    if scenario.healthy or (
+        scenario.canary.error_rate < plan.slos.error_rate.limit and scenario.canary.board_p95 < board.threshold
+    ):
         return float("nan")
     return float((bad & draws.canary[:, 0, :2]).any(axis=(1, 2, 3)).mean())
 
@@ -251,8 +262,14 @@ def run_scenario(job: Job) -> Result:
         golive.append(run_golive(draws, plan, job.alpha))
         flagger.append(run_flagger(draws, plan))
         bounds.append(bound(job.scenario, draws, plan))
-    return Result(job.scenario, job.trials, Outcome.join(golive), Outcome.join(flagger),
-                  float(np.average(bounds, weights=[len(o.end) for o in golive])), time.perf_counter() - started)
+    return Result(
+        job.scenario,
+        job.trials,
+        Outcome.join(golive),
+        Outcome.join(flagger),
+        float(np.average(bounds, weights=[len(o.end) for o in golive])),
+        time.perf_counter() - started,
+    )
 
 
 @dataclass(frozen=True)
@@ -290,11 +307,25 @@ def mean_of(values: np.ndarray, mask: np.ndarray, digits: int = 1) -> str:
     return f"{values[mask].mean():.{digits}f}" if mask.any() else "–"
 
 
-HEALTHY_HEAD = ["healthy scenario (canary = stable)", "trials", "golive false rollbacks", "golive asks a human",
-                "golive promotes", "Flagger-style false rollbacks"]
-DEGRADED_HEAD = ["degraded scenario (stable normal unless said)", "judge", "rolls back", "rolls back ≤ 2 intervals",
-                 "intervals to rollback", "canary samples to rollback", "asks a human", "promotes",
-                 "threshold-judge bound ≤ 2 intervals"]
+HEALTHY_HEAD = [
+    "healthy scenario (canary = stable)",
+    "trials",
+    "golive false rollbacks",
+    "golive asks a human",
+    "golive promotes",
+    "Flagger-style false rollbacks",
+]
+DEGRADED_HEAD = [
+    "degraded scenario (stable normal unless said)",
+    "judge",
+    "rolls back",
+    "rolls back ≤ 2 intervals",
+    "intervals to rollback",
+    "canary samples to rollback",
+    "asks a human",
+    "promotes",
+    "threshold-judge bound ≤ 2 intervals",
+]
 
 
 def tables(results: list[Result]) -> tuple[list[list[str]], list[list[str]]]:
@@ -302,16 +333,32 @@ def tables(results: list[Result]) -> tuple[list[list[str]], list[list[str]]]:
     for r in results:
         g, f = r.golive, r.flagger
         if r.scenario.healthy:
-            healthy.append([r.scenario.name, str(r.trials), f"{int((g.end == 1).sum())} ({rate(g.end == 1)})",
-                            rate(g.end == 2), rate(g.end == 0), f"{int((f.end == 1).sum())} ({rate(f.end == 1)})"])
+            healthy.append(
+                [
+                    r.scenario.name,
+                    str(r.trials),
+                    f"{int((g.end == 1).sum())} ({rate(g.end == 1)})",
+                    rate(g.end == 2),
+                    rate(g.end == 0),
+                    f"{int((f.end == 1).sum())} ({rate(f.end == 1)})",
+                ]
+            )
             continue
         for label, o in (("golive", g), ("Flagger-style", f)):
             rolled = o.end == 1
-            degraded.append([
-                r.scenario.name if label == "golive" else "", label, rate(rolled), rate(rolled & (o.intervals <= 2)),
-                mean_of(o.intervals, rolled), mean_of(o.samples, rolled, 0), rate(o.end == 2), rate(o.end == 0),
-                ("–" if math.isnan(r.bound) else f"{100 * r.bound:.1f} %") if label == "golive" else "",
-            ])
+            degraded.append(
+                [
+                    r.scenario.name if label == "golive" else "",
+                    label,
+                    rate(rolled),
+                    rate(rolled & (o.intervals <= 2)),
+                    mean_of(o.intervals, rolled),
+                    mean_of(o.samples, rolled, 0),
+                    rate(o.end == 2),
+                    rate(o.end == 0),
+                    ("–" if math.isnan(r.bound) else f"{100 * r.bound:.1f} %") if label == "golive" else "",
+                ]
+            )
     return healthy, degraded
 
 
@@ -327,14 +374,18 @@ def targets(results: list[Result]) -> tuple[list[str], bool]:
         if r.scenario.healthy:
             false = int((r.golive.end == 1).sum())
             met = false == 0
-            lines.append(f"{'met' if met else 'MISSED'}: no false rollback in {r.trials} healthy trials "
-                         f"— {r.scenario.name}: {false}")
+            lines.append(
+                f"{'met' if met else 'MISSED'}: no false rollback in {r.trials} healthy trials "
+                f"— {r.scenario.name}: {false}"
+            )
         else:
             within = float(((r.golive.end == 1) & (r.golive.intervals <= 2)).mean())
             met = within >= 0.99
             bound_note = "" if math.isnan(r.bound) else f" (bound {100 * r.bound:.1f} %)"
-            lines.append(f"{'met' if met else 'MISSED'}: >= 99 % detected within two intervals "
-                         f"— {r.scenario.name}: {100 * within:.1f} %{bound_note}")
+            lines.append(
+                f"{'met' if met else 'MISSED'}: >= 99 % detected within two intervals "
+                f"— {r.scenario.name}: {100 * within:.1f} %{bound_note}"
+            )
         all_met &= met
     return lines, all_met
 
@@ -344,8 +395,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=500)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--breach-alpha", default=str(BREACH_ALPHA),
-                        help="judge_canary's alpha; 'none' judges by the observed value alone, as `judge` does")
+    parser.add_argument(
+        "--breach-alpha",
+        default=str(BREACH_ALPHA),
+        help="judge_canary's alpha; 'none' judges by the observed value alone, as `judge` does",
+    )
     parser.add_argument("--max-consecutive", type=int, default=None, help="override the plan's limit")
     parser.add_argument("--requests", type=int, default=None, help="override the plan's requests per evaluation")
     parser.add_argument("--write-docs", action="store_true", help=f"write the figures into docs/{DOCS.name}")
@@ -353,24 +407,33 @@ def main() -> None:
     alpha = None if args.breach_alpha.lower() == "none" else float(args.breach_alpha)
     plan = configured(load_plan(PLAN, env={}), args.max_consecutive, args.requests)
     started = time.perf_counter()
-    jobs = [Job(i, s, args.trials, args.seed, alpha, args.max_consecutive, args.requests)
-            for i, s in enumerate(SCENARIOS)]
+    jobs = [
+        Job(i, s, args.trials, args.seed, alpha, args.max_consecutive, args.requests) for i, s in enumerate(SCENARIOS)
+    ]
     jobs.sort(key=lambda job: not job.scenario.healthy)  # the long runs first, for an even load
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         results = sorted(pool.map(run_scenario, jobs), key=lambda r: SCENARIOS.index(r.scenario))
     elapsed = time.perf_counter() - started
     canary = plan.canary
-    overrides = [f"{name} {value}" for name, value in (("max_consecutive_failures", args.max_consecutive),
-                                                       ("requests_per_evaluation", args.requests)) if value]
-    setting = (f"plan {PLAN.relative_to(REPO)}{' with ' + ', '.join(overrides) if overrides else ''}: "
-               f"steps {canary.steps} %, bake {canary.bake.text}, an evaluation every "
-               f"{canary.evaluation_interval.text}, at most {canary.max_consecutive_failures} consecutive / "
-               f"{canary.max_total_failures} total failures, {canary.max_inconclusive_extensions} extensions, "
-               f"{plan.probe.requests_per_evaluation} requests per evaluation, min_samples {plan.slos.min_samples}, "
-               f"compare_with_stable alpha {canary.compare_with_stable.alpha:g} / "
-               f"{canary.compare_with_stable.max_relative_slowdown.text}; judge_canary alpha "
-               f"{'none (literal rule)' if alpha is None else f'{alpha:g}'}; seed {args.seed}, {args.trials} "
-               f"trials per scenario, {elapsed:.0f} s on {args.workers} workers")
+    overrides = [
+        f"{name} {value}"
+        for name, value in (
+            ("max_consecutive_failures", args.max_consecutive),
+            ("requests_per_evaluation", args.requests),
+        )
+        if value
+    ]
+    setting = (
+        f"plan {PLAN.relative_to(REPO)}{' with ' + ', '.join(overrides) if overrides else ''}: "
+        f"steps {canary.steps} %, bake {canary.bake.text}, an evaluation every "
+        f"{canary.evaluation_interval.text}, at most {canary.max_consecutive_failures} consecutive / "
+        f"{canary.max_total_failures} total failures, {canary.max_inconclusive_extensions} extensions, "
+        f"{plan.probe.requests_per_evaluation} requests per evaluation, min_samples {plan.slos.min_samples}, "
+        f"compare_with_stable alpha {canary.compare_with_stable.alpha:g} / "
+        f"{canary.compare_with_stable.max_relative_slowdown.text}; judge_canary alpha "
+        f"{'none (literal rule)' if alpha is None else f'{alpha:g}'}; seed {args.seed}, {args.trials} "
+        f"trials per scenario, {elapsed:.0f} s on {args.workers} workers"
+    )
     healthy, degraded = tables(results)
     lines, all_met = targets(results)
     print(setting, end="\n\n")
@@ -380,19 +443,27 @@ def main() -> None:
     print("\n".join(lines))
     print("all targets met" if all_met else "targets missed: see above")
     if args.write_docs:
-        write_docs(setting, healthy, degraded, lines, tag=" ".join(overrides) or
-                   ("literal" if alpha is None else "default"))
+        write_docs(
+            setting, healthy, degraded, lines, tag=" ".join(overrides) or ("literal" if alpha is None else "default")
+        )
 
 
-def write_docs(setting: str, healthy: list[list[str]], degraded: list[list[str]], lines: list[str],
-               tag: str) -> None:
+def write_docs(setting: str, healthy: list[list[str]], degraded: list[list[str]], lines: list[str], tag: str) -> None:
     """Put this run's figures in docs/benchmarks.md between its markers; other text stays as it is."""
     begin, end = f"<!-- decision-quality {tag}: begin -->", f"<!-- decision-quality {tag}: end -->"
-    figures = "\n\n".join([begin, f"Run {date.today().isoformat()}: {setting}.", markdown(HEALTHY_HEAD, healthy),
-                           markdown(DEGRADED_HEAD, degraded), "\n".join(f"- {line}" for line in lines), end])
+    figures = "\n\n".join(
+        [
+            begin,
+            f"Run {date.today().isoformat()}: {setting}.",
+            markdown(HEALTHY_HEAD, healthy),
+            markdown(DEGRADED_HEAD, degraded),
+            "\n".join(f"- {line}" for line in lines),
+            end,
+        ]
+    )
     text = DOCS.read_text(encoding="utf-8")
     if begin in text and end in text:
-        text = text[:text.index(begin)] + figures + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + figures + text[text.index(end) + len(end) :]
     else:
         if SECTION not in text:
             text = text.rstrip("\n") + f"\n\n{SECTION}\n"

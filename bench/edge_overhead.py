@@ -44,10 +44,12 @@ async def burst(url: str, n: int, concurrency: int) -> tuple[float, int]:
     semaphore = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
+
         async def one() -> int:
             async with semaphore, http.get(url) as response:
                 await response.read()
                 return response.status
+
         start = time.perf_counter()
         codes = await asyncio.gather(*(one() for _ in range(n)))
         return n / (time.perf_counter() - start), sum(code != 200 for code in codes)
@@ -66,16 +68,20 @@ def main() -> None:
                     timed(http, edge + path, 20)  # warm up
                     via_edge = timed(http, edge + path, args.requests)
                     direct = timed(http, backend + path, args.requests)
-                    print(f"{path:32s} direct median {statistics.median(direct):6.1f} ms  "
-                          f"edge median {statistics.median(via_edge):6.1f} ms  "
-                          f"overhead median {statistics.median(via_edge) - statistics.median(direct):5.1f} ms  "
-                          f"p95 {percentile(via_edge, .95) - percentile(direct, .95):5.1f} ms")
+                    print(
+                        f"{path:32s} direct median {statistics.median(direct):6.1f} ms  "
+                        f"edge median {statistics.median(via_edge):6.1f} ms  "
+                        f"overhead median {statistics.median(via_edge) - statistics.median(direct):5.1f} ms  "
+                        f"p95 {percentile(via_edge, 0.95) - percentile(direct, 0.95):5.1f} ms"
+                    )
             for concurrency in (50, 200):
                 sandbox.clear_lateness()
                 rate, errors = asyncio.run(burst(edge + "/health", 1000, concurrency))
                 late = sandbox.lateness().get("stable/health", {})
-                print(f"edge throughput /health, concurrency {concurrency:3d}: {rate:6.0f} req/s, {errors} errors; "
-                      f"sandbox late p50 {late.get('p50', 0):.1f} ms, p95 {late.get('p95', 0):.1f} ms")
+                print(
+                    f"edge throughput /health, concurrency {concurrency:3d}: {rate:6.0f} req/s, {errors} errors; "
+                    f"sandbox late p50 {late.get('p50', 0):.1f} ms, p95 {late.get('p95', 0):.1f} ms"
+                )
         finally:
             manager.down(Path(tmp))
 

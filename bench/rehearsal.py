@@ -5,7 +5,8 @@ volumes: one UAT signer, bake = evaluation interval = 0.5 s, one Gate G checkpoi
 300-request probe at concurrency 64). Every gate runs for real (build, upload, invalidation, smoke
 suites, probes, judge, every sign-off answered by the sandbox approver, the canary steps,
 Gate G's scenarios, the reports), and each canary step passes on one evaluation (at 10 % after
-one inconclusive: too few canary samples in a probe of 300): the time is the launch's own overhead, what a dry run before the real launch costs.
+one inconclusive: too few canary samples in a probe of 300): the time is the launch's own overhead,
+what a dry run before the real launch costs.
 
 Usage: .venv/bin/python bench/rehearsal.py [--trials 3] [--plan plans/rehearsal.yaml]
 """
@@ -23,8 +24,14 @@ from golive.local.prefect_server import free_port
 
 _HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
 _PORT = free_port()
-os.environ.update({"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
-                   "PREFECT_LOGGING_LEVEL": "WARNING", "GOLIVE_REPORTS_DIR": str(_HOME / "reports")})
+os.environ.update(
+    {
+        "PREFECT_HOME": str(_HOME),
+        "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "GOLIVE_REPORTS_DIR": str(_HOME / "reports"),
+    }
+)
 
 from golive.local import prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
@@ -41,8 +48,11 @@ def gate_seconds(launch: str) -> dict[str, float]:
 
     entries = read_timeline(boto3.client("s3"), os.environ["S3_BUCKET"], launch)
     started = {e.gate: e.at for e in entries if e.kind == "gate" and e.event == "started"}
-    return {e.gate: (e.at - started[e.gate]).total_seconds() for e in entries
-            if e.kind == "gate" and e.event == "passed" and e.gate in started}
+    return {
+        e.gate: (e.at - started[e.gate]).total_seconds()
+        for e in entries
+        if e.kind == "gate" and e.event == "passed" and e.gate in started
+    }
 
 
 def main() -> None:
@@ -67,8 +77,9 @@ def main() -> None:
             # answers within 0.1 s: what a human takes to decide is not the launch's overhead
             with ApproverBot(sandbox_policy, interval=APPROVER_INTERVAL_S):
                 started = time.monotonic()
-                state = golive(release=f"v0.{number}.0-rehearsal", driver="bench-driver", plan=str(plan),
-                               return_state=True)
+                state = golive(
+                    release=f"v0.{number}.0-rehearsal", driver="bench-driver", plan=str(plan), return_state=True
+                )
                 times.append(time.monotonic() - started)
             if not state.is_completed():
                 raise RuntimeError(f"rehearsal {number} did not complete: {state.message}")
@@ -79,8 +90,10 @@ def main() -> None:
         prefect_server.stop(server)
     for gate, values in gates.items():
         print(f"  {gate:18s} median {statistics.median(values):5.1f} s")
-    print(f"zero-bake rehearsal, pre-flight to post-launch: median {statistics.median(times):5.1f} s  "
-          f"min {min(times):5.1f} s  max {max(times):5.1f} s  ({len(times)} launches)")
+    print(
+        f"zero-bake rehearsal, pre-flight to post-launch: median {statistics.median(times):5.1f} s  "
+        f"min {min(times):5.1f} s  max {max(times):5.1f} s  ({len(times)} launches)"
+    )
     worst = max(times)
     print(f"target <= 20 s with the Prefect server up: {'met' if worst <= 20 else 'MISSED'} (worst {worst:.1f} s)")
 

@@ -150,25 +150,38 @@ def other_client_probe(url: str, plan: LaunchPlan, concurrency: int, client: str
                 name, path = targets[index % len(targets)]
                 ts, started = time.time(), time.perf_counter()
                 status = await get(url + ids.fill(path))
-                rows.append({"ts": ts, "slo": name, "path": path, "status": status,
-                             "latency_ms": (time.perf_counter() - started) * 1000,
-                             "error": status >= 500, "version": "", "release": ""})
+                rows.append(
+                    {
+                        "ts": ts,
+                        "slo": name,
+                        "path": path,
+                        "status": status,
+                        "latency_ms": (time.perf_counter() - started) * 1000,
+                        "error": status >= 500,
+                        "version": "",
+                        "release": "",
+                    }
+                )
 
         async with contextlib.AsyncExitStack() as stack:
             if client == "aiohttp":
                 session = await stack.enter_async_context(
-                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)))
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+                )
 
                 async def get(target: str) -> int:
                     async with session.get(target) as response:
                         await response.read()
                         return response.status
+
                 getters = [get] * concurrency
             else:  # httpx-per-worker
                 one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
                 tls = ssl.create_default_context()  # made once: loading the CA bundle per client costs ~20 ms
-                clients = [await stack.enter_async_context(httpx.AsyncClient(limits=one, timeout=10, verify=tls))
-                           for _ in range(concurrency)]
+                clients = [
+                    await stack.enter_async_context(httpx.AsyncClient(limits=one, timeout=10, verify=tls))
+                    for _ in range(concurrency)
+                ]
                 getters = [_httpx_get(c) for c in clients]
             await asyncio.gather(*(worker(get) for get in getters))
         return rows
@@ -179,6 +192,7 @@ def other_client_probe(url: str, plan: LaunchPlan, concurrency: int, client: str
 def _httpx_get(client: httpx.AsyncClient) -> Get:
     async def get(target: str) -> int:
         return (await client.get(target)).status_code
+
     return get
 
 
@@ -205,24 +219,33 @@ def group_cpu_seconds(pgid: int) -> float:
     return total
 
 
-def measure_case(case: str, url: str, plan: LaunchPlan, concurrency: int, total: int, client: str,
-                 sandbox: manager.Sandbox) -> tuple[list[Row], list[Share]]:
+def measure_case(
+    case: str, url: str, plan: LaunchPlan, concurrency: int, total: int, client: str, sandbox: manager.Sandbox
+) -> tuple[list[Row], list[Share]]:
     def send(url: str, plan: LaunchPlan, concurrency: int) -> pd.DataFrame:
         if client == "probe":
             return golive_probe(url, plan, concurrency)
         return other_client_probe(url, plan, concurrency, client)
+
     send(url, plan, concurrency)  # warm-up probe, not counted
     sandbox.clear_lateness()
-    clocks = {"sandbox": lambda: cpu_seconds(sandbox.state["pid"]),
-              "moto": lambda: cpu_seconds(sandbox.state["moto_pid"]), "client": lambda: cpu_seconds(os.getpid()),
-              "prefect stack": lambda: sum(group_cpu_seconds(pgid) for pgid in STACK_GROUPS)}
+    clocks = {
+        "sandbox": lambda: cpu_seconds(sandbox.state["pid"]),
+        "moto": lambda: cpu_seconds(sandbox.state["moto_pid"]),
+        "client": lambda: cpu_seconds(os.getpid()),
+        "prefect stack": lambda: sum(group_cpu_seconds(pgid) for pgid in STACK_GROUPS),
+    }
     cpu_before, wall_before = {name: clock() for name, clock in clocks.items()}, time.perf_counter()
     frames = [send(url, plan, concurrency) for _ in range(max(1, total // PROBE_REQUESTS))]
     wall = time.perf_counter() - wall_before
     samples = pd.concat(frames, ignore_index=True)
     cpu = {name: (clock() - cpu_before[name]) * 1000 / len(samples) for name, clock in clocks.items()}
-    print(f"  {case}: CPU ms per request " + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
-          + f"; {len(samples) / wall:.0f} req/s; load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"  {case}: CPU ms per request "
+        + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
+        + f"; {len(samples) / wall:.0f} req/s; load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     errors = int(samples["error"].sum())
     if errors:
         print(f"  {case}: {errors} error samples (left out of the latency stats)", flush=True)
@@ -230,8 +253,10 @@ def measure_case(case: str, url: str, plan: LaunchPlan, concurrency: int, total:
     rows, shares = [], []
     for slo in plan.slos.latency:
         latencies = samples[(samples["slo"] == slo.name) & ~samples["error"]]["latency_ms"].to_numpy()
-        rows += [Row(case, slo.name, stat, configured(slo.name, stat), measured(latencies, stat), len(latencies))
-                 for stat in STATS]
+        rows += [
+            Row(case, slo.name, stat, configured(slo.name, stat), measured(latencies, stat), len(latencies))
+            for stat in STATS
+        ]
         excess = measured(latencies, "mean") - configured(slo.name, "mean")
         shares.append(Share(case, slo.name, excess, late.get(f"staging/{slo.name}", {})))
     return rows, shares
@@ -242,12 +267,16 @@ def print_table(rows: list[Row], tolerance: float) -> None:
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         ok = "yes" if abs(row.deviation) <= tolerance else "**no**"
-        print(f"| {row.case} | {row.endpoint} | {row.stat} | {row.configured:.0f} | {row.measured:.0f} | "
-              f"{row.deviation:+.1%} | {ok} |")
+        print(
+            f"| {row.case} | {row.endpoint} | {row.stat} | {row.configured:.0f} | {row.measured:.0f} | "
+            f"{row.deviation:+.1%} | {ok} |"
+        )
     failing = [r for r in rows if abs(r.deviation) > tolerance]
     worst = max(rows, key=lambda r: abs(r.deviation))
-    print(f"\n{len(rows) - len(failing)} of {len(rows)} within {tolerance:.0%}; worst: {worst.case} {worst.endpoint} "
-          f"{worst.stat} {worst.deviation:+.1%} ({worst.samples} samples per endpoint)")
+    print(
+        f"\n{len(rows) - len(failing)} of {len(rows)} within {tolerance:.0%}; worst: {worst.case} {worst.endpoint} "
+        f"{worst.stat} {worst.deviation:+.1%} ({worst.samples} samples per endpoint)"
+    )
 
 
 def print_shares(shares: list[Share]) -> None:
@@ -258,8 +287,10 @@ def print_shares(shares: list[Share]) -> None:
     for share in shares:
         late = share.sandbox_late
         mean, p95, most = late.get("mean", float("nan")), late.get("p95", float("nan")), late.get("max", float("nan"))
-        print(f"| {share.case} | {share.endpoint} | {share.excess_ms:+.1f} ms | {mean:.1f} / {p95:.1f} / {most:.1f} ms "
-              f"| {share.excess_ms - mean:+.1f} ms |")
+        print(
+            f"| {share.case} | {share.endpoint} | {share.excess_ms:+.1f} ms | {mean:.1f} / {p95:.1f} / {most:.1f} ms "
+            f"| {share.excess_ms - mean:+.1f} ms |"
+        )
 
 
 def main() -> None:
@@ -281,12 +312,12 @@ def main() -> None:
                 for concurrency in args.concurrency:
                     case = f"conc {concurrency}, hog {hog}"
                     started = time.perf_counter()
-                    case_rows, case_shares = measure_case(case, url, plan, concurrency, args.requests, args.client,
-                                                          sandbox)
+                    case_rows, case_shares = measure_case(
+                        case, url, plan, concurrency, args.requests, args.client, sandbox
+                    )
                     rows += case_rows
                     shares += case_shares
-                    summary = "  ".join(f"{r.endpoint} {r.stat} {r.measured:.0f}/{r.configured:.0f}"
-                                        for r in case_rows)
+                    summary = "  ".join(f"{r.endpoint} {r.stat} {r.measured:.0f}/{r.configured:.0f}" for r in case_rows)
                     print(f"{case}: {summary}  ({time.perf_counter() - started:.0f} s)", flush=True)
     print(f"\nstack: {args.stack}; client: {args.client}; {args.requests} requests per case")
     print_table(rows, args.tolerance)

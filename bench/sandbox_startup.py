@@ -27,8 +27,10 @@ def main() -> None:
             start = time.perf_counter()
             manager.down(Path(tmp))
             downs.append(time.perf_counter() - start)
-    print(f"sandbox up (to serving):  median {statistics.median(ups):.2f} s  "
-          f"min {min(ups):.2f} s  max {max(ups):.2f} s  ({args.runs} runs)")
+    print(
+        f"sandbox up (to serving):  median {statistics.median(ups):.2f} s  "
+        f"min {min(ups):.2f} s  max {max(ups):.2f} s  ({args.runs} runs)"
+    )
     print(f"sandbox down (all gone):  median {statistics.median(downs):.2f} s")
 
 

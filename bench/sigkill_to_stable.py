@@ -52,8 +52,18 @@ def trial(stack: local_stack.Stack, plan: Path, number: int) -> dict[str, float]
 
     stack.sandbox.reset()
     release = f"v9.{number}.{int(time.time()) % 100000}"
-    out = local_stack.run_prefect(stack, "deployment", "run", "golive/launch", "-p", f"release={release}",
-                                  "-p", "driver=bench-driver", "-p", f"plan={plan}")
+    out = local_stack.run_prefect(
+        stack,
+        "deployment",
+        "run",
+        "golive/launch",
+        "-p",
+        f"release={release}",
+        "-p",
+        "driver=bench-driver",
+        "-p",
+        f"plan={plan}",
+    )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     with ApproverBot(sandbox_policy):
         deadline = time.monotonic() + 180
@@ -95,8 +105,10 @@ def main() -> None:
         local_stack.stop_stack(home)
     for name in ("crashed", "weights", "edge"):
         values = [r[name] for r in results]
-        print(f"SIGKILL -> {name:8s}: median {statistics.median(values):5.2f} s  max {max(values):5.2f} s  "
-              f"({len(values)} trials)")
+        print(
+            f"SIGKILL -> {name:8s}: median {statistics.median(values):5.2f} s  max {max(values):5.2f} s  "
+            f"({len(values)} trials)"
+        )
     worst = max(r["edge"] for r in results)
     print(f"target <= 15 s to the edge serving stable: {'met' if worst <= 15 else 'MISSED'} (worst {worst:.2f} s)")
 

@@ -2,7 +2,8 @@
 
 Runs real launches (Prefect server + sandbox, in-process flow, the sandbox approver),
 injects a latency fault into the canary backend mid-stage (--onset-delay seconds after
-the canary reaches 30 %, once the share check is done and the bake has begun), and measures from fault onset to: the rollback decision (the rollback subflow starts),
+the canary reaches 30 %, once the share check is done and the bake has begun), and measures from fault
+onset to: the rollback decision (the rollback subflow starts),
 weights back at stable (read from the sandbox's view of Route 53), and the edge serving
 stable to every request.
 
@@ -23,8 +24,9 @@ from golive.local.prefect_server import free_port
 
 _HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
 _PORT = free_port()
-os.environ.update({"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
-                   "PREFECT_LOGGING_LEVEL": "WARNING"})
+os.environ.update(
+    {"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api", "PREFECT_LOGGING_LEVEL": "WARNING"}
+)
 
 import httpx  # noqa: E402
 
@@ -73,8 +75,9 @@ def trial(sandbox: manager.Sandbox, number: int, percent: int, onset_delay: floa
     watcher.join(30)
     assert state.is_failed(), f"trial {number}: the launch was not rolled back: {state.message}"
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            name=FlowRunFilterName(any_=[f"Rollback — emergency · {release}"])))
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"Rollback — emergency · {release}"]))
+        )
     marks["verdict"] = runs[0].start_time.timestamp()
     return {k: marks[k] - marks["onset"] for k in ("verdict", "weights", "edge")}
 
@@ -98,8 +101,10 @@ def main() -> None:
         prefect_server.stop(server)
     for name in ("verdict", "weights", "edge"):
         values = [r[name] for r in results]
-        print(f"fault onset -> {name:8s}: median {statistics.median(values):5.2f} s  "
-              f"max {max(values):5.2f} s  ({len(values)} trials at {args.percent} %)")
+        print(
+            f"fault onset -> {name:8s}: median {statistics.median(values):5.2f} s  "
+            f"max {max(values):5.2f} s  ({len(values)} trials at {args.percent} %)"
+        )
     worst = max(r["edge"] for r in results)
     print(f"target <= 10 s to the edge serving stable: {'met' if worst <= 10 else 'MISSED'} (worst {worst:.2f} s)")
 

@@ -18,13 +18,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
-    "MEASURED_PLACEHOLDERS", "PLAN_PLACEHOLDERS", "TEMPLATES", "Template", "fields_of", "placeholders",
+    "MEASURED_PLACEHOLDERS",
+    "PLAN_PLACEHOLDERS",
+    "TEMPLATES",
+    "Template",
+    "fields_of",
+    "placeholders",
     "template_problem",
 ]
 
 # From the plan and the launch: every template may use these.
 PLAN_PLACEHOLDERS: tuple[str, ...] = (
-    "app", "release", "launch", "driver", "slo_targets", "error_target", "error_limit", "window",
+    "app",
+    "release",
+    "launch",
+    "driver",
+    "slo_targets",
+    "error_target",
+    "error_limit",
+    "window",
 )
 # From a verdict or a health check: error rate, each latency SLO "Name: value", and per SLO `{<slo>}`.
 MEASURED_PLACEHOLDERS: tuple[str, ...] = ("error_rate", "slo_values", "samples")
@@ -43,62 +55,84 @@ class Template:
 TEMPLATES: Mapping[str, Template] = {
     "kickoff": Template(
         "{app} GO-LIVE initiated · {release}",
-        "🚀 {app} GO-LIVE initiated. Target SLOs: {slo_targets}. Team ready. Beginning Gate A validation."),
+        "🚀 {app} GO-LIVE initiated. Target SLOs: {slo_targets}. Team ready. Beginning Gate A validation.",
+    ),
     "gate_passed": Template(
         "{gate} PASSED · {app} {release}",
         "{gate} PASSED - {gate_summary}. {gate_detail}. Proceeding to {next_step}.",
-        extra=("gate", "gate_summary", "gate_detail", "next_step"), measured=True),
+        extra=("gate", "gate_summary", "gate_detail", "next_step"),
+        measured=True,
+    ),
     "gate_failed": Template(
         "{gate} FAILED · {app} {release}",
         "{gate} FAILED - {reason}. Halting launch for investigation. ETA for retry: {retry_eta}",
-        extra=("gate", "reason", "retry_eta"), measured=True, defaults={"retry_eta": "to be decided"}),
+        extra=("gate", "reason", "retry_eta"),
+        measured=True,
+        defaults={"retry_eta": "to be decided"},
+    ),
     "canary_stage_passed": Template(
         "Canary {percent}% PASSED · {app} {release}",
         "Canary {percent}% PASSED - Error: {error_rate}, {slo_values}. Advancing to {next_step}.",
-        extra=("gate", "percent", "next_percent", "next_step"), measured=True),
+        extra=("gate", "percent", "next_percent", "next_step"),
+        measured=True,
+    ),
     "canary_stage_failed": Template(
         "🚨 SLO breach at {percent}% rollout · {app} {release}",
         "🚨 SLO breach detected at {percent}% rollout. Metrics: {metrics}. Executing emergency rollback immediately.",
-        extra=("gate", "percent", "metrics", "reason"), measured=True),
+        extra=("gate", "percent", "metrics", "reason"),
+        measured=True,
+    ),
     # A rollback that runs on its own (a state hook's, the server's, an operator's) says so: after a
     # crash nothing else would tell the channel that production is being rolled back.
     "rollback_started": Template(
         "🚨 {mode} rollback started · {app} {release}",
-        "🚨 {mode} rollback of {app} {release} started ({triggered_by}): {reason}. "
-        "Restoring {restored_release}.",
+        "🚨 {mode} rollback of {app} {release} started ({triggered_by}): {reason}. Restoring {restored_release}.",
         extra=("mode", "reason", "triggered_by", "restored_release"),
-        defaults={"mode": "Emergency", "restored_release": "the previous release"}),
+        defaults={"mode": "Emergency", "restored_release": "the previous release"},
+    ),
     "rollback_failed": Template(
         "❌ {mode} rollback FAILED · {app} {release}",
         "❌ {mode} rollback of {app} {release} FAILED - {failure}. Production may still serve {release}: "
         "roll back by hand (`prefect deployment run rollback/full`) and check the edge.",
-        extra=("mode", "reason", "triggered_by", "restored_release", "failure"), defaults={"mode": "Emergency"}),
+        extra=("mode", "reason", "triggered_by", "restored_release", "failure"),
+        defaults={"mode": "Emergency"},
+    ),
     "rollback_complete": Template(
         "{mode} rollback COMPLETE · {app} {release}",
         "{mode} rollback COMPLETE. System restored to previous state. Health verified. "
         "Incident investigation initiated.",
-        extra=("mode", "reason", "restored_release"), defaults={"mode": "Emergency"}),
+        extra=("mode", "reason", "restored_release"),
+        defaults={"mode": "Emergency"},
+    ),
     "stabilization_passed": Template(
         "Gate G PASSED · {app} {release}",
         "Gate G PASSED - {window} stability confirmed. All SLOs green. {app} launch SUCCESSFUL!",
-        extra=("checkpoints",), measured=True),
+        extra=("checkpoints",),
+        measured=True,
+    ),
     "stabilization_failed": Template(
         "Gate G FAILED · {app} {release}",
         "Gate G FAILED - Post-launch instability detected. Executing full rollback to ensure system stability.",
-        extra=("reason", "checkpoint"), measured=True),
+        extra=("reason", "checkpoint"),
+        measured=True,
+    ),
     "launch_success": Template(
         "🎉 {app} launch COMPLETE · {release}",
         "🎉 {app} launch COMPLETE! 100% rollout stable for {window}. All SLOs green. Monitoring continues.",
-        measured=True),
+        measured=True,
+    ),
     # No runbook wording for these two: the same voice, with the reason.
     "launch_failed": Template(
         "❌ {app} launch FAILED · {release}",
         "❌ {app} {release} launch FAILED at {gate} - {reason}. Incident investigation initiated.",
-        extra=("gate", "reason")),
+        extra=("gate", "reason"),
+    ),
     "health_check_failed": Template(
         "⚠️ {app} health check FAILED · {release}",
         "⚠️ {app} health check FAILED for {release} - {failed_checks}. Error: {error_rate}, {slo_values}.",
-        extra=("failed_checks",), measured=True),
+        extra=("failed_checks",),
+        measured=True,
+    ),
 }
 
 
@@ -114,8 +148,11 @@ def placeholders(name: str, slo_names: Iterable[str]) -> list[str]:
 
 def fields_of(text: str) -> list[tuple[str, str, str | None]]:
     """(field name, format spec, conversion) of each placeholder; ValueError if the braces are malformed."""
-    return [(name, spec or "", conversion) for _, name, spec, conversion in string.Formatter().parse(text)
-            if name is not None]
+    return [
+        (name, spec or "", conversion)
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    ]
 
 
 def template_problem(name: str, text: str, slo_names: Iterable[str]) -> str | None:

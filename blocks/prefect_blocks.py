@@ -10,8 +10,6 @@ used for that environment's boto3 clients.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from prefect.blocks.core import Block
 from prefect_aws import AwsCredentials
 from pydantic import Field
@@ -28,12 +26,12 @@ class GoliveEnvironment(Block):
     _description = "One environment (staging or production) of a golive launch plan."
     _documentation_url = "https://github.com/golive/golive/blob/main/docs/architecture.md"  # type: ignore[assignment]
 
-    url: Optional[str] = Field(None, description="The site URL (CloudFront), e.g. https://edgarsautoshop.com")
-    api_base_url: Optional[str] = Field(None, description="The API base URL")
-    bucket: Optional[str] = Field(None, description="S3 bucket that holds the releases")
-    prefix: Optional[str] = Field(None, description="Releases go under {prefix}/{release}/")
-    cloudfront_distribution_id: Optional[str] = Field(None, description="The environment's distribution id")
-    aws_credentials: Optional[AwsCredentials] = Field(None, description="Credentials for this environment")
+    url: str | None = Field(None, description="The site URL (CloudFront), e.g. https://edgarsautoshop.com")
+    api_base_url: str | None = Field(None, description="The API base URL")
+    bucket: str | None = Field(None, description="S3 bucket that holds the releases")
+    prefix: str | None = Field(None, description="Releases go under {prefix}/{release}/")
+    cloudfront_distribution_id: str | None = Field(None, description="The environment's distribution id")
+    aws_credentials: AwsCredentials | None = Field(None, description="Credentials for this environment")
 
     def overlay(self) -> dict[str, str]:
         return {name: value for name in OVERLAY_FIELDS if (value := getattr(self, name))}

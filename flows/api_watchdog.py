@@ -56,8 +56,13 @@ def api_answers(api_url: str, api_key: str | None = None, timeout: float = 5.0) 
 class ApiWatchdog:
     """Calls `on_lost(seconds)` once, when `answers()` has been false for `lost_after` seconds in a row."""
 
-    def __init__(self, answers: Callable[[], bool], lost_after: float, on_lost: Callable[[float], None],
-                 every: float | None = None) -> None:
+    def __init__(
+        self,
+        answers: Callable[[], bool],
+        lost_after: float,
+        on_lost: Callable[[float], None],
+        every: float | None = None,
+    ) -> None:
         self.answers, self.lost_after, self.on_lost = answers, lost_after, on_lost
         self.every = every if every is not None else max(0.2, min(5.0, lost_after / 4))
         self._stop = threading.Event()
@@ -100,16 +105,24 @@ def lost_after_from_env() -> float | None:
 def _end_the_launch(scribe: Scribe) -> Callable[[float], None]:
     def on_lost(seconds: float) -> None:
         try:
-            scribe.record("launch", "crashed", f"Prefect API unreachable for {seconds:.0f} s: the launch process "
-                          "ended; production stays as it is until the server's rollback runs",
-                          actor="golive (API watchdog)", data={"api_silent_s": round(seconds, 1)})
+            scribe.record(
+                "launch",
+                "crashed",
+                f"Prefect API unreachable for {seconds:.0f} s: the launch process "
+                "ended; production stays as it is until the server's rollback runs",
+                actor="golive (API watchdog)",
+                data={"api_silent_s": round(seconds, 1)},
+            )
         except Exception as error:  # noqa: BLE001 - the process ends either way
             log.warning("could not record the end of the launch: %s: %s", type(error).__name__, error)
-        sys.stderr.write(f"golive: the Prefect API has not answered for {seconds:.0f} s: ending the launch "
-                         f"process (exit {EXIT_CODE}); production stays as it is until the server is back and "
-                         "its heartbeat automation rolls the launch back\n")
+        sys.stderr.write(
+            f"golive: the Prefect API has not answered for {seconds:.0f} s: ending the launch "
+            f"process (exit {EXIT_CODE}); production stays as it is until the server is back and "
+            "its heartbeat automation rolls the launch back\n"
+        )
         sys.stderr.flush()
         os._exit(EXIT_CODE)  # not sys.exit: Prefect would retry reporting the crash for minutes
+
     return on_lost
 
 

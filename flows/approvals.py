@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import get_run_logger
 from prefect.exceptions import FlowPauseTimeout
@@ -19,9 +19,17 @@ from golive.core.messages import approval_role, decision_word, no_decision_reaso
 MIN_POLL_S = 0.1
 
 
-def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: LaunchPlan, driver: str,
-                     eligible: list[str] | None = None, who_field: str = "approver",
-                     forbid_driver: bool = True) -> ApprovalDecision:
+def request_approval(
+    gate: str,
+    pause_key: str,
+    title: str,
+    shown: str,
+    plan: LaunchPlan,
+    driver: str,
+    eligible: list[str] | None = None,
+    who_field: str = "approver",
+    forbid_driver: bool = True,
+) -> ApprovalDecision:
     """Pause until someone eligible decides. Timeout, rejection or self-approval fail the gate.
 
     The driver is offered in the form like anyone on the list, so that a self-approval is
@@ -31,28 +39,62 @@ def request_approval(gate: str, pause_key: str, title: str, shown: str, plan: La
     people = eligible if eligible is not None else plan.roles.approvers
     form = approval_form(title, people, shown, who_field)
     timeout = int(plan.approvals.timeout)
-    logger.info("%s: waiting for %s - resume this run in the Prefect UI or with `golive approve` "
-                "(as one of: %s). Times out in %ss.", gate, title, ", ".join(people), timeout)
+    logger.info(
+        "%s: waiting for %s - resume this run in the Prefect UI or with `golive approve` "
+        "(as one of: %s). Times out in %ss.",
+        gate,
+        title,
+        ", ".join(people),
+        timeout,
+    )
     try:
-        answer = pause_flow_run(wait_for_input=form, timeout=timeout, key=pause_key,
-                                poll_interval=max(MIN_POLL_S, float(plan.approvals.poll_interval)))
+        answer = pause_flow_run(
+            wait_for_input=form,
+            timeout=timeout,
+            key=pause_key,
+            poll_interval=max(MIN_POLL_S, float(plan.approvals.poll_interval)),
+        )
     except FlowPauseTimeout:
-        record("approval", "timed_out", no_decision_reason(title, plan.approvals.timeout.text), gate=gate,
-               actor="nobody", data={"key": pause_key})
+        record(
+            "approval",
+            "timed_out",
+            no_decision_reason(title, plan.approvals.timeout.text),
+            gate=gate,
+            actor="nobody",
+            data={"key": pause_key},
+        )
         raise GateFailed(gate, no_decision_reason(title, plan.approvals.timeout.text)) from None
-    decided = ApprovalDecision(gate=gate, pause_key=pause_key, decision=answer.decision,
-                               approver=getattr(answer, who_field), comment=answer.comment,
-                               decided_at=datetime.now(timezone.utc).isoformat(), shown=shown)
+    decided = ApprovalDecision(
+        gate=gate,
+        pause_key=pause_key,
+        decision=answer.decision,
+        approver=getattr(answer, who_field),
+        comment=answer.comment,
+        decided_at=datetime.now(UTC).isoformat(),
+        shown=shown,
+    )
     word = decision_word(decided.decision)
-    logger.info("%s: %s %s '%s'%s", gate, decided.approver, word, title,
-                f" - {decided.comment}" if decided.comment else "")
+    logger.info(
+        "%s: %s %s '%s'%s", gate, decided.approver, word, title, f" - {decided.comment}" if decided.comment else ""
+    )
     refused = forbid_driver and decided.approver == driver
     event = "refused" if refused else word
-    record("approval", event, f"{decided.approver} {word} '{title}'"
-           + (f": {decided.comment}" if decided.comment else "") + (" (the driver: refused)" if refused else ""),
-           gate=gate, actor=decided.approver,
-           data={"key": pause_key, "decision": decided.decision, "comment": decided.comment,
-                 "decided_at": decided.decided_at, "title": title})
+    record(
+        "approval",
+        event,
+        f"{decided.approver} {word} '{title}'"
+        + (f": {decided.comment}" if decided.comment else "")
+        + (" (the driver: refused)" if refused else ""),
+        gate=gate,
+        actor=decided.approver,
+        data={
+            "key": pause_key,
+            "decision": decided.decision,
+            "comment": decided.comment,
+            "decided_at": decided.decided_at,
+            "title": title,
+        },
+    )
     if refused:
         raise GateFailed(gate, f"{driver} is the driver of this launch and cannot approve it ('{title}')")
     if not decided.approved:

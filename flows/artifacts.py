@@ -16,6 +16,9 @@ def artifact_key(*parts: str) -> str:
 
 def publish_checks(gate_slug: str, release: str, title: str, checks: list[CheckResult], summary: str = "") -> None:
     key = artifact_key(gate_slug, release)
-    create_markdown_artifact(key=key, markdown=checks_markdown(title, checks, summary),
-                             description=f"{title}: every check with its value and threshold")
+    create_markdown_artifact(
+        key=key,
+        markdown=checks_markdown(title, checks, summary),
+        description=f"{title}: every check with its value and threshold",
+    )
     create_table_artifact(key=f"{key}-checks", table=checks_table(checks), description=f"{title}: checks")

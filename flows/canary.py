@@ -20,8 +20,8 @@ from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key
 from flows.errors import GateFailed
-from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.notify import announce
+from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.samples import keep_samples
 from flows.scribe import record
 from golive.core.canary_policy import (
@@ -45,16 +45,22 @@ from tasks.traffic import router_for
 SHARE_REQUESTS = 400
 
 
-@task(name="shift traffic", retries=2, retry_delay_seconds=1,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="shift traffic",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def shift(production: Environment, percent: int) -> str:
     change = router_for(production).set_canary_weight(percent)
     return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (unchanged)")
 
 
 @task(name="evaluate", cache_policy=NO_CACHE)
-def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int,
-             stage: str = "") -> Verdict:
+def evaluate(
+    plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int, stage: str = ""
+) -> Verdict:
     """Measure one interval (the plan's metric source) and judge the window; `fresh_from` keeps a
     confirmation to unseen samples."""
     production = plan.environments.production
@@ -62,23 +68,42 @@ def evaluate(plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fres
     keep_samples(stage, len(intervals), intervals[-1])
     alarms = alarm_states(production)
     window = evaluation_window(intervals, plan.slos, start=fresh_from)
-    return judge_canary(window, plan.slos, plan.canary.compare_with_stable, alarms, step=percent,
-                        max_client_lag_ms=plan.max_client_lag_ms)
-
-
+    return judge_canary(
+        window,
+        plan.slos,
+        plan.canary.compare_with_stable,
+        alarms,
+        step=percent,
+        max_client_lag_ms=plan.max_client_lag_ms,
+    )
 
 
 def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decision: str) -> None:
-    record("verdict", verdict.status, f"evaluation {number} at {percent} %: {verdict.reason}", gate=gate,
-           data={"percent": percent, "evaluation": number, "samples": verdict.samples, "decision": decision,
-                 "checks": [c.model_dump() for c in verdict.checks]})
-
-
+    record(
+        "verdict",
+        verdict.status,
+        f"evaluation {number} at {percent} %: {verdict.reason}",
+        gate=gate,
+        data={
+            "percent": percent,
+            "evaluation": number,
+            "samples": verdict.samples,
+            "decision": decision,
+            "checks": [c.model_dump() for c in verdict.checks],
+        },
+    )
 
 
 @flow(name="canary-step", flow_run_name="Gate {letter} — canary {percent} % · {release}", log_prints=True)
-def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, letter: str, failures_before: int,
-                progress_id: str | None = None) -> int:
+def canary_step(
+    plan: LaunchPlan,
+    release: str,
+    driver: str,
+    percent: int,
+    letter: str,
+    failures_before: int,
+    progress_id: str | None = None,
+) -> int:
     """One step; returns the canary's failure count so far. Raises GateFailed after rolling back."""
     gate = f"Canary {percent}%"
     gate_name = f"Gate {letter}"
@@ -92,14 +117,28 @@ def canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lette
     return failures
 
 
-def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, letter: str, failures_before: int,
-                 progress_id: str | None, gate: str, gate_name: str) -> int:
+def _canary_step(
+    plan: LaunchPlan,
+    release: str,
+    driver: str,
+    percent: int,
+    letter: str,
+    failures_before: int,
+    progress_id: str | None,
+    gate: str,
+    gate_name: str,
+) -> int:
     logger = get_run_logger()
     production = plan.environments.production
     if percent == 100:
-        request_approval(f"Gate {letter}", "full-rollout-approval", "Authorize full rollout (100 %)",
-                         f"# Full rollout of {release}\n\nEvery step so far passed. Approve to send 100 % of "
-                         f"traffic to {release}.", plan, driver)
+        request_approval(
+            f"Gate {letter}",
+            "full-rollout-approval",
+            "Authorize full rollout (100 %)",
+            f"# Full rollout of {release}\n\nEvery step so far passed. Approve to send 100 % of traffic to {release}.",
+            plan,
+            driver,
+        )
     shifted = shift(production, percent)
     logger.info("%s: %s", gate, shifted)
     record("traffic", "shifted", shifted, gate=gate_name, data={"percent": percent})
@@ -111,8 +150,7 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
     costs = rollback_costs(plan, VERIFY_REQUESTS)
     worst_case = rollback_sentence(policy, window_intervals=window, costs=costs)
     if not share.ok:
-        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}",
-                   percent)
+        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}", percent)
     tracker = StepTracker(policy, failures_before=failures_before)
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
@@ -124,69 +162,123 @@ def _canary_step(plan: LaunchPlan, release: str, driver: str, percent: int, lett
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
         record_verdict(gate_name, percent, decision.evaluation, verdict, decision.decision)
-        logger.info("%s evaluation %d: %s (%s) -> %s", gate, decision.evaluation, verdict.status, verdict.reason,
-                    decision.decision)
+        logger.info(
+            "%s evaluation %d: %s (%s) -> %s",
+            gate,
+            decision.evaluation,
+            verdict.status,
+            verdict.reason,
+            decision.decision,
+        )
         if decision.final or decision.decision == "rollback":
             break
         time.sleep(max(0.0, float(plan.canary.evaluation_interval) - (time.monotonic() - started)))
     key = artifact_key(f"gate-{letter}", release)
-    create_markdown_artifact(key=key, markdown=stage_markdown(plan, release, percent, letter, verdicts,
-                                                              decision.decision, share, worst_case, seconds,
-                                                              costs.probe_seconds),
-                             description=f"canary {percent} %: every evaluation, the decision")
-    record("decision", decision.decision, f"canary {percent} %: {decision.decision} - {verdicts[-1].reason}",
-           gate=gate_name, data={"percent": percent, "evaluations": len(verdicts), "share": share.value,
-                                 "worst_case": worst_case, "evaluation_seconds": [round(x, 2) for x in seconds]})
-    _emit(f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}", release,
-          percent, verdicts[-1])
+    create_markdown_artifact(
+        key=key,
+        markdown=stage_markdown(
+            plan, release, percent, letter, verdicts, decision.decision, share, worst_case, seconds, costs.probe_seconds
+        ),
+        description=f"canary {percent} %: every evaluation, the decision",
+    )
+    record(
+        "decision",
+        decision.decision,
+        f"canary {percent} %: {decision.decision} - {verdicts[-1].reason}",
+        gate=gate_name,
+        data={
+            "percent": percent,
+            "evaluations": len(verdicts),
+            "share": share.value,
+            "worst_case": worst_case,
+            "evaluation_seconds": [round(x, 2) for x in seconds],
+        },
+    )
+    _emit(
+        f"golive.canary.stage.{'passed' if decision.decision == 'advance' else decision.decision}",
+        release,
+        percent,
+        verdicts[-1],
+    )
     if decision.decision == "rollback":
-        _roll_back(plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}", percent,
-                   verdicts[-1])
+        _roll_back(
+            plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}", percent, verdicts[-1]
+        )
     if decision.decision == "ask_human":
         try:
-            request_approval(f"Gate {letter}", f"canary-{percent}-inconclusive", f"Continue past {percent} %?",
-                             f"# Canary {percent} % is inconclusive\n\n{decision.reason}\n\nApprove to continue, "
-                             "reject to roll back.", plan, driver)
+            request_approval(
+                f"Gate {letter}",
+                f"canary-{percent}-inconclusive",
+                f"Continue past {percent} %?",
+                f"# Canary {percent} % is inconclusive\n\n{decision.reason}\n\nApprove to continue, "
+                "reject to roll back.",
+                plan,
+                driver,
+            )
         except GateFailed as refused:
-            _roll_back(plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}", percent,
-                       verdicts[-1])
+            _roll_back(
+                plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}", percent, verdicts[-1]
+            )
     logger.info("Canary %s%% PASSED - %s. Advancing.", percent, verdicts[-1].reason)
-    announce(plan, release, "canary_stage_passed",
-             {**measured_values(plan, verdicts[-1].checks), **canary_values(plan, percent), "gate": gate_name},
-             gate=gate_name)
+    announce(
+        plan,
+        release,
+        "canary_stage_passed",
+        {**measured_values(plan, verdicts[-1].checks), **canary_values(plan, percent), "gate": gate_name},
+        gate=gate_name,
+    )
     return tracker.total_failures
 
 
-def _roll_back(plan: LaunchPlan, release: str, gate: str, reason: str, percent: int,
-               verdict: Verdict | None = None) -> None:
+def _roll_back(
+    plan: LaunchPlan, release: str, gate: str, reason: str, percent: int, verdict: Verdict | None = None
+) -> None:
     """Emergency rollback now (the announcement goes out after: users first), then fail the launch."""
     _emit("golive.rollback.started", release, 0, None)
     rolled = rollback_in_launch(plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)")
     _emit("golive.rollback.completed", release, 0, None)
     measured = measured_values(plan, verdict.checks) if verdict else {}
-    announce(plan, release, "canary_stage_failed",
-             {**measured, "percent": str(percent), "gate": gate, "reason": reason,
-              "metrics": verdict.reason if verdict else reason})
+    announce(
+        plan,
+        release,
+        "canary_stage_failed",
+        {
+            **measured,
+            "percent": str(percent),
+            "gate": gate,
+            "reason": reason,
+            "metrics": verdict.reason if verdict else reason,
+        },
+    )
     if rolled.ok:
         announce(plan, release, "rollback_complete", {"mode": "Emergency", "reason": reason})
-    outcome = ("Emergency rollback COMPLETE: production serves stable to every request"
-               if rolled.ok else "Emergency rollback ran but verification FAILED: "
-               + "; ".join(f"{c.name}: {c.value}" for c in rolled.checks if not c.ok))
+    outcome = (
+        "Emergency rollback COMPLETE: production serves stable to every request"
+        if rolled.ok
+        else "Emergency rollback ran but verification FAILED: "
+        + "; ".join(f"{c.name}: {c.value}" for c in rolled.checks if not c.ok)
+    )
     raise GateFailed(gate, f"{reason}. {outcome}.")
 
 
 def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> None:
-    emit_event(event=event, resource={"prefect.resource.id": f"golive.launch.{release}",
-                                      "prefect.resource.name": release},
-               payload={"percent": percent, "status": verdict.status if verdict else None,
-                        "reason": verdict.reason if verdict else None})
-
-
+    emit_event(
+        event=event,
+        resource={"prefect.resource.id": f"golive.launch.{release}", "prefect.resource.name": release},
+        payload={
+            "percent": percent,
+            "status": verdict.status if verdict else None,
+            "reason": verdict.reason if verdict else None,
+        },
+    )
 
 
 def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
-    progress_id = create_progress_artifact(progress=0.0, key=artifact_key("rollout", release),
-                                           description=f"{release}: percent of production traffic on the canary")
+    progress_id = create_progress_artifact(
+        progress=0.0,
+        key=artifact_key("rollout", release),
+        description=f"{release}: percent of production traffic on the canary",
+    )
     failures = 0
     for index, percent in enumerate(plan.canary.steps):
         failures = canary_step(plan, release, driver, percent, canary_letter(index), failures, str(progress_id))

@@ -15,17 +15,16 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import publish_checks
-from flows.samples import keep_samples
 from flows.errors import GateFailed
+from flows.samples import keep_samples
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
 from tasks.cloudfront import invalidate, point_origin
-from tasks.http_auth import AuthChooser
+from tasks.http_auth import AuthChooser, load_secret
 from tasks.http_checks import run_smoke_suites, smoke_client
 from tasks.metrics.confirmed import confirmed_slo_checks
 from tasks.s3_release import upload_release
-from tasks.http_auth import load_secret
 
 GATE = "Gate A"
 STAGING_PROBE = f"{GATE} — staging probe"  # the samples' stage: one evaluation, judged on all its probes
@@ -38,17 +37,23 @@ def build_frontend(plan: LaunchPlan, release: str, out_dir: Path) -> BuildOutput
 
 @task(name="upload release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def upload(environment: Environment, release: str, build: BuildOutput) -> int:
-    uploaded = upload_release(aws_client("s3", environment), environment.bucket,
-                              environment.release_prefix(release), build.directory)
+    uploaded = upload_release(
+        aws_client("s3", environment), environment.bucket, environment.release_prefix(release), build.directory
+    )
     return len(uploaded)
 
 
 @task(name="point distribution at release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def point_distribution(environment: Environment, release: str) -> str:
-    change = point_origin(aws_client("cloudfront", environment), environment.cloudfront_distribution_id,
-                          environment.origin_id, environment.release_prefix(release))
+    change = point_origin(
+        aws_client("cloudfront", environment),
+        environment.cloudfront_distribution_id,
+        environment.origin_id,
+        environment.release_prefix(release),
+    )
     return f"{change.origin_id}: {change.previous_path or '/'} -> {change.new_path}" + (
-        "" if change.changed else " (already there)")
+        "" if change.changed else " (already there)"
+    )
 
 
 @task(name="invalidate and wait", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -66,13 +71,23 @@ def wait_until_served(plan: LaunchPlan, environment: Environment, release: str, 
             page = httpx.get(environment.url + "/", timeout=10)
             seen = page.headers.get(plan.release_header) or _meta_release(page.text) or f"HTTP {page.status_code}"
             if seen == release:
-                return CheckResult(name="staging serves the release", status="pass", value=seen, threshold=release,
-                                   detail=f"after {time.monotonic() - started:.1f} s")
+                return CheckResult(
+                    name="staging serves the release",
+                    status="pass",
+                    value=seen,
+                    threshold=release,
+                    detail=f"after {time.monotonic() - started:.1f} s",
+                )
         except httpx.HTTPError as error:
             seen = type(error).__name__
         time.sleep(0.5)
-    return CheckResult(name="staging serves the release", status="fail", value=seen, threshold=release,
-                       detail=f"still not served after {timeout:.0f} s")
+    return CheckResult(
+        name="staging serves the release",
+        status="fail",
+        value=seen,
+        threshold=release,
+        detail=f"still not served after {timeout:.0f} s",
+    )
 
 
 def _meta_release(page: str) -> str | None:
@@ -104,21 +119,44 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
         try:
             build = build_frontend(plan, release, Path(tmp) / "dist")
         except BuildFailed as error:
-            checks.append(CheckResult(name="build", status="fail", value="failed", threshold="exit 0 + index.html",
-                                      detail=str(error)))
+            checks.append(
+                CheckResult(
+                    name="build", status="fail", value="failed", threshold="exit 0 + index.html", detail=str(error)
+                )
+            )
             return _fail(release, checks)
-        checks.append(CheckResult(name="build", status="pass", value=f"{build.files} files in {build.seconds} s",
-                                  threshold="exit 0 + index.html"))
+        checks.append(
+            CheckResult(
+                name="build",
+                status="pass",
+                value=f"{build.files} files in {build.seconds} s",
+                threshold="exit 0 + index.html",
+            )
+        )
         count = upload(staging, release, build)
-    checks.append(CheckResult(name="upload to staging", status="pass", value=f"{count} objects",
-                              threshold=f"s3://{staging.bucket}/{staging.release_prefix(release)}/"))
+    checks.append(
+        CheckResult(
+            name="upload to staging",
+            status="pass",
+            value=f"{count} objects",
+            threshold=f"s3://{staging.bucket}/{staging.release_prefix(release)}/",
+        )
+    )
     moved = point_distribution(staging, release)
-    checks.append(CheckResult(name="staging distribution", status="pass", value=moved,
-                              threshold=staging.cloudfront_distribution_id))
+    checks.append(
+        CheckResult(
+            name="staging distribution", status="pass", value=moved, threshold=staging.cloudfront_distribution_id
+        )
+    )
     invalidation = invalidate_and_wait(staging)
-    checks.append(CheckResult(name="invalidation", status="pass",
-                              value=f"{invalidation['id']} {invalidation['status']} in {invalidation['seconds']} s",
-                              threshold="Completed"))
+    checks.append(
+        CheckResult(
+            name="invalidation",
+            status="pass",
+            value=f"{invalidation['id']} {invalidation['status']} in {invalidation['seconds']} s",
+            threshold="Completed",
+        )
+    )
     checks.append(wait_until_served(plan, staging, release))
     if failed(checks):
         return _fail(release, checks)
@@ -127,16 +165,29 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
     if failed(checks):
         return _fail(release, checks)
     logger.info("Gate A checks all green; collecting UAT sign-offs")
-    publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks,
-                   "All checks passed; waiting for UAT sign-offs and the Approver.")
+    publish_checks(
+        "gate-a",
+        release,
+        f"Gate A — staging validation · {release}",
+        checks,
+        "All checks passed; waiting for UAT sign-offs and the Approver.",
+    )
     checks += collect_uat_signoffs(plan, release, driver, checks)
-    shown = checks_markdown(f"Gate A for {plan.app} {release}", checks,
-                            f"Staging serves {release}; all suites and SLOs green; UAT signed. "
-                            "Approve to announce Gate A PASSED and proceed to Gate B.")
+    shown = checks_markdown(
+        f"Gate A for {plan.app} {release}",
+        checks,
+        f"Staging serves {release}; all suites and SLOs green; UAT signed. "
+        "Approve to announce Gate A PASSED and proceed to Gate B.",
+    )
     decision = request_approval(GATE, "gate-a-approval", "Gate A passed", shown, plan, driver)
-    checks.append(CheckResult(name="approver: Gate A passed", status="pass",
-                              value=f"approved by {decision.approver}" + (f" ({decision.comment})" if decision.comment else ""),
-                              threshold=f"one of {', '.join(plan.roles.approvers)}, not the driver"))
+    checks.append(
+        CheckResult(
+            name="approver: Gate A passed",
+            status="pass",
+            value=f"approved by {decision.approver}" + (f" ({decision.comment})" if decision.comment else ""),
+            threshold=f"one of {', '.join(plan.roles.approvers)}, not the driver",
+        )
+    )
     publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A PASSED.")
     return checks
 
@@ -145,16 +196,33 @@ def collect_uat_signoffs(plan: LaunchPlan, release: str, driver: str, checks: li
     """Every required UAT signer signs, in any order; the runbook's `uat-validation.sh status`."""
     remaining = list(plan.roles.uat_signers)
     signed: list[CheckResult] = []
-    shown = checks_markdown(f"UAT sign-off for {plan.app} {release}", checks,
-                            f"Staging ({plan.environments.staging.url}) serves {release}. "
-                            "Sign off once user acceptance testing is done.")
+    shown = checks_markdown(
+        f"UAT sign-off for {plan.app} {release}",
+        checks,
+        f"Staging ({plan.environments.staging.url}) serves {release}. Sign off once user acceptance testing is done.",
+    )
     for number in range(1, len(remaining) + 1):
-        decision = request_approval(GATE, f"uat-signoff-{number}", f"UAT sign-off ({', '.join(remaining)})",
-                                    shown, plan, driver, eligible=remaining, who_field="signer",
-                                    forbid_driver=False)
+        decision = request_approval(
+            GATE,
+            f"uat-signoff-{number}",
+            f"UAT sign-off ({', '.join(remaining)})",
+            shown,
+            plan,
+            driver,
+            eligible=remaining,
+            who_field="signer",
+            forbid_driver=False,
+        )
         remaining.remove(decision.approver)
-        signed.append(CheckResult(name=f"UAT: {decision.approver}", status="pass", value="approved",
-                                  threshold="required signer", detail=decision.comment))
+        signed.append(
+            CheckResult(
+                name=f"UAT: {decision.approver}",
+                status="pass",
+                value="approved",
+                threshold="required signer",
+                detail=decision.comment,
+            )
+        )
     return signed
 
 

@@ -28,22 +28,38 @@ GATE = "Gate B"
 @task(name="production health", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def production_health(production: Environment) -> list[CheckResult]:
     checks = []
-    for label, url in (("api health", production.api_base_url + production.health_path),
-                       ("site", production.url + "/")):
+    for label, url in (
+        ("api health", production.api_base_url + production.health_path),
+        ("site", production.url + "/"),
+    ):
         try:
             status = str(httpx.get(url, timeout=10).status_code)
         except httpx.HTTPError as error:
             status = type(error).__name__
-        checks.append(CheckResult(name=f"production {label}", status="pass" if status == "200" else "fail",
-                                  value=f"{status} from {url}", threshold="200"))
+        checks.append(
+            CheckResult(
+                name=f"production {label}",
+                status="pass" if status == "200" else "fail",
+                value=f"{status} from {url}",
+                threshold="200",
+            )
+        )
     return checks
 
 
 @task(name="permission probe", cache_policy=NO_CACHE)
 def permissions(production: Environment) -> list[CheckResult]:
     results, method = probe_permissions(lambda service: aws_client(service, production), production)
-    return [CheckResult(name=f"permission: {r.capability}", status="pass" if r.allowed else "fail",
-                        value=r.detail, threshold="allowed", detail=f"by {method}") for r in results]
+    return [
+        CheckResult(
+            name=f"permission: {r.capability}",
+            status="pass" if r.allowed else "fail",
+            value=r.detail,
+            threshold="allowed",
+            detail=f"by {method}",
+        )
+        for r in results
+    ]
 
 
 @task(name="alarms quiet", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -64,14 +80,26 @@ def rollback_artifacts(production: Environment) -> list[CheckResult]:
     weights = router_for(production).weights()
     enabled = distribution["DistributionConfig"].get("Enabled", False)
     return [
-        CheckResult(name="CloudFront distribution", status="pass" if enabled else "fail",
-                    value=f"{production.cloudfront_distribution_id} {distribution['Status']}, "
-                          f"{'enabled' if enabled else 'disabled'}", threshold="reachable and enabled"),
-        CheckResult(name="rollback target: live release objects", status="pass" if has_index else "fail",
-                    value=f"{len(objects)} objects under {live_path or '/'}", threshold="index.html present",
-                    detail="" if has_index else "nothing to roll back to"),
-        CheckResult(name="rollback target: routing readable", status="pass", value=f"weights {weights}",
-                    threshold="router answers"),
+        CheckResult(
+            name="CloudFront distribution",
+            status="pass" if enabled else "fail",
+            value=f"{production.cloudfront_distribution_id} {distribution['Status']}, "
+            f"{'enabled' if enabled else 'disabled'}",
+            threshold="reachable and enabled",
+        ),
+        CheckResult(
+            name="rollback target: live release objects",
+            status="pass" if has_index else "fail",
+            value=f"{len(objects)} objects under {live_path or '/'}",
+            threshold="index.html present",
+            detail="" if has_index else "nothing to roll back to",
+        ),
+        CheckResult(
+            name="rollback target: routing readable",
+            status="pass",
+            value=f"weights {weights}",
+            threshold="router answers",
+        ),
     ]
 
 
@@ -84,16 +112,31 @@ def gate_b_production_prep(plan: LaunchPlan, release: str, driver: str, gate_a: 
     checks.append(uat_confirmed(plan, gate_a))
     checks += _guarded("rollback artifacts", rollback_artifacts, production)
     title = f"Gate B — production preparation · {release}"
-    if bad := failed(checks):
+    if failed(checks):
         publish_checks("gate-b", release, title, checks, "Gate B FAILED.")
         raise GateFailed(GATE, "Production environment issue: " + failure_summary(checks), checks)
     publish_checks("gate-b", release, title, checks, "All checks passed; waiting for the Approver.")
-    decision = request_approval(GATE, "gate-b-approval", "Production ready", checks_markdown(
-        f"Gate B for {plan.app} {release}", checks,
-        "Production is healthy, permissions and rollback artifacts verified, alarms quiet. "
-        "Approve to deploy and start the canary."), plan, driver)
-    checks.append(CheckResult(name="approver: production ready", status="pass",
-                              value=f"approved by {decision.approver}", threshold="an approver, not the driver"))
+    decision = request_approval(
+        GATE,
+        "gate-b-approval",
+        "Production ready",
+        checks_markdown(
+            f"Gate B for {plan.app} {release}",
+            checks,
+            "Production is healthy, permissions and rollback artifacts verified, alarms quiet. "
+            "Approve to deploy and start the canary.",
+        ),
+        plan,
+        driver,
+    )
+    checks.append(
+        CheckResult(
+            name="approver: production ready",
+            status="pass",
+            value=f"approved by {decision.approver}",
+            threshold="an approver, not the driver",
+        )
+    )
     publish_checks("gate-b", release, title, checks, "Gate B PASSED.")
     return checks
 
@@ -103,5 +146,8 @@ def _guarded(name: str, check_task, production: Environment) -> list[CheckResult
     try:
         return check_task(production)
     except Exception as error:
-        return [CheckResult(name=name, status="fail", value=type(error).__name__, threshold="succeeds",
-                            detail=shorten(error, 300))]
+        return [
+            CheckResult(
+                name=name, status="fail", value=type(error).__name__, threshold="succeeds", detail=shorten(error, 300)
+            )
+        ]

@@ -23,8 +23,8 @@ from flows.notify import announce
 from flows.rollback import rollback_in_launch
 from flows.samples import keep_samples
 from flows.scribe import record
-from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.alarms import alarm_checks
+from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.gate_checks import trend_check
 from golive.core.judge import compare_with_stable
 from golive.core.messages import measured_values
@@ -50,8 +50,9 @@ def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tup
     checks = list(verdict.checks)
     checks += alarm_checks(alarm_states(production))
     if first is not None:  # "no degradation in response times": a rank test against checkpoint 1
-        checks += [trend_check(c) for c in compare_with_stable(samples, first, plan.slos,
-                                                               plan.canary.compare_with_stable)]
+        checks += [
+            trend_check(c) for c in compare_with_stable(samples, first, plan.slos, plan.canary.compare_with_stable)
+        ]
     checks += scenario_checks
     return checks, samples
 
@@ -60,8 +61,12 @@ def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tup
 def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: BackupManifest) -> list[CheckResult]:
     logger = get_run_logger()
     window = plan.stabilization
-    logger.info("Gate G: holding 100 %% for %s, a checkpoint every %s (%d checkpoints)", window.window.text,
-                window.checkpoint_interval.text, window.checkpoints)
+    logger.info(
+        "Gate G: holding 100 %% for %s, a checkpoint every %s (%d checkpoints)",
+        window.window.text,
+        window.checkpoint_interval.text,
+        window.checkpoints,
+    )
     first: pd.DataFrame | None = None
     sections: list[str] = []
     checks: list[CheckResult] = []
@@ -74,43 +79,76 @@ def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: 
         bad = failed(checks)
         status = "fail" if bad else "pass"
         summary = failure_summary(bad) if bad else "all checks green"
-        record("verdict", status, f"checkpoint {number}: {summary}", gate=GATE,
-               data={"checkpoint": number, "checks": [c.model_dump() for c in checks],
-                     "samples": int(len(samples))})
+        record(
+            "verdict",
+            status,
+            f"checkpoint {number}: {summary}",
+            gate=GATE,
+            data={"checkpoint": number, "checks": [c.model_dump() for c in checks], "samples": int(len(samples))},
+        )
         sections.append(checks_markdown(f"Checkpoint {number} of {window.checkpoints}", checks))
         _publish(release, sections)
         logger.info("Gate G checkpoint %d: %s", number, summary)
         if bad:
             _instability(plan, release, manifest, f"checkpoint {number}: {summary}", checks)
-    announce(plan, release, "stabilization_passed",
-             {**measured_values(plan, checks), "checkpoints": str(window.checkpoints)}, gate=GATE)
+    announce(
+        plan,
+        release,
+        "stabilization_passed",
+        {**measured_values(plan, checks), "checkpoints": str(window.checkpoints)},
+        gate=GATE,
+    )
     try:
-        request_approval(GATE, "final-signoff", "Final launch sign-off",
-                         f"# Final sign-off · {release}\n\n{window.window.text} at 100 % with every checkpoint "
-                         f"green.\n\n" + "\n\n".join(sections[-1:]), plan, driver)
+        request_approval(
+            GATE,
+            "final-signoff",
+            "Final launch sign-off",
+            f"# Final sign-off · {release}\n\n{window.window.text} at 100 % with every checkpoint "
+            f"green.\n\n" + "\n\n".join(sections[-1:]),
+            plan,
+            driver,
+        )
     except GateFailed as refused:
-        _instability(plan, release, manifest, f"final sign-off refused — {refused.reason}", checks,
-                     announce_failure=False)
+        _instability(
+            plan, release, manifest, f"final sign-off refused — {refused.reason}", checks, announce_failure=False
+        )
     return checks
 
 
 def _publish(release: str, sections: list[str]) -> None:
-    create_markdown_artifact(key=artifact_key("gate-g", release), markdown=f"# Gate G — stabilization · {release}\n\n"
-                             + "\n\n".join(sections), description="every checkpoint: SLOs, alarms, trend, scenarios")
+    create_markdown_artifact(
+        key=artifact_key("gate-g", release),
+        markdown=f"# Gate G — stabilization · {release}\n\n" + "\n\n".join(sections),
+        description="every checkpoint: SLOs, alarms, trend, scenarios",
+    )
 
 
-def _instability(plan: LaunchPlan, release: str, manifest: BackupManifest, reason: str, checks: list[CheckResult],
-                 announce_failure: bool = True) -> None:
+def _instability(
+    plan: LaunchPlan,
+    release: str,
+    manifest: BackupManifest,
+    reason: str,
+    checks: list[CheckResult],
+    announce_failure: bool = True,
+) -> None:
     """Full rollback (the runbook's `./rollback.sh full`), then fail the launch."""
     if announce_failure:
-        announce(plan, release, "stabilization_failed", {**measured_values(plan, checks), "reason": reason},
-                 gate=GATE)
-    outcome = rollback_in_launch(plan, release, f"Post-launch instability - {reason}", mode="full",
-                                 manifest=manifest, actor=f"golive ({GATE})")
+        announce(plan, release, "stabilization_failed", {**measured_values(plan, checks), "reason": reason}, gate=GATE)
+    outcome = rollback_in_launch(
+        plan, release, f"Post-launch instability - {reason}", mode="full", manifest=manifest, actor=f"golive ({GATE})"
+    )
     if outcome.ok:
-        announce(plan, release, "rollback_complete", {"mode": "Full", "reason": reason,
-                                                      "restored_release": manifest.live_release}, gate=GATE)
-    verdict = ("Full rollback COMPLETE: production serves " + manifest.live_release if outcome.ok
-               else "Full rollback ran but verification FAILED: "
-               + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks if not c.ok))
+        announce(
+            plan,
+            release,
+            "rollback_complete",
+            {"mode": "Full", "reason": reason, "restored_release": manifest.live_release},
+            gate=GATE,
+        )
+    verdict = (
+        "Full rollback COMPLETE: production serves " + manifest.live_release
+        if outcome.ok
+        else "Full rollback ran but verification FAILED: "
+        + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks if not c.ok)
+    )
     raise GateFailed(GATE, f"Post-launch instability detected - {reason}. {verdict}.")

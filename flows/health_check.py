@@ -7,7 +7,7 @@ check review". Each run leaves an artifact and a result in S3 (for
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,10 @@ from flows.errors import GateFailed
 from flows.gate_a import smoke_suites
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
+from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
 from golive.core.health import HealthResult
-from golive.core.alarms import alarm_checks
 from golive.core.judge import latency_stat
 from golive.core.messages import measured_values
 from tasks.aws import aws_client
@@ -61,16 +61,25 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
     slo_checks, metrics, release = production_slos(launch_plan)
     checks += slo_checks + alarm_checks(alarm_states(production))
     bad = failed(checks)
-    result = HealthResult(at=datetime.now(timezone.utc), release=release, status="fail" if bad else "pass",
-                          checks=checks, metrics=metrics)
+    result = HealthResult(
+        at=datetime.now(UTC), release=release, status="fail" if bad else "pass", checks=checks, metrics=metrics
+    )
     write_result(aws_client("s3", production), production.bucket, result)
     summary = failure_summary(bad) if bad else "all checks green"
-    create_markdown_artifact(key=artifact_key("health-check"), description=f"{launch_plan.app}: daily health check",
-                             markdown=checks_markdown(f"Health check · {launch_plan.app} {release} · "
-                                                      f"{result.at:%Y-%m-%d %H:%M} UTC", checks, summary))
+    create_markdown_artifact(
+        key=artifact_key("health-check"),
+        description=f"{launch_plan.app}: daily health check",
+        markdown=checks_markdown(
+            f"Health check · {launch_plan.app} {release} · {result.at:%Y-%m-%d %H:%M} UTC", checks, summary
+        ),
+    )
     get_run_logger().info("Health check of %s: %s", release, summary)
     if bad:
-        announce(launch_plan, release, "health_check_failed",
-                 {**measured_values(launch_plan, slo_checks), "failed_checks": shorten(summary, 500)})
+        announce(
+            launch_plan,
+            release,
+            "health_check_failed",
+            {**measured_values(launch_plan, slo_checks), "failed_checks": shorten(summary, 500)},
+        )
         raise GateFailed("Health check", summary)
     return f"{launch_plan.app} {release}: healthy ({len(checks)} checks)"

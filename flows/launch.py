@@ -14,8 +14,9 @@ fails, crashes or is cancelled after production was touched.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.context import get_run_context
@@ -24,8 +25,6 @@ from blocks.plan import LaunchPlan
 from flows import launch_hooks
 from flows.api_watchdog import watching_the_api
 from flows.canary import run_canary
-from flows.production_deploy import production_deploy
-from flows.promote import promote
 from flows.errors import GateFailed
 from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep
@@ -35,11 +34,13 @@ from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.notify import announce
 from flows.post_launch import post_launch, publish_reports
 from flows.preflight import preflight
+from flows.production_deploy import production_deploy
+from flows.promote import promote
 from flows.scribe import Scribe, record, scribing
-from golive.core.timeline import PRODUCTION_TOUCHED
 from golive.core.checks import CheckResult
 from golive.core.formatting import shorten
 from golive.core.messages import gate_values, measured_values
+from golive.core.timeline import PRODUCTION_TOUCHED
 
 RECORD_LIMIT, MESSAGE_LIMIT = 1000, 500  # characters of a reason on the timeline, in a message
 
@@ -58,12 +59,25 @@ def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False)
         yield outcome
     except GateFailed as failure:
         # the checks that stopped the gate go with its failure: the incident report shows their numbers
-        record("gate", "failed", shorten(failure, RECORD_LIMIT), gate=name,
-               data={"checks": [c.model_dump() for c in failure.checks]} if failure.checks else None)
+        record(
+            "gate",
+            "failed",
+            shorten(failure, RECORD_LIMIT),
+            gate=name,
+            data={"checks": [c.model_dump() for c in failure.checks]} if failure.checks else None,
+        )
         if failure.gate == name:  # canary and Gate G failures announce themselves, with their numbers
-            announce(plan, release, "gate_failed",
-                     {**measured_values(plan, failure.checks), "gate": name,
-                      "reason": shorten(failure.reason, MESSAGE_LIMIT)}, gate=name)
+            announce(
+                plan,
+                release,
+                "gate_failed",
+                {
+                    **measured_values(plan, failure.checks),
+                    "gate": name,
+                    "reason": shorten(failure.reason, MESSAGE_LIMIT),
+                },
+                gate=name,
+            )
         raise
     except BaseException as error:
         record("gate", "failed", shorten(error, RECORD_LIMIT) or type(error).__name__, gate=name)
@@ -75,29 +89,48 @@ def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False)
         announce(plan, release, "gate_passed", {**measured, **gate_values(name, measured)}, gate=name)
 
 
-@flow(name="golive", flow_run_name="launch {release} by {driver}", log_prints=True,
-      on_failure=[launch_hooks.on_failure], on_crashed=[launch_hooks.on_crashed],
-      on_cancellation=[launch_hooks.on_cancellation])
+@flow(
+    name="golive",
+    flow_run_name="launch {release} by {driver}",
+    log_prints=True,
+    on_failure=[launch_hooks.on_failure],
+    on_crashed=[launch_hooks.on_crashed],
+    on_cancellation=[launch_hooks.on_cancellation],
+)
 def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     """Launch `release` following the plan's gates. `driver` runs the launch and may not approve it."""
     logger = get_run_logger()
     launch_plan = load_launch_plan(plan)
     launch_id = str(get_run_context().flow_run.id)
-    with (scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe, watching_the_api(scribe),
-          subflows_without_heartbeats()):
-        scribe.record("launch", "started", f"{launch_plan.app} GO-LIVE initiated: release {release}", actor=driver,
-                      data={"plan": plan, "driver": driver})
+    with (
+        scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe,
+        watching_the_api(scribe),
+        subflows_without_heartbeats(),
+    ):
+        scribe.record(
+            "launch",
+            "started",
+            f"{launch_plan.app} GO-LIVE initiated: release {release}",
+            actor=driver,
+            data={"plan": plan, "driver": driver},
+        )
         announce(launch_plan, release, "kickoff", {"driver": driver, "launch": launch_id})
         try:
             _run_gates(launch_plan, release, driver, launch_id)
         except BaseException as error:
             gate_name = error.gate if isinstance(error, GateFailed) else "unknown"
             reason = error.reason if isinstance(error, GateFailed) else type(error).__name__
-            scribe.record("launch", "failed", shorten(error, RECORD_LIMIT) or type(error).__name__, actor=driver,
-                          data={"reason": shorten(reason, RECORD_LIMIT), "gate": gate_name})
+            scribe.record(
+                "launch",
+                "failed",
+                shorten(error, RECORD_LIMIT) or type(error).__name__,
+                actor=driver,
+                data={"reason": shorten(reason, RECORD_LIMIT), "gate": gate_name},
+            )
             if isinstance(error, Exception):  # not on cancellation/kill: the process is going away
-                announce(launch_plan, release, "launch_failed",
-                         {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)})
+                announce(
+                    launch_plan, release, "launch_failed", {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)}
+                )
                 # the incident's report; the on_failure hook, which writes after it, rewrites it
                 _reports(launch_plan, release, launch_id, rewrite=False)
             raise

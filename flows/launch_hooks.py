@@ -28,9 +28,9 @@ from prefect.exceptions import ObjectNotFound
 from blocks.plan import LaunchPlan
 from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
 from flows.scribe import Scribe
-from golive.core.timeline import last_gate, touched_production
 from golive.core.formatting import shorten
 from golive.core.messages import launch_label, orphan_reason
+from golive.core.timeline import last_gate, touched_production
 from tasks.child_runs import settle_orphans
 
 ROLLBACK_DEPLOYMENT = "rollback/full"
@@ -55,17 +55,25 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
         launch_plan = load_launch_plan(plan)
         scribe = Scribe.for_plan(launch_plan, launch, release)
         entries = scribe.read()
-        scribe.record("launch", state.type.value.lower(),
-                      shorten(f"launch {state.name}: {state.message or 'no message'}", 500), actor=actor)
+        scribe.record(
+            "launch",
+            state.type.value.lower(),
+            shorten(f"launch {state.name}: {state.message or 'no message'}", 500),
+            actor=actor,
+        )
     except Exception as error:  # unknown is not "untouched": fall through and dispatch
-        logger.warning("could not read launch %s's timeline (%s); dispatching the rollback anyway",
-                       launch, type(error).__name__)
+        logger.warning(
+            "could not read launch %s's timeline (%s); dispatching the rollback anyway", launch, type(error).__name__
+        )
     named = launch_label(release, driver, launch_plan.app if launch_plan else "")
     reason = shorten(f"launch of {named} {state.name}: {state.message or 'no message'}", REASON_LIMIT)
     if scribe is not None and entries is not None and not touched_production(entries):
-        scribe.record("rollback", "not_needed",
-                      f"no rollback dispatched: the launch stopped at {last_gate(entries)}, before production "
-                      "was touched", actor=actor)
+        scribe.record(
+            "rollback",
+            "not_needed",
+            f"no rollback dispatched: the launch stopped at {last_gate(entries)}, before production was touched",
+            actor=actor,
+        )
         _after(launch, state, named, launch_plan, release)
         return None
     run_id = _dispatch(launch, plan, reason, actor, hook, scribe)
@@ -80,15 +88,23 @@ def _dispatch(launch: str, plan: str, reason: str, actor: str, hook: str, scribe
         except ObjectNotFound:
             logger.error("%s is not deployed on this server: no rollback dispatched by %s", ROLLBACK_DEPLOYMENT, hook)
             if scribe is not None:
-                scribe.record("rollback", "not_dispatched", f"{ROLLBACK_DEPLOYMENT} is not deployed on this server",
-                              actor=actor)
+                scribe.record(
+                    "rollback", "not_dispatched", f"{ROLLBACK_DEPLOYMENT} is not deployed on this server", actor=actor
+                )
             return None
         run = client.create_flow_run_from_deployment(
-            deployment.id, idempotency_key=idempotency_key(launch),
-            parameters={"reason": reason, "plan": plan, "launch": launch, "triggered_by": actor})
+            deployment.id,
+            idempotency_key=idempotency_key(launch),
+            parameters={"reason": reason, "plan": plan, "launch": launch, "triggered_by": actor},
+        )
     if scribe is not None:
-        scribe.record("rollback", "dispatched", f"{ROLLBACK_DEPLOYMENT} dispatched (run {run.id})", actor=actor,
-                      data={"rollback_run": str(run.id)})
+        scribe.record(
+            "rollback",
+            "dispatched",
+            f"{ROLLBACK_DEPLOYMENT} dispatched (run {run.id})",
+            actor=actor,
+            data={"rollback_run": str(run.id)},
+        )
     return str(run.id)
 
 

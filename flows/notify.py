@@ -50,8 +50,9 @@ def _send(notification: Notification, message: Message) -> None:
             asyncio.run(result)  # type: ignore[arg-type]
 
 
-def announce(plan: LaunchPlan, release: str, template: str, values: Mapping[str, object] | None = None,
-             gate: str = "") -> Message:
+def announce(
+    plan: LaunchPlan, release: str, template: str, values: Mapping[str, object] | None = None, gate: str = ""
+) -> Message:
     """Render `template` and send it to every notification target; record each outcome."""
     message = render(template, {**plan_values(plan, release), **(values or {})}, plan.communications.templates)
     try:
@@ -66,11 +67,22 @@ def announce(plan: LaunchPlan, release: str, template: str, values: Mapping[str,
         except BaseException as error:  # noqa: BLE001 - a message must never stop the launch
             why = _why(error)
             if logger:
-                logger.warning("Message %r not sent to %s: %s", template, notifier_for(notification).describe(
-                    notification), why)
-            record("message", "not_sent", message.body, gate=gate,
-                   data={"template": template, "channel": notification.name, "why": why})
+                logger.warning(
+                    "Message %r not sent to %s: %s", template, notifier_for(notification).describe(notification), why
+                )
+            record(
+                "message",
+                "not_sent",
+                message.body,
+                gate=gate,
+                data={"template": template, "channel": notification.name, "why": why},
+            )
         else:
-            record("message", "sent", message.body, gate=gate,
-                   data={"template": template, "channel": notification.name, "subject": message.subject})
+            record(
+                "message",
+                "sent",
+                message.body,
+                gate=gate,
+                data={"template": template, "channel": notification.name, "subject": message.subject},
+            )
     return message

@@ -47,12 +47,17 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 def _artifacts(bundle: Bundle, written: dict[str, str], bucket: str) -> None:
     release = bundle.release
     key = artifact_key("incident-report" if bundle.report.kind == "incident" else "launch-report", release)
-    where = (f"\n\n---\nFiles: `{written['launch-report.html']}` (charts), `{written['samples.csv']}`; "
-             f"also s3://{bucket}/golive/launches/{bundle.launch}/report/")
+    where = (
+        f"\n\n---\nFiles: `{written['launch-report.html']}` (charts), `{written['samples.csv']}`; "
+        f"also s3://{bucket}/golive/launches/{bundle.launch}/report/"
+    )
     create_markdown_artifact(key=key, markdown=bundle.report.markdown + where, description=bundle.report.title)
-    create_markdown_artifact(key=artifact_key("uat-summary", release), markdown=bundle.uat,
-                             description="UAT sign-offs")
-    create_markdown_artifact(key=artifact_key("playbook-summary", release), markdown=bundle.playbook,
-                             description="each runbook step: status, time, who")
-    create_markdown_artifact(key=artifact_key("timeline", release), markdown=bundle.timeline,
-                             description="the Scribe's log")
+    create_markdown_artifact(key=artifact_key("uat-summary", release), markdown=bundle.uat, description="UAT sign-offs")
+    create_markdown_artifact(
+        key=artifact_key("playbook-summary", release),
+        markdown=bundle.playbook,
+        description="each runbook step: status, time, who",
+    )
+    create_markdown_artifact(
+        key=artifact_key("timeline", release), markdown=bundle.timeline, description="the Scribe's log"
+    )

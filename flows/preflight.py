@@ -26,8 +26,12 @@ GATE = "Pre-flight"
 @task(name="aws identity", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def aws_identity(environment_name: str, environment: Environment) -> CheckResult:
     identity = aws_client("sts", environment).get_caller_identity()
-    return CheckResult(name=f"{environment_name}: AWS identity", status="pass",
-                       value=f"account {identity['Account']}, {identity['Arn']}", threshold="sts:GetCallerIdentity")
+    return CheckResult(
+        name=f"{environment_name}: AWS identity",
+        status="pass",
+        value=f"account {identity['Account']}, {identity['Arn']}",
+        threshold="sts:GetCallerIdentity",
+    )
 
 
 @task(name="storage and distribution", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -35,9 +39,12 @@ def storage_and_distribution(environment_name: str, environment: Environment) ->
     aws_client("s3", environment).head_bucket(Bucket=environment.bucket)
     distribution = aws_client("cloudfront", environment).get_distribution(Id=environment.cloudfront_distribution_id)
     status = distribution["Distribution"]["Status"]
-    return CheckResult(name=f"{environment_name}: bucket and distribution", status="pass",
-                       value=f"s3://{environment.bucket} ok, {environment.cloudfront_distribution_id} {status}",
-                       threshold="bucket readable, distribution exists")
+    return CheckResult(
+        name=f"{environment_name}: bucket and distribution",
+        status="pass",
+        value=f"s3://{environment.bucket} ok, {environment.cloudfront_distribution_id} {status}",
+        threshold="bucket readable, distribution exists",
+    )
 
 
 @task(name="endpoint resolvable", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -47,17 +54,27 @@ def endpoint_resolvable(label: str, url: str) -> CheckResult:
     try:
         socket.getaddrinfo(host, None)
     except socket.gaierror as error:
-        return CheckResult(name=label, status="fail", value=f"{host}: {error.strerror}", threshold="resolves",
-                           detail=f"DNS lookup of {host} failed")
+        return CheckResult(
+            name=label,
+            status="fail",
+            value=f"{host}: {error.strerror}",
+            threshold="resolves",
+            detail=f"DNS lookup of {host} failed",
+        )
     try:
         response = httpx.get(url, timeout=10, follow_redirects=True)
     except httpx.HTTPError as error:
-        return CheckResult(name=label, status="fail", value=type(error).__name__, threshold="answers",
-                           detail=f"GET {url} failed")
+        return CheckResult(
+            name=label, status="fail", value=type(error).__name__, threshold="answers", detail=f"GET {url} failed"
+        )
     unhealthy = response.status_code >= 500
-    return CheckResult(name=label, status="warn" if unhealthy else "pass",
-                       value=f"{response.status_code} from {url}", threshold="resolves and answers",
-                       detail="answers with a server error; the gate's checks will judge it" if unhealthy else "")
+    return CheckResult(
+        name=label,
+        status="warn" if unhealthy else "pass",
+        value=f"{response.status_code} from {url}",
+        threshold="resolves and answers",
+        detail="answers with a server error; the gate's checks will judge it" if unhealthy else "",
+    )
 
 
 @task(name="notification target resolvable", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -65,17 +82,30 @@ def notification_resolvable(notification: Notification) -> CheckResult:
     try:
         block = load_notification_block(notification)
     except LookupError as error:
-        return CheckResult(name=f"notify: {notification.name}", status="fail", value="missing",
-                           threshold="block exists", detail=str(error))
-    return CheckResult(name=f"notify: {notification.name}", status="pass",
-                       value=f"{type(block).__name__} {notification.block!r}", threshold="block exists")
+        return CheckResult(
+            name=f"notify: {notification.name}",
+            status="fail",
+            value="missing",
+            threshold="block exists",
+            detail=str(error),
+        )
+    return CheckResult(
+        name=f"notify: {notification.name}",
+        status="pass",
+        value=f"{type(block).__name__} {notification.block!r}",
+        threshold="block exists",
+    )
 
 
 @flow(name="preflight", flow_run_name="Pre-flight · {release}", log_prints=True)
 def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
     checks = [
-        CheckResult(name="plan valid", status="pass", value=f"{plan.app}: {len(plan.smoke.suites)} suites, "
-                    f"steps {plan.canary.steps}", threshold="golive plan check"),
+        CheckResult(
+            name="plan valid",
+            status="pass",
+            value=f"{plan.app}: {len(plan.smoke.suites)} suites, steps {plan.canary.steps}",
+            threshold="golive plan check",
+        ),
         check_release_name(release),
         check_roles(plan, driver),
     ]
@@ -86,12 +116,20 @@ def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
         checks.append(endpoint_resolvable(f"{name}: api health", environment.api_base_url + environment.health_path))
     checks += [notification_resolvable(n) for n in plan.notifications]
     publish_checks("preflight", release, f"Pre-flight · {release}", checks)
-    if bad := failed(checks):
+    if failed(checks):
         raise GateFailed(GATE, failure_summary(checks), checks)
-    request_approval(GATE, "preflight-green-light", "Green light to proceed to Gate A",
-                     checks_markdown(f"Pre-flight for {plan.app} {release} (driver {driver})", checks,
-                                     "All pre-flight checks passed. Approve to announce PROCEEDING TO GATE A."),
-                     plan, driver)
+    request_approval(
+        GATE,
+        "preflight-green-light",
+        "Green light to proceed to Gate A",
+        checks_markdown(
+            f"Pre-flight for {plan.app} {release} (driver {driver})",
+            checks,
+            "All pre-flight checks passed. Approve to announce PROCEEDING TO GATE A.",
+        ),
+        plan,
+        driver,
+    )
     return checks
 
 
@@ -100,5 +138,6 @@ def _safely(check_task, name: str, *args) -> CheckResult:  # type: ignore[no-unt
     try:
         return check_task(*args)
     except Exception as error:  # botocore ClientError, EndpointConnectionError, ...
-        return CheckResult(name=name, status="fail", value=type(error).__name__, threshold="succeeds",
-                           detail=shorten(error, 300))
+        return CheckResult(
+            name=name, status="fail", value=type(error).__name__, threshold="succeeds", detail=shorten(error, 300)
+        )

@@ -15,15 +15,19 @@ from golive.core.checks import CheckResult
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
-from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin
-from tasks.cloudfront import release_of
+from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin, release_of
 from tasks.s3_copy import copy_release
-from tasks.traffic.verify import served_releases
 from tasks.traffic import router_for
+from tasks.traffic.verify import served_releases
 
 
-@task(name="write backup manifest", retries=2, retry_delay_seconds=1,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="write backup manifest",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     production = plan.environments.production
     cloudfront, s3 = aws_client("cloudfront", production), aws_client("s3", production)
@@ -31,29 +35,55 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     live_origin = production.origin_id or default_origin_id(cloudfront, production.cloudfront_distribution_id)
     live_path = paths[live_origin]
     manifest = BackupManifest(
-        launch=launch_id, release=release, live_release=release_of(live_path), bucket=production.bucket,
-        distribution_id=production.cloudfront_distribution_id, origin_paths=paths,
-        router=production.router.kind if production.router else "none", weights=router_for(production).weights(),
-        live_prefix=live_path.strip("/"), live_objects=list_objects(s3, production.bucket, live_path),
-        created_at=now())
+        launch=launch_id,
+        release=release,
+        live_release=release_of(live_path),
+        bucket=production.bucket,
+        distribution_id=production.cloudfront_distribution_id,
+        origin_paths=paths,
+        router=production.router.kind if production.router else "none",
+        weights=router_for(production).weights(),
+        live_prefix=live_path.strip("/"),
+        live_objects=list_objects(s3, production.bucket, live_path),
+        created_at=now(),
+    )
     return write_manifest(s3, manifest)
 
 
-@task(name="upload release beside the live one", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="upload release beside the live one",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def upload_beside(plan: LaunchPlan, release: str) -> int:
     staging, production = plan.environments.staging, plan.environments.production
-    copied = copy_release(aws_client("s3", production), staging.bucket, staging.release_prefix(release),
-                          production.bucket, production.release_prefix(release))
+    copied = copy_release(
+        aws_client("s3", production),
+        staging.bucket,
+        staging.release_prefix(release),
+        production.bucket,
+        production.release_prefix(release),
+    )
     return len(copied)
 
 
-@task(name="point canary origin", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="point canary origin",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def point_canary_origin(production: Environment, release: str) -> str:
     cloudfront = aws_client("cloudfront", production)
-    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.canary_origin_id,
-                          production.release_prefix(release))
+    change = point_origin(
+        cloudfront,
+        production.cloudfront_distribution_id,
+        production.canary_origin_id,
+        production.release_prefix(release),
+    )
     if change.changed:
         invalidate(cloudfront, production.cloudfront_distribution_id)
     return f"{change.origin_id}: {change.previous_path} -> {change.new_path}"
@@ -63,25 +93,48 @@ def point_canary_origin(production: Environment, release: str) -> str:
 def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     production = plan.environments.production
     manifest = backup(plan, release, launch_id)  # before anything in production changes
-    checks = [CheckResult(name="backup manifest", status="pass",
-                          value=f"s3://{manifest.bucket}/{manifest.key}",
-                          threshold="written before any change",
-                          detail=f"live {manifest.live_release}, weights {manifest.weights}, "
-                                 f"{len(manifest.live_objects)} objects")]
+    checks = [
+        CheckResult(
+            name="backup manifest",
+            status="pass",
+            value=f"s3://{manifest.bucket}/{manifest.key}",
+            threshold="written before any change",
+            detail=f"live {manifest.live_release}, weights {manifest.weights}, {len(manifest.live_objects)} objects",
+        )
+    ]
     count = upload_beside(plan, release)
-    checks.append(CheckResult(name="release uploaded", status="pass", value=f"{count} objects",
-                              threshold=f"s3://{production.bucket}/{production.release_prefix(release)}/"))
+    checks.append(
+        CheckResult(
+            name="release uploaded",
+            status="pass",
+            value=f"{count} objects",
+            threshold=f"s3://{production.bucket}/{production.release_prefix(release)}/",
+        )
+    )
     if production.canary_origin_id:
-        checks.append(CheckResult(name="canary origin", status="pass", value=point_canary_origin(production, release),
-                                  threshold="new release, weight 0"))
+        checks.append(
+            CheckResult(
+                name="canary origin",
+                status="pass",
+                value=point_canary_origin(production, release),
+                threshold="new release, weight 0",
+            )
+        )
     served = served_releases(production.url + "/", plan.release_header, requests=40)
     invisible = set(served) == {manifest.live_release}
-    checks.append(CheckResult(name="users still see the live release", status="pass" if invisible else "fail",
-                              value=", ".join(f"{k}: {v}" for k, v in served.items()),
-                              threshold=f"all {manifest.live_release}"))
-    create_markdown_artifact(key=artifact_key("backup-manifest", release), description="the rollback's restore point",
-                             markdown=f"# Backup manifest · {release}\n\n```json\n"
-                                      f"{manifest.model_dump_json(indent=2)}\n```\n")
+    checks.append(
+        CheckResult(
+            name="users still see the live release",
+            status="pass" if invisible else "fail",
+            value=", ".join(f"{k}: {v}" for k, v in served.items()),
+            threshold=f"all {manifest.live_release}",
+        )
+    )
+    create_markdown_artifact(
+        key=artifact_key("backup-manifest", release),
+        description="the rollback's restore point",
+        markdown=f"# Backup manifest · {release}\n\n```json\n{manifest.model_dump_json(indent=2)}\n```\n",
+    )
     publish_checks("production-deploy", release, f"Production deploy · {release}", checks)
     if not invisible:
         raise GateFailed("Production deploy", f"users saw {served} before the canary started")

@@ -21,12 +21,16 @@ def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
     """Flagger-style promotion: the stable origin takes the release, then traffic returns to stable."""
     production = plan.environments.production
     cloudfront = aws_client("cloudfront", production)
-    change = point_origin(cloudfront, production.cloudfront_distribution_id, production.origin_id,
-                          production.release_prefix(release))
+    change = point_origin(
+        cloudfront, production.cloudfront_distribution_id, production.origin_id, production.release_prefix(release)
+    )
     if change.changed:
         invalidate(cloudfront, production.cloudfront_distribution_id)
-    checks = [CheckResult(name="stable origin", status="pass", value=f"{change.previous_path} -> {change.new_path}",
-                          threshold=release)]
+    checks = [
+        CheckResult(
+            name="stable origin", status="pass", value=f"{change.previous_path} -> {change.new_path}", threshold=release
+        )
+    ]
     checks.append(CheckResult(name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"))
     deadline = time.monotonic() + 15
     while True:
@@ -34,8 +38,13 @@ def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
         if set(served) == {release} or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    checks.append(CheckResult(name="every response from the release", status="pass" if set(served) == {release}
-                              else "fail", value=", ".join(f"{k}: {v}" for k, v in served.items()),
-                              threshold=f"all {release}"))
+    checks.append(
+        CheckResult(
+            name="every response from the release",
+            status="pass" if set(served) == {release} else "fail",
+            value=", ".join(f"{k}: {v}" for k, v in served.items()),
+            threshold=f"all {release}",
+        )
+    )
     publish_checks("promote", release, f"Promote · {release}", checks)
     return checks

@@ -32,9 +32,8 @@ from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.rollback_lock import lock_name, production_rollback_lock
-from tasks.traffic.verify import served_releases
 from tasks.traffic import router_for
-from tasks.traffic.verify import wait_for_share
+from tasks.traffic.verify import served_releases, wait_for_share
 
 VERIFY_REQUESTS = 200
 _notices = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-rollback-notice")
@@ -50,15 +49,25 @@ class RollbackOutcome(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-@task(name="traffic to stable", retries=3, retry_delay_seconds=1,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="traffic to stable",
+    retries=3,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def traffic_to_stable(production: Environment) -> str:
     change = router_for(production).set_canary_weight(0)
     return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (already at stable)")
 
 
-@task(name="restore origins", retries=3, retry_delay_seconds=2,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="restore origins",
+    retries=3,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def restore_origins(production: Environment, distribution_id: str, paths: dict[str, str]) -> list[str]:
     cloudfront = aws_client("cloudfront", production)
     changes = [point_origin(cloudfront, distribution_id, origin_id, path) for origin_id, path in paths.items()]
@@ -67,8 +76,13 @@ def restore_origins(production: Environment, distribution_id: str, paths: dict[s
     return [f"{c.origin_id}: {c.previous_path} -> {c.new_path}" for c in changes]
 
 
-@task(name="read production state", retries=2, retry_delay_seconds=1,
-      retry_condition_fn=retry_unless_denied, cache_policy=NO_CACHE)
+@task(
+    name="read production state",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
 def production_state(production: Environment, distribution_id: str) -> tuple[dict[str, int], dict[str, str]]:
     return router_for(production).weights(), origin_paths(aws_client("cloudfront", production), distribution_id)
 
@@ -77,15 +91,25 @@ def production_state(production: Environment, distribution_id: str) -> tuple[dic
 def verify_share(plan: LaunchPlan, percent: int, requests: int = VERIFY_REQUESTS) -> CheckResult:
     """The edge serves `percent` % canary (exactly none at 0 %), retried while the front door catches up."""
     production = plan.environments.production
-    observations = wait_for_share(production.api_base_url + production.health_path, plan.version_header, percent,
-                                  float(plan.canary.share_tolerance), requests=requests,
-                                  concurrency=plan.probe.concurrency, timeout=15 if percent == 0 else 10)
+    observations = wait_for_share(
+        production.api_base_url + production.health_path,
+        plan.version_header,
+        percent,
+        float(plan.canary.share_tolerance),
+        requests=requests,
+        concurrency=plan.probe.concurrency,
+        timeout=15 if percent == 0 else 10,
+    )
     last = observations[-1]
     name = "edge serves stable only" if percent == 0 else f"edge serves {percent} % canary"
-    return CheckResult(name=name, status="pass" if last.ok else "fail",
-                       value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
-                       threshold="every response from stable" if percent == 0 else f"{percent} % ± tolerance",
-                       detail=last.detail, samples=last.n)
+    return CheckResult(
+        name=name,
+        status="pass" if last.ok else "fail",
+        value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
+        threshold="every response from stable" if percent == 0 else f"{percent} % ± tolerance",
+        detail=last.detail,
+        samples=last.n,
+    )
 
 
 @task(name="verify the previous release is served", cache_policy=NO_CACHE)
@@ -97,15 +121,25 @@ def verify_release(plan: LaunchPlan, expected: str) -> CheckResult:
             counts[release] = counts.get(release, 0) + n
     total = sum(counts.values())
     ok = counts.get(expected, 0) == total
-    return CheckResult(name=f"every response from {expected}", status="pass" if ok else "fail",
-                       value=", ".join(f"{k}: {v}" for k, v in counts.items()), threshold=f"{total} of {total}",
-                       samples=total)
+    return CheckResult(
+        name=f"every response from {expected}",
+        status="pass" if ok else "fail",
+        value=", ".join(f"{k}: {v}" for k, v in counts.items()),
+        threshold=f"{total} of {total}",
+        samples=total,
+    )
 
 
 @flow(name="rollback", flow_run_name="Rollback — {mode} · {release}", log_prints=True)
-def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = "emergency",
-                       manifest: BackupManifest | None = None, actor: str = "golive",
-                       announce_start: bool = False) -> RollbackOutcome:
+def rollback_in_launch(
+    plan: LaunchPlan,
+    release: str,
+    reason: str,
+    mode: str = "emergency",
+    manifest: BackupManifest | None = None,
+    actor: str = "golive",
+    announce_start: bool = False,
+) -> RollbackOutcome:
     logger = get_run_logger()
     production = plan.environments.production
     distribution = manifest.distribution_id if manifest else production.cloudfront_distribution_id
@@ -116,26 +150,56 @@ def rollback_in_launch(plan: LaunchPlan, release: str, reason: str, mode: str = 
             outcome = _no_op(plan, release, mode, reason, actor, weights, origins, recorded, manifest)
         else:
             logger.warning("Executing %s rollback (triggered by %s): %s", mode, actor, reason)
-            record("rollback", "started", f"{mode} rollback started: {reason}", actor=actor,
-                   data={"mode": mode, "weights_before": weights, "origins_before": origins})
-            notice = _announce_meanwhile(plan, release, "rollback_started", {
-                "mode": mode.capitalize(), "reason": reason, "triggered_by": actor,
-                "restored_release": manifest.live_release if manifest else "stable"}) if announce_start else None
+            record(
+                "rollback",
+                "started",
+                f"{mode} rollback started: {reason}",
+                actor=actor,
+                data={"mode": mode, "weights_before": weights, "origins_before": origins},
+            )
+            notice = (
+                _announce_meanwhile(
+                    plan,
+                    release,
+                    "rollback_started",
+                    {
+                        "mode": mode.capitalize(),
+                        "reason": reason,
+                        "triggered_by": actor,
+                        "restored_release": manifest.live_release if manifest else "stable",
+                    },
+                )
+                if announce_start
+                else None
+            )
             outcome = _act(plan, release, mode, recorded, distribution, manifest)
             _sent(notice, plan)  # "started" goes out before whatever the caller says next
-            record("rollback", "effective", f"{mode} rollback: {outcome.note}", actor=actor,
-                   data={"mode": mode, "verified": outcome.ok,
-                         "checks": [c.model_dump() for c in outcome.checks]})
-            record("rollback", "verified" if outcome.ok else "failed",
-                   f"{mode} rollback verification: " + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks),
-                   actor=actor)
-    publish_checks(f"rollback-{mode}", release, f"Rollback ({mode}) · {release}", outcome.checks,
-                   f"Triggered by {actor}. Reason: {reason}. {outcome.note}")
+            record(
+                "rollback",
+                "effective",
+                f"{mode} rollback: {outcome.note}",
+                actor=actor,
+                data={"mode": mode, "verified": outcome.ok, "checks": [c.model_dump() for c in outcome.checks]},
+            )
+            record(
+                "rollback",
+                "verified" if outcome.ok else "failed",
+                f"{mode} rollback verification: " + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks),
+                actor=actor,
+            )
+    publish_checks(
+        f"rollback-{mode}",
+        release,
+        f"Rollback ({mode}) · {release}",
+        outcome.checks,
+        f"Triggered by {actor}. Reason: {reason}. {outcome.note}",
+    )
     return outcome
 
 
-def _announce_meanwhile(plan: LaunchPlan, release: str, template: str,
-                        values: dict[str, str]) -> concurrent.futures.Future[object]:
+def _announce_meanwhile(
+    plan: LaunchPlan, release: str, template: str, values: dict[str, str]
+) -> concurrent.futures.Future[object]:
     context = contextvars.copy_context()  # the run's logger and the launch's Scribe go with it
     return _notices.submit(context.run, announce, plan, release, template, values)
 
@@ -149,24 +213,41 @@ def _sent(notice: concurrent.futures.Future[object] | None, plan: LaunchPlan) ->
         get_run_logger().warning("rollback start not announced: %s", type(error).__name__)
 
 
-def _act(plan: LaunchPlan, release: str, mode: str, recorded: dict[str, str] | None, distribution: str,
-         manifest: BackupManifest | None) -> RollbackOutcome:
+def _act(
+    plan: LaunchPlan,
+    release: str,
+    mode: str,
+    recorded: dict[str, str] | None,
+    distribution: str,
+    manifest: BackupManifest | None,
+) -> RollbackOutcome:
     production = plan.environments.production
     traffic = traffic_to_stable(production)  # first: users stop seeing the canary within seconds
     checks = [CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")]
     if recorded:
         restored = restore_origins(production, distribution, recorded)
-        checks.append(CheckResult(name="origins restored", status="pass", value="; ".join(restored),
-                                  threshold=f"as before {release}"))
+        checks.append(
+            CheckResult(
+                name="origins restored", status="pass", value="; ".join(restored), threshold=f"as before {release}"
+            )
+        )
     checks.append(verify_share(plan, 0))
     if manifest is not None:
         checks.append(verify_release(plan, manifest.live_release))
     return RollbackOutcome(effective=True, note=traffic, checks=checks)
 
 
-def _no_op(plan: LaunchPlan, release: str, mode: str, reason: str, actor: str, weights: dict[str, int],
-           origins: dict[str, str], recorded: dict[str, str] | None,
-           manifest: BackupManifest | None) -> RollbackOutcome:
+def _no_op(
+    plan: LaunchPlan,
+    release: str,
+    mode: str,
+    reason: str,
+    actor: str,
+    weights: dict[str, int],
+    origins: dict[str, str],
+    recorded: dict[str, str] | None,
+    manifest: BackupManifest | None,
+) -> RollbackOutcome:
     production = plan.environments.production
     target = manifest.live_release if manifest else "stable"
     note = f"no-op: production is already rolled back to {target} (weights {weights}, origins {origins})"
@@ -174,7 +255,8 @@ def _no_op(plan: LaunchPlan, release: str, mode: str, reason: str, actor: str, w
     tidy = stale_origins(origins, recorded or {})
     if tidy and manifest:  # only the idle canary origin can differ here: point it back, serves nobody
         note += "; idle canary origin restored: " + "; ".join(
-            restore_origins(production, manifest.distribution_id, tidy))
+            restore_origins(production, manifest.distribution_id, tidy)
+        )
     get_run_logger().info(note)
     record("rollback", "noop", note, actor=actor, data={"mode": mode, "reason": reason})
     return RollbackOutcome(effective=False, note=note, checks=checks)

@@ -40,10 +40,9 @@ from flows.notify import announce
 from flows.rollback import rollback_in_launch, verify_release
 from flows.scribe import Scribe, scribing
 from golive.core.alarms import alarm_checks
-from golive.core.timeline import last_gate, touched_production
 from golive.core.checks import CheckResult, failed, failure_summary
 from golive.core.messages import launch_label, orphan_reason
-from golive.core.timeline import TimelineEntry
+from golive.core.timeline import TimelineEntry, last_gate, touched_production
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, latest_manifest
 from tasks.child_runs import settle_orphans
@@ -52,8 +51,13 @@ Mode = Literal["emergency", "full", "validate"]
 
 
 @flow(name="rollback", flow_run_name="Rollback — {mode}: {reason}", log_prints=True)
-def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN, launch: str | None = None,
-             triggered_by: str = "operator") -> str:
+def rollback(
+    reason: str,
+    mode: Mode = "emergency",
+    plan: str = DEFAULT_PLAN,
+    launch: str | None = None,
+    triggered_by: str = "operator",
+) -> str:
     """Roll production back to the release in the latest backup manifest (or validate that it is)."""
     launch_plan = load_launch_plan(plan)
     production = launch_plan.environments.production
@@ -63,8 +67,12 @@ def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN, la
         if manifest is None:
             raise GateFailed("Rollback validation", f"no backup manifest in s3://{production.bucket}/golive/backups/")
         return validate(launch_plan, manifest, reason)
-    scribe = Scribe(launch=launch or (manifest.launch if manifest else "unknown"),
-                    release=manifest.release if manifest else "?", bucket=production.bucket, s3=s3)
+    scribe = Scribe(
+        launch=launch or (manifest.launch if manifest else "unknown"),
+        release=manifest.release if manifest else "?",
+        bucket=production.bucket,
+        s3=s3,
+    )
     entries = scribe.read() if launch else []
     if entries:
         scribe.release = entries[0].release
@@ -75,35 +83,65 @@ def rollback(reason: str, mode: Mode = "emergency", plan: str = DEFAULT_PLAN, la
         _afterwards(launch_plan, scribe, entries, launch)
 
 
-def _roll_back(plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], manifest: BackupManifest | None,
-               reason: str, mode: Mode, launch: str | None, triggered_by: str) -> str:
+def _roll_back(
+    plan: LaunchPlan,
+    scribe: Scribe,
+    entries: list[TimelineEntry],
+    manifest: BackupManifest | None,
+    reason: str,
+    mode: Mode,
+    launch: str | None,
+    triggered_by: str,
+) -> str:
     logger = get_run_logger()
     production = plan.environments.production
     run_id = str(get_run_context().flow_run.id)
-    scribe.record("rollback", "requested", f"{mode} rollback requested by {triggered_by}: {reason}",
-                  actor=triggered_by, data={"mode": mode, "reason": reason, "rollback_run": run_id})
+    scribe.record(
+        "rollback",
+        "requested",
+        f"{mode} rollback requested by {triggered_by}: {reason}",
+        actor=triggered_by,
+        data={"mode": mode, "reason": reason, "rollback_run": run_id},
+    )
     if launch and not touched_production(entries) and (manifest is None or manifest.launch != launch):
-        note = (f"no-op: the launch of {launch_named(plan, entries)} ({launch}) stopped at {last_gate(entries)} "
-                "before production was touched; nothing to roll back (a rollback now would undo the previous "
-                "launch)")
+        note = (
+            f"no-op: the launch of {launch_named(plan, entries)} ({launch}) stopped at {last_gate(entries)} "
+            "before production was touched; nothing to roll back (a rollback now would undo the previous "
+            "launch)"
+        )
         logger.info(note)
         scribe.record("rollback", "noop", note, actor=triggered_by, data={"mode": mode})
-        publish_checks(f"rollback-{mode}", scribe.release, f"Rollback ({mode}) · {scribe.release}",
-                       [CheckResult(name="production touched by the launch", status="pass", value="no",
-                                    threshold="-", detail=note)], f"Reason: {reason}")
+        publish_checks(
+            f"rollback-{mode}",
+            scribe.release,
+            f"Rollback ({mode}) · {scribe.release}",
+            [
+                CheckResult(
+                    name="production touched by the launch", status="pass", value="no", threshold="-", detail=note
+                )
+            ],
+            f"Reason: {reason}",
+        )
         return note
     said = {"mode": mode.capitalize(), "reason": reason, "triggered_by": triggered_by}
     if manifest is None:
-        failure = (f"no backup manifest in s3://{production.bucket}/golive/backups/: nothing recorded to roll back "
-                   "to (fails closed)")
-        scribe.record("rollback", "failed", "no backup manifest: nothing recorded to roll back to",
-                      actor=triggered_by)
+        failure = (
+            f"no backup manifest in s3://{production.bucket}/golive/backups/: nothing recorded to roll back "
+            "to (fails closed)"
+        )
+        scribe.record("rollback", "failed", "no backup manifest: nothing recorded to roll back to", actor=triggered_by)
         announce(plan, scribe.release, "rollback_failed", {**said, "failure": failure})
         raise GateFailed("Rollback", failure)
     # the start is announced inside, once it is known that this run acts (not a no-op)
-    outcome = rollback_in_launch(plan, manifest.release, reason, mode=mode,
-                                 manifest=manifest if mode == "full" else None, actor=triggered_by,
-                                 announce_start=True)
+    outcome = rollback_in_launch(
+        plan,
+        manifest.release,
+        reason,
+        mode=mode,
+        manifest=manifest if mode == "full" else None,
+        actor=triggered_by,
+        announce_start=True,
+    )
     if not outcome.effective:
         return outcome.note  # the rollback that acted has spoken
     said["restored_release"] = manifest.live_release
@@ -152,12 +190,16 @@ def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     production = plan.environments.production
     checks = [verify_release(plan, manifest.live_release)]
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
-    checks.append(CheckResult(name="production health", status="pass" if health == 200 else "fail",
-                              value=str(health), threshold="200"))
+    checks.append(
+        CheckResult(
+            name="production health", status="pass" if health == 200 else "fail", value=str(health), threshold="200"
+        )
+    )
     checks += confirmed_slo_checks(plan, production)[0]
     checks += alarm_checks(alarm_states(production))
-    publish_checks("rollback-validate", manifest.release, f"Rollback validation · {manifest.release}", checks,
-                   f"Reason: {reason}")
+    publish_checks(
+        "rollback-validate", manifest.release, f"Rollback validation · {manifest.release}", checks, f"Reason: {reason}"
+    )
     if failed(checks):
         raise GateFailed("Rollback validation", failure_summary(checks))
     return f"validated: production serves {manifest.live_release}, healthy, SLOs and alarms green"

@@ -11,10 +11,11 @@ the step instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from blocks.plan import LaunchPlan
 from golive.core.timeline import (
@@ -50,18 +51,39 @@ class Scribe:
         production = plan.environments.production
         return cls(launch=launch, release=release, bucket=production.bucket, s3=aws_client("s3", production))
 
-    def record(self, kind: Kind, event: str, summary: str, *, gate: str = "", actor: str = "golive",
-               data: dict[str, Any] | None = None, required: bool = False) -> TimelineEntry:
-        entry = TimelineEntry(launch=self.launch, release=self.release, kind=kind, event=event, summary=summary,
-                              gate=gate, actor=actor, data=data or {})
+    def record(
+        self,
+        kind: Kind,
+        event: str,
+        summary: str,
+        *,
+        gate: str = "",
+        actor: str = "golive",
+        data: dict[str, Any] | None = None,
+        required: bool = False,
+    ) -> TimelineEntry:
+        entry = TimelineEntry(
+            launch=self.launch,
+            release=self.release,
+            kind=kind,
+            event=event,
+            summary=summary,
+            gate=gate,
+            actor=actor,
+            data=data or {},
+        )
         self.entries.append(entry)
         try:
             timeline_store.append(self.s3, self.bucket, entry)
         except Exception as error:  # the diary must not stop the launch, unless a rollback depends on it
             if required:
                 raise
-            _logger().warning("timeline entry not written to s3://%s (kept in memory): %s: %s",
-                              self.bucket, type(error).__name__, error)
+            _logger().warning(
+                "timeline entry not written to s3://%s (kept in memory): %s: %s",
+                self.bucket,
+                type(error).__name__,
+                error,
+            )
         return entry
 
     def read(self) -> list[TimelineEntry]:

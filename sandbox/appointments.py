@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+PLATE_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O or Q: they read as 1 and 0
+
+
+def _plate(rng: random.Random) -> str:
+    """A plate like 7KRT482."""
+    return f"{rng.randint(1, 9)}{''.join(rng.choices(PLATE_LETTERS, k=3))}{rng.randint(100, 999)}"
+
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("scheduled", "Scheduled"),
@@ -19,13 +27,40 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 STATUSES = tuple(status for status, _ in COLUMNS)
 
-_CUSTOMERS = ["Maria Lopez", "James Carter", "Aiko Tanaka", "Samir Haddad", "Olivia Brown", "Luis Ortega",
-              "Grace Kim", "Noah Fischer", "Priya Raman", "Ethan Walsh", "Chloe Martin", "Diego Santos"]
-_VEHICLES = ["2016 Toyota Camry", "2019 Ford F-150", "2014 Honda Civic", "2021 Tesla Model 3",
-             "2012 Chevrolet Silverado", "2018 Subaru Outback", "2020 Hyundai Tucson", "2015 BMW 328i"]
-_SERVICES = [("Oil change", 4999), ("Brake pads (front)", 18900), ("Tire rotation", 2999),
-             ("Diagnostics", 9500), ("Battery replacement", 16500), ("Coolant flush", 11900),
-             ("Alignment", 8999), ("AC recharge", 14900)]
+_CUSTOMERS = [
+    "Maria Lopez",
+    "James Carter",
+    "Aiko Tanaka",
+    "Samir Haddad",
+    "Olivia Brown",
+    "Luis Ortega",
+    "Grace Kim",
+    "Noah Fischer",
+    "Priya Raman",
+    "Ethan Walsh",
+    "Chloe Martin",
+    "Diego Santos",
+]
+_VEHICLES = [
+    "2016 Toyota Camry",
+    "2019 Ford F-150",
+    "2014 Honda Civic",
+    "2021 Tesla Model 3",
+    "2012 Chevrolet Silverado",
+    "2018 Subaru Outback",
+    "2020 Hyundai Tucson",
+    "2015 BMW 328i",
+]
+_SERVICES = [
+    ("Oil change", 4999),
+    ("Brake pads (front)", 18900),
+    ("Tire rotation", 2999),
+    ("Diagnostics", 9500),
+    ("Battery replacement", 16500),
+    ("Coolant flush", 11900),
+    ("Alignment", 8999),
+    ("AC recharge", 14900),
+]
 _TECHNICIANS = ["Edgar", "Rosa", "Marcus", "Lena"]
 
 
@@ -52,7 +87,7 @@ class AppointmentStore:
 
     def reset(self) -> None:
         rng = random.Random(self._seed)
-        start = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+        start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
         appointments: dict[int, dict[str, Any]] = {}
         positions = {status: 0 for status in STATUSES}
         for number in range(1, self._count + 1):
@@ -63,7 +98,7 @@ class AppointmentStore:
                 "customer_name": rng.choice(_CUSTOMERS),
                 "customer_phone": f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
                 "vehicle": rng.choice(_VEHICLES),
-                "license_plate": f"{rng.randint(1, 9)}{''.join(rng.choices('ABCDEFGHJKLMNPRSTUVWXYZ', k=3))}{rng.randint(100, 999)}",
+                "license_plate": _plate(rng),
                 "services": [{"name": name, "price_cents": price} for name, price in services],
                 "estimate_cents": sum(price for _, price in services),
                 "technician": rng.choice(_TECHNICIANS),
@@ -101,16 +136,19 @@ class AppointmentStore:
             if current["version"] != version:
                 raise Conflict(_copy(current))
             old_status = current["status"]
-            others = sorted((a for a in self._appointments.values()
-                             if a["status"] == status and a["id"] != appointment_id), key=lambda a: a["position"])
+            others = sorted(
+                (a for a in self._appointments.values() if a["status"] == status and a["id"] != appointment_id),
+                key=lambda a: a["position"],
+            )
             position = max(0, min(position, len(others)))
             others.insert(position, current)
             for index, item in enumerate(others):
                 item["position"] = index
             current["status"] = status
             if old_status != status:  # close the gap in the old column
-                rest = sorted((a for a in self._appointments.values() if a["status"] == old_status),
-                              key=lambda a: a["position"])
+                rest = sorted(
+                    (a for a in self._appointments.values() if a["status"] == old_status), key=lambda a: a["position"]
+                )
                 for index, item in enumerate(rest):
                     item["position"] = index
             current["version"] += 1
@@ -139,4 +177,4 @@ class AppointmentStore:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()

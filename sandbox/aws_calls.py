@@ -11,17 +11,23 @@ method and path matched against botocore's own service model.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 import botocore.session
 from botocore.exceptions import UnknownServiceError
 
 # credential-scope (signing) names whose botocore model has another name
-BOTOCORE_NAMES = {"monitoring": "cloudwatch", "elasticloadbalancing": "elbv2", "email": "ses",
-                  "execute-api": "apigateway", "states": "stepfunctions"}
+BOTOCORE_NAMES = {
+    "monitoring": "cloudwatch",
+    "elasticloadbalancing": "elbv2",
+    "email": "ses",
+    "execute-api": "apigateway",
+    "states": "stepfunctions",
+}
 # the IAM action prefix, where it differs from the signing name (for "not authorized to perform: x:Y")
 IAM_PREFIXES = {"monitoring": "cloudwatch"}
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
@@ -74,8 +80,9 @@ def protocol_of(service: str, headers: Mapping[str, str]) -> str:
     return protocol if protocol in ("rest-xml", "rest-json", "query", "ec2") else "json"
 
 
-def identify(service: str, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str],
-             body: bytes | None) -> AwsCall:
+def identify(
+    service: str, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes | None
+) -> AwsCall:
     """`path` is the decoded path; `body` is needed only for form-encoded (query protocol) requests."""
     protocol = protocol_of(service, headers)
     action: str | None = None
@@ -101,17 +108,19 @@ class _Route:
     literal_length: int
 
     def matches(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> bool:
-        return (method == self.method and self.path.fullmatch(path) is not None
-                and all(k in query and (not v or query[k] == v) for k, v in self.literal_query)
-                and all(k in query for k in self.required_query)
-                and all(h in headers for h in self.required_headers))
+        return (
+            method == self.method
+            and self.path.fullmatch(path) is not None
+            and all(k in query and (not v or query[k] == v) for k, v in self.literal_query)
+            and all(k in query for k in self.required_query)
+            and all(h in headers for h in self.required_headers)
+        )
 
     @property
     def specificity(self) -> tuple[int, int]:
         # PUT /{Bucket}/{Key+} is PutObject, CopyObject (x-amz-copy-source) or UploadPart
         # (?partNumber&uploadId): the operation that needs the most of what was sent wins.
-        return (len(self.literal_query) + len(self.required_query) + len(self.required_headers),
-                self.literal_length)
+        return (len(self.literal_query) + len(self.required_query) + len(self.required_headers), self.literal_length)
 
 
 def _path_pattern(template: str) -> tuple[re.Pattern[str], int]:
@@ -136,21 +145,30 @@ def _rest_routes(service: str) -> tuple[_Route, ...]:
         path, _, literal = operation.http.get("requestUri", "/").partition("?")
         required_query, required_headers = [], []
         shape = operation.input_shape
-        for member in (shape.required_members if shape is not None else []):
+        for member in shape.required_members if shape is not None else []:
             serialization = shape.members[member].serialization
             if serialization.get("location") == "querystring":
                 required_query.append(serialization.get("name", member))
             elif serialization.get("location") == "header":
                 required_headers.append(serialization.get("name", member).lower())
         pattern, length = _path_pattern(path)
-        routes.append(_Route(name, operation.http.get("method", "POST"), pattern,
-                             tuple(parse_qsl(literal, keep_blank_values=True)), tuple(required_query),
-                             tuple(required_headers), length))
+        routes.append(
+            _Route(
+                name,
+                operation.http.get("method", "POST"),
+                pattern,
+                tuple(parse_qsl(literal, keep_blank_values=True)),
+                tuple(required_query),
+                tuple(required_headers),
+                length,
+            )
+        )
     return tuple(routes)
 
 
-def rest_action(service: str, method: str, path: str, query: Mapping[str, str],
-                headers: Mapping[str, str]) -> str | None:
+def rest_action(
+    service: str, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+) -> str | None:
     """The REST operation whose method and URI template fit the request best (path-style S3 only)."""
     lowered = {k.lower(): v for k, v in headers.items()}
     found = [r for r in _rest_routes(service) if r.matches(method.upper(), path, query, lowered)]

@@ -40,12 +40,19 @@ def error_for(kind: ErrorKind, call: AwsCall) -> AwsError:
         if call.service == "s3":
             return AwsError(503, "SlowDown", "Please reduce your request rate.")
         if call.service == "route53" and call.action == "ChangeResourceRecordSets":
-            return AwsError(400, "PriorRequestNotComplete",
-                            "The request was rejected because Route 53 was still processing a prior request.")
+            return AwsError(
+                400,
+                "PriorRequestNotComplete",
+                "The request was rejected because Route 53 was still processing a prior request.",
+            )
         return AwsError(400, "Throttling", "Rate exceeded")
     if kind == "access_denied":
-        return AwsError(403, "AccessDenied", f"User: {SANDBOX_PRINCIPAL} is not authorized to perform: "
-                                             f"{call.iam_action} (fault injected by the golive sandbox)")
+        return AwsError(
+            403,
+            "AccessDenied",
+            f"User: {SANDBOX_PRINCIPAL} is not authorized to perform: "
+            f"{call.iam_action} (fault injected by the golive sandbox)",
+        )
     if call.service == "s3":
         return AwsError(500, "InternalError", "We encountered an internal error. Please try again.", sender=False)
     return AwsError(503, "ServiceUnavailable", "Service is unavailable. Please try again later.", sender=False)
@@ -80,15 +87,21 @@ def render(error: AwsError, call: AwsCall, request_content_type: str = "") -> tu
     code, message = escape(error.code), escape(error.message)
     if call.service == "s3":
         headers = {"content-type": "application/xml", "x-amz-request-id": request_id, "x-amz-id-2": request_id}
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-                f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>")
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+            f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
+        )
         return error.status, headers, body.encode()
     headers["content-type"] = "text/xml"
     if call.protocol == "ec2":
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
-                f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
         return error.status, headers, body.encode()
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{escape(_namespace(call))}">'
-            f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{escape(_namespace(call))}">'
+        f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
     return error.status, headers, body.encode()

@@ -23,8 +23,10 @@ RECORD_LIMIT = 1000
 
 
 class AwsFault(BaseModel):
-    service: str = Field(description="credential-scope name (s3, cloudfront, route53, elasticloadbalancing, "
-                                     "monitoring, sts, iam); elbv2 and cloudwatch are accepted too")
+    service: str = Field(
+        description="credential-scope name (s3, cloudfront, route53, elasticloadbalancing, "
+        "monitoring, sts, iam); elbv2 and cloudwatch are accepted too"
+    )
     kind: FaultKind
     action: str | None = Field(default=None, description="e.g. CopyObject; None = every action")
     count: int | None = Field(default=1, description="how many matching calls to fault; None or -1 = every one")
@@ -50,7 +52,7 @@ class AwsFault(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _slow_needs_delay(self) -> "AwsFault":
+    def _slow_needs_delay(self) -> AwsFault:
         if self.kind == "slow" and self.delay_s <= 0:
             raise ValueError("a `slow` fault needs delay_s > 0")
         return self
@@ -127,7 +129,23 @@ class AwsFaultBook:
             self._calls.clear()
 
 
-def faulted_call(rule: AwsFault, service: str, action: str | None, method: str, path: str,
-                 status: int | None = None, code: str | None = None) -> FaultedCall:
-    return FaultedCall(at=time.time(), rule=rule.id, kind=rule.kind, service=service, action=action,
-                       method=method, path=path, status=status, code=code)
+def faulted_call(
+    rule: AwsFault,
+    service: str,
+    action: str | None,
+    method: str,
+    path: str,
+    status: int | None = None,
+    code: str | None = None,
+) -> FaultedCall:
+    return FaultedCall(
+        at=time.time(),
+        rule=rule.id,
+        kind=rule.kind,
+        service=service,
+        action=action,
+        method=method,
+        path=path,
+        status=status,
+        code=code,
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 from starlette.applications import Starlette
@@ -33,8 +33,17 @@ log = logging.getLogger("golive.sandbox.aws")
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 # Per-hop headers, not the client's to forward. Expect is one too: uvicorn already
 # answered the client's 100-continue, and SigV4 never signs it.
-HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-              b"transfer-encoding", b"upgrade", b"expect"}
+HOP_BY_HOP = {
+    b"connection",
+    b"keep-alive",
+    b"proxy-authenticate",
+    b"proxy-authorization",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"expect",
+}
 # Credential-scope services whose calls can move routing. ELBv2 speaks the query protocol (every
 # call a POST, the action in the body): any of its calls counts, a describe costs one re-read.
 ROUTING_SERVICES = frozenset({"cloudfront", "route53", "elasticloadbalancing"})
@@ -45,17 +54,24 @@ def changes_routing(service: str | None, method: str) -> bool:
 
 
 def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=moto_url, transport=transport, trust_env=False, follow_redirects=False,
-                               timeout=httpx.Timeout(120, connect=5),
-                               limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    client = httpx.AsyncClient(
+        base_url=moto_url,
+        transport=transport,
+        trust_env=False,
+        follow_redirects=False,
+        timeout=httpx.Timeout(120, connect=5),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
     for name in list(client.headers):  # no httpx defaults (Accept-Encoding, User-Agent) added to the client's
         del client.headers[name]
     return client
 
 
-def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook,
-                     on_routing_change: Callable[[], Awaitable[object]] | None = None) -> Starlette:
+def create_aws_proxy(
+    moto: httpx.AsyncClient, book: AwsFaultBook, on_routing_change: Callable[[], Awaitable[object]] | None = None
+) -> Starlette:
     """`on_routing_change` is awaited after moto accepted a call that may change routing, before the answer."""
+
     async def proxy(request: Request) -> Response:
         service = service_of(request.headers.get("authorization"), request.query_params)
         body: bytes | None = None
@@ -81,26 +97,31 @@ def create_aws_proxy(moto: httpx.AsyncClient, book: AwsFaultBook,
 def _fault(request: Request, call: AwsCall, rule: AwsFault, book: AwsFaultBook) -> Response:
     error = error_for(rule.kind, call)  # type: ignore[arg-type]  # `slow` never gets here
     status, headers, payload = render(error, call, request.headers.get("content-type", ""))
-    book.record(faulted_call(rule, call.service, call.action, request.method, request.url.path,
-                             status=status, code=error.code))
+    book.record(
+        faulted_call(rule, call.service, call.action, request.method, request.url.path, status=status, code=error.code)
+    )
     log.info("AWS fault %s: %s %s -> %s %s", rule.kind, call.service, call.action, status, error.code)
     return Response(payload, status_code=status, headers=headers)
 
 
 async def _forward(moto: httpx.AsyncClient, request: Request, body: bytes | None) -> Response:
-    target = request.scope["raw_path"] + (b"?" + request.scope["query_string"] if request.scope["query_string"] else b"")
+    target = request.scope["raw_path"] + (
+        b"?" + request.scope["query_string"] if request.scope["query_string"] else b""
+    )
     headers = [(k, v) for k, v in request.headers.raw if k.lower() not in HOP_BY_HOP]
     content = body
     if content is None and ("content-length" in request.headers or "transfer-encoding" in request.headers):
         content = request.stream()  # type: ignore[assignment]  # streamed; Content-Length stays as sent
-    outgoing = moto.build_request(request.method, moto.base_url.copy_with(raw_path=target), headers=headers,
-                                  content=content)
+    outgoing = moto.build_request(
+        request.method, moto.base_url.copy_with(raw_path=target), headers=headers, content=content
+    )
     try:
         upstream = await moto.send(outgoing, stream=True)
     except httpx.HTTPError as error:
         log.warning("moto unreachable: %s", type(error).__name__)
         return PlainTextResponse(f"sandbox AWS proxy: moto unreachable ({type(error).__name__})", status_code=502)
-    response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
-                                 background=BackgroundTask(upstream.aclose))
+    response = StreamingResponse(
+        upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+    )
     response.raw_headers = [(k.lower(), v) for k, v in upstream.headers.raw if k.lower() not in HOP_BY_HOP]
     return response

@@ -17,8 +17,9 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.appointments import STATUSES, AppointmentStore, Conflict
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
@@ -64,7 +65,7 @@ class ApiResponse:
     body: bytes
     content_type: bytes = JSON
     version: str | None = None  # the backend that answered; None for the router's own 404/405
-    allow: str | None = None    # on a 405
+    allow: str | None = None  # on a 405
     endpoint: str | None = None  # the simulated endpoint, and when its answer was due (time.monotonic())
     due: float | None = None
 
@@ -92,7 +93,7 @@ def match(path: str) -> _Route | None:
         return _Route("stats", _READ)
     if not path.startswith(_APPOINTMENTS):
         return None
-    rest = path[len(_APPOINTMENTS):]
+    rest = path[len(_APPOINTMENTS) :]
     if rest == "board":
         return _Route("board", _READ)
     number, _, action = rest.partition("/")
@@ -114,9 +115,16 @@ async def sleep_until(deadline: float) -> None:
 class Backend:
     """One app version's API: routes, simulated latency and faults, the appointment store."""
 
-    def __init__(self, name: str, store: AppointmentStore, faults: FaultBook, version_header: str,
-                 latency_scale: float = 1.0, rng: random.Random | None = None,
-                 lateness: Lateness | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        store: AppointmentStore,
+        faults: FaultBook,
+        version_header: str,
+        latency_scale: float = 1.0,
+        rng: random.Random | None = None,
+        lateness: Lateness | None = None,
+    ) -> None:
         self.name = name
         self.lateness = lateness or Lateness()
         self.version_header = version_header.lower().encode()
@@ -158,11 +166,17 @@ class Backend:
             return (200, appointment) if appointment is not None else _not_found(appointment_id)
         if route.endpoint == "move":
             fields, problem = _json_body(body, {"status": str, "position": int, "version": int})
-            return problem or _mutation(appointment_id, lambda: store.move(
-                appointment_id, fields["status"], fields["position"], fields["version"]), fields["status"])
+            return problem or _mutation(
+                appointment_id,
+                lambda: store.move(appointment_id, fields["status"], fields["position"], fields["version"]),
+                fields["status"],
+            )
         fields, problem = _json_body(body, {"status": str, "version": int})
-        return problem or _mutation(appointment_id, lambda: store.set_status(
-            appointment_id, fields["status"], fields["version"]), fields["status"])
+        return problem or _mutation(
+            appointment_id,
+            lambda: store.set_status(appointment_id, fields["status"], fields["version"]),
+            fields["status"],
+        )
 
     def record_lateness(self, answer: ApiResponse) -> None:
         """Call once the answer is on its way: how long after its deadline that was."""
@@ -175,6 +189,7 @@ class Backend:
 
 def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
     """The backend on its own port, as an ASGI app."""
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off; nothing else is served
             return
@@ -183,6 +198,7 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
         answer = await backend.handle(scope["method"], scope["path"], body, arrived)
         await send_response(send, answer.status, answer.headers(backend.version_header), answer.body)
         backend.record_lateness(answer)
+
     return app
 
 

@@ -25,8 +25,13 @@ class ChatLog:
 
     def add(self, channel: str, body: Any) -> dict[str, Any]:
         with self._lock:
-            message = {"seq": len(self._messages) + 1, "at": time.time(), "channel": channel,
-                       "text": _text_of(body), "body": body}
+            message = {
+                "seq": len(self._messages) + 1,
+                "at": time.time(),
+                "channel": channel,
+                "text": _text_of(body),
+                "body": body,
+            }
             self._messages.append(message)
             return message
 
@@ -51,6 +56,7 @@ def _text_of(body: Any) -> str:
 
 def create_chat_sink(log: ChatLog, token: str) -> Starlette:
     """POST /hooks/<channel>/<token> records a message; a wrong token is a 404, as Slack answers."""
+
     async def receive(request: Request) -> Response:
         if not secrets.compare_digest(request.path_params["token"], token):
             return JSONResponse({"ok": False, "error": "no_such_hook"}, status_code=404)
@@ -68,7 +74,9 @@ def create_chat_sink(log: ChatLog, token: str) -> Starlette:
             return JSONResponse({"ok": True})
         return JSONResponse(log.list())
 
-    return Starlette(routes=[
-        Route("/messages", messages, methods=["GET", "DELETE"]),
-        Route("/hooks/{channel}/{token}", receive, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/messages", messages, methods=["GET", "DELETE"]),
+            Route("/hooks/{channel}/{token}", receive, methods=["POST"]),
+        ]
+    )

@@ -4,7 +4,7 @@ The CLI, the tests and the benchmarks use it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -20,8 +20,13 @@ from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher
 
 
-def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: RoutingWatcher,
-                   reset_world: Callable[[], None], lateness: Lateness | None = None) -> Starlette:
+def create_control(
+    faults: FaultBook,
+    aws_faults: AwsFaultBook,
+    watcher: RoutingWatcher,
+    reset_world: Callable[[], None],
+    lateness: Lateness | None = None,
+) -> Starlette:
     lateness = lateness or Lateness()
 
     async def health(request: Request) -> Response:
@@ -29,17 +34,19 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
 
     async def state(request: Request) -> Response:
         snapshot = watcher.snapshot
-        return JSONResponse({
-            "router": snapshot.router,
-            "weights": snapshot.weights,
-            "staging_origins": snapshot.staging_origins,
-            "production_origins": snapshot.production_origins,
-            "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
-            "read_at": snapshot.read_at,
-            "problem": snapshot.problem,  # routing the watcher could not read; the weights are the last it could
-            "faults": [f.model_dump() for f in faults.list()],
-            "aws_faults": [r.model_dump() for r in aws_faults.rules()],
-        })
+        return JSONResponse(
+            {
+                "router": snapshot.router,
+                "weights": snapshot.weights,
+                "staging_origins": snapshot.staging_origins,
+                "production_origins": snapshot.production_origins,
+                "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
+                "read_at": snapshot.read_at,
+                "problem": snapshot.problem,  # routing the watcher could not read; the weights are the last it could
+                "faults": [f.model_dump() for f in faults.list()],
+                "aws_faults": [r.model_dump() for r in aws_faults.rules()],
+            }
+        )
 
     async def set_fault(request: Request) -> Response:
         try:
@@ -64,8 +71,12 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
         return JSONResponse(aws_faults.add(rule).model_dump())
 
     async def list_aws_faults(request: Request) -> Response:
-        return JSONResponse({"rules": [r.model_dump() for r in aws_faults.rules()],
-                             "calls": [c.model_dump() for c in aws_faults.calls()]})
+        return JSONResponse(
+            {
+                "rules": [r.model_dump() for r in aws_faults.rules()],
+                "calls": [c.model_dump() for c in aws_faults.calls()],
+            }
+        )
 
     async def clear_aws_faults(request: Request) -> Response:
         aws_faults.clear()
@@ -74,8 +85,7 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
     async def set_router(request: Request) -> Response:
         kind = (await request.json()).get("kind")
         if kind not in ROUTERS:
-            return JSONResponse({"error": f"kind: unknown router {kind!r}", "expected": list(ROUTERS)},
-                                status_code=422)
+            return JSONResponse({"error": f"kind: unknown router {kind!r}", "expected": list(ROUTERS)}, status_code=422)
         watcher.router = kind
         await asyncio.to_thread(watcher.refresh)
         return JSONResponse({"router": kind})
@@ -90,16 +100,17 @@ def create_control(faults: FaultBook, aws_faults: AwsFaultBook, watcher: Routing
         await asyncio.to_thread(reset_world)
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[
-        Route("/health", health),
-        Route("/state", state),
-        Route("/faults", set_fault, methods=["POST"]),
-        Route("/faults", clear_faults, methods=["DELETE"]),
-        Route("/aws-faults", add_aws_fault, methods=["POST"]),
-        Route("/aws-faults", list_aws_faults, methods=["GET"]),
-        Route("/aws-faults", clear_aws_faults, methods=["DELETE"]),
-        Route("/router", set_router, methods=["POST"]),
-        Route("/timing", timing, methods=["GET", "DELETE"]),  # how late simulated answers left, per endpoint
-        Route("/reset", reset, methods=["POST"]),
-    ])
-
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/state", state),
+            Route("/faults", set_fault, methods=["POST"]),
+            Route("/faults", clear_faults, methods=["DELETE"]),
+            Route("/aws-faults", add_aws_fault, methods=["POST"]),
+            Route("/aws-faults", list_aws_faults, methods=["GET"]),
+            Route("/aws-faults", clear_aws_faults, methods=["DELETE"]),
+            Route("/router", set_router, methods=["POST"]),
+            Route("/timing", timing, methods=["GET", "DELETE"]),  # how late simulated answers left, per endpoint
+            Route("/reset", reset, methods=["POST"]),
+        ]
+    )

@@ -21,8 +21,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import uvicorn
@@ -45,8 +46,16 @@ from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher
 
 log = logging.getLogger("golive.sandbox")
-SERVICES = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge", "chat", "control",
-            "aws")
+SERVICES = (
+    "staging_backend",
+    "stable_backend",
+    "canary_backend",
+    "staging_edge",
+    "production_edge",
+    "chat",
+    "control",
+    "aws",
+)
 # The probe's path (edges, backends) runs on uvicorn's C parser: under load the pure-Python h11
 # parser is time the client measures. The others keep h11, as they were tested.
 HOT_PATH = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge")
@@ -81,8 +90,11 @@ def start_moto(state_dir: Path, attempts: int = 5) -> tuple[subprocess.Popen[byt
         probe = bind_loopback()
         port = probe.getsockname()[1]
         probe.close()
-        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                   stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None:
@@ -128,25 +140,38 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             watcher.refresh()
 
         static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
-        backends = {name: Backend(name, store, faults, spec.version_header, lateness=lateness)
-                    for name, store in (("staging", staging_store), ("stable", production_store),
-                                        ("canary", production_store))}
+        backends = {
+            name: Backend(name, store, faults, spec.version_header, lateness=lateness)
+            for name, store in (("staging", staging_store), ("stable", production_store), ("canary", production_store))
+        }
         apps = {
             "staging_backend": backend_app(backends["staging"]),
             "stable_backend": backend_app(backends["stable"]),
             "canary_backend": backend_app(backends["canary"]),
             "staging_edge": create_edge("staging", watcher, {"staging": backends["staging"]}, faults, static),
-            "production_edge": create_edge("production", watcher, {"stable": backends["stable"],
-                                                                   "canary": backends["canary"]}, faults, static),
+            "production_edge": create_edge(
+                "production", watcher, {"stable": backends["stable"], "canary": backends["canary"]}, faults, static
+            ),
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
             "aws": create_aws_proxy(moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)),
         }
-        servers = {name: _Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                                                proxy_headers=False, timeout_keep_alive=30, backlog=1024,
-                                                http=StampedHttpToolsProtocol if name in HOT_PATH else "h11",
-                                                **SERVER_OPTIONS.get(name, {})))
-                   for name, app in apps.items()}
+        servers = {
+            name: _Server(
+                uvicorn.Config(
+                    app,
+                    log_level="warning",
+                    lifespan="off",
+                    access_log=False,
+                    proxy_headers=False,
+                    timeout_keep_alive=30,
+                    backlog=1024,
+                    http=StampedHttpToolsProtocol if name in HOT_PATH else "h11",
+                    **SERVER_OPTIONS.get(name, {}),
+                )
+            )
+            for name, app in apps.items()
+        }
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, lambda: [setattr(s, "should_exit", True) for s in servers.values()])
@@ -161,9 +186,16 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         # What start-up made lives as long as the process: take it out of the collector's way.
         gc.collect()
         gc.freeze()
-        state = {"pid": os.getpid(), "pgid": os.getpgid(0), "moto_pid": moto.pid, "ready": True,
-                 "started_at": time.time(), "spec": spec.model_dump(), "ids": ids.as_dict(),
-                 "urls": {**urls, "moto": moto_url}}
+        state = {
+            "pid": os.getpid(),
+            "pgid": os.getpgid(0),
+            "moto_pid": moto.pid,
+            "ready": True,
+            "started_at": time.time(),
+            "spec": spec.model_dump(),
+            "ids": ids.as_dict(),
+            "urls": {**urls, "moto": moto_url},
+        }
         write_env_file(state_dir / "sandbox.env", spec, ids, state["urls"], chat_token)
         write_state(state_dir, state)
         log.info("sandbox ready: %s", state["urls"])

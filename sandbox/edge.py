@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.backend import Backend
@@ -76,14 +77,22 @@ class StaticCache:
         content_type = obj.get("ContentType") or "application/octet-stream"
         if content_type.startswith("text/") and "charset=" not in content_type.lower():
             content_type += "; charset=utf-8"  # as Starlette's Response said it
-        headers = [(b"content-type", content_type.encode()), (b"cache-control", obj.get("CacheControl", "").encode()),
-                   (b"etag", obj.get("ETag", "").encode())]
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"cache-control", obj.get("CacheControl", "").encode()),
+            (b"etag", obj.get("ETag", "").encode()),
+        ]
         return StaticObject(obj["Body"].read(), headers)
 
 
-def create_edge(environment: Environment, watcher: RoutingWatcher, backends: Mapping[str, Backend],
-                faults: FaultBook, static: StaticCache,
-                rng: random.Random | None = None) -> Callable[[Scope, Receive, Send], Any]:
+def create_edge(
+    environment: Environment,
+    watcher: RoutingWatcher,
+    backends: Mapping[str, Backend],
+    faults: FaultBook,
+    static: StaticCache,
+    rng: random.Random | None = None,
+) -> Callable[[Scope, Receive, Send], Any]:
     """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}."""
     rng = rng or random.Random()
     spec = watcher.spec
@@ -111,8 +120,11 @@ def create_edge(environment: Environment, watcher: RoutingWatcher, backends: Map
             status, headers, body = answer.status, [(b"content-type", answer.content_type)], answer.body
         else:
             status, headers, body = await _static(origin_path, path)
-        headers += [(version_header, version.encode()), (release_header, release_of(origin_path).encode()),
-                    (b"via", via)]
+        headers += [
+            (version_header, version.encode()),
+            (release_header, release_of(origin_path).encode()),
+            (b"via", via),
+        ]
         dropped = faults.effect(version, None).drop_headers
         headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
         await send_response(send, status, headers, body)

@@ -33,8 +33,12 @@ def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str], c
 
 
 def write_env_file(path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str) -> None:
-    lines = ["# golive sandbox environment: `source` this file", *(
-        f"export {key}={shlex.quote(value)}"
-        for key, value in sandbox_environment(spec, ids, urls, chat_token).items())]
+    lines = [
+        "# golive sandbox environment: `source` this file",
+        *(
+            f"export {key}={shlex.quote(value)}"
+            for key, value in sandbox_environment(spec, ids, urls, chat_token).items()
+        ),
+    ]
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)

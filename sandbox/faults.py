@@ -68,8 +68,9 @@ class FaultBook:
 
     def effect(self, target: str, endpoint: str | None) -> Effect:
         with self._lock:
-            found = [f for key, f in self._faults.items()
-                     if key[0] == target and (key[1] is None or key[1] == endpoint)]
+            found = [
+                f for key, f in self._faults.items() if key[0] == target and (key[1] is None or key[1] == endpoint)
+            ]
         if not found:
             return NO_EFFECT
         return Effect(

@@ -56,7 +56,7 @@ class Sandbox:
         env: dict[str, str] = {}
         for line in self.env_file.read_text().splitlines():
             if line.startswith("export "):
-                key, _, value = line[len("export "):].partition("=")
+                key, _, value = line[len("export ") :].partition("=")
                 env[key] = value.strip("'")
         return env
 
@@ -66,22 +66,56 @@ class Sandbox:
             raise SandboxError(f"sandbox control {method} {path}: {response.status_code} {response.text}")
         return response.json()
 
-    def set_fault(self, target: str, *, latency_ms: float = 0, error_rate: float = 0, down: bool = False,
-                  endpoint: str | None = None, drop_headers: list[str] | None = None) -> dict[str, Any]:
-        return self.control("POST", "/faults", json={
-            "target": target, "latency_ms": latency_ms, "error_rate": error_rate, "down": down,
-            "endpoint": endpoint, "drop_headers": drop_headers or []})
+    def set_fault(
+        self,
+        target: str,
+        *,
+        latency_ms: float = 0,
+        error_rate: float = 0,
+        down: bool = False,
+        endpoint: str | None = None,
+        drop_headers: list[str] | None = None,
+    ) -> dict[str, Any]:
+        return self.control(
+            "POST",
+            "/faults",
+            json={
+                "target": target,
+                "latency_ms": latency_ms,
+                "error_rate": error_rate,
+                "down": down,
+                "endpoint": endpoint,
+                "drop_headers": drop_headers or [],
+            },
+        )
 
     def clear_faults(self, target: str | None = None) -> None:
         self.control("DELETE", "/faults", params={"target": target} if target else None)
 
-    def set_aws_fault(self, service: str, kind: str, *, count: int | None = 1, action: str | None = None,
-                      after: int = 0, delay_s: float = 0.0) -> dict[str, Any]:
+    def set_aws_fault(
+        self,
+        service: str,
+        kind: str,
+        *,
+        count: int | None = 1,
+        action: str | None = None,
+        after: int = 0,
+        delay_s: float = 0.0,
+    ) -> dict[str, Any]:
         """Fault the next `count` calls (None or -1: every call) to `service` (and `action`), after
         letting `after` through. Kinds: throttle, access_denied, server_error, slow (delay_s)."""
-        return self.control("POST", "/aws-faults", json={
-            "service": service, "kind": kind, "count": count, "action": action, "after": after,
-            "delay_s": delay_s})
+        return self.control(
+            "POST",
+            "/aws-faults",
+            json={
+                "service": service,
+                "kind": kind,
+                "count": count,
+                "action": action,
+                "after": after,
+                "delay_s": delay_s,
+            },
+        )
 
     def clear_aws_faults(self) -> None:
         """Drop every AWS fault rule and the record of faulted calls."""
@@ -165,8 +199,14 @@ def up(state_dir: Path | None = None, spec: WorldSpec | None = None, timeout: fl
         (state_dir / "spec.json").write_text(spec.model_dump_json(indent=2))
         command += ["--spec", str(state_dir / "spec.json")]
     with open(state_dir / "sandbox.log", "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

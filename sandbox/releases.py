@@ -43,12 +43,19 @@ def put_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[str]
     if not build_dir.is_dir():
         raise FileNotFoundError(f"build_dir: {build_dir} is not a directory (expected a built release)")
     immutable = hashed_files(build_dir)
-    files = sorted((p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()),
-                   key=lambda name: (name == "index.html", name))
+    files = sorted(
+        (p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()),
+        key=lambda name: (name == "index.html", name),
+    )
     keys = []
     for name in files:
         key = f"{prefix.strip('/')}/{name}"
-        s3.put_object(Bucket=bucket, Key=key, Body=(build_dir / name).read_bytes(), ContentType=content_type(name),
-                      CacheControl=CACHE_FOREVER if name in immutable else REVALIDATE)
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=(build_dir / name).read_bytes(),
+            ContentType=content_type(name),
+            CacheControl=CACHE_FOREVER if name in immutable else REVALIDATE,
+        )
         keys.append(key)
     return keys

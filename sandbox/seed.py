@@ -33,8 +33,10 @@ class SeededIds:
 
     def as_dict(self) -> dict[str, str]:
         """One flat mapping (state.json's "ids", the tests' and users' names for what was seeded)."""
-        flat = {"staging_distribution_id": self.staging_distribution_id,
-                "production_distribution_id": self.production_distribution_id}
+        flat = {
+            "staging_distribution_id": self.staging_distribution_id,
+            "production_distribution_id": self.production_distribution_id,
+        }
         for kind, seeded in self.routers.items():
             clash = flat.keys() & seeded.keys()
             if clash:  # a new router reusing a name would hide another's resource
@@ -47,21 +49,29 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     s3 = client("s3", endpoint_url, spec.region)
     _seed_bucket(s3, spec)
     cloudfront = client("cloudfront", endpoint_url, spec.region)
-    staging_id = _ensure_distribution(cloudfront, spec, STAGING_COMMENT, {
-        "staging": "/" + spec.release_prefix("staging", spec.initial_release)})
+    staging_id = _ensure_distribution(
+        cloudfront, spec, STAGING_COMMENT, {"staging": "/" + spec.release_prefix("staging", spec.initial_release)}
+    )
     production_path = "/" + spec.release_prefix("production", spec.initial_release)
-    production_id = _ensure_distribution(cloudfront, spec, PRODUCTION_COMMENT, {
-        "stable": production_path, "canary": production_path})
+    production_id = _ensure_distribution(
+        cloudfront, spec, PRODUCTION_COMMENT, {"stable": production_path, "canary": production_path}
+    )
     # Every simulated router is seeded, whichever the edge follows: `POST /router` switches at run time.
-    routers = {kind: entry.seed({name: client(name, endpoint_url, spec.region) for name in entry.services}, spec)
-               for kind, entry in ROUTERS.items()}
+    routers = {
+        kind: entry.seed({name: client(name, endpoint_url, spec.region) for name in entry.services}, spec)
+        for kind, entry in ROUTERS.items()
+    }
     _seed_alarms(client("cloudwatch", endpoint_url, spec.region), spec)
     return SeededIds(staging_id, production_id, routers)
 
 
 def build_frontend(release: str, out: Path) -> Path:
-    subprocess.run([sys.executable, str(FRONTEND_BUILD), "--release", release, "--out", str(out)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, str(FRONTEND_BUILD), "--release", release, "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out
 
 
@@ -113,21 +123,27 @@ def _ensure_distribution(cloudfront: Any, spec: WorldSpec, comment: str, origins
         if item.get("Comment") == comment:
             current = cloudfront.get_distribution_config(Id=item["Id"])
             config = current["DistributionConfig"]
-            config["Origins"] = {"Quantity": len(origins),
-                                 "Items": [_origin(spec, i, p) for i, p in origins.items()]}
+            config["Origins"] = {"Quantity": len(origins), "Items": [_origin(spec, i, p) for i, p in origins.items()]}
             config["Enabled"] = True
             cloudfront.update_distribution(Id=item["Id"], IfMatch=current["ETag"], DistributionConfig=config)
             return item["Id"]
     created = cloudfront.create_distribution(
-        DistributionConfig=_distribution_config(spec, comment, origins, reference=comment.replace(" ", "-")))
+        DistributionConfig=_distribution_config(spec, comment, origins, reference=comment.replace(" ", "-"))
+    )
     return created["Distribution"]["Id"]
 
 
 def _seed_alarms(cloudwatch: Any, spec: WorldSpec) -> None:
     for name in spec.alarms:
         cloudwatch.put_metric_alarm(
-            AlarmName=name, Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count",
-            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1.0,
-            ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+            AlarmName=name,
+            Namespace="AWS/ApplicationELB",
+            MetricName="HTTPCode_Target_5XX_Count",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
         )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="golive sandbox seed")

@@ -34,6 +34,13 @@ class Lateness:
         """key -> count, p50, p95, max and mean lateness in ms."""
         with self._lock:
             values = {key: np.array(ms) for key, ms in self._ms.items() if ms}
-        return {key: {"count": int(ms.size), "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-                      "max": float(ms.max()), "mean": float(ms.mean())}
-                for key, ms in values.items()}
+        return {
+            key: {
+                "count": int(ms.size),
+                "p50": float(np.percentile(ms, 50)),
+                "p95": float(np.percentile(ms, 95)),
+                "max": float(ms.max()),
+                "mean": float(ms.mean()),
+            }
+            for key, ms in values.items()
+        }

@@ -4,7 +4,8 @@ The edges never hold their own idea of where traffic goes: they serve the watche
 read of the distributions' origin paths and the router's weights, read by the simulated
 router the spec names (sandbox.routers: Route 53 weighted records, an ALB listener's
 target-group weights). Routing the watcher cannot read is reported in the snapshot's
-`problem` while the edge keeps serving the last weights it could read: never taken as 0 %. A change made through the sandbox's
+`problem` while the edge keeps serving the last weights it could read: never taken as 0 %.
+A change made through the sandbox's
 AWS endpoint is served as soon as the call returns (the AWS proxy has the watcher re-read
 before it answers); one made straight to moto within `interval` (a background poll, 1 s:
 each poll costs moto and this process CPU that the probe would otherwise measure).
@@ -27,7 +28,7 @@ log = logging.getLogger("golive.sandbox.watcher")
 
 @dataclass(frozen=True)
 class RoutingSnapshot:
-    staging_origins: dict[str, str] = field(default_factory=dict)      # origin id -> origin path
+    staging_origins: dict[str, str] = field(default_factory=dict)  # origin id -> origin path
     production_origins: dict[str, str] = field(default_factory=dict)
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
     router: str = "route53"
@@ -43,8 +44,10 @@ class RoutingWatcher:
         self.interval = interval
         self._cloudfront = client("cloudfront", endpoint_url, spec.region)
         # every router's clients up front: `POST /router` switches routers without making any
-        self._aws = {name: client(name, endpoint_url, spec.region)
-                     for name in sorted({s for entry in ROUTERS.values() for s in entry.services})}
+        self._aws = {
+            name: client(name, endpoint_url, spec.region)
+            for name in sorted({s for entry in ROUTERS.values() for s in entry.services})
+        }
         self._stop = threading.Event()
         self._reading = threading.Lock()  # one read at a time: an older read never lands after a newer one
         self._thread = threading.Thread(target=self._run, name="routing-watcher", daemon=True)
@@ -70,9 +73,14 @@ class RoutingWatcher:
                 self.snapshot = replace(last, problem=f"reading the distributions: {error}")
                 return self.snapshot
             weights, problem = self._weights(last.weights)
-            self.snapshot = RoutingSnapshot(staging_origins=staging, production_origins=production,
-                                            weights=weights, router=self.router, read_at=time.time(),
-                                            problem=problem)
+            self.snapshot = RoutingSnapshot(
+                staging_origins=staging,
+                production_origins=production,
+                weights=weights,
+                router=self.router,
+                read_at=time.time(),
+                problem=problem,
+            )
             return self.snapshot
 
     def _run(self) -> None:
@@ -82,8 +90,10 @@ class RoutingWatcher:
     def _origins(self) -> dict[str, dict[str, str]]:
         """Origin id -> origin path of every distribution, in one call (a poll is CPU the probe waits on)."""
         listing = self._cloudfront.list_distributions()["DistributionList"]
-        return {d["Id"]: {o["Id"]: o.get("OriginPath", "") for o in d["Origins"].get("Items", [])}
-                for d in listing.get("Items", [])}
+        return {
+            d["Id"]: {o["Id"]: o.get("OriginPath", "") for o in d["Origins"].get("Items", [])}
+            for d in listing.get("Items", [])
+        }
 
     def _weights(self, last: dict[str, int]) -> tuple[dict[str, int], str | None]:
         """The router's weights and None, or the last weights and why they could not be read."""

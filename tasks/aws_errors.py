@@ -43,8 +43,9 @@ class AwsActionError(RuntimeError):
 
 
 @contextmanager
-def aws_action(action: str, resource: str,
-               error_type: Callable[[str, str, str], Exception] = AwsActionError) -> Iterator[None]:
+def aws_action(
+    action: str, resource: str, error_type: Callable[[str, str, str], Exception] = AwsActionError
+) -> Iterator[None]:
     """Turn a boto3 error inside the block into `error_type(action, resource, reason)`."""
     try:
         yield
@@ -57,8 +58,14 @@ def aws_action(action: str, resource: str,
         raise error_type(action, resource, scrub(f"{type(error).__name__}: {error}")) from error
 
 
-_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "InvalidClientTokenId",
-           "ExpiredToken", "SignatureDoesNotMatch")
+_DENIED = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "SignatureDoesNotMatch",
+)
 
 
 def is_denied(error: BaseException) -> bool:

@@ -8,7 +8,7 @@ launch's process died, can still find what to restore.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -42,7 +42,7 @@ class BackupManifest(BaseModel):
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def list_objects(s3: Any, bucket: str, prefix: str) -> list[LiveObject]:
@@ -63,14 +63,21 @@ def write_manifest(s3: Any, manifest: BackupManifest) -> BackupManifest:
     recorded = read_manifest(s3, manifest.bucket, manifest.key)
     if recorded is None:
         with aws_action("s3:PutObject", f"s3://{manifest.bucket}/{manifest.key}"):
-            s3.put_object(Bucket=manifest.bucket, Key=manifest.key,
-                          Body=manifest.model_dump_json(indent=2).encode(), ContentType="application/json")
+            s3.put_object(
+                Bucket=manifest.bucket,
+                Key=manifest.key,
+                Body=manifest.model_dump_json(indent=2).encode(),
+                ContentType="application/json",
+            )
         recorded = manifest
     latest = f"{BACKUP_PREFIX}/latest.json"
     with aws_action("s3:PutObject", f"s3://{manifest.bucket}/{latest}"):
-        s3.put_object(Bucket=manifest.bucket, Key=latest,
-                      Body=json.dumps({"key": recorded.key, "release": recorded.release}).encode(),
-                      ContentType="application/json")
+        s3.put_object(
+            Bucket=manifest.bucket,
+            Key=latest,
+            Body=json.dumps({"key": recorded.key, "release": recorded.release}).encode(),
+            ContentType="application/json",
+        )
     return recorded
 
 

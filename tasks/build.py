@@ -20,16 +20,23 @@ class BuildOutput:
     log_tail: str
 
 
-def run_build(command: list[str], working_dir: Path, output_dir: Path, release: str,
-              timeout: float = 900) -> BuildOutput:
+def run_build(
+    command: list[str], working_dir: Path, output_dir: Path, release: str, timeout: float = 900
+) -> BuildOutput:
     """The build gets `--release R --out DIR` appended and GOLIVE_RELEASE in its env."""
     import time
 
     argv = [*command, "--release", release, "--out", str(output_dir)]
     started = time.monotonic()
     try:
-        done = subprocess.run(argv, cwd=working_dir, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "GOLIVE_RELEASE": release})
+        done = subprocess.run(
+            argv,
+            cwd=working_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "GOLIVE_RELEASE": release},
+        )
     except FileNotFoundError as error:
         raise BuildFailed(f"build command not found: {argv[0]!r} (in {working_dir})") from error
     except subprocess.TimeoutExpired as error:

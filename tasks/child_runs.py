@@ -31,8 +31,9 @@ MAX_DEPTH = 5  # launch -> canary step -> rollback: a little room beyond
 
 
 def _subflows(client: Any, parents: list[UUID]) -> list[Any]:
-    return client.read_flow_runs(flow_run_filter=FlowRunFilter(
-        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=parents)))
+    return client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=parents))
+    )
 
 
 def settle_orphans(launch: str | UUID, ended_as: str, why: str) -> list[str]:
@@ -49,15 +50,23 @@ def settle_orphans(launch: str | UUID, ended_as: str, why: str) -> list[str]:
             if not parents:
                 break
             family += parents
-        unfinished = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            id=FlowRunFilterId(any_=family[1:]), state=FlowRunFilterState(type=FlowRunFilterStateType(
-                any_=UNFINISHED)))) if family[1:] else []
+        unfinished = (
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=family[1:]),
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED)),
+                )
+            )
+            if family[1:]
+            else []
+        )
         for run in unfinished:
             client.set_flow_run_state(run.id, state(message=why), force=True)
             marked.append(run.name)
         tasks = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=family)),
-            task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=UNFINISHED))))
+            task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=UNFINISHED))),
+        )
         for task_run in tasks:
             client.set_task_run_state(task_run.id, state(message=why), force=True)
             marked.append(task_run.name)

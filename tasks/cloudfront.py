@@ -55,29 +55,38 @@ def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, p
     change = OriginChange(distribution_id, origin_id, origin.get("OriginPath", ""), new_path)
     if change.changed:
         origin["OriginPath"] = new_path
-        with aws_action("cloudfront:UpdateDistribution",
-                        f"distribution {distribution_id} (origin {origin_id}: {change.previous_path} -> {new_path})"):
+        with aws_action(
+            "cloudfront:UpdateDistribution",
+            f"distribution {distribution_id} (origin {origin_id}: {change.previous_path} -> {new_path})",
+        ):
             cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
     return change
 
 
-def invalidate(cloudfront: Any, distribution_id: str, paths: list[str] | None = None,
-               timeout: float = 900, poll: float = 1.0) -> dict[str, Any]:
+def invalidate(
+    cloudfront: Any, distribution_id: str, paths: list[str] | None = None, timeout: float = 900, poll: float = 1.0
+) -> dict[str, Any]:
     """Create an invalidation and wait until CloudFront reports it Completed (or fail)."""
     with aws_action("cloudfront:CreateInvalidation", f"distribution {distribution_id}"):
-        created = cloudfront.create_invalidation(DistributionId=distribution_id, InvalidationBatch={
-            "Paths": {"Quantity": len(paths or ["/*"]), "Items": paths or ["/*"]},
-            "CallerReference": f"golive-{uuid.uuid4()}",
-        })["Invalidation"]
+        created = cloudfront.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths or ["/*"]), "Items": paths or ["/*"]},
+                "CallerReference": f"golive-{uuid.uuid4()}",
+            },
+        )["Invalidation"]
     started = time.monotonic()
     status = created["Status"]
     while status.lower() != "completed":
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"invalidation {created['Id']} on {distribution_id} not completed after {timeout:.0f}s")
         time.sleep(poll)
-        with aws_action("cloudfront:GetInvalidation", f"invalidation {created['Id']} of distribution {distribution_id}"):
-            status = cloudfront.get_invalidation(DistributionId=distribution_id,
-                                                 Id=created["Id"])["Invalidation"]["Status"]
+        with aws_action(
+            "cloudfront:GetInvalidation", f"invalidation {created['Id']} of distribution {distribution_id}"
+        ):
+            status = cloudfront.get_invalidation(DistributionId=distribution_id, Id=created["Id"])["Invalidation"][
+                "Status"
+            ]
     return {"id": created["Id"], "status": status, "seconds": round(time.monotonic() - started, 2)}
 
 

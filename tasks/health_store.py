@@ -20,8 +20,9 @@ def read_results(s3: Any, bucket: str, since: datetime) -> list[HealthResult]:
     """Results at or after `since`, oldest first (keys sort by time)."""
     start = f"{HEALTH_PREFIX}/{since:%Y%m%dT%H%M%S.%f}"
     results = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{HEALTH_PREFIX}/",
-                                                              StartAfter=start):
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{HEALTH_PREFIX}/", StartAfter=start
+    ):
         for item in page.get("Contents", []):
             body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             results.append(HealthResult.model_validate_json(body))

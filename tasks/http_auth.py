@@ -20,8 +20,17 @@ from pydantic import SecretStr
 
 from blocks.plan import SmokeCheck
 
-__all__ = ["AuthChooser", "AuthError", "BearerAuth", "SecretLoader", "SessionFactory", "SigV4Auth", "auth_for",
-           "redact", "safe_url"]
+__all__ = [
+    "AuthChooser",
+    "AuthError",
+    "BearerAuth",
+    "SecretLoader",
+    "SessionFactory",
+    "SigV4Auth",
+    "auth_for",
+    "redact",
+    "safe_url",
+]
 
 SecretLoader = Callable[[str], SecretStr]  # block name -> secret (a Prefect Secret block in production)
 SessionFactory = Callable[[], Any]  # -> boto3.Session; Any keeps boto3 out of this module's import graph
@@ -75,8 +84,7 @@ class SigV4Auth(httpx.Auth):
         # Frozen: a refreshing credential provider must not change keys halfway through a signature.
         frozen = credentials.get_frozen_credentials()
         headers = {name: request.headers[name] for name in _SIGNED if name in request.headers}
-        aws_request = AWSRequest(method=request.method, url=str(request.url), data=request.content,
-                                 headers=headers)
+        aws_request = AWSRequest(method=request.method, url=str(request.url), data=request.content, headers=headers)
         _BotoSigV4(frozen, self.service, self.region).add_auth(aws_request)
         for name, value in aws_request.headers.items():
             if name.lower() not in _SIGNED:  # Authorization, X-Amz-Date, X-Amz-Security-Token
@@ -87,8 +95,13 @@ class SigV4Auth(httpx.Auth):
         return f"SigV4Auth(service={self.service!r}, region={self.region!r})"
 
 
-def auth_for(check: SmokeCheck, session_factory: SessionFactory | None,
-             secret_loader: SecretLoader | None, *, region: str | None = None) -> httpx.Auth | None:
+def auth_for(
+    check: SmokeCheck,
+    session_factory: SessionFactory | None,
+    secret_loader: SecretLoader | None,
+    *,
+    region: str | None = None,
+) -> httpx.Auth | None:
     """The auth a check asks for; AuthError (without secrets) if its source is missing."""
     if check.auth == "none":
         return None
@@ -109,8 +122,13 @@ def auth_for(check: SmokeCheck, session_factory: SessionFactory | None,
 class AuthChooser:
     """auth_for with the session and each secret loaded once per run (a Prefect block load is a round trip)."""
 
-    def __init__(self, session_factory: SessionFactory | None = None, secret_loader: SecretLoader | None = None,
-                 *, region: str | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory | None = None,
+        secret_loader: SecretLoader | None = None,
+        *,
+        region: str | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._secret_loader = secret_loader
         self._region = region
@@ -118,8 +136,12 @@ class AuthChooser:
         self._secrets: dict[str, SecretStr] = {}
 
     def __call__(self, check: SmokeCheck) -> httpx.Auth | None:
-        return auth_for(check, self._session_factory and self._cached_session,
-                        self._secret_loader and self._cached_secret, region=self._region)
+        return auth_for(
+            check,
+            self._session_factory and self._cached_session,
+            self._secret_loader and self._cached_secret,
+            region=self._region,
+        )
 
     def _cached_session(self) -> Any:
         if self._session is None:

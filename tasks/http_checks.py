@@ -30,17 +30,23 @@ DEFAULT_TIMEOUT_S = 10.0
 
 def smoke_client(timeout: float = DEFAULT_TIMEOUT_S) -> httpx.Client:
     """A client for smoke checks. No redirects: a 301 to a login page must not read as a 200."""
-    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                        headers={"User-Agent": "golive-smoke"})
+    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, headers={"User-Agent": "golive-smoke"})
 
 
 def base_urls_of(env: Environment) -> dict[str, str]:
     return {"site": env.url, "api": env.api_base_url}
 
 
-def run_smoke_check(check: SmokeCheck, base_urls: Mapping[str, str], client: httpx.Client,
-                    auth: httpx.Auth | None, suite: str, *, id_source: IdSource | None = None,
-                    ids: IdPool | None = None) -> CheckResult:
+def run_smoke_check(
+    check: SmokeCheck,
+    base_urls: Mapping[str, str],
+    client: httpx.Client,
+    auth: httpx.Auth | None,
+    suite: str,
+    *,
+    id_source: IdSource | None = None,
+    ids: IdPool | None = None,
+) -> CheckResult:
     """Send one check's request and judge the response. `ids` shares fetched ids between checks."""
     path = check.path
     if ID_PLACEHOLDER in path:
@@ -59,16 +65,29 @@ def run_smoke_check(check: SmokeCheck, base_urls: Mapping[str, str], client: htt
     try:
         response = client.request(check.method, url, auth=auth, **extra)
     except (httpx.HTTPError, httpx.InvalidURL, AuthError) as error:
-        return unreachable(check, suite, error=redact(f"{type(error).__name__}: {error}".rstrip(": "), auth),
-                           method=check.method, url=safe_url(url), latency_ms=_ms_since(started))
+        return unreachable(
+            check,
+            suite,
+            error=redact(f"{type(error).__name__}: {error}".rstrip(": "), auth),
+            method=check.method,
+            url=safe_url(url),
+            latency_ms=_ms_since(started),
+        )
     # .request() has read the whole body, so this is time to last byte, as a user waits for it.
     observed = Observation(response.status_code, _ms_since(started), response.headers, response.content)
     return assess(check, observed, suite)
 
 
-def run_suite(suite: str, checks: list[SmokeCheck], base_urls: Mapping[str, str], client: httpx.Client,
-              auth: AuthSpec = None, *, id_source: IdSource | None = None,
-              ids: IdPool | None = None) -> list[CheckResult]:
+def run_suite(
+    suite: str,
+    checks: list[SmokeCheck],
+    base_urls: Mapping[str, str],
+    client: httpx.Client,
+    auth: AuthSpec = None,
+    *,
+    id_source: IdSource | None = None,
+    ids: IdPool | None = None,
+) -> list[CheckResult]:
     """Every check of one suite, in plan order; one failure does not stop the others."""
     ids = ids or (IdPool(id_source) if id_source is not None else None)
     results = []
@@ -82,8 +101,9 @@ def run_suite(suite: str, checks: list[SmokeCheck], base_urls: Mapping[str, str]
     return results
 
 
-def run_smoke_suites(plan: LaunchPlan, env: Environment, client: httpx.Client, auth: AuthSpec = None,
-                     *, suites: list[str] | None = None) -> list[CheckResult]:
+def run_smoke_suites(
+    plan: LaunchPlan, env: Environment, client: httpx.Client, auth: AuthSpec = None, *, suites: list[str] | None = None
+) -> list[CheckResult]:
     """Every suite of the plan (or the named ones) against one environment; results in plan order.
 
     Suites run side by side (each its checks in order, as the runbook lists them): they are
@@ -96,8 +116,9 @@ def run_smoke_suites(plan: LaunchPlan, env: Environment, client: httpx.Client, a
     if not chosen:
         return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="golive-smoke") as pool:
-        running = [pool.submit(run_suite, name, checks, base_urls_of(env), client, auth, ids=ids)
-                   for name, checks in chosen]
+        running = [
+            pool.submit(run_suite, name, checks, base_urls_of(env), client, auth, ids=ids) for name, checks in chosen
+        ]
         return [result for suite in running for result in suite.result()]
 
 

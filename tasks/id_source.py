@@ -30,8 +30,11 @@ class IdSourceError(RuntimeError):
 
 def ids_in(doc: object, source: IdSource) -> list[str]:
     """The scalar values `source.json_path` reaches in a parsed body, as strings (pure)."""
-    return [str(value) for value in jsonpath.find(doc, source.json_path)
-            if isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""]
+    return [
+        str(value)
+        for value in jsonpath.find(doc, source.json_path)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
+    ]
 
 
 class IdPool:
@@ -78,13 +81,12 @@ class IdPool:
             except TransportError as exc:
                 error = f"no response ({exc})"
                 continue
-            if self._accept(answer.status, lambda: json.loads(answer.body), safe_url(url)):
+            if self._accept(answer.status, lambda body=answer.body: json.loads(body), safe_url(url)):
                 return
             error = f"status {answer.status}"
         raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
-    def _attempt_error(self, answer: httpx.Response | httpx.HTTPError, url: str,
-                       auth: httpx.Auth | None) -> str | None:
+    def _attempt_error(self, answer: httpx.Response | httpx.HTTPError, url: str, auth: httpx.Auth | None) -> str | None:
         """None once ids are accepted; otherwise why this attempt failed (secrets redacted)."""
         if isinstance(answer, httpx.HTTPError):
             return redact(f"{type(answer).__name__}: {answer}", auth)
@@ -98,7 +100,6 @@ class IdPool:
         except ValueError:
             raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: the body is not JSON") from None
         if not ids:
-            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: "
-                                f"{self.source.json_path} matched no ids")
+            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: {self.source.json_path} matched no ids")
         self._ids = ids
         return True

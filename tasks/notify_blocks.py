@@ -42,5 +42,7 @@ def _load(notification: Notification) -> NotificationBlock:
     try:
         return block_type.load(notification.block)
     except ValueError as error:
-        raise LookupError(f"notification {notification.name!r}: no {block_type.__name__} block named "
-                          f"{notification.block!r} on the Prefect server (create it in the UI: Blocks)") from error
+        raise LookupError(
+            f"notification {notification.name!r}: no {block_type.__name__} block named "
+            f"{notification.block!r} on the Prefect server (create it in the UI: Blocks)"
+        ) from error

@@ -39,11 +39,14 @@ class Notifier:
         return f"{notification.name}: {self.sends_to} through the {self.block_class} block {notification.block!r}"
 
 
-NOTIFIERS: Registry[Notifier] = Registry("notifier", [
-    Notifier("slack", "SlackWebhook", "Slack"),
-    Notifier("teams", "MicrosoftTeamsWebhook", "Microsoft Teams"),
-    Notifier("webhook", "CustomWebhookNotificationBlock", "a custom webhook"),
-])
+NOTIFIERS: Registry[Notifier] = Registry(
+    "notifier",
+    [
+        Notifier("slack", "SlackWebhook", "Slack"),
+        Notifier("teams", "MicrosoftTeamsWebhook", "Microsoft Teams"),
+        Notifier("webhook", "CustomWebhookNotificationBlock", "a custom webhook"),
+    ],
+)
 
 
 def notifier_for(notification: Notification) -> Notifier:
@@ -53,6 +56,8 @@ def notifier_for(notification: Notification) -> Notifier:
 
 def notifier_problems(plan: LaunchPlan) -> list[Problem]:
     """Each notification whose kind no notifier declares, at notifications.<i>.kind."""
-    found = (kind_problem(NOTIFIERS, note.kind, ("notifications", index, "kind"))
-             for index, note in enumerate(plan.notifications))
+    found = (
+        kind_problem(NOTIFIERS, note.kind, ("notifications", index, "kind"))
+        for index, note in enumerate(plan.notifications)
+    )
     return [problem for problem in found if problem is not None]

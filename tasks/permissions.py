@@ -3,8 +3,9 @@ allows it; otherwise one read-only call per capability. The result says which wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -54,8 +55,14 @@ def simulate(iam: Any, principal_arn: str, environment: Environment) -> list[Cap
     for capability, actions in needed_capabilities(environment).items():
         response = iam.simulate_principal_policy(PolicySourceArn=principal_arn, ActionNames=actions)
         denied = [r["EvalActionName"] for r in response["EvaluationResults"] if r["EvalDecision"] != "allowed"]
-        results.append(CapabilityResult(capability, not denied, "iam simulation",
-                                        f"denied: {', '.join(denied)}" if denied else "all actions allowed"))
+        results.append(
+            CapabilityResult(
+                capability,
+                not denied,
+                "iam simulation",
+                f"denied: {', '.join(denied)}" if denied else "all actions allowed",
+            )
+        )
     return results
 
 
@@ -63,12 +70,15 @@ def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> 
     """One harmless read per capability, on the plan's own resources: proves golive can reach
     and read what it will change (not that it may write it — only simulation can say that)."""
     calls: dict[str, Callable[[], Any]] = {
-        "upload release": lambda: clients("s3").list_objects_v2(Bucket=environment.bucket,
-                                                                 Prefix=environment.prefix, MaxKeys=1),
+        "upload release": lambda: clients("s3").list_objects_v2(
+            Bucket=environment.bucket, Prefix=environment.prefix, MaxKeys=1
+        ),
         "switch origin": lambda: clients("cloudfront").get_distribution_config(
-            Id=environment.cloudfront_distribution_id),
+            Id=environment.cloudfront_distribution_id
+        ),
         "invalidate": lambda: clients("cloudfront").list_invalidations(
-            DistributionId=environment.cloudfront_distribution_id, MaxItems="1"),
+            DistributionId=environment.cloudfront_distribution_id, MaxItems="1"
+        ),
         "read alarms": lambda: clients("cloudwatch").describe_alarms(AlarmNames=environment.alarms[:100]),
     }
     if (traffic := traffic_capability(environment)) and environment.router is not None:

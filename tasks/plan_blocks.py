@@ -44,11 +44,11 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
         if environment.block:
             wanted.append((("environments", name, "block"), environment.block, GoliveEnvironment))
         if environment.aws_credentials_block:
-            wanted.append((("environments", name, "aws_credentials_block"), environment.aws_credentials_block,
-                           AwsCredentials))
+            wanted.append(
+                (("environments", name, "aws_credentials_block"), environment.aws_credentials_block, AwsCredentials)
+            )
     for index, notification in enumerate(plan.notifications):
-        wanted.append((("notifications", index, "block"), notification.block,
-                       notifier_for(notification).block_type()))
+        wanted.append((("notifications", index, "block"), notification.block, notifier_for(notification).block_type()))
     for suite, index, check in plan.smoke.all_checks():
         if check.bearer_secret_block:
             wanted.append((("smoke", "suites", suite, index, "bearer_secret_block"), check.bearer_secret_block, Secret))
@@ -62,5 +62,6 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
 
 
 def _missing(loc: tuple[str | int, ...], name: str, type_name: str) -> Problem:
-    return Problem(loc, repr(name), f"a {type_name} block of that name on the Prefect server "
-                                    f"(create it in the UI under Blocks)")
+    return Problem(
+        loc, repr(name), f"a {type_name} block of that name on the Prefect server (create it in the UI under Blocks)"
+    )

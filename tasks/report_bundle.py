@@ -53,9 +53,14 @@ class Bundle:
     entries: list[TimelineEntry]
 
     def files(self) -> dict[str, str]:
-        return {"launch-report.html": self.report.html, "launch-report.md": self.report.markdown,
-                "samples.csv": self.report.csv, "uat-summary.md": self.uat, "playbook-summary.md": self.playbook,
-                "timeline.md": self.timeline}
+        return {
+            "launch-report.html": self.report.html,
+            "launch-report.md": self.report.markdown,
+            "samples.csv": self.report.csv,
+            "uat-summary.md": self.uat,
+            "playbook-summary.md": self.playbook,
+            "timeline.md": self.timeline,
+        }
 
 
 def reports_dir(launch: str) -> Path:
@@ -67,6 +72,7 @@ def reports_dir(launch: str) -> Path:
 class _Record:
     """What this process has read of one launch's record, by S3 key. Entries and samples are
     written once under unique keys and never rewritten, so a rewrite reads only what is new."""
+
     entries: dict[str, TimelineEntry] = field(default_factory=dict)
     samples: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -88,17 +94,23 @@ def _read_new(keys: list[str], known: dict[str, T], read: Callable[[str], T]) ->
     missing = [key for key in keys if key not in known]
     if missing:
         with ThreadPoolExecutor(max_workers=min(READERS, len(missing)), thread_name_prefix="golive-report") as pool:
-            known.update(zip(missing, pool.map(read, missing)))
+            known.update(zip(missing, pool.map(read, missing), strict=True))
     return [known[key] for key in keys]
 
 
 def read_record(s3: Any, bucket: str, launch: str) -> tuple[list[TimelineEntry], pd.DataFrame]:
     """The launch's timeline (in order) and samples, reading only objects not read before."""
     record = _record(bucket, launch)
-    entries = _read_new(timeline_store.timeline_keys(s3, bucket, launch), record.entries,
-                        lambda key: timeline_store.read_entry(s3, bucket, key))
-    frames = _read_new(timeline_store.sample_keys(s3, bucket, launch), record.samples,
-                       lambda key: timeline_store.read_sample(s3, bucket, key))
+    entries = _read_new(
+        timeline_store.timeline_keys(s3, bucket, launch),
+        record.entries,
+        lambda key: timeline_store.read_entry(s3, bucket, key),
+    )
+    frames = _read_new(
+        timeline_store.sample_keys(s3, bucket, launch),
+        record.samples,
+        lambda key: timeline_store.read_sample(s3, bucket, key),
+    )
     return ordered(entries), timeline_store.combine_samples(frames)
 
 
@@ -107,10 +119,15 @@ def build_bundle(plan: LaunchPlan, s3: Any, bucket: str, launch: str) -> Bundle:
     if not entries:
         raise LookupError(f"no timeline for launch {launch} in s3://{bucket}/{timeline_store.launch_prefix(launch)}/")
     release = entries[0].release
-    return Bundle(launch=launch, release=release, report=launch_report(entries, samples, plan, release),
-                  uat=uat_summary_markdown(entries, plan.roles.uat_signers),
-                  playbook=playbook_summary_markdown(entries, plan),
-                  timeline=timeline_markdown(entries, f"Timeline · {plan.app} {release}"), entries=entries)
+    return Bundle(
+        launch=launch,
+        release=release,
+        report=launch_report(entries, samples, plan, release),
+        uat=uat_summary_markdown(entries, plan.roles.uat_signers),
+        playbook=playbook_summary_markdown(entries, plan),
+        timeline=timeline_markdown(entries, f"Timeline · {plan.app} {release}"),
+        entries=entries,
+    )
 
 
 def write_bundle(bundle: Bundle, directory: Path, s3: Any, bucket: str) -> dict[str, str]:
@@ -119,15 +136,22 @@ def write_bundle(bundle: Bundle, directory: Path, s3: Any, bucket: str) -> dict[
     written = {}
     for name, text in bundle.files().items():
         (directory / name).write_text(text, encoding="utf-8")
-        content_type = "text/html" if name.endswith(".html") else "text/csv" if name.endswith(".csv") else "text/markdown"
-        s3.put_object(Bucket=bucket, Key=f"{timeline_store.launch_prefix(bundle.launch)}/report/{name}",
-                      Body=text.encode(), ContentType=f"{content_type}; charset=utf-8")
+        content_type = (
+            "text/html" if name.endswith(".html") else "text/csv" if name.endswith(".csv") else "text/markdown"
+        )
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"{timeline_store.launch_prefix(bundle.launch)}/report/{name}",
+            Body=text.encode(),
+            ContentType=f"{content_type}; charset=utf-8",
+        )
         written[name] = str(directory / name)
     return written
 
 
-def rewrite_until_settled(plan: LaunchPlan, s3: Any, bucket: str, launch: str, directory: Path,
-                          rounds: int = 3) -> tuple[Bundle, dict[str, str]]:
+def rewrite_until_settled(
+    plan: LaunchPlan, s3: Any, bucket: str, launch: str, directory: Path, rounds: int = 3
+) -> tuple[Bundle, dict[str, str]]:
     """Build and write the bundle; again if the timeline grew meanwhile (at most `rounds` times)."""
     for _ in range(rounds):
         bundle = build_bundle(plan, s3, bucket, launch)
@@ -148,6 +172,7 @@ def find_launch(s3: Any, bucket: str, launch_or_release: str) -> str:
         if entries and entries[0].release == launch_or_release:
             matches.append((entries[0].at, launch))
     if not matches:
-        raise LookupError(f"no launch with id or release {launch_or_release!r} in s3://{bucket}/"
-                          f"{timeline_store.LAUNCH_PREFIX}/")
+        raise LookupError(
+            f"no launch with id or release {launch_or_release!r} in s3://{bucket}/{timeline_store.LAUNCH_PREFIX}/"
+        )
     return max(matches)[1]

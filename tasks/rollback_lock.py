@@ -9,8 +9,8 @@ if a rollback is SIGKILLed while holding it, the server frees it after the lease
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import httpx
 from prefect.client.orchestration import get_client

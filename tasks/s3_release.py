@@ -19,8 +19,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache, max-age=0, must-revalidate"
 # name.<12+ hex chars>.ext, as the example build (and most bundlers) write them
 _HASHED = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
-_EXTRA_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json",
-                ".webmanifest": "application/manifest+json", ".woff2": "font/woff2"}
+_EXTRA_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".woff2": "font/woff2",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ def upload_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[U
         key = f"{prefix.strip('/')}/{relative}"
         body = path.read_bytes()
         with aws_action("s3:PutObject", f"s3://{bucket}/{key}"):
-            response = s3.put_object(Bucket=bucket, Key=key, Body=body,
-                                     ContentType=content_type, CacheControl=cache_control)
+            response = s3.put_object(
+                Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+            )
         uploaded.append(UploadedObject(key, response["ETag"].strip('"'), content_type, cache_control, len(body)))
     return uploaded

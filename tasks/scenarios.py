@@ -18,8 +18,9 @@ from tasks.http_checks import smoke_client
 from tasks.id_source import IdPool, IdSourceError
 
 
-def run_scenario(scenario: Scenario, base_url: str, client: httpx.Client, ids: IdPool | None,
-                 auth: httpx.Auth | None = None) -> CheckResult:
+def run_scenario(
+    scenario: Scenario, base_url: str, client: httpx.Client, ids: IdPool | None, auth: httpx.Auth | None = None
+) -> CheckResult:
     name = f"scenario: {scenario.name}"
     threshold = f"{len(scenario.steps)} steps as the plan says"
     variables: dict[str, Any] = {}
@@ -35,20 +36,34 @@ def run_scenario(scenario: Scenario, base_url: str, client: httpx.Client, ids: I
         try:
             response = client.request(step.method, url, auth=auth or httpx.USE_CLIENT_DEFAULT, **extra)
         except httpx.HTTPError as error:
-            return CheckResult(name=name, status="fail", value=f"step {number}: no response", threshold=threshold,
-                               detail=redact(f"{step.method} {safe_url(url)}: {type(error).__name__}: {error}", auth))
+            return CheckResult(
+                name=name,
+                status="fail",
+                value=f"step {number}: no response",
+                threshold=threshold,
+                detail=redact(f"{step.method} {safe_url(url)}: {type(error).__name__}: {error}", auth),
+            )
         try:
             body = response.json()
         except ValueError:
             body = None
         problems, captured = judge_step(step, response.status_code, body, variables)
         if problems:
-            return CheckResult(name=name, status="fail", value=f"step {number} of {len(scenario.steps)} failed",
-                               threshold=threshold,
-                               detail=f"{step.method} {safe_url(url)}: " + "; ".join(problems))
+            return CheckResult(
+                name=name,
+                status="fail",
+                value=f"step {number} of {len(scenario.steps)} failed",
+                threshold=threshold,
+                detail=f"{step.method} {safe_url(url)}: " + "; ".join(problems),
+            )
         variables.update(captured)
-    return CheckResult(name=name, status="pass", value=f"{len(scenario.steps)} of {len(scenario.steps)} steps",
-                       threshold=threshold, detail=scenario.description)
+    return CheckResult(
+        name=name,
+        status="pass",
+        value=f"{len(scenario.steps)} of {len(scenario.steps)} steps",
+        threshold=threshold,
+        detail=scenario.description,
+    )
 
 
 def run_scenarios(plan: LaunchPlan, env: Environment, auth: httpx.Auth | None = None) -> list[CheckResult]:

@@ -85,15 +85,15 @@ def combine_samples(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=["ts", "slo", "path", "status", "latency_ms", "error", "version", "release",
-                                     "stage", "evaluation"])
+        return pd.DataFrame(
+            columns=["ts", "slo", "path", "status", "latency_ms", "error", "version", "release", "stage", "evaluation"]
+        )
     return pd.concat(frames, ignore_index=True).sort_values("ts", kind="stable").reset_index(drop=True)
 
 
 def launches(s3: Any, bucket: str) -> list[str]:
     """Launch ids that have a timeline, oldest prefix first."""
     found: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{LAUNCH_PREFIX}/",
-                                                              Delimiter="/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{LAUNCH_PREFIX}/", Delimiter="/"):
         found += [p["Prefix"].rstrip("/").rsplit("/", 1)[-1] for p in page.get("CommonPrefixes", [])]
     return found

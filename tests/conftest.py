@@ -21,8 +21,8 @@ import os
 import signal
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -78,9 +78,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # fixtures (the healthy launch) run once and the tests on the deployed stack of a file, which kill and
 # restart its workers, never overlap. (xdist's `loadgroup` does not work with pytest 9: it renames
 # node ids, which pytest 9 no longer reads.) The longest files first, so that both workers end together.
-_FIRST = ["tests/system/test_rollback_layers.py", "tests/system/test_clean_stops.py",
-          "tests/integration/test_canary.py", "tests/integration/test_full_launch.py",
-          "tests/system/test_deployment.py", "tests/integration/test_gate_a.py"]
+_FIRST = [
+    "tests/system/test_rollback_layers.py",
+    "tests/system/test_clean_stops.py",
+    "tests/integration/test_canary.py",
+    "tests/integration/test_full_launch.py",
+    "tests/system/test_deployment.py",
+    "tests/integration/test_gate_a.py",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -28,14 +28,13 @@ plan's words, each at its path).
 from __future__ import annotations
 
 from blocks.plan.base import _Model as PlanModel
-from blocks.plan.errors import _MISSING as MISSING
-from blocks.plan.errors import _Checks as FieldChecks
-from blocks.plan.pydantic_errors import _problems_from as problems_from
 from blocks.plan.build import BuildConfig
 from blocks.plan.canary import CanaryPolicy, CompareWithStable, Stabilization
 from blocks.plan.communications import Approvals, Communications, Notification
 from blocks.plan.environments import Environment, Environments
+from blocks.plan.errors import _MISSING as MISSING
 from blocks.plan.errors import PlanError, PlanValueError, Problem, format_loc, show
+from blocks.plan.errors import _Checks as FieldChecks
 from blocks.plan.launch_plan import LaunchPlan
 from blocks.plan.loading import (
     ENV_OVERRIDES,
@@ -46,6 +45,7 @@ from blocks.plan.loading import (
     validate_plan,
 )
 from blocks.plan.probe import IdSource, MetricsConfig, ProbeConfig
+from blocks.plan.pydantic_errors import _problems_from as problems_from
 from blocks.plan.roles import Roles
 from blocks.plan.routers import RouterConfig
 from blocks.plan.scenarios import Scenario, ScenarioStep

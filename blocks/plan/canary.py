@@ -46,7 +46,7 @@ class CanaryPolicy(_Model):
     def _steps(cls, steps: list[int]) -> list[int]:
         if not steps:
             raise PlanValueError(steps, "at least one step, ending at 100")
-        if any(later <= earlier for earlier, later in zip(steps, steps[1:])):
+        if any(later <= earlier for earlier, later in zip(steps, steps[1:], strict=False)):
             raise PlanValueError(steps, "steps must strictly increase")
         if steps[-1] != 100:
             raise PlanValueError(steps, "the last step must be 100 (full rollout)")
@@ -56,11 +56,15 @@ class CanaryPolicy(_Model):
     def _timings_and_limits(self) -> Self:
         checks = _Checks()
         if self.evaluation_interval > self.bake:
-            checks.fail("evaluation_interval", self.evaluation_interval,
-                        f"must not be longer than bake ({self.bake.text!r})")
+            checks.fail(
+                "evaluation_interval", self.evaluation_interval, f"must not be longer than bake ({self.bake.text!r})"
+            )
         if self.max_total_failures < self.max_consecutive_failures:
-            checks.fail("max_total_failures", self.max_total_failures,
-                        f"at least max_consecutive_failures ({self.max_consecutive_failures})")
+            checks.fail(
+                "max_total_failures",
+                self.max_total_failures,
+                f"at least max_consecutive_failures ({self.max_consecutive_failures})",
+            )
         checks.raise_any()
         return self
 
@@ -82,8 +86,11 @@ class Stabilization(_Model):
     def _interval_within_window(self) -> Self:
         checks = _Checks()
         if self.checkpoint_interval > self.window:
-            checks.fail("checkpoint_interval", self.checkpoint_interval,
-                        f"must not be longer than window ({self.window.text!r})")
+            checks.fail(
+                "checkpoint_interval",
+                self.checkpoint_interval,
+                f"must not be longer than window ({self.window.text!r})",
+            )
         checks.raise_any()
         return self
 

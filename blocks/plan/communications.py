@@ -7,7 +7,6 @@ runbook's message templates by name (checked against the SLOs in `launch_plan.py
 
 from __future__ import annotations
 
-
 from pydantic import Field
 
 from blocks.plan.base import _Model

@@ -57,8 +57,11 @@ class Environments(_Model):
         if self.production.router is None:
             checks.fail(("production", "router"), _MISSING, "required: the canary shifts production traffic with it")
         if (self.staging.bucket, self.staging.prefix) == (self.production.bucket, self.production.prefix):
-            checks.fail(("production", "prefix"), self.production.prefix,
-                        "must differ from staging's prefix in the same bucket (releases would collide)")
+            checks.fail(
+                ("production", "prefix"),
+                self.production.prefix,
+                "must differ from staging's prefix in the same bucket (releases would collide)",
+            )
         checks.raise_any()
         return self
 

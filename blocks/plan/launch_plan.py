@@ -75,9 +75,12 @@ class LaunchPlan(_Model):
             return
         tightest = min(self.slos.latency, key=lambda slo: float(slo.threshold))
         if bound >= tightest.threshold:
-            checks.fail(("probe", "max_client_lag"), bound,
-                        f"must be below the smallest latency SLO threshold ({tightest.threshold.text!r}, "
-                        f"{tightest.name}): a client lag that large could fail it on its own")
+            checks.fail(
+                ("probe", "max_client_lag"),
+                bound,
+                f"must be below the smallest latency SLO threshold ({tightest.threshold.text!r}, "
+                f"{tightest.name}): a client lag that large could fail it on its own",
+            )
 
     def _check_templates(self, checks: _Checks) -> None:
         # Here, not in Communications: the per-SLO placeholders ({board}) depend on slos.latency.
@@ -142,14 +145,16 @@ class LaunchPlan(_Model):
             found.append(
                 f"probe.requests_per_evaluation: {self.probe.requests_per_evaluation} sends ~{expected:g} requests "
                 f"to the canary at {first}%, below slos.min_samples ({self.slos.min_samples}): "
-                "evaluations there will be inconclusive")
+                "evaluations there will be inconclusive"
+            )
         rate = self.probe.rate
         if rate is not None and self.probe.requests_per_evaluation / rate > self.canary.evaluation_interval:
             seconds = self.probe.requests_per_evaluation / rate
             found.append(
                 f"probe.rate: {rate.text} sends {self.probe.requests_per_evaluation} requests in {seconds:g} s, "
                 f"longer than canary.evaluation_interval ({self.canary.evaluation_interval.text}): each "
-                "evaluation lasts as long as its probe, and a rollback waits for it")
+                "evaluation lasts as long as its probe, and a rollback waits for it"
+            )
         if not self.notifications:
             found.append("notifications: [] — nobody will hear about the launch")
         return found

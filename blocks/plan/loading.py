@@ -77,7 +77,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         line = key_node.start_mark.line + 1
         if key in first_line:
             loader.duplicates.append(
-                f"line {line}: {show(key)} — a key may appear once per mapping (first at line {first_line[key]})")
+                f"line {line}: {show(key)} — a key may appear once per mapping (first at line {first_line[key]})"
+            )
         first_line.setdefault(key, line)
     return loader.construct_mapping(node, deep=deep)
 
@@ -134,12 +135,16 @@ def validate_plan(
     return plan
 
 
-def load_plan(path: str | os.PathLike[str], env: Mapping[str, str] = os.environ,
-              environment_overlays: Mapping[str, Mapping[str, Any]] | None = None) -> LaunchPlan:
+def load_plan(
+    path: str | os.PathLike[str],
+    env: Mapping[str, str] = os.environ,
+    environment_overlays: Mapping[str, Mapping[str, Any]] | None = None,
+) -> LaunchPlan:
     """Read, override and validate a plan file; PlanError lists every problem."""
     plan_path = Path(path)
-    return validate_plan(read_plan_file(plan_path), env=env, source=plan_path,
-                         environment_overlays=environment_overlays)
+    return validate_plan(
+        read_plan_file(plan_path), env=env, source=plan_path, environment_overlays=environment_overlays
+    )
 
 
 def read_plan_file(path: Path) -> Any:
@@ -152,8 +157,11 @@ def environment_block_names(raw: Any) -> dict[str, str]:
     environments = raw.get("environments") if isinstance(raw, Mapping) else None
     if not isinstance(environments, Mapping):
         return {}
-    return {name: section["block"] for name, section in environments.items()
-            if isinstance(section, Mapping) and isinstance(section.get("block"), str)}
+    return {
+        name: section["block"]
+        for name, section in environments.items()
+        if isinstance(section, Mapping) and isinstance(section.get("block"), str)
+    }
 
 
 def _with_overlays(raw: Mapping[str, Any], overlays: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -63,11 +63,19 @@ class Scenario(_Model):
 
         known = {"id"} if has_ids else set()
         for index, step in enumerate(self.steps):
-            for field, template in (("path", step.path), ("body", step.body),
-                                    ("expect_equal", step.expect_equal), ("expect_includes", step.expect_includes)):
-                for name in sorted(used(template) - known - set(step.capture) if field.startswith("expect")
-                                   else used(template) - known):
-                    yield (("steps", index, field), template,
-                           f"uses {{{name}}}, which no earlier step captures"
-                           + ("" if has_ids or name != "id" else " ({id} needs probe.id_source)"))
+            for field, template in (
+                ("path", step.path),
+                ("body", step.body),
+                ("expect_equal", step.expect_equal),
+                ("expect_includes", step.expect_includes),
+            ):
+                for name in sorted(
+                    used(template) - known - set(step.capture) if field.startswith("expect") else used(template) - known
+                ):
+                    yield (
+                        ("steps", index, field),
+                        template,
+                        f"uses {{{name}}}, which no earlier step captures"
+                        + ("" if has_ids or name != "id" else " ({id} needs probe.id_source)"),
+                    )
             known |= set(step.capture)

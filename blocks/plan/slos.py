@@ -65,8 +65,12 @@ CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS = 1000.0
 def client_lag_bounds_ms(slos: Slos, max_client_lag_ms: float | None = None) -> dict[str, float]:
     """'board p95' -> how far the probe's own lag may move that SLO's number (ms): `max_client_lag_ms` (the
     plan's probe.max_client_lag) for every SLO if given, else CLIENT_LAG_SHARE of each SLO's threshold."""
-    return {f"{slo.name} {slo.stat}": float(max_client_lag_ms) if max_client_lag_ms is not None
-            else CLIENT_LAG_SHARE * float(slo.threshold) for slo in slos.latency}
+    return {
+        f"{slo.name} {slo.stat}": float(max_client_lag_ms)
+        if max_client_lag_ms is not None
+        else CLIENT_LAG_SHARE * float(slo.threshold)
+        for slo in slos.latency
+    }
 
 
 def default_max_client_lag_ms(slos: Slos, max_client_lag_ms: float | None = None) -> float:

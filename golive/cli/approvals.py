@@ -21,8 +21,9 @@ def approvals(details: bool = typer.Option(False, "--details", help="Also show w
     for pending in waiting:
         console.print(f"\n⏸  [bold]{pending.run_name}[/bold]  (pause {pending.pause_key})")
         console.print(f"   run id:    {pending.run_id}", soft_wrap=True)
-        console.print(f"   {pending.who_field}: {', '.join(pending.eligible) or '(form not ready yet)'}",
-                      soft_wrap=True)
+        console.print(
+            f"   {pending.who_field}: {', '.join(pending.eligible) or '(form not ready yet)'}", soft_wrap=True
+        )
         console.print(f"   paused:    {pending.paused_since}; times out {pending.timeout_at or 'never'}")
     if details:
         for pending in waiting:
@@ -31,18 +32,20 @@ def approvals(details: bool = typer.Option(False, "--details", help="Also show w
     console.print("Resume one: [bold]golive approve RUN_ID --as NAME [--reject] [--comment ...][/bold]")
 
 
-def approve(run_id: str = typer.Argument(..., help="The paused run (from `golive approvals`)."),
-            who: str = typer.Option(..., "--as", help="Your name, as on the plan's list."),
-            reject: bool = typer.Option(False, "--reject", help="Reject instead of approve."),
-            comment: str = typer.Option("", "--comment", help="A note for the launch record.")) -> None:
+def approve(
+    run_id: str = typer.Argument(..., help="The paused run (from `golive approvals`)."),
+    who: str = typer.Option(..., "--as", help="Your name, as on the plan's list."),
+    reject: bool = typer.Option(False, "--reject", help="Reject instead of approve."),
+    comment: str = typer.Option("", "--comment", help="A note for the launch record."),
+) -> None:
     """Resume a paused gate with your decision, exactly as the UI's Resume form does."""
     decision = "reject" if reject else "approve"
     try:
         result = resume(run_id, who, decision, comment)
     except ValueError as error:
         console.print(f"[red]RUN_ID: {run_id!r} — {error}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if not result.accepted:
         console.print(f"[red]Refused:[/red] {result.reason}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"[green]{decision}d[/green] as {who}; the gate resumes within its poll interval.")

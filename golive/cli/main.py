@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from golive.cli.approvals import approvals, approve
 from golive.cli.plan import plan_app
 from golive.cli.report import report
-from golive.cli.status import status
 from golive.cli.sandbox import sandbox_app
+from golive.cli.status import status
 
 app = typer.Typer(help="golive: the go-live runbook as a Prefect workflow.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
@@ -23,9 +21,11 @@ app.command(name="status")(status)
 
 
 @app.command()
-def demo(interactive: bool = typer.Option(False, "--interactive", help="Approve in the Prefect UI yourself."),
-         release: Optional[str] = typer.Option(None, help="Release name (default: a fresh timestamped one)."),
-         plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan.")) -> None:
+def demo(
+    interactive: bool = typer.Option(False, "--interactive", help="Approve in the Prefect UI yourself."),
+    release: str | None = typer.Option(None, help="Release name (default: a fresh timestamped one)."),
+    plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan."),
+) -> None:
     """Run a launch in the embedded sandbox (what `make demo` does)."""
     from rich.console import Console
 
@@ -48,4 +48,3 @@ def stop() -> None:
     with no_interrupts():
         stopped = stop_stack()
     typer.echo(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
-

@@ -38,7 +38,9 @@ def _plan() -> None:
 @plan_app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="The launch plan (YAML), e.g. plans/statusboard-v2.yaml.")],
-    offline: Annotated[bool, typer.Option("--offline", help="Do not check block names against the Prefect API.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not check block names against the Prefect API.")
+    ] = False,
 ) -> None:
     """Validate FILE (with environment overrides applied) and print a summary of the plan.
 
@@ -127,12 +129,18 @@ def _router_text(router: RouterConfig) -> str:
 
 
 def _roles_and_build(plan: LaunchPlan) -> Panel:
-    return Panel(_key_values([
-        ("approvers", ", ".join(plan.roles.approvers)),
-        ("UAT signers", ", ".join(plan.roles.uat_signers)),
-        ("build", " ".join(plan.build.command) + f"  in {plan.build.working_dir} → {plan.build.output_dir}"),
-        ("headers", f"version {plan.version_header}, release {plan.release_header}"),
-    ]), title="roles and build", title_align="left")
+    return Panel(
+        _key_values(
+            [
+                ("approvers", ", ".join(plan.roles.approvers)),
+                ("UAT signers", ", ".join(plan.roles.uat_signers)),
+                ("build", " ".join(plan.build.command) + f"  in {plan.build.working_dir} → {plan.build.output_dir}"),
+                ("headers", f"version {plan.version_header}, release {plan.release_header}"),
+            ]
+        ),
+        title="roles and build",
+        title_align="left",
+    )
 
 
 def _smoke_table(plan: LaunchPlan) -> Table:
@@ -147,13 +155,13 @@ def _smoke_table(plan: LaunchPlan) -> Table:
 
 def _slo_table(plan: LaunchPlan) -> Table:
     slos = plan.slos
-    table = Table(title=f"SLOs (at least {slos.min_samples} samples per version per evaluation)",
-                  title_justify="left")
+    table = Table(title=f"SLOs (at least {slos.min_samples} samples per version per evaluation)", title_justify="left")
     table.add_column("SLO", style="bold")
     table.add_column("measure", overflow="fold")
     table.add_column("pass / fail")
-    table.add_row("error rate", "all probed requests",
-                  f"< {slos.error_rate.target.text} / ≥ {slos.error_rate.limit.text}")
+    table.add_row(
+        "error rate", "all probed requests", f"< {slos.error_rate.target.text} / ≥ {slos.error_rate.limit.text}"
+    )
     for slo in slos.latency:
         table.add_row(slo.name, f"{slo.stat} of {slo.path}", f"< {slo.threshold.text}")
     return table
@@ -163,24 +171,46 @@ def _timings(plan: LaunchPlan) -> Panel:
     canary, probe, stab = plan.canary, plan.probe, plan.stabilization
     compare = canary.compare_with_stable
     id_source = f", ids from {probe.id_source.path} {probe.id_source.json_path}" if probe.id_source else ""
-    return Panel(_key_values([
-        ("steps", " → ".join(f"{step}%" for step in canary.steps)),
-        ("bake", f"{canary.bake.text} per step, evaluated every {canary.evaluation_interval.text} "
-                 f"(≥ {_minutes(canary.minimum_duration)} in all)"),
-        ("rollback after", f"{canary.max_consecutive_failures} failed evaluations in a row "
-                           f"or {canary.max_total_failures} in all"),
-        ("inconclusive", f"bake extended up to {canary.max_inconclusive_extensions} times"),
-        ("traffic share", f"observed canary share within ±{canary.share_tolerance.text}"),
-        ("vs stable", f"rank test α={compare.alpha:g}, max slowdown {compare.max_relative_slowdown.text}"
-                      if compare.enabled else "off"),
-        ("probe", f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
-                  + (f", at {probe.rate.text}" if probe.rate is not None else "") + id_source),
-        ("probe health", _probe_health(plan)),
-        ("metrics", source_for(plan).describe(plan)),
-        ("stabilization", f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every "
-                          f"{stab.checkpoint_interval.text}"),
-        ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),
-    ]), title="canary and timings", title_align="left")
+    return Panel(
+        _key_values(
+            [
+                ("steps", " → ".join(f"{step}%" for step in canary.steps)),
+                (
+                    "bake",
+                    f"{canary.bake.text} per step, evaluated every {canary.evaluation_interval.text} "
+                    f"(≥ {_minutes(canary.minimum_duration)} in all)",
+                ),
+                (
+                    "rollback after",
+                    f"{canary.max_consecutive_failures} failed evaluations in a row "
+                    f"or {canary.max_total_failures} in all",
+                ),
+                ("inconclusive", f"bake extended up to {canary.max_inconclusive_extensions} times"),
+                ("traffic share", f"observed canary share within ±{canary.share_tolerance.text}"),
+                (
+                    "vs stable",
+                    f"rank test α={compare.alpha:g}, max slowdown {compare.max_relative_slowdown.text}"
+                    if compare.enabled
+                    else "off",
+                ),
+                (
+                    "probe",
+                    f"{probe.requests_per_evaluation} requests per evaluation, concurrency {probe.concurrency}"
+                    + (f", at {probe.rate.text}" if probe.rate is not None else "")
+                    + id_source,
+                ),
+                ("probe health", _probe_health(plan)),
+                ("metrics", source_for(plan).describe(plan)),
+                (
+                    "stabilization",
+                    f"{stab.window.text} at 100%, {stab.checkpoints} checkpoints every {stab.checkpoint_interval.text}",
+                ),
+                ("approvals", f"time out after {plan.approvals.timeout.text} (fail closed)"),
+            ]
+        ),
+        title="canary and timings",
+        title_align="left",
+    )
 
 
 def _probe_health(plan: LaunchPlan) -> str:
@@ -188,9 +218,11 @@ def _probe_health(plan: LaunchPlan) -> str:
     if not bounds:
         bound = default_max_client_lag_ms(plan.slos, plan.max_client_lag_ms)
         return f"inconclusive if its own lag's p95 is over {bound:g} ms"
-    return ("inconclusive if its own lag could move an SLO's number by more than "
-            + ", ".join(f"{label} {bound:g} ms" for label, bound in bounds.items())
-            + ("" if plan.probe.max_client_lag is not None else " (a tenth of each threshold)"))
+    return (
+        "inconclusive if its own lag could move an SLO's number by more than "
+        + ", ".join(f"{label} {bound:g} ms" for label, bound in bounds.items())
+        + ("" if plan.probe.max_client_lag is not None else " (a tenth of each threshold)")
+    )
 
 
 def _minutes(seconds: float) -> str:

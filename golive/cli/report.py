@@ -4,9 +4,8 @@ and the week's health checks, rebuilt from what the production bucket holds."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -28,14 +27,13 @@ def _production(plan: str):  # noqa: ANN202 - (LaunchPlan, s3 client)
     return launch_plan, aws_client("s3", launch_plan.environments.production)
 
 
-def report(launch: Optional[str] = typer.Argument(None, help="The launch's flow-run id, or a release (its latest "
-                                                               "launch)."),
-           health: bool = typer.Option(False, "--health", help="Summarize the health checks instead."),
-           since: str = typer.Option("7d", help="With --health: how far back, e.g. 24h, 7d."),
-           plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (its production bucket holds the "
-                                                                "record)."),
-           out: Optional[Path] = typer.Option(None, help="Directory for the files (default .golive/reports/<launch>).")
-           ) -> None:
+def report(
+    launch: str | None = typer.Argument(None, help="The launch's flow-run id, or a release (its latest launch)."),
+    health: bool = typer.Option(False, "--health", help="Summarize the health checks instead."),
+    since: str = typer.Option("7d", help="With --health: how far back, e.g. 24h, 7d."),
+    plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (its production bucket holds the record)."),
+    out: Path | None = typer.Option(None, help="Directory for the files (default .golive/reports/<launch>)."),
+) -> None:
     """Regenerate a launch's report, UAT and playbook summaries — or the week's health-check summary."""
     from blocks.plan import PlanValueError, parse_duration
 
@@ -50,7 +48,7 @@ def report(launch: Optional[str] = typer.Argument(None, help="The launch's flow-
         except PlanValueError as error:
             console.print(f"[red]--since: {error}[/red]")
             raise typer.Exit(2) from None
-        start = datetime.now(timezone.utc) - window
+        start = datetime.now(UTC) - window
         console.print(Markdown(health_week_summary(read_results(s3, bucket, start), start)))
         return
     if not launch:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -12,18 +11,24 @@ from rich.table import Table
 
 from sandbox import manager
 from sandbox.aws_fault_rules import KINDS
-from sandbox.routers import ROUTERS, router as simulated_router
 from sandbox.faults import ENDPOINTS, TARGETS
+from sandbox.routers import ROUTERS
+from sandbox.routers import router as simulated_router
 
-sandbox_app = typer.Typer(help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
-                          no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.", no_args_is_help=True
+)
 console = Console()
-StateDir = typer.Option(None, "--state-dir", envvar=manager.DEFAULT_DIR_ENV,
-                        help="Where the sandbox keeps its state (default ./.golive/sandbox).")
+StateDir = typer.Option(
+    None,
+    "--state-dir",
+    envvar=manager.DEFAULT_DIR_ENV,
+    help="Where the sandbox keeps its state (default ./.golive/sandbox).",
+)
 ROUTER_CHOICES = ", ".join(f"{kind} ({entry.title})" for kind, entry in ROUTERS.items())
 
 
-def _running(state_dir: Optional[Path]) -> manager.Sandbox:
+def _running(state_dir: Path | None) -> manager.Sandbox:
     running = manager.status(state_dir)
     if running is None:
         console.print("[red]No sandbox is running here.[/red] Start one with [bold]golive sandbox up[/bold].")
@@ -42,25 +47,27 @@ def _print_environment(sandbox: manager.Sandbox) -> None:
 
 
 @sandbox_app.command()
-def up(state_dir: Optional[Path] = StateDir,
-       router: str = typer.Option("route53", help=f"Which router the edge follows: {ROUTER_CHOICES}.")) -> None:
+def up(
+    state_dir: Path | None = StateDir,
+    router: str = typer.Option("route53", help=f"Which router the edge follows: {ROUTER_CHOICES}."),
+) -> None:
     """Start the sandbox in the background; return when it serves."""
     from sandbox.spec import WorldSpec
 
     if router not in ROUTERS:
         console.print(f"[red]--router: {router!r} — expected one of {', '.join(ROUTERS)}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         sandbox = manager.up(state_dir, WorldSpec(router=router))
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"[green]Sandbox up[/green] (pid {sandbox.state['pid']}, state in {sandbox.state_dir})")
     _print_environment(sandbox)
 
 
 @sandbox_app.command()
-def status(state_dir: Optional[Path] = StateDir) -> None:
+def status(state_dir: Path | None = StateDir) -> None:
     """Show what the sandbox serves: URLs, routing weights, live releases, faults."""
     sandbox = _running(state_dir)
     routing = sandbox.routing()
@@ -73,8 +80,9 @@ def status(state_dir: Optional[Path] = StateDir) -> None:
         table.add_row(name, url)
     console.print(table)
     weights, entry = routing["weights"], simulated_router(routing["router"])
-    console.print(f"router: [bold]{entry.kind}[/bold] ({entry.title}: "
-                  f"{entry.describe(sandbox.spec, sandbox.state['ids'])})")
+    console.print(
+        f"router: [bold]{entry.kind}[/bold] ({entry.title}: {entry.describe(sandbox.spec, sandbox.state['ids'])})"
+    )
     console.print(f"weights: stable {weights['stable']} / canary {weights['canary']}")
     if routing.get("problem"):  # the edge serves the last weights it could read
         console.print(f"[red]routing unreadable:[/red] {routing['problem']}")
@@ -87,21 +95,21 @@ def status(state_dir: Optional[Path] = StateDir) -> None:
 
 
 @sandbox_app.command()
-def down(state_dir: Optional[Path] = StateDir) -> None:
+def down(state_dir: Path | None = StateDir) -> None:
     """Stop the sandbox and every process it started."""
     stopped = manager.down(state_dir)
     console.print("Sandbox stopped." if stopped else "No sandbox was running.")
 
 
 @sandbox_app.command()
-def reset(state_dir: Optional[Path] = StateDir) -> None:
+def reset(state_dir: Path | None = StateDir) -> None:
     """Put the world back as seeded: initial release live, weights 100/0, alarms OK, no faults."""
     _running(state_dir).reset()
     console.print("Sandbox reset to its seeded state.")
 
 
 @sandbox_app.command()
-def env(state_dir: Optional[Path] = StateDir) -> None:
+def env(state_dir: Path | None = StateDir) -> None:
     """Print the env file's path and contents."""
     _print_environment(_running(state_dir))
 
@@ -112,42 +120,48 @@ def fault(
     latency_ms: float = typer.Option(0.0, help="Latency added to every request, in ms."),
     error_rate: float = typer.Option(0.0, help="Fraction of requests answered with 500 (0..1)."),
     down_: bool = typer.Option(False, "--down", help="Answer every request with 503."),
-    endpoint: Optional[str] = typer.Option(None, help=f"Only this endpoint: {', '.join(ENDPOINTS)}."),
+    endpoint: str | None = typer.Option(None, help=f"Only this endpoint: {', '.join(ENDPOINTS)}."),
     drop_header: list[str] = typer.Option([], help="Security header the edge stops sending (repeatable)."),
     clear: bool = typer.Option(False, "--clear", help="Remove the target's faults instead."),
-    state_dir: Optional[Path] = StateDir,
+    state_dir: Path | None = StateDir,
 ) -> None:
     """Inject (or --clear) a fault into the staging, stable or canary backend."""
     if target not in TARGETS:
         console.print(f"[red]--target: {target!r} — expected one of {', '.join(TARGETS)}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if endpoint is not None and endpoint not in ENDPOINTS:
         console.print(f"[red]--endpoint: {endpoint!r} — expected one of {', '.join(ENDPOINTS)}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     sandbox = _running(state_dir)
     if clear:
         sandbox.clear_faults(target)
         console.print(f"Faults on {target} cleared.")
         return
     try:
-        applied = sandbox.set_fault(target, latency_ms=latency_ms, error_rate=error_rate, down=down_,
-                                    endpoint=endpoint, drop_headers=drop_header)
+        applied = sandbox.set_fault(
+            target,
+            latency_ms=latency_ms,
+            error_rate=error_rate,
+            down=down_,
+            endpoint=endpoint,
+            drop_headers=drop_header,
+        )
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(f"Fault set: {applied}")
 
 
 @sandbox_app.command("aws-fault")
 def aws_fault(
-    service: Optional[str] = typer.Argument(None, help="s3, cloudfront, route53, elbv2, cloudwatch, sts, iam, ..."),
-    kind: Optional[str] = typer.Argument(None, help=f"{', '.join(KINDS)}."),
+    service: str | None = typer.Argument(None, help="s3, cloudfront, route53, elbv2, cloudwatch, sts, iam, ..."),
+    kind: str | None = typer.Argument(None, help=f"{', '.join(KINDS)}."),
     count: int = typer.Option(1, help="How many matching calls to fault; -1 for every call."),
-    action: Optional[str] = typer.Option(None, help="Only this action, e.g. CopyObject or UpdateDistribution."),
+    action: str | None = typer.Option(None, help="Only this action, e.g. CopyObject or UpdateDistribution."),
     after: int = typer.Option(0, help="Let this many matching calls through first."),
     delay: float = typer.Option(0.0, help="For `slow`: seconds before the call is forwarded."),
     clear: bool = typer.Option(False, "--clear", help="Remove every AWS fault (and the record of faulted calls)."),
-    state_dir: Optional[Path] = StateDir,
+    state_dir: Path | None = StateDir,
 ) -> None:
     """Make the sandbox's AWS endpoint fail (or stall) the next calls to a service, as AWS would."""
     sandbox = _running(state_dir)
@@ -157,20 +171,22 @@ def aws_fault(
         return
     if service is None or kind not in KINDS:
         console.print(f"[red]give a SERVICE and a KIND ({', '.join(KINDS)}), or --clear[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         rule = sandbox.set_aws_fault(service, kind, count=count, action=action, after=after, delay_s=delay)
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     times = "every call" if rule["count"] is None else f"the next {rule['count']} call(s)"
-    console.print(f"AWS fault #{rule['id']}: {rule['kind']} on {times} to {rule['service']}"
-                  + (f" {rule['action']}" if rule["action"] else "")
-                  + (f", after letting {rule['after']} through" if rule["after"] else ""))
+    console.print(
+        f"AWS fault #{rule['id']}: {rule['kind']} on {times} to {rule['service']}"
+        + (f" {rule['action']}" if rule["action"] else "")
+        + (f", after letting {rule['after']} through" if rule["after"] else "")
+    )
 
 
 @sandbox_app.command()
-def messages(state_dir: Optional[Path] = StateDir) -> None:
+def messages(state_dir: Path | None = StateDir) -> None:
     """List the notifications the chat sink received, oldest first."""
     received = _running(state_dir).messages()
     if not received:

@@ -29,9 +29,12 @@ def snapshot(plan: str) -> Snapshot | None:
     launch_plan = load_plan(resolve_plan_path(plan), env=os.environ)
     production = launch_plan.environments.production
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["golive"])),
-                                     flow_run_filter=FlowRunFilter(parent_task_run_id=FlowRunFilterParentTaskRunId(
-                                         is_null_=True)), sort=FlowRunSort.START_TIME_DESC, limit=5)
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["golive"])),
+            flow_run_filter=FlowRunFilter(parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True)),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=5,
+        )
         if not runs:
             return None
         active = [r for r in runs if r.state and not r.state.is_final()]
@@ -42,13 +45,16 @@ def snapshot(plan: str) -> Snapshot | None:
         weights = router_for(production).weights()
     except Exception:  # noqa: BLE001 - the dashboard shows what it can
         weights = {}
-    return Snapshot(run_name=run.name, state=run.state.name if run.state else "?", entries=entries, weights=weights,
-                    pending=pending)
+    return Snapshot(
+        run_name=run.name, state=run.state.name if run.state else "?", entries=entries, weights=weights, pending=pending
+    )
 
 
-def status(plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (where the timeline lives)."),
-           once: bool = typer.Option(False, "--once", help="Print one frame and exit."),
-           interval: float = typer.Option(2.0, help="Seconds between refreshes.")) -> None:
+def status(
+    plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (where the timeline lives)."),
+    once: bool = typer.Option(False, "--once", help="Print one frame and exit."),
+    interval: float = typer.Option(2.0, help="Seconds between refreshes."),
+) -> None:
     """Current gate, rollout %, latest numbers against the SLOs, pending approvals (Ctrl-C to leave)."""
     view = snapshot(plan)
     if view is None:

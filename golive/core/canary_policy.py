@@ -52,9 +52,19 @@ from golive.core.formatting import budget_ms, elapsed
 from golive.core.judge import CANARY, Verdict
 
 __all__ = [
-    "SHARE_CHECK_REQUESTS", "Decision", "RollbackCosts", "StepDecision", "StepPolicy", "StepTracker",
-    "evaluation_window", "expected_window_intervals", "measured_sentence", "probe_seconds", "rollback_costs",
-    "rollback_sentence", "worst_case_time_to_rollback",
+    "SHARE_CHECK_REQUESTS",
+    "Decision",
+    "RollbackCosts",
+    "StepDecision",
+    "StepPolicy",
+    "StepTracker",
+    "evaluation_window",
+    "expected_window_intervals",
+    "measured_sentence",
+    "probe_seconds",
+    "rollback_costs",
+    "rollback_sentence",
+    "worst_case_time_to_rollback",
 ]
 
 # The rollback's share check (flows/rollback.py VERIFY_REQUESTS) and a router change's API call.
@@ -85,10 +95,13 @@ class StepPolicy:
 
     @classmethod
     def from_plan(cls, canary: CanaryPolicy) -> StepPolicy:
-        return cls(evaluation_interval=float(canary.evaluation_interval), bake=float(canary.bake),
-                   max_consecutive_failures=canary.max_consecutive_failures,
-                   max_total_failures=canary.max_total_failures,
-                   max_inconclusive_extensions=canary.max_inconclusive_extensions)
+        return cls(
+            evaluation_interval=float(canary.evaluation_interval),
+            bake=float(canary.bake),
+            max_consecutive_failures=canary.max_consecutive_failures,
+            max_total_failures=canary.max_total_failures,
+            max_inconclusive_extensions=canary.max_inconclusive_extensions,
+        )
 
     @property
     def evaluations_per_bake(self) -> int:
@@ -155,31 +168,48 @@ class StepTracker:
             self.consecutive_failures = 0
         if verdict.status == "fail" and self.consecutive_failures >= policy.max_consecutive_failures:
             count = self.consecutive_failures
-            why = (f"failed evaluation, and the plan rolls back at the first ({verdict.reason})"
-                   if policy.rolls_back_at_first_failure
-                   else f"{count} failed evaluations in a row (limit {policy.max_consecutive_failures}): "
-                        f"{verdict.reason}")
+            why = (
+                f"failed evaluation, and the plan rolls back at the first ({verdict.reason})"
+                if policy.rolls_back_at_first_failure
+                else f"{count} failed evaluations in a row (limit {policy.max_consecutive_failures}): {verdict.reason}"
+            )
             return self._decide("rollback", why)
         if verdict.status == "fail" and self.total_failures >= policy.max_total_failures:
-            return self._decide("rollback", f"{self.total_failures} failed evaluations in all "
-                                            f"(limit {policy.max_total_failures}): {verdict.reason}")
+            return self._decide(
+                "rollback",
+                f"{self.total_failures} failed evaluations in all "
+                f"(limit {policy.max_total_failures}): {verdict.reason}",
+            )
         if self.evaluations < self.planned_evaluations:
-            return self._decide("continue_baking", f"evaluation {self.evaluations} of {self.planned_evaluations}: "
-                                                   f"{verdict.status}: {verdict.reason}")
+            return self._decide(
+                "continue_baking",
+                f"evaluation {self.evaluations} of {self.planned_evaluations}: {verdict.status}: {verdict.reason}",
+            )
         if verdict.ok:
-            return self._decide("advance", f"bake complete, {self.evaluations} evaluations, last {verdict.status}: "
-                                           f"{verdict.reason}")
+            return self._decide(
+                "advance", f"bake complete, {self.evaluations} evaluations, last {verdict.status}: {verdict.reason}"
+            )
         if self.extensions < policy.max_inconclusive_extensions:
             self.extensions += 1
-            return self._decide("extend", f"bake ends {verdict.status} ({verdict.reason}): extended by one bake "
-                                          f"({self.extensions} of {policy.max_inconclusive_extensions})")
-        return self._decide("ask_human", f"still {verdict.status} after {self.extensions} extension(s) "
-                                         f"({verdict.reason}): a human decides")
+            return self._decide(
+                "extend",
+                f"bake ends {verdict.status} ({verdict.reason}): extended by one bake "
+                f"({self.extensions} of {policy.max_inconclusive_extensions})",
+            )
+        return self._decide(
+            "ask_human",
+            f"still {verdict.status} after {self.extensions} extension(s) ({verdict.reason}): a human decides",
+        )
 
     def _decide(self, decision: Decision, reason: str) -> StepDecision:
-        made = StepDecision(decision=decision, reason=reason, evaluation=self.evaluations,
-                            consecutive_failures=self.consecutive_failures, total_failures=self.total_failures,
-                            extensions=self.extensions)
+        made = StepDecision(
+            decision=decision,
+            reason=reason,
+            evaluation=self.evaluations,
+            consecutive_failures=self.consecutive_failures,
+            total_failures=self.total_failures,
+            extensions=self.extensions,
+        )
         self.history.append(made)
         return made
 
@@ -187,8 +217,9 @@ class StepTracker:
 # --------------------------------------------------------------------- windows
 
 
-def evaluation_window(intervals: Sequence[pd.DataFrame], slos: Slos, *, start: int = 0,
-                      version: str = CANARY) -> pd.DataFrame:
+def evaluation_window(
+    intervals: Sequence[pd.DataFrame], slos: Slos, *, start: int = 0, version: str = CANARY
+) -> pd.DataFrame:
     """The samples one evaluation judges: the newest interval, plus earlier ones of the step as needed.
 
     `intervals` are this step's per-interval frames, oldest first, one per evaluation.
@@ -252,8 +283,9 @@ def probe_seconds(plan: LaunchPlan, requests: int | None = None) -> tuple[float,
     latency_ms = _expected_latency_ms(plan.slos)
     rounds = math.ceil(total / probe.concurrency)
     by_concurrency = rounds * latency_ms / 1000
-    basis = (f"{total} requests at concurrency {probe.concurrency} × {budget_ms(latency_ms)}, "
-             f"{_latency_basis(plan.slos)}")
+    basis = (
+        f"{total} requests at concurrency {probe.concurrency} × {budget_ms(latency_ms)}, {_latency_basis(plan.slos)}"
+    )
     if probe.rate is None:
         return by_concurrency, basis
     by_rate = total / probe.rate
@@ -271,11 +303,17 @@ def rollback_costs(plan: LaunchPlan, share_requests: int = SHARE_CHECK_REQUESTS)
     router = plan.environments.production.router
     kind = {"route53": "Route 53", "alb": "ALB"}.get(router.kind, router.kind) if router else "router"
     after = ", then until INSYNC, and the record's TTL for clients" if kind == "Route 53" else ""
-    action_basis = (f"the {kind} change ({_duration(ROUTER_CHANGE_S)}{after}) and the share check "
-                    f"({share_requests} requests at concurrency {plan.probe.concurrency} × {budget_ms(latency_ms)}, "
-                    f"{_duration(check)})")
-    return RollbackCosts(probe_seconds=probe_time, probe_basis=probe_basis, action_seconds=ROUTER_CHANGE_S + check,
-                         action_basis=action_basis)
+    action_basis = (
+        f"the {kind} change ({_duration(ROUTER_CHANGE_S)}{after}) and the share check "
+        f"({share_requests} requests at concurrency {plan.probe.concurrency} × {budget_ms(latency_ms)}, "
+        f"{_duration(check)})"
+    )
+    return RollbackCosts(
+        probe_seconds=probe_time,
+        probe_basis=probe_basis,
+        action_seconds=ROUTER_CHANGE_S + check,
+        action_basis=action_basis,
+    )
 
 
 def _expected_latency_ms(slos: Slos) -> float:
@@ -289,8 +327,9 @@ def _latency_basis(slos: Slos) -> str:
     return "the latency SLO's threshold" if len(slos.latency) == 1 else "the latency SLOs' mean threshold"
 
 
-def worst_case_time_to_rollback(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1,
-                                evaluation_seconds: float = 0.0) -> float:
+def worst_case_time_to_rollback(
+    policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1, evaluation_seconds: float = 0.0
+) -> float:
     """Seconds from a breach starting to the rollback decision, if every evaluation that sees it fails.
 
     (max_consecutive_failures x window_intervals + 1) x cycle, where a cycle is the
@@ -311,28 +350,36 @@ def worst_case_time_to_rollback(policy: StepPolicy | CanaryPolicy, *, window_int
     return (step.max_consecutive_failures * window_intervals + 1) * max(step.evaluation_interval, evaluation_seconds)
 
 
-def rollback_sentence(policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1,
-                      costs: RollbackCosts | None = None) -> str:
+def rollback_sentence(
+    policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1, costs: RollbackCosts | None = None
+) -> str:
     """The stage artifact's sentence on how long a breach can last: to the rollback decision and, with the
     plan's `costs` (`rollback_costs`), through the rollback's own action to traffic on stable."""
     step = policy if isinstance(policy, StepPolicy) else StepPolicy.from_plan(policy)
     cycle = max(step.evaluation_interval, costs.probe_seconds if costs else 0.0)
     decision = worst_case_time_to_rollback(step, window_intervals=window_intervals, evaluation_seconds=cycle)
     first = _duration((window_intervals + 1) * cycle)
-    window = ("an evaluation judges a whole interval of it" if window_intervals == 1 else
-              f"an evaluation window ({window_intervals} intervals, to reach min_samples) holds nothing else")
+    window = (
+        "an evaluation judges a whole interval of it"
+        if window_intervals == 1
+        else f"an evaluation window ({window_intervals} intervals, to reach min_samples) holds nothing else"
+    )
     count = step.max_consecutive_failures
     if count == 1:
         confirm = "that failed evaluation rolls back at once"
     else:
         more = f"{count - 1} more failed evaluation{'s' if count > 2 else ''}"
         confirm = f"{more} on fresh samples, {_duration(window_intervals * cycle)} apart, make {count} in a row"
-    limits = (f"{window}; then {confirm}; max_total_failures {step.max_total_failures} can only make it sooner")
-    caveat = ("This assumes each evaluation that sees the breach fails; a breach observed over the line but not "
-              "yet significant is inconclusive: the step bakes on or is extended, it does not advance.")
+    limits = f"{window}; then {confirm}; max_total_failures {step.max_total_failures} can only make it sooner"
+    caveat = (
+        "This assumes each evaluation that sees the breach fails; a breach observed over the line but not "
+        "yet significant is inconclusive: the step bakes on or is extended, it does not advance."
+    )
     if costs is None:
-        return (f"Worst case from a breach to the rollback decision: {_duration(decision)} (up to {first} until "
-                f"{limits}). {caveat}")
+        return (
+            f"Worst case from a breach to the rollback decision: {_duration(decision)} (up to {first} until "
+            f"{limits}). {caveat}"
+        )
     interval = _duration(step.evaluation_interval)
     if costs.probe_seconds > step.evaluation_interval:
         per = f"as its probe ({costs.probe_basis}) outlasts the {interval} interval"
@@ -340,10 +387,12 @@ def rollback_sentence(policy: StepPolicy | CanaryPolicy, *, window_intervals: in
         per = f"the interval (its probe, {costs.probe_basis}, needs {_duration(costs.probe_seconds)})"
     failures = f"{count} failed evaluation{'s' if count > 1 else ''}"
     per_window = f"{window_intervals} interval{'s' if window_intervals > 1 else ''} per window"
-    return (f"Worst case from a breach to traffic on stable: {_duration(decision + costs.action_seconds)}. "
-            f"To the rollback decision {_duration(decision)} = ({failures} × {per_window} + 1) × "
-            f"{_duration(cycle)} per evaluation, {per}; up to {first} until {limits}. Then the rollback, "
-            f"{_duration(costs.action_seconds)}: {costs.action_basis}. {caveat}")
+    return (
+        f"Worst case from a breach to traffic on stable: {_duration(decision + costs.action_seconds)}. "
+        f"To the rollback decision {_duration(decision)} = ({failures} × {per_window} + 1) × "
+        f"{_duration(cycle)} per evaluation, {per}; up to {first} until {limits}. Then the rollback, "
+        f"{_duration(costs.action_seconds)}: {costs.action_basis}. {caveat}"
+    )
 
 
 def measured_sentence(seconds: Sequence[float], estimated_probe_seconds: float | None = None) -> str:
@@ -352,10 +401,16 @@ def measured_sentence(seconds: Sequence[float], estimated_probe_seconds: float |
         return "No evaluation ran."
     values = sorted(seconds)
     median = float(np.median(values))
-    span = (f"{_duration(_round(values[0]))} to {_duration(_round(values[-1]))}, median "
-            f"{_duration(_round(median))}" if len(values) > 1 else _duration(_round(values[0])))
-    against = ("" if estimated_probe_seconds is None
-               else f", against {_duration(_round(estimated_probe_seconds))} estimated for a probe")
+    span = (
+        f"{_duration(_round(values[0]))} to {_duration(_round(values[-1]))}, median {_duration(_round(median))}"
+        if len(values) > 1
+        else _duration(_round(values[0]))
+    )
+    against = (
+        ""
+        if estimated_probe_seconds is None
+        else f", against {_duration(_round(estimated_probe_seconds))} estimated for a probe"
+    )
     plural = "s" if len(values) > 1 else ""
     return f"Measured: {len(values)} evaluation{plural} took {span}{against}."
 

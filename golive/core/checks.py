@@ -41,8 +41,17 @@ def failed(checks: list[CheckResult]) -> list[CheckResult]:
 
 def checks_table(checks: list[CheckResult]) -> list[dict[str, object]]:
     """Rows for a Prefect table artifact."""
-    return [{"check": c.name, "status": c.status, "value": c.value, "threshold": c.threshold,
-             "samples": c.samples if c.samples is not None else "", "detail": c.detail} for c in checks]
+    return [
+        {
+            "check": c.name,
+            "status": c.status,
+            "value": c.value,
+            "threshold": c.threshold,
+            "samples": c.samples if c.samples is not None else "",
+            "detail": c.detail,
+        }
+        for c in checks
+    ]
 
 
 def checks_markdown(title: str, checks: list[CheckResult], summary: str = "") -> str:
@@ -54,8 +63,10 @@ def checks_markdown(title: str, checks: list[CheckResult], summary: str = "") ->
         lines += [summary, ""]
     lines += ["| | check | value | threshold | samples | detail |", "|---|---|---|---|---|---|"]
     for c in checks:
-        lines.append(f"| {_ICON[c.status]} {c.status} | {cell(c.name)} | {cell(c.value)} | {cell(c.threshold)} "
-                     f"| {c.samples if c.samples is not None else ''} | {cell(c.detail)} |")
+        lines.append(
+            f"| {_ICON[c.status]} {c.status} | {cell(c.name)} | {cell(c.value)} | {cell(c.threshold)} "
+            f"| {c.samples if c.samples is not None else ''} | {cell(c.detail)} |"
+        )
     return "\n".join(lines) + "\n"
 
 

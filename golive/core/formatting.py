@@ -72,10 +72,10 @@ def shorten(text: object, limit: int) -> str:
     if len(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)
-    head = text[:room + 1]  # one more: a boundary right after the room still counts
+    head = text[: room + 1]  # one more: a boundary right after the room still counts
     sentence = max(head.rfind(end) for end in _SENTENCE_ENDS)
     if sentence >= room // 2:
-        cut = head[:sentence + 1]
+        cut = head[: sentence + 1]
     else:
         space = head.rfind(" ")
         cut = head[:space] if space > 0 else text[:room]

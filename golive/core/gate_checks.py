@@ -10,22 +10,32 @@ from golive.core.checks import CheckResult
 def uat_confirmed(plan: LaunchPlan, gate_a: list[CheckResult]) -> CheckResult:
     signed = {c.name.removeprefix("UAT: ") for c in gate_a if c.name.startswith("UAT: ") and c.ok}
     missing = [s for s in plan.roles.uat_signers if s not in signed]
-    return CheckResult(name="UAT approval of this release", status="fail" if missing else "pass",
-                       value=f"signed by {', '.join(sorted(signed)) or 'nobody'}",
-                       threshold=", ".join(plan.roles.uat_signers),
-                       detail=f"missing: {', '.join(missing)}" if missing else "")
+    return CheckResult(
+        name="UAT approval of this release",
+        status="fail" if missing else "pass",
+        value=f"signed by {', '.join(sorted(signed)) or 'nobody'}",
+        threshold=", ".join(plan.roles.uat_signers),
+        detail=f"missing: {', '.join(missing)}" if missing else "",
+    )
 
 
 def trend_check(check: CheckResult) -> CheckResult:
     """A comparison with checkpoint 1, as a trend. A significant slowdown warns (shown, recorded,
     in the report) but does not roll back on its own: the absolute SLO checks beside it decide,
     so a release that is slower than at first yet within its SLOs is not undone at 2 a.m."""
-    def as_trend(text: str) -> str:
-        return text.replace("vs stable", "vs checkpoint 1").replace("than stable", "than checkpoint 1") \
-            .replace("above stable", "above checkpoint 1")
 
-    update = {"name": "trend: " + as_trend(check.name), "threshold": as_trend(check.threshold),
-              "detail": as_trend(check.detail)}
+    def as_trend(text: str) -> str:
+        return (
+            text.replace("vs stable", "vs checkpoint 1")
+            .replace("than stable", "than checkpoint 1")
+            .replace("above stable", "above checkpoint 1")
+        )
+
+    update = {
+        "name": "trend: " + as_trend(check.name),
+        "threshold": as_trend(check.threshold),
+        "detail": as_trend(check.detail),
+    }
     if check.status == "fail":
         update.update(status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)")
     return check.model_copy(update=update)

@@ -53,9 +53,12 @@ def health_week_summary(results: Iterable[HealthResult], since: datetime) -> str
         return "\n".join([*lines, "No health check ran in this window.", ""])
     failures = [r for r in runs if r.status == "fail"]
     releases = list(dict.fromkeys(r.release for r in runs))
-    lines += [f"**{len(runs)} run{'s' if len(runs) != 1 else ''}**: {len(runs) - len(failures)} passed, "
-              f"{len(failures)} failed; {runs[0].at:%Y-%m-%d %H:%M} to {runs[-1].at:%Y-%m-%d %H:%M} UTC; "
-              f"release{'s' if len(releases) != 1 else ''} {', '.join(releases)}.", ""]
+    lines += [
+        f"**{len(runs)} run{'s' if len(runs) != 1 else ''}**: {len(runs) - len(failures)} passed, "
+        f"{len(failures)} failed; {runs[0].at:%Y-%m-%d %H:%M} to {runs[-1].at:%Y-%m-%d %H:%M} UTC; "
+        f"release{'s' if len(releases) != 1 else ''} {', '.join(releases)}.",
+        "",
+    ]
     if failures:
         lines += ["## Failed runs", "", "| time (UTC) | release | failing checks |", "|---|---|---|"]
         for run in failures:
@@ -66,12 +69,18 @@ def health_week_summary(results: Iterable[HealthResult], since: datetime) -> str
         lines.append("")
     names = list(dict.fromkeys(name for r in runs for name in r.metrics))
     if names:
-        lines += ["## Metrics", "", "| metric | runs | min | median | max | first → last | trend |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "## Metrics",
+            "",
+            "| metric | runs | min | median | max | first → last | trend |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name in names:
             values = [r.metrics[name] for r in runs if name in r.metrics]
-            lines.append(f"| {md_cell(name)} | {len(values)} | {_number(min(values))} | "
-                         f"{_number(statistics.median(values))} | {_number(max(values))} | "
-                         f"{_number(values[0])} → {_number(values[-1])} | {_trend(values[0], values[-1])} |")
+            lines.append(
+                f"| {md_cell(name)} | {len(values)} | {_number(min(values))} | "
+                f"{_number(statistics.median(values))} | {_number(max(values))} | "
+                f"{_number(values[0])} → {_number(values[-1])} | {_trend(values[0], values[-1])} |"
+            )
         lines.append("")
     return "\n".join(lines)

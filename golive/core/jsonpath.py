@@ -31,8 +31,10 @@ def parse(path: str) -> list[Step]:
         match = _TOKEN.match(path, position)
         dotted = match is not None and match[0].startswith(".")
         if match is None or (dotted and position == 0) or (match[1] and not dotted and position > 0):
-            raise ValueError(f"invalid JSON path {path!r} at character {position + 1}: "
-                             "expected keys joined by '.', each optionally followed by [N], [*] or [key=value]")
+            raise ValueError(
+                f"invalid JSON path {path!r} at character {position + 1}: "
+                "expected keys joined by '.', each optionally followed by [N], [*] or [key=value]"
+            )
         if match[1] is not None:
             steps.append(match[1])
         elif "=" in match[2]:

@@ -65,8 +65,17 @@ from golive.core.latency_stats import QUANTILES, latency_stat
 from golive.core.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
 
 __all__ = [
-    "BREACH_ALPHA", "CANARY", "STABLE", "Verdict", "compare_with_stable", "error_rate_check",
-    "judge", "judge_canary", "latency_check", "latency_stat", "verdict_of",
+    "BREACH_ALPHA",
+    "CANARY",
+    "STABLE",
+    "Verdict",
+    "compare_with_stable",
+    "error_rate_check",
+    "judge",
+    "judge_canary",
+    "latency_check",
+    "latency_stat",
+    "verdict_of",
 ]
 
 CANARY = "canary"  # the `version` values the router's version header gives the two sides
@@ -91,8 +100,9 @@ class Verdict(BaseModel):
         return self.status in ("pass", "warn")
 
 
-def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
-          max_client_lag_ms: float | None = None) -> Verdict:
+def judge(
+    samples: pd.DataFrame, slos: Slos, *, version: str | None = None, max_client_lag_ms: float | None = None
+) -> Verdict:
     """Judge one evaluation's samples (of one version, if given) against the plan's SLOs.
 
     `max_client_lag_ms`: the plan's probe.max_client_lag (`LaunchPlan.max_client_lag_ms`); None: each
@@ -103,13 +113,22 @@ def judge(samples: pd.DataFrame, slos: Slos, *, version: str | None = None,
     checks += [latency_check(frame, slo, slos.min_samples) for slo in slos.latency]
     lag = client_lag(frame, LagBounds.of(slos, max_client_lag_ms))
     # saturated, a failing error rate stands only on the server's own 5xx answers
-    standing = [error_rate_check(server_errors_only(frame), slos.error_rate, slos.min_samples)] \
-        if lag is not None and lag.saturated else []
+    standing = (
+        [error_rate_check(server_errors_only(frame), slos.error_rate, slos.min_samples)]
+        if lag is not None and lag.saturated
+        else []
+    )
     return verdict_of(under_saturation(checks, lag, standing), samples=len(frame), version=version, lag=lag)
 
 
-def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None = None,
-               notes: list[str] | None = None, lag: ClientLag | None = None) -> Verdict:
+def verdict_of(
+    checks: list[CheckResult],
+    *,
+    samples: int,
+    version: str | None = None,
+    notes: list[str] | None = None,
+    lag: ClientLag | None = None,
+) -> Verdict:
     """The worst check decides; the reason lists the checks with that status.
 
     With a saturated probe (`lag`) an inconclusive verdict's reason starts "probe saturated: ".
@@ -123,8 +142,9 @@ def verdict_of(checks: list[CheckResult], *, samples: int, version: str | None =
         reason = (f"{version}: " if version else "") + "all SLOs met: " + ", ".join(deciding)
     else:
         reason = (f"{version}: " if version else "") + ("; ".join(deciding) if deciding else "no checks")
-    return Verdict(status=status, checks=checks, reason=reason, samples=samples, version=version,
-                   notes=list(notes or []))
+    return Verdict(
+        status=status, checks=checks, reason=reason, samples=samples, version=version, notes=list(notes or [])
+    )
 
 
 def error_rate_check(frame: pd.DataFrame, slo: ErrorRateSlo, min_samples: int) -> CheckResult:
@@ -144,8 +164,14 @@ def error_rate_check(frame: pd.DataFrame, slo: ErrorRateSlo, min_samples: int) -
     else:
         status = "pass"
         detail = f"error rate {value} < {percent_limit(slo.target)}"
-    return CheckResult(name="error rate", status=status, value=value, threshold=threshold,
-                       detail=f"{detail} ({errors} of {total} requests)", samples=total)
+    return CheckResult(
+        name="error rate",
+        status=status,
+        value=value,
+        threshold=threshold,
+        detail=f"{detail} ({errors} of {total} requests)",
+        samples=total,
+    )
 
 
 def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> CheckResult:
@@ -160,14 +186,26 @@ def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> Che
         return _too_few(name, shown, len(latencies), min_samples, threshold, successful=True)
     failed = is_at_least(value, slo.threshold)
     detail = f"{name} {shown} {'>=' if failed else '<'} {budget_ms(slo.threshold)}"
-    return CheckResult(name=name, status="fail" if failed else "pass", value=shown, threshold=threshold,
-                       detail=detail, samples=len(latencies))
+    return CheckResult(
+        name=name,
+        status="fail" if failed else "pass",
+        value=shown,
+        threshold=threshold,
+        detail=detail,
+        samples=len(latencies),
+    )
 
 
 def _select(samples: pd.DataFrame, version: str | None) -> pd.DataFrame:
     if samples.empty:
-        return pd.DataFrame({"slo": pd.Series(dtype=object), "latency_ms": pd.Series(dtype=float),
-                             "error": pd.Series(dtype=bool), "version": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {
+                "slo": pd.Series(dtype=object),
+                "latency_ms": pd.Series(dtype=float),
+                "error": pd.Series(dtype=bool),
+                "version": pd.Series(dtype=object),
+            }
+        )
     wanted = [*_COLUMNS, "version"] if version is not None else list(_COLUMNS)
     missing = [column for column in wanted if column not in samples.columns]
     if missing:
@@ -175,21 +213,34 @@ def _select(samples: pd.DataFrame, version: str | None) -> pd.DataFrame:
     return samples[samples["version"] == version] if version is not None else samples
 
 
-def _too_few(name: str, value: str, count: int, needed: int, threshold: str, *,
-             successful: bool = False) -> CheckResult:
+def _too_few(
+    name: str, value: str, count: int, needed: int, threshold: str, *, successful: bool = False
+) -> CheckResult:
     """Too little evidence: show what was seen, but never let it pass."""
     kind = "successful samples" if successful else "samples"
-    return CheckResult(name=name, status="inconclusive", value=value, threshold=threshold,
-                       detail=f"{name}: {count} {kind} < {needed} needed", samples=count)
-
+    return CheckResult(
+        name=name,
+        status="inconclusive",
+        value=value,
+        threshold=threshold,
+        detail=f"{name}: {count} {kind} < {needed} needed",
+        samples=count,
+    )
 
 
 # ------------------------------------------------------------------ the canary judge
 
 
-def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
-                 alarms: Mapping[str, str] | None = None, *, alpha: float | None = BREACH_ALPHA,
-                 step: int | None = None, max_client_lag_ms: float | None = None) -> Verdict:
+def judge_canary(
+    samples: pd.DataFrame,
+    slos: Slos,
+    compare: CompareWithStable,
+    alarms: Mapping[str, str] | None = None,
+    *,
+    alpha: float | None = BREACH_ALPHA,
+    step: int | None = None,
+    max_client_lag_ms: float | None = None,
+) -> Verdict:
     """Judge one canary evaluation: the canary's rows against the SLOs, against stable, and the alarms.
 
     `samples` holds both versions (`version` "canary" / "stable"); pass the evaluation's
@@ -223,8 +274,9 @@ def judge_canary(samples: pd.DataFrame, slos: Slos, compare: CompareWithStable,
     return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes, lag=lag)
 
 
-def compare_with_stable(canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos,
-                        compare: CompareWithStable) -> list[CheckResult]:
+def compare_with_stable(
+    canary: pd.DataFrame, stable: pd.DataFrame, slos: Slos, compare: CompareWithStable
+) -> list[CheckResult]:
     """Canary against stable: error rate (one-sided Fisher exact) and each latency SLO (one-sided Mann–Whitney U).
 
     Each check fails only if the canary is significantly worse (p < `compare.alpha`) *and*
@@ -247,8 +299,11 @@ class _Side:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> _Side:
-        return cls(frame["slo"].to_numpy(dtype=object), frame["latency_ms"].to_numpy(dtype=float),
-                   frame["error"].to_numpy().astype(bool))
+        return cls(
+            frame["slo"].to_numpy(dtype=object),
+            frame["latency_ms"].to_numpy(dtype=float),
+            frame["error"].to_numpy().astype(bool),
+        )
 
     def __len__(self) -> int:
         return len(self.error)
@@ -303,8 +358,14 @@ def _canary_error_rate(side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: 
         if alpha is None:
             if total < min_samples:
                 return _too_few("error rate", value, total, min_samples, threshold)
-            return CheckResult(name="error rate", status="fail", value=value, threshold=threshold,
-                               detail=f"{over} ({counts})", samples=total)
+            return CheckResult(
+                name="error rate",
+                status="fail",
+                value=value,
+                threshold=threshold,
+                detail=f"{over} ({counts})",
+                samples=total,
+            )
         p = _binomial_tail(errors, total, slo.limit)
         return _tested("error rate", value, threshold, over, f"{counts}, {_p(p)}", p, alpha, total)
     if total < min_samples:
@@ -314,8 +375,9 @@ def _canary_error_rate(side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: 
         detail = f"error rate {value} >= {percent_limit(slo.target)} target"
     else:
         status, detail = "pass", f"error rate {value} < {percent_limit(slo.target)}"
-    return CheckResult(name="error rate", status=status, value=value, threshold=threshold,
-                       detail=f"{detail} ({counts})", samples=total)
+    return CheckResult(
+        name="error rate", status=status, value=value, threshold=threshold, detail=f"{detail} ({counts})", samples=total
+    )
 
 
 def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, alpha: float | None) -> CheckResult:
@@ -337,16 +399,24 @@ def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, al
             tail = 1 - _QUANTILES[slo.stat] / 100  # the share of samples the stat allows over the line
             at_or_over = int(np.count_nonzero(latencies >= slo.threshold * (1 - 1e-12)))
             p = _binomial_tail(at_or_over, n, tail)
-            evidence = f"{at_or_over} of {n} at or over {budget_ms(slo.threshold)} where {percent_limit(tail)} " \
-                       f"is allowed, {_p(p)}"
+            evidence = (
+                f"{at_or_over} of {n} at or over {budget_ms(slo.threshold)} where {percent_limit(tail)} "
+                f"is allowed, {_p(p)}"
+            )
         else:
             p = _mean_above(latencies, slo.threshold)
             evidence = f"{n} samples, t-test {_p(p)}"
         return _tested(name, shown, threshold, over, evidence, p, alpha, n)
     if n < min_samples:
         return _too_few(name, shown, n, min_samples, threshold, successful=True)
-    return CheckResult(name=name, status="pass", value=shown, threshold=threshold,
-                       detail=f"{name} {shown} < {budget_ms(slo.threshold)}", samples=n)
+    return CheckResult(
+        name=name,
+        status="pass",
+        value=shown,
+        threshold=threshold,
+        detail=f"{name} {shown} < {budget_ms(slo.threshold)}",
+        samples=n,
+    )
 
 
 def _mean_above(latencies: np.ndarray, threshold: float) -> float:
@@ -358,15 +428,22 @@ def _mean_above(latencies: np.ndarray, threshold: float) -> float:
     return float(stdtr(len(latencies) - 1, -t))
 
 
-def _tested(name: str, value: str, threshold: str, over: str, evidence: str, p: float, alpha: float,
-            samples: int) -> CheckResult:
+def _tested(
+    name: str, value: str, threshold: str, over: str, evidence: str, p: float, alpha: float, samples: int
+) -> CheckResult:
     """A value over the line fails if the test shows it; otherwise it is not yet known — never a pass."""
     if p < alpha:
-        return CheckResult(name=name, status="fail", value=value, threshold=threshold,
-                           detail=f"{over} ({evidence})", samples=samples)
-    return CheckResult(name=name, status="inconclusive", value=value, threshold=threshold,
-                       detail=f"{over}, not yet significant ({evidence}; fails at p<{alpha:g}): needs more samples",
-                       samples=samples)
+        return CheckResult(
+            name=name, status="fail", value=value, threshold=threshold, detail=f"{over} ({evidence})", samples=samples
+        )
+    return CheckResult(
+        name=name,
+        status="inconclusive",
+        value=value,
+        threshold=threshold,
+        detail=f"{over}, not yet significant ({evidence}; fails at p<{alpha:g}): needs more samples",
+        samples=samples,
+    )
 
 
 def _compare(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable) -> list[CheckResult]:
@@ -374,8 +451,12 @@ def _compare(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStabl
     # or an evaluation with three comparisons would fail on noise three times as often.
     alpha = compare.alpha / (1 + len(slos.latency))
     checks = [_compare_errors(canary, stable, slos, compare, alpha)]
-    checks += [_compare_latency(canary.successful(slo.name), stable.successful(slo.name), slo, slos.min_samples,
-                                compare, alpha) for slo in slos.latency]
+    checks += [
+        _compare_latency(
+            canary.successful(slo.name), stable.successful(slo.name), slo, slos.min_samples, compare, alpha
+        )
+        for slo in slos.latency
+    ]
     return checks
 
 
@@ -385,49 +466,85 @@ def _alpha_text(compare: CompareWithStable, alpha: float) -> str:
     return f"α={alpha:.2g}: {compare.alpha:g} over {round(compare.alpha / alpha)} comparisons"
 
 
-def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable,
-                    alpha: float) -> CheckResult:
+def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable, alpha: float) -> CheckResult:
     name = "error rate vs stable"
     tolerance = float(slos.error_rate.target)
     threshold = f"not above stable by > {percent_limit(tolerance).replace(' %', ' pp')} ({_alpha_text(compare, alpha)})"
     n_canary, n_stable = len(canary), len(stable)
     if min(n_canary, n_stable) < slos.min_samples:
-        return CheckResult(name=name, status="inconclusive", value="not compared", threshold=threshold,
-                           detail=f"{name}: {n_canary} canary / {n_stable} stable samples, "
-                                  f"{slos.min_samples} each needed", samples=n_canary)
+        return CheckResult(
+            name=name,
+            status="inconclusive",
+            value="not compared",
+            threshold=threshold,
+            detail=f"{name}: {n_canary} canary / {n_stable} stable samples, {slos.min_samples} each needed",
+            samples=n_canary,
+        )
     e_canary, e_stable = canary.errors, stable.errors
     difference = e_canary / n_canary - e_stable / n_stable
-    p = float(fisher_exact([[e_canary, n_canary - e_canary], [e_stable, n_stable - e_stable]],
-                           alternative="greater").pvalue)
+    p = float(
+        fisher_exact([[e_canary, n_canary - e_canary], [e_stable, n_stable - e_stable]], alternative="greater").pvalue
+    )
     value = f"{difference * 100:+.2f} pp ({_p(p)})"
     versus = f"{percent(e_canary / n_canary)} vs {percent(e_stable / n_stable)}"
     limit = f"+{percent_limit(tolerance).replace(' %', ' pp')}"
-    return _effect_check(name, value, threshold, n_canary, p, alpha,
-                         difference > tolerance and not is_at_least(tolerance, difference),
-                         f"{name}: {difference * 100:+.2f} pp ({versus}, {_p(p)})", limit)
+    return _effect_check(
+        name,
+        value,
+        threshold,
+        n_canary,
+        p,
+        alpha,
+        difference > tolerance and not is_at_least(tolerance, difference),
+        f"{name}: {difference * 100:+.2f} pp ({versus}, {_p(p)})",
+        limit,
+    )
 
 
-def _compare_latency(canary: np.ndarray, stable: np.ndarray, slo: LatencySlo, min_samples: int,
-                     compare: CompareWithStable, alpha: float) -> CheckResult:
+def _compare_latency(
+    canary: np.ndarray, stable: np.ndarray, slo: LatencySlo, min_samples: int, compare: CompareWithStable, alpha: float
+) -> CheckResult:
     name = f"{slo.name} {slo.stat} vs stable"
     tolerance = float(compare.max_relative_slowdown)
     threshold = f"not slower than stable by > {percent_limit(tolerance)} ({_alpha_text(compare, alpha)})"
     if min(len(canary), len(stable)) < min_samples:
-        return CheckResult(name=name, status="inconclusive", value="not compared", threshold=threshold,
-                           detail=f"{name}: {len(canary)} canary / {len(stable)} stable successful samples, "
-                                  f"{min_samples} each needed", samples=len(canary))
+        return CheckResult(
+            name=name,
+            status="inconclusive",
+            value="not compared",
+            threshold=threshold,
+            detail=f"{name}: {len(canary)} canary / {len(stable)} stable successful samples, {min_samples} each needed",
+            samples=len(canary),
+        )
     mine, theirs = latency_stat(canary, slo.stat), latency_stat(stable, slo.stat)
     slowdown = mine / theirs - 1 if theirs > 0 else (0.0 if mine <= 0 else float("inf"))
     p = float(mannwhitneyu(canary, stable, alternative="greater").pvalue)
     p = p if np.isfinite(p) else 1.0  # all values tied: no evidence of a difference
     value = f"{slowdown * 100:+.0f} % ({_p(p)})"
-    return _effect_check(name, value, threshold, len(canary), p, alpha, slowdown > tolerance,
-                         f"{name}: {slowdown * 100:+.0f} % ({ms(mine)} vs {ms(theirs)}, {_p(p)})",
-                         f"+{percent_limit(tolerance)}")
+    return _effect_check(
+        name,
+        value,
+        threshold,
+        len(canary),
+        p,
+        alpha,
+        slowdown > tolerance,
+        f"{name}: {slowdown * 100:+.0f} % ({ms(mine)} vs {ms(theirs)}, {_p(p)})",
+        f"+{percent_limit(tolerance)}",
+    )
 
 
-def _effect_check(name: str, value: str, threshold: str, samples: int, p: float, alpha: float, large: bool,
-                  observed: str, tolerance: str) -> CheckResult:
+def _effect_check(
+    name: str,
+    value: str,
+    threshold: str,
+    samples: int,
+    p: float,
+    alpha: float,
+    large: bool,
+    observed: str,
+    tolerance: str,
+) -> CheckResult:
     if p < alpha and large:
         status: Status = "fail"
         detail = f"{observed} > {tolerance} tolerance"

@@ -21,9 +21,22 @@ from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
 from golive.core.formatting import budget_ms, percent_limit
 
-__all__ = ["MISSING", "Message", "approval_role", "canary_values", "decision_word", "gate_values", "launch_label",
-           "measured_values", "no_decision_reason", "orphan_reason", "plan_values", "rejection_reason", "render",
-           "slo_label"]
+__all__ = [
+    "MISSING",
+    "Message",
+    "approval_role",
+    "canary_values",
+    "decision_word",
+    "gate_values",
+    "launch_label",
+    "measured_values",
+    "no_decision_reason",
+    "orphan_reason",
+    "plan_values",
+    "rejection_reason",
+    "render",
+    "slo_label",
+]
 
 MISSING = "n/a"
 
@@ -57,8 +70,7 @@ def render(name: str, values: Mapping[str, object], overrides: Mapping[str, str]
         missing.clear()
         body = _fill(template.body, given, missing) or template.body
     subject = _fill(template.subject, given, missing) or template.subject
-    return Message(name=name, subject=subject, body=body, missing=list(dict.fromkeys(missing)),
-                   overridden=overridden)
+    return Message(name=name, subject=subject, body=body, missing=list(dict.fromkeys(missing)), overridden=overridden)
 
 
 def _fill(text: str, values: Mapping[str, object], missing: list[str]) -> str | None:
@@ -94,9 +106,13 @@ def plan_values(plan: LaunchPlan, release: str, *, launch: str = "", driver: str
     targets = [f"{slo_label(s.name)} {s.stat} <{budget_ms(s.threshold)}" for s in slos.latency]
     targets.append(f"errors <{percent_limit(slos.error_rate.target)}")
     values = {
-        "app": plan.app, "release": release, "launch": launch, "driver": driver,
+        "app": plan.app,
+        "release": release,
+        "launch": launch,
+        "driver": driver,
         "slo_targets": ", ".join(targets),
-        "error_target": percent_limit(slos.error_rate.target), "error_limit": percent_limit(slos.error_rate.limit),
+        "error_target": percent_limit(slos.error_rate.target),
+        "error_limit": percent_limit(slos.error_rate.limit),
         "window": _minutes(float(plan.stabilization.window)),
     }
     values.update({f"{s.name}_threshold": budget_ms(s.threshold) for s in slos.latency})
@@ -173,7 +189,7 @@ def approval_role(who_field: str) -> str:
 
 
 def rejection_reason(role: str, who: str, title: str, comment: str = "") -> str:
-    """"the Approver rita rejected 'Gate A passed': board looks off": the title is what was refused,
+    """ "the Approver rita rejected 'Gate A passed': board looks off": the title is what was refused,
     never the subject of the sentence (so it does not read 'Gate A passed: rejected')."""
     return f"the {role} {who} rejected '{title}'" + (f": {comment}" if comment else "")
 

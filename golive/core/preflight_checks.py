@@ -13,9 +13,13 @@ PERSON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 def check_release_name(release: str) -> CheckResult:
     ok = bool(RELEASE_NAME.match(release)) and ".." not in release
-    return CheckResult(name="release name", status="pass" if ok else "fail", value=repr(release),
-                       threshold="1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit",
-                       detail="" if ok else "the release becomes an S3 prefix and a header value")
+    return CheckResult(
+        name="release name",
+        status="pass" if ok else "fail",
+        value=repr(release),
+        threshold="1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit",
+        detail="" if ok else "the release becomes an S3 prefix and a header value",
+    )
 
 
 def check_roles(plan: LaunchPlan, driver: str) -> CheckResult:
@@ -28,6 +32,10 @@ def check_roles(plan: LaunchPlan, driver: str) -> CheckResult:
     if not plan.roles.uat_signers:
         problems.append("no UAT signers")
     value = f"driver {driver}; approvers {', '.join(plan.roles.approvers)}; UAT {', '.join(plan.roles.uat_signers)}"
-    return CheckResult(name="roles assigned", status="fail" if problems else "pass", value=value,
-                       threshold="a driver, an approver who is not the driver, UAT signers",
-                       detail="; ".join(problems))
+    return CheckResult(
+        name="roles assigned",
+        status="fail" if problems else "pass",
+        value=value,
+        threshold="a driver, an approver who is not the driver, UAT signers",
+        detail="; ".join(problems),
+    )

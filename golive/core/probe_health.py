@@ -47,8 +47,18 @@ from golive.core.checks import CheckResult
 from golive.core.formatting import budget_ms, ms
 from golive.core.latency_stats import latency_stat
 
-__all__ = ["LAG_COLUMN", "PROBE_CHECK", "SATURATION_PERCENTILE", "SEND_LAG_COLUMN", "ClientLag", "LagBounds",
-           "client_lag", "lag_check", "server_errors_only", "under_saturation"]
+__all__ = [
+    "LAG_COLUMN",
+    "PROBE_CHECK",
+    "SATURATION_PERCENTILE",
+    "SEND_LAG_COLUMN",
+    "ClientLag",
+    "LagBounds",
+    "client_lag",
+    "lag_check",
+    "server_errors_only",
+    "under_saturation",
+]
 
 LAG_COLUMN = "client_lag_ms"
 SEND_LAG_COLUMN = "send_lag_ms"
@@ -67,8 +77,11 @@ class LagBounds:
     @classmethod
     def of(cls, slos: Slos, max_client_lag_ms: float | None = None) -> LagBounds:
         """The plan's bounds: `max_client_lag_ms` (probe.max_client_lag) for all, else a tenth of each threshold."""
-        return cls(tuple(slos.latency), client_lag_bounds_ms(slos, max_client_lag_ms),
-                   default_max_client_lag_ms(slos, max_client_lag_ms))
+        return cls(
+            tuple(slos.latency),
+            client_lag_bounds_ms(slos, max_client_lag_ms),
+            default_max_client_lag_ms(slos, max_client_lag_ms),
+        )
 
     @classmethod
     def uniform(cls, bound_ms: float, slos: Sequence[LatencySlo] = ()) -> LagBounds:
@@ -116,8 +129,11 @@ class ClientLag:
     @property
     def value(self) -> str:
         worst = self.worst
-        moved = (f"; {worst} up to +{ms(self.distortion_ms[worst], self.bounds.per_slo_ms[worst])}"
-                 if worst is not None else "")
+        moved = (
+            f"; {worst} up to +{ms(self.distortion_ms[worst], self.bounds.per_slo_ms[worst])}"
+            if worst is not None
+            else ""
+        )
         return f"p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}{moved}"
 
     @property
@@ -134,21 +150,31 @@ class ClientLag:
         tightest = budget_ms(self.bounds.tightest_ms)
         if self.distortion_ms:
             ordered = sorted(self.distortion_ms, key=lambda label: -self._over(label))
-            moved = [f"{label} {ms(self.distortion_ms[label], self.bounds.per_slo_ms[label])} "
-                     f"({budget_ms(self.bounds.per_slo_ms[label])})" for label in ordered[1:]]
+            moved = [
+                f"{label} {ms(self.distortion_ms[label], self.bounds.per_slo_ms[label])} "
+                f"({budget_ms(self.bounds.per_slo_ms[label])})"
+                for label in ordered[1:]
+            ]
             first = ordered[0]
             relation = "over its bound" if self.saturated else "within the bounds"
-            head = (f"the client's own lag could make {first} up to "
-                    f"{ms(self.distortion_ms[first], self.bounds.per_slo_ms[first])} higher "
-                    f"({budget_ms(self.bounds.per_slo_ms[first])} allowed)"
-                    + (f", {', '.join(moved)}" if moved else "")
-                    + f": {relation}; client lag p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}")
+            head = (
+                f"the client's own lag could make {first} up to "
+                f"{ms(self.distortion_ms[first], self.bounds.per_slo_ms[first])} higher "
+                f"({budget_ms(self.bounds.per_slo_ms[first])} allowed)"
+                + (f", {', '.join(moved)}" if moved else "")
+                + f": {relation}; client lag p95 {ms(self.p95_ms)}, max {ms(self.max_ms)}"
+            )
         else:
             relation = "over" if self.saturated else "within"
-            head = (f"client lag p95 {ms(self.p95_ms, self.bounds.p95_ms)}, {relation} the "
-                    f"{budget_ms(self.bounds.p95_ms)} bound, max {ms(self.max_ms)}")
-        sends = ("" if self.send_p95_ms is None or self.send_max_ms is None
-                 else f"; sent late by p95 {ms(self.send_p95_ms)}, max {ms(self.send_max_ms)}")
+            head = (
+                f"client lag p95 {ms(self.p95_ms, self.bounds.p95_ms)}, {relation} the "
+                f"{budget_ms(self.bounds.p95_ms)} bound, max {ms(self.max_ms)}"
+            )
+        sends = (
+            ""
+            if self.send_p95_ms is None or self.send_max_ms is None
+            else f"; sent late by p95 {ms(self.send_p95_ms)}, max {ms(self.send_max_ms)}"
+        )
         return f"{head}; {self.late} of {self.measured} requests late by more than {tightest}{sends}"
 
     @property
@@ -167,15 +193,19 @@ def client_lag(samples: pd.DataFrame, bounds: LagBounds, versions: Sequence[str]
     if not len(lags):
         return None
     sends = _known(samples, SEND_LAG_COLUMN)
-    return ClientLag(measured=len(lags), p95_ms=float(np.percentile(lags, SATURATION_PERCENTILE)),
-                     max_ms=float(lags.max()), late=int(np.count_nonzero(lags > bounds.tightest_ms)), bounds=bounds,
-                     distortion_ms=_distortions(samples, bounds.slos, versions),
-                     send_p95_ms=float(np.percentile(sends, SATURATION_PERCENTILE)) if len(sends) else None,
-                     send_max_ms=float(sends.max()) if len(sends) else None)
+    return ClientLag(
+        measured=len(lags),
+        p95_ms=float(np.percentile(lags, SATURATION_PERCENTILE)),
+        max_ms=float(lags.max()),
+        late=int(np.count_nonzero(lags > bounds.tightest_ms)),
+        bounds=bounds,
+        distortion_ms=_distortions(samples, bounds.slos, versions),
+        send_p95_ms=float(np.percentile(sends, SATURATION_PERCENTILE)) if len(sends) else None,
+        send_max_ms=float(sends.max()) if len(sends) else None,
+    )
 
 
-def _distortions(samples: pd.DataFrame, slos: Sequence[LatencySlo],
-                 versions: Sequence[str] | None) -> dict[str, float]:
+def _distortions(samples: pd.DataFrame, slos: Sequence[LatencySlo], versions: Sequence[str] | None) -> dict[str, float]:
     """SLO label -> how much higher its stat is as measured than with each sample's lag taken off."""
     if not slos or not {"slo", "latency_ms", "error"} <= set(samples.columns):
         return {}
@@ -222,13 +252,19 @@ def server_errors_only(samples: pd.DataFrame) -> pd.DataFrame:
 
 def lag_check(lag: ClientLag) -> CheckResult:
     """The probe-health check a verdict carries: pass, or inconclusive when saturated."""
-    return CheckResult(name=PROBE_CHECK, status="inconclusive" if lag.saturated else "pass", value=lag.value,
-                       threshold=lag.threshold, detail=lag.reason if lag.saturated else lag.figures,
-                       samples=lag.measured)
+    return CheckResult(
+        name=PROBE_CHECK,
+        status="inconclusive" if lag.saturated else "pass",
+        value=lag.value,
+        threshold=lag.threshold,
+        detail=lag.reason if lag.saturated else lag.figures,
+        samples=lag.measured,
+    )
 
 
-def under_saturation(checks: list[CheckResult], lag: ClientLag | None,
-                     standing: Sequence[CheckResult] = ()) -> list[CheckResult]:
+def under_saturation(
+    checks: list[CheckResult], lag: ClientLag | None, standing: Sequence[CheckResult] = ()
+) -> list[CheckResult]:
     """The probe's checks with the probe-health check: first when saturated, else last.
 
     Saturated, a failed check becomes inconclusive, unless a `standing` check of the same name
@@ -251,5 +287,6 @@ def _standing(check: CheckResult) -> CheckResult:
 def _not_judged(check: CheckResult) -> CheckResult:
     if check.status != "fail":
         return check
-    return check.model_copy(update={"status": "inconclusive",
-                                    "detail": f"{check.detail} — measured by a saturated probe: not judged"})
+    return check.model_copy(
+        update={"status": "inconclusive", "detail": f"{check.detail} — measured by a saturated probe: not judged"}
+    )

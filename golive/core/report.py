@@ -57,8 +57,17 @@ class Report(BaseModel):
 def _normalized(samples: pd.DataFrame | None) -> pd.DataFrame:
     """The columns the report reads, also for frames read back from CSV or without stage tags."""
     frame = samples.copy() if samples is not None else pd.DataFrame()
-    defaults = {"ts": np.nan, "slo": "", "latency_ms": np.nan, "error": False, "version": "unknown",
-                "release": "unknown", "stage": "", "evaluation": 0, LAG_COLUMN: np.nan}
+    defaults = {
+        "ts": np.nan,
+        "slo": "",
+        "latency_ms": np.nan,
+        "error": False,
+        "version": "unknown",
+        "release": "unknown",
+        "stage": "",
+        "evaluation": 0,
+        LAG_COLUMN: np.nan,
+    }
     for column, default in defaults.items():
         if column not in frame.columns:
             frame[column] = default
@@ -110,9 +119,15 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
             side = group[group["version"] == version]
             if side.empty:
                 continue
-            row: dict[str, object] = {"seq": seq, "stage": stage, "evaluation": number, "version": version,
-                                      "requests": len(side), "errors": int(side["error"].sum()),
-                                      "error_rate": float(side["error"].mean())}
+            row: dict[str, object] = {
+                "seq": seq,
+                "stage": stage,
+                "evaluation": number,
+                "version": version,
+                "requests": len(side),
+                "errors": int(side["error"].sum()),
+                "error_rate": float(side["error"].mean()),
+            }
             ok = side[~side["error"]]
             for slo in plan.slos.latency:
                 values = ok.loc[ok["slo"] == slo.name, "latency_ms"].to_numpy(dtype=float)
@@ -120,8 +135,17 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
                 row[slo.name] = latency_stat(values, slo.stat) if len(values) else np.nan
             row["client_lag_p95_ms"] = lag.p95_ms if lag else np.nan
             rows.append(row)
-    columns = ["seq", "stage", "evaluation", "version", "requests", "errors", "error_rate",
-               *(s.name for s in plan.slos.latency), "client_lag_p95_ms"]
+    columns = [
+        "seq",
+        "stage",
+        "evaluation",
+        "version",
+        "requests",
+        "errors",
+        "error_rate",
+        *(s.name for s in plan.slos.latency),
+        "client_lag_p95_ms",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -161,8 +185,9 @@ class _Table:
         out = [f"<h2>{escape(self.title)}</h2>"]
         if not self.rows:
             return "\n".join([*out, f"<p>{escape(self.empty)}</p>"])
-        out.append("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in self.headers)
-                   + "</tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in self.headers) + "</tr></thead><tbody>"
+        )
         for row in self.rows:
             cells = []
             for index, cell in enumerate(row):
@@ -179,34 +204,67 @@ def _when(at: datetime | None) -> str:
 
 
 def _compliance(frame: pd.DataFrame, plan: LaunchPlan, release: str) -> _Table:
-    table = _Table(_COMPLIANCE, ["stage", "SLO", "value", "threshold", "status", "samples"],
-                   empty="No samples recorded.", status_column=4)
+    table = _Table(
+        _COMPLIANCE,
+        ["stage", "SLO", "value", "threshold", "status", "samples"],
+        empty="No samples recorded.",
+        status_column=4,
+    )
     new = _new_release_rows(frame, release)
     stages = list(dict.fromkeys(stage for stage, _ in _evaluation_order(new)))
     for stage in stages:
         verdict = judge(new[new["stage"] == stage], plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
         for check in verdict.checks:
-            table.rows.append([stage or "-", check.name, check.value, check.threshold, check.status,
-                               "" if check.samples is None else str(check.samples)])
+            table.rows.append(
+                [
+                    stage or "-",
+                    check.name,
+                    check.value,
+                    check.threshold,
+                    check.status,
+                    "" if check.samples is None else str(check.samples),
+                ]
+            )
     return table
 
 
 def _per_evaluation(stats: pd.DataFrame, plan: LaunchPlan) -> _Table:
     names = [s.name for s in plan.slos.latency]
-    headers = ["#", "stage", "eval", "version", "requests", "error rate",
-               *(f"{s.name} {s.stat}" for s in plan.slos.latency), "client lag p95"]
+    headers = [
+        "#",
+        "stage",
+        "eval",
+        "version",
+        "requests",
+        "error rate",
+        *(f"{s.name} {s.stat}" for s in plan.slos.latency),
+        "client lag p95",
+    ]
     table = _Table("Every evaluation", headers, empty="No samples recorded.")
     for row in stats.itertuples(index=False):
         values = row._asdict()
-        table.rows.append([str(values["seq"]), values["stage"] or "-", str(values["evaluation"]), values["version"],
-                           str(values["requests"]), percent(values["error_rate"]),
-                           *("-" if pd.isna(values[n]) else f"{values[n]:.0f} ms" for n in names),
-                           "-" if pd.isna(values["client_lag_p95_ms"]) else f"{values['client_lag_p95_ms']:.1f} ms"])
+        table.rows.append(
+            [
+                str(values["seq"]),
+                values["stage"] or "-",
+                str(values["evaluation"]),
+                values["version"],
+                str(values["requests"]),
+                percent(values["error_rate"]),
+                *("-" if pd.isna(values[n]) else f"{values[n]:.0f} ms" for n in names),
+                "-" if pd.isna(values["client_lag_p95_ms"]) else f"{values['client_lag_p95_ms']:.1f} ms",
+            ]
+        )
     return table
 
 
-def _entries_table(title: str, headers: list[str], entries: list[TimelineEntry], columns: Sequence[str],
-                   status_column: int | None = None) -> _Table:
+def _entries_table(
+    title: str,
+    headers: list[str],
+    entries: list[TimelineEntry],
+    columns: Sequence[str],
+    status_column: int | None = None,
+) -> _Table:
     def value(e: TimelineEntry, column: str) -> str:
         if column == "at":
             return _when(e.at)
@@ -232,43 +290,84 @@ def _stopped(entries: list[TimelineEntry], steps: list[StepSummary]) -> _Table |
     stopped = next((s for s in steps if s.status == "failed"), None)
     if stopped is None:
         return None
-    table = _Table(f"What stopped the launch: {stopped.label}",
-                   ["check", "value", "threshold", "status", "samples", "detail"], status_column=3,
-                   empty="No check of this step failed: a decision or an error stopped it (the reason above).")
+    table = _Table(
+        f"What stopped the launch: {stopped.label}",
+        ["check", "value", "threshold", "status", "samples", "detail"],
+        status_column=3,
+        empty="No check of this step failed: a decision or an error stopped it (the reason above).",
+    )
     carrying = [e for e in entries if step_of(e.gate) == stopped.step and _checks_of(e)]
     if carrying:
         for check in _checks_of(carrying[-1]):
             if check.status != "pass":
-                table.rows.append([check.name, check.value, check.threshold, check.status,
-                                   "" if check.samples is None else str(check.samples), check.detail or "-"])
+                table.rows.append(
+                    [
+                        check.name,
+                        check.value,
+                        check.threshold,
+                        check.status,
+                        "" if check.samples is None else str(check.samples),
+                        check.detail or "-",
+                    ]
+                )
     return table
 
 
-def _sections(entries: list[TimelineEntry], frame: pd.DataFrame, stats: pd.DataFrame, plan: LaunchPlan,
-              release: str) -> list[_Table]:
+def _sections(
+    entries: list[TimelineEntry], frame: pd.DataFrame, stats: pd.DataFrame, plan: LaunchPlan, release: str
+) -> list[_Table]:
     of = lambda *kinds: [e for e in entries if e.kind in kinds]  # noqa: E731
-    steps = _Table("Steps", ["step", "status", "start (UTC)", "end (UTC)", "duration", "approved by"],
-                   status_column=1)
+    steps = _Table("Steps", ["step", "status", "start (UTC)", "end (UTC)", "duration", "approved by"], status_column=1)
     summaries = playbook_steps(entries, plan)
     stopped = _stopped(entries, summaries)
     for s in summaries:
-        steps.rows.append([s.label, s.status, _when(s.start), _when(s.end),
-                           elapsed(s.duration) if s.duration is not None else "-", ", ".join(s.approvals) or "-"])
+        steps.rows.append(
+            [
+                s.label,
+                s.status,
+                _when(s.start),
+                _when(s.end),
+                elapsed(s.duration) if s.duration is not None else "-",
+                ", ".join(s.approvals) or "-",
+            ]
+        )
     return [
         *([stopped] if stopped else []),
         steps,
         _compliance(frame, plan, release),
         _per_evaluation(stats, plan),
-        _entries_table("Decisions", ["time (UTC)", "gate", "what", "summary"], of("verdict", "decision"),
-                       ["at", "gate", "what", "summary"]),
-        _entries_table("Sign-offs", ["who", "decision", "when (UTC)", "gate", "key", "comment"], of("approval"),
-                       ["actor", "event", "at", "gate", "data.key", "data.comment"], status_column=1),
-        _entries_table("Rollbacks", ["time (UTC)", "event", "who", "reason", "summary"], of("rollback"),
-                       ["at", "event", "actor", "data.reason", "summary"]),
-        _entries_table("Messages", ["time (UTC)", "template", "channel", "sent", "summary"], of("message"),
-                       ["at", "data.template", "data.channel", "event", "summary"], status_column=3),
-        _entries_table("Timeline", ["time (UTC)", "gate", "what", "who", "summary"], entries,
-                       ["at", "gate", "what", "actor", "summary"]),
+        _entries_table(
+            "Decisions",
+            ["time (UTC)", "gate", "what", "summary"],
+            of("verdict", "decision"),
+            ["at", "gate", "what", "summary"],
+        ),
+        _entries_table(
+            "Sign-offs",
+            ["who", "decision", "when (UTC)", "gate", "key", "comment"],
+            of("approval"),
+            ["actor", "event", "at", "gate", "data.key", "data.comment"],
+            status_column=1,
+        ),
+        _entries_table(
+            "Rollbacks",
+            ["time (UTC)", "event", "who", "reason", "summary"],
+            of("rollback"),
+            ["at", "event", "actor", "data.reason", "summary"],
+        ),
+        _entries_table(
+            "Messages",
+            ["time (UTC)", "template", "channel", "sent", "summary"],
+            of("message"),
+            ["at", "data.template", "data.channel", "event", "summary"],
+            status_column=3,
+        ),
+        _entries_table(
+            "Timeline",
+            ["time (UTC)", "gate", "what", "who", "summary"],
+            entries,
+            ["at", "gate", "what", "actor", "summary"],
+        ),
     ]
 
 
@@ -283,8 +382,13 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
     outcome = f"Launch {end.event}" if end else "Launch in progress"
     if rollbacks:
         events = {e.event for e in rollbacks}
-        outcome += (" — rolled back" if events & set(_ROLLED_BACK) else
-                    " — rollback FAILED" if "failed" in events else " — rollback requested")
+        outcome += (
+            " — rolled back"
+            if events & set(_ROLLED_BACK)
+            else " — rollback FAILED"
+            if "failed" in events
+            else " — rollback requested"
+        )
     failed = end is not None and end.event != "completed"
     if failed and end is not None:
         # the launch's own words first: a state hook's later entry only repeats them, or says it crashed
@@ -304,12 +408,20 @@ def _probe_health(frame: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
     if lag is None:
         return "Probe health", "client lag not recorded"
     keys = _evaluation_order(frame)
-    saturated = sum(bool(found and found.saturated) for found in (
-        client_lag(frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], bounds,
-                   versions=(CANARY, STABLE)) for stage, number in keys))
-    return "Probe health", (f"client lag p95 {lag.p95_ms:.1f} ms, max {lag.max_ms:.1f} ms over {lag.measured} "
-                            f"requests; {saturated} of {len(keys)} evaluation(s) saturated (judged inconclusive: "
-                            f"the lag could move an SLO's number by more than {bounds.describe()})")
+    saturated = sum(
+        bool(found and found.saturated)
+        for found in (
+            client_lag(
+                frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], bounds, versions=(CANARY, STABLE)
+            )
+            for stage, number in keys
+        )
+    )
+    return "Probe health", (
+        f"client lag p95 {lag.p95_ms:.1f} ms, max {lag.max_ms:.1f} ms over {lag.measured} "
+        f"requests; {saturated} of {len(keys)} evaluation(s) saturated (judged inconclusive: "
+        f"the lag could move an SLO's number by more than {bounds.describe()})"
+    )
 
 
 def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list[tuple[str, str]]:
@@ -319,17 +431,31 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
     end = ends[-1].at if ends else None
     messages = [e for e in entries if e.kind == "message"]
     sent = sum(e.event == "sent" for e in messages)
-    facts = [("App", plan.app), ("Release", release), ("Launch", entries[0].launch if entries else "-"),
-             ("Driver", starts[0].actor if starts else "-"), ("Started (UTC)", _when(start)),
-             ("Ended (UTC)", _when(end))]
+    facts = [
+        ("App", plan.app),
+        ("Release", release),
+        ("Launch", entries[0].launch if entries else "-"),
+        ("Driver", starts[0].actor if starts else "-"),
+        ("Started (UTC)", _when(start)),
+        ("Ended (UTC)", _when(end)),
+    ]
     if start and end:
         facts.append(("Duration", elapsed((end - start).total_seconds())))
-    facts += [("Canary steps", " → ".join(f"{p} %" for p in plan.canary.steps)),
-              ("SLOs", ", ".join([f"error rate < {percent_limit(plan.slos.error_rate.target)} "
-                                  f"(fail at {percent_limit(plan.slos.error_rate.limit)})",
-                                  *(f"{s.name} {s.stat} < {budget_ms(s.threshold)}" for s in plan.slos.latency)])),
-              ("Messages", f"{sent} sent, {len(messages) - sent} not sent"),
-              ("Time to rollback", rollback_sentence(plan.canary, costs=rollback_costs(plan)))]
+    facts += [
+        ("Canary steps", " → ".join(f"{p} %" for p in plan.canary.steps)),
+        (
+            "SLOs",
+            ", ".join(
+                [
+                    f"error rate < {percent_limit(plan.slos.error_rate.target)} "
+                    f"(fail at {percent_limit(plan.slos.error_rate.limit)})",
+                    *(f"{s.name} {s.stat} < {budget_ms(s.threshold)}" for s in plan.slos.latency),
+                ]
+            ),
+        ),
+        ("Messages", f"{sent} sent, {len(messages) - sent} not sent"),
+        ("Time to rollback", rollback_sentence(plan.canary, costs=rollback_costs(plan))),
+    ]
     return facts
 
 
@@ -355,17 +481,29 @@ def charts(stats: pd.DataFrame, plan: LaunchPlan) -> list[str]:
     """One SVG per latency SLO (its stat per version: canary vs stable, or staging; threshold dashed)
     and one for the error rate."""
     marks = _boundaries(stats)
-    svgs = [line_chart(f"{slo.name} {slo.stat} per evaluation", _series(stats, slo.name), unit=" ms",
-                       thresholds=[Threshold(float(slo.threshold), f"threshold {budget_ms(slo.threshold)}")],
-                       boundaries=marks)
-            for slo in plan.slos.latency]
+    svgs = [
+        line_chart(
+            f"{slo.name} {slo.stat} per evaluation",
+            _series(stats, slo.name),
+            unit=" ms",
+            thresholds=[Threshold(float(slo.threshold), f"threshold {budget_ms(slo.threshold)}")],
+            boundaries=marks,
+        )
+        for slo in plan.slos.latency
+    ]
     error = plan.slos.error_rate
-    svgs.append(line_chart("error rate per evaluation", _series(stats, "error_rate", 100.0), unit=" %",
-                           thresholds=[Threshold(error.target * 100, f"target {percent_limit(error.target)}",
-                                                 _TARGET_COLOR),
-                                       Threshold(error.limit * 100, f"limit {percent_limit(error.limit)}",
-                                                 _LIMIT_COLOR)],
-                           boundaries=marks))
+    svgs.append(
+        line_chart(
+            "error rate per evaluation",
+            _series(stats, "error_rate", 100.0),
+            unit=" %",
+            thresholds=[
+                Threshold(error.target * 100, f"target {percent_limit(error.target)}", _TARGET_COLOR),
+                Threshold(error.limit * 100, f"limit {percent_limit(error.limit)}", _LIMIT_COLOR),
+            ],
+            boundaries=marks,
+        )
+    )
     return svgs
 
 
@@ -389,31 +527,55 @@ svg.chart{width:100%;max-width:760px;display:block;margin:.5rem 0 1rem}.plot{fil
 """
 
 
-def _markdown(title: str, kind: str, outcome: str, reason: str, facts: list[tuple[str, str]],
-              tables: list[_Table]) -> str:
+def _markdown(
+    title: str, kind: str, outcome: str, reason: str, facts: list[tuple[str, str]], tables: list[_Table]
+) -> str:
     icon = "🚨" if kind == "incident" else "✅"
-    lines = [f"# {title}", "", f"**{icon} {outcome}.** {'Reason' if kind == 'incident' else 'Result'}: {reason}",
-             "", "| | |", "|---|---|", *(f"| {md_cell(k)} | {md_cell(v)} |" for k, v in facts), ""]
+    lines = [
+        f"# {title}",
+        "",
+        f"**{icon} {outcome}.** {'Reason' if kind == 'incident' else 'Result'}: {reason}",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {md_cell(k)} | {md_cell(v)} |" for k, v in facts),
+        "",
+    ]
     return "\n".join([*lines, *(t.markdown() for t in tables)])
 
 
-def _html(title: str, kind: str, outcome: str, reason: str, facts: list[tuple[str, str]], tables: list[_Table],
-          svgs: list[str]) -> str:
+def _html(
+    title: str,
+    kind: str,
+    outcome: str,
+    reason: str,
+    facts: list[tuple[str, str]],
+    tables: list[_Table],
+    svgs: list[str],
+) -> str:
     word = "Reason" if kind == "incident" else "Result"
     facts_html = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     # the charts go with the per-evaluation numbers; what stopped the launch, the steps and compliance come first
     after = next(i for i, t in enumerate(tables) if t.title == _COMPLIANCE) + 1
     body = [*(t.html() for t in tables[:after]), "<h2>Charts</h2>", *svgs, *(t.html() for t in tables[after:])]
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f'<div class="banner {kind}"><strong>{escape(outcome)}.</strong> {word}: {escape(reason)}</div>',
-        f"<dl>{facts_html}</dl>", *body, "</body></html>", ""])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{escape(title)}</h1>",
+            f'<div class="banner {kind}"><strong>{escape(outcome)}.</strong> {word}: {escape(reason)}</div>',
+            f"<dl>{facts_html}</dl>",
+            *body,
+            "</body></html>",
+            "",
+        ]
+    )
 
 
-def launch_report(entries: Sequence[TimelineEntry], samples: pd.DataFrame | None, plan: LaunchPlan,
-                  release: str | None = None) -> Report:
+def launch_report(
+    entries: Sequence[TimelineEntry], samples: pd.DataFrame | None, plan: LaunchPlan, release: str | None = None
+) -> Report:
     """The report of one launch; `release` defaults to the timeline's."""
     timeline = ordered(list(entries))
     release = release or (timeline[0].release if timeline else "unknown")
@@ -424,6 +586,12 @@ def launch_report(entries: Sequence[TimelineEntry], samples: pd.DataFrame | None
     facts = [*_facts(timeline, plan, release), _probe_health(frame, plan)]
     tables = _sections(timeline, frame, stats, plan, release)
     csv = (samples if samples is not None else frame).to_csv(index=False)
-    return Report(kind=kind, title=title, outcome=outcome, reason=reason,
-                  markdown=_markdown(title, kind, outcome, reason, facts, tables),
-                  html=_html(title, kind, outcome, reason, facts, tables, charts(stats, plan)), csv=csv)
+    return Report(
+        kind=kind,
+        title=title,
+        outcome=outcome,
+        reason=reason,
+        markdown=_markdown(title, kind, outcome, reason, facts, tables),
+        html=_html(title, kind, outcome, reason, facts, tables, charts(stats, plan)),
+        csv=csv,
+    )

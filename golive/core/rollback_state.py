@@ -20,8 +20,13 @@ def stale_origins(origins: Mapping[str, str], recorded: Mapping[str, str]) -> di
     return {k: v for k, v in recorded.items() if origins.get(k) != v}
 
 
-def already_rolled_back(mode: str, weights: Mapping[str, int], origins: Mapping[str, str],
-                        recorded: Mapping[str, str] | None, canary_origin_id: str | None = None) -> bool:
+def already_rolled_back(
+    mode: str,
+    weights: Mapping[str, int],
+    origins: Mapping[str, str],
+    recorded: Mapping[str, str] | None,
+    canary_origin_id: str | None = None,
+) -> bool:
     if not on_stable(weights):
         return False
     if mode == "emergency" or not recorded:

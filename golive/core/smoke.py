@@ -41,8 +41,10 @@ def threshold_text(check: SmokeCheck) -> str:
     if check.json_fields:
         parts.append("fields " + ", ".join(check.json_fields))
     if check.headers:
-        parts.append("headers " + ", ".join(
-            f"{name} contains {wanted!r}" if wanted else name for name, wanted in check.headers.items()))
+        parts.append(
+            "headers "
+            + ", ".join(f"{name} contains {wanted!r}" if wanted else name for name, wanted in check.headers.items())
+        )
     if check.max_latency_ms is not None:
         parts.append(f"< {budget_ms(check.max_latency_ms)}")
     return ", ".join(parts)
@@ -75,8 +77,7 @@ def assess(check: SmokeCheck, observed: Observation, suite: str) -> CheckResult:
     )
 
 
-def unreachable(check: SmokeCheck, suite: str, *, error: str, method: str, url: str,
-                latency_ms: float) -> CheckResult:
+def unreachable(check: SmokeCheck, suite: str, *, error: str, method: str, url: str, latency_ms: float) -> CheckResult:
     """No response (timeout, refused, TLS...): fail closed. `error` must already be free of secrets."""
     return CheckResult(
         name=check_name(suite, check),
@@ -90,8 +91,14 @@ def unreachable(check: SmokeCheck, suite: str, *, error: str, method: str, url: 
 
 def not_run(check: SmokeCheck, suite: str, reason: str) -> CheckResult:
     """The request could not even be prepared (no ids, no credentials): a fail, never a skip."""
-    return CheckResult(name=check_name(suite, check), status="fail", value="not run",
-                       threshold=threshold_text(check), detail=reason, samples=0)
+    return CheckResult(
+        name=check_name(suite, check),
+        status="fail",
+        value="not run",
+        threshold=threshold_text(check),
+        detail=reason,
+        samples=0,
+    )
 
 
 def _field_problems(paths: list[str], observed: Observation) -> list[str]:

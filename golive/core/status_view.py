@@ -19,7 +19,6 @@ from rich.text import Text
 from golive.core.formatting import shorten
 from golive.core.timeline import TimelineEntry
 
-
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta"}
 
 
@@ -60,8 +59,12 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
     head.add_row("state", snapshot.state)
     head.add_row("gate", current_gate(entries))
     percent = rollout_percent(entries, snapshot.weights)
-    head.add_row("rollout", "-" if percent is None else f"{percent} % canary" + (
-        f"  (weights {snapshot.weights})" if snapshot.weights else ""))
+    head.add_row(
+        "rollout",
+        "-"
+        if percent is None
+        else f"{percent} % canary" + (f"  (weights {snapshot.weights})" if snapshot.weights else ""),
+    )
     parts: list[Any] = [Panel(head, title="golive status")]
 
     verdict = latest_verdict(entries)
@@ -70,9 +73,13 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
         for column in ("check", "value", "threshold", "status", "samples"):
             table.add_column(column)
         for check in verdict.data.get("checks", []):
-            table.add_row(check["name"], str(check["value"]), str(check["threshold"]),
-                          Text(check["status"], style=_STYLE.get(check["status"], "")),
-                          "" if check.get("samples") is None else str(check["samples"]))
+            table.add_row(
+                check["name"],
+                str(check["value"]),
+                str(check["threshold"]),
+                Text(check["status"], style=_STYLE.get(check["status"], "")),
+                "" if check.get("samples") is None else str(check["samples"]),
+            )
         parts.append(table)
     if snapshot.pending:
         waiting = Table(title="Waiting for a decision (golive approve RUN --as NAME)")
@@ -83,7 +90,8 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
         parts.append(waiting)
     log = Table(title="Timeline (latest)", show_header=False)
     for entry in entries[-log_lines:]:
-        log.add_row(f"{entry.at:%H:%M:%S}", entry.gate or "-", f"{entry.kind} {entry.event}",
-                    shorten(entry.summary, 120))
+        log.add_row(
+            f"{entry.at:%H:%M:%S}", entry.gate or "-", f"{entry.kind} {entry.event}", shorten(entry.summary, 120)
+        )
     parts.append(log)
     return Group(*parts)

@@ -20,8 +20,17 @@ from golive.core.checks import CheckResult
 from golive.core.formatting import elapsed, md_cell
 from golive.core.timeline import TimelineEntry, ordered
 
-__all__ = ["StepSummary", "canary_gate", "canary_letter", "playbook_steps", "playbook_summary_markdown", "smoke_results",
-           "step_of", "uat_signoffs", "uat_summary_markdown"]
+__all__ = [
+    "StepSummary",
+    "canary_gate",
+    "canary_letter",
+    "playbook_steps",
+    "playbook_summary_markdown",
+    "smoke_results",
+    "step_of",
+    "uat_signoffs",
+    "uat_summary_markdown",
+]
 
 StepStatus = Literal["passed", "failed", "skipped", "in progress", "not reached"]
 _BEFORE_CANARY = ("Pre-flight", "Gate A", "Gate B", "Production deploy")
@@ -56,8 +65,11 @@ def _when(at: datetime | None) -> str:
 
 
 def uat_signoffs(entries: Sequence[TimelineEntry]) -> list[TimelineEntry]:
-    return [e for e in ordered(list(entries))
-            if e.kind == "approval" and str(e.data.get("key", "")).startswith("uat-signoff")]
+    return [
+        e
+        for e in ordered(list(entries))
+        if e.kind == "approval" and str(e.data.get("key", "")).startswith("uat-signoff")
+    ]
 
 
 def smoke_results(entries: Sequence[TimelineEntry], step: str = "Gate A") -> list[CheckResult]:
@@ -95,8 +107,10 @@ def uat_summary_markdown(entries: Sequence[TimelineEntry], signers: Sequence[str
             suites.setdefault(check.name.split("/", 1)[0], []).append(check)
         for suite, checks in suites.items():
             bad = [c for c in checks if not c.ok]
-            lines.append(f"| {md_cell(suite)} | {len(checks) - len(bad)} of {len(checks)} | "
-                         f"{md_cell(', '.join(f'{c.name}: {c.value}' for c in bad) or '-')} |")
+            lines.append(
+                f"| {md_cell(suite)} | {len(checks) - len(bad)} of {len(checks)} | "
+                f"{md_cell(', '.join(f'{c.name}: {c.value}' for c in bad) or '-')} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -141,8 +155,9 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
             by_step[step_of(e.gate)].append(e)
     steps = list(labels)
     # Post-launch runs however the launch ended: it does not make the steps before it skipped
-    reached_after = {step: any(by_step[later] for later in steps[i + 1:] if later != _POST_LAUNCH)
-                     for i, step in enumerate(steps)}
+    reached_after = {
+        step: any(by_step[later] for later in steps[i + 1 :] if later != _POST_LAUNCH) for i, step in enumerate(steps)
+    }
     out = []
     for step in steps:
         mine = by_step[step]
@@ -158,19 +173,36 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
             status = "failed" if died_inside or reached_after[step] else "in progress"
         else:
             status = "skipped" if reached_after[step] else "not reached"
-        approvals = tuple(e.actor if e.event == "approved" else f"{e.actor} ({e.event.replace('_', ' ')})"
-                          for e in mine if e.kind == "approval")
-        out.append(StepSummary(step=step, label=labels[step], status=status, start=mine[0].at if mine else None,
-                               end=last.at if last is not None else None, approvals=approvals))
+        approvals = tuple(
+            e.actor if e.event == "approved" else f"{e.actor} ({e.event.replace('_', ' ')})"
+            for e in mine
+            if e.kind == "approval"
+        )
+        out.append(
+            StepSummary(
+                step=step,
+                label=labels[step],
+                status=status,
+                start=mine[0].at if mine else None,
+                end=last.at if last is not None else None,
+                approvals=approvals,
+            )
+        )
     return out
 
 
 def playbook_summary_markdown(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = None) -> str:
     steps = playbook_steps(entries, plan)
-    lines = ["# Playbook summary", "", "| step | status | start (UTC) | end (UTC) | duration | approved by |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "# Playbook summary",
+        "",
+        "| step | status | start (UTC) | end (UTC) | duration | approved by |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in steps:
         duration = elapsed(s.duration) if s.duration is not None else "-"
-        lines.append(f"| {md_cell(s.label)} | {_ICON[s.status]} {s.status} | {_when(s.start)} | {_when(s.end)} | "
-                     f"{duration} | {md_cell(', '.join(s.approvals) or '-')} |")
+        lines.append(
+            f"| {md_cell(s.label)} | {_ICON[s.status]} {s.status} | {_when(s.start)} | {_when(s.end)} | "
+            f"{duration} | {md_cell(', '.join(s.approvals) or '-')} |"
+        )
     return "\n".join(lines) + "\n"

@@ -55,8 +55,15 @@ def _number(value: float) -> str:
     return f"{value:g}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
 
 
-def line_chart(title: str, series: Sequence[Series], *, unit: str = "", thresholds: Sequence[Threshold] = (),
-               boundaries: Sequence[Boundary] = (), x_label: str = "evaluation") -> str:
+def line_chart(
+    title: str,
+    series: Sequence[Series],
+    *,
+    unit: str = "",
+    thresholds: Sequence[Threshold] = (),
+    boundaries: Sequence[Boundary] = (),
+    x_label: str = "evaluation",
+) -> str:
     """The chart as an `<svg>` element; series with no finite point are left out."""
     drawn = [s for s in series if _finite(s.points)]
     xs = [x for s in drawn for x, _ in _finite(s.points)]
@@ -72,44 +79,58 @@ def line_chart(title: str, series: Sequence[Series], *, unit: str = "", threshol
     def py(y: float) -> float:
         return _TOP + plot_h - y / y1 * plot_h
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" class="chart" role="img" '
-           f'aria-label="{escape(title)}">',
-           f'<text x="{_LEFT}" y="18" class="chart-title">{escape(title)}</text>',
-           f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" class="plot"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" class="chart" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<text x="{_LEFT}" y="18" class="chart-title">{escape(title)}</text>',
+        f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" class="plot"/>',
+    ]
     for tick in y_ticks:
-        out.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" class="grid"/>'
-                   f'<text x="{_LEFT - 6}" y="{py(tick) + 4:.1f}" class="tick" text-anchor="end">'
-                   f'{escape(_number(tick))}{escape(unit)}</text>')
+        out.append(
+            f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" class="grid"/>'
+            f'<text x="{_LEFT - 6}" y="{py(tick) + 4:.1f}" class="tick" text-anchor="end">'
+            f"{escape(_number(tick))}{escape(unit)}</text>"
+        )
     whole = sorted({round(x) for x in xs if float(x).is_integer()})
     every = max(1, math.ceil(len(whole) / 25))  # at most ~25 labels fit under the plot
     for x in whole[::every]:
         out.append(f'<text x="{px(x):.1f}" y="{_TOP + plot_h + 14}" class="tick" text-anchor="middle">{x}</text>')
     for index, b in enumerate(boundaries):
         label_y = _TOP + 10 + 12 * (index % 2)  # alternate rows so neighbouring labels do not overlap
-        out.append(f'<line x1="{px(b.x):.1f}" x2="{px(b.x):.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" class="boundary">'
-                   f'<title>{escape(b.label)}</title></line>'
-                   f'<text x="{px(b.x) + 3:.1f}" y="{label_y}" class="boundary-label">{escape(b.label)}</text>')
+        out.append(
+            f'<line x1="{px(b.x):.1f}" x2="{px(b.x):.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" class="boundary">'
+            f"<title>{escape(b.label)}</title></line>"
+            f'<text x="{px(b.x) + 3:.1f}" y="{label_y}" class="boundary-label">{escape(b.label)}</text>'
+        )
     for t in thresholds:
-        out.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{py(t.value):.1f}" y2="{py(t.value):.1f}" '
-                   f'stroke="{escape(t.color)}" stroke-dasharray="6 4" class="threshold">'
-                   f'<title>{escape(t.label)}</title></line>'
-                   f'<text x="{_W - _RIGHT - 4}" y="{py(t.value) - 4:.1f}" class="threshold-label" '
-                   f'text-anchor="end" fill="{escape(t.color)}">{escape(t.label)}</text>')
+        out.append(
+            f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{py(t.value):.1f}" y2="{py(t.value):.1f}" '
+            f'stroke="{escape(t.color)}" stroke-dasharray="6 4" class="threshold">'
+            f"<title>{escape(t.label)}</title></line>"
+            f'<text x="{_W - _RIGHT - 4}" y="{py(t.value) - 4:.1f}" class="threshold-label" '
+            f'text-anchor="end" fill="{escape(t.color)}">{escape(t.label)}</text>'
+        )
     for s in drawn:
         points = _finite(s.points)
         coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
-        out.append(f'<polyline class="series" data-series="{escape(s.name)}" fill="none" '
-                   f'stroke="{escape(s.color)}" stroke-width="2" points="{coords}"><title>{escape(s.name)}</title>'
-                   "</polyline>")
+        out.append(
+            f'<polyline class="series" data-series="{escape(s.name)}" fill="none" '
+            f'stroke="{escape(s.color)}" stroke-width="2" points="{coords}"><title>{escape(s.name)}</title>'
+            "</polyline>"
+        )
         out += [f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{escape(s.color)}"/>' for x, y in points]
     legend_x = _LEFT
     for s in drawn:
-        out.append(f'<rect x="{legend_x}" y="{_H - 10}" width="10" height="3" fill="{escape(s.color)}"/>'
-                   f'<text x="{legend_x + 14}" y="{_H - 4}" class="legend">{escape(s.name)}</text>')
+        out.append(
+            f'<rect x="{legend_x}" y="{_H - 10}" width="10" height="3" fill="{escape(s.color)}"/>'
+            f'<text x="{legend_x + 14}" y="{_H - 4}" class="legend">{escape(s.name)}</text>'
+        )
         legend_x += 14 + 8 * len(s.name) + 16
     out.append(f'<text x="{_W - _RIGHT}" y="{_H - 4}" class="tick" text-anchor="end">{escape(x_label)}</text>')
     if not drawn:
-        out.append(f'<text x="{_LEFT + plot_w / 2}" y="{_TOP + plot_h / 2}" class="tick" text-anchor="middle">'
-                   "no samples</text>")
+        out.append(
+            f'<text x="{_LEFT + plot_w / 2}" y="{_TOP + plot_h / 2}" class="tick" text-anchor="middle">'
+            "no samples</text>"
+        )
     out.append("</svg>")
     return "\n".join(out)

@@ -8,22 +8,22 @@ this one list.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 Kind = Literal[
-    "launch",    # event: started | completed | failed | crashed | cancelled
-    "gate",      # event: started | passed | failed   (gate: "Pre-flight", "Gate A", ... "Gate G", "Post-launch")
-    "verdict",   # event: pass | warn | fail | inconclusive  (data: percent, checks, samples)
+    "launch",  # event: started | completed | failed | crashed | cancelled
+    "gate",  # event: started | passed | failed   (gate: "Pre-flight", "Gate A", ... "Gate G", "Post-launch")
+    "verdict",  # event: pass | warn | fail | inconclusive  (data: percent, checks, samples)
     "decision",  # event: advance | extend | rollback | ask_human | hold
     "approval",  # event: approved | rejected | refused | timed_out  (actor: who; data: comment, key)
-    "traffic",   # event: shifted  (data: before, after)
+    "traffic",  # event: shifted  (data: before, after)
     "rollback",  # event: requested | started | effective | noop | verified | failed  (actor: who triggered);
-                 # from the launch's hooks: dispatched | not_needed | not_dispatched
-    "message",   # event: sent | not_sent  (data: channel, template; never the target's URL)
-    "note",      # anything else worth a line
+    # from the launch's hooks: dispatched | not_needed | not_dispatched
+    "message",  # event: sent | not_sent  (data: channel, template; never the target's URL)
+    "note",  # anything else worth a line
 ]
 
 
@@ -31,7 +31,7 @@ PRODUCTION_TOUCHED = ("gate", "started", "Production deploy")  # the marker: kin
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class TimelineEntry(BaseModel):
@@ -56,13 +56,16 @@ def ordered(entries: list[TimelineEntry]) -> list[TimelineEntry]:
 
 def timeline_markdown(entries: list[TimelineEntry], title: str = "Timeline") -> str:
     """The Scribe's log as a markdown table (times in UTC)."""
+
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
     rows = [f"# {title}", "", "| time (UTC) | gate | what | who | summary |", "|---|---|---|---|---|"]
     for entry in ordered(entries):
-        rows.append(f"| {entry.at:%H:%M:%S} | {cell(entry.gate or '-')} | {entry.kind} {entry.event} | "
-                    f"{cell(entry.actor)} | {cell(entry.summary)} |")
+        rows.append(
+            f"| {entry.at:%H:%M:%S} | {cell(entry.gate or '-')} | {entry.kind} {entry.event} | "
+            f"{cell(entry.actor)} | {cell(entry.summary)} |"
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -45,7 +45,9 @@ class ResumeResult:
 def _paused_runs(client: SyncPrefectClient) -> list[FlowRun]:
     return client.read_flow_runs(
         flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
-        sort=FlowRunSort.START_TIME_DESC, limit=200)
+        sort=FlowRunSort.START_TIME_DESC,
+        limit=200,
+    )
 
 
 def _read_input(client: SyncPrefectClient, run_id: UUID, key: str) -> str | None:
@@ -70,10 +72,16 @@ def describe(client: SyncPrefectClient, run: FlowRun) -> PendingApproval:
     description = (_read_input(client, run.id, keyset["description"]) or "") if keyset.get("description") else ""
     expires = details.pause_timeout if details else None
     return PendingApproval(
-        run_id=run.id, run_name=run.name, pause_key=(details.pause_key or "") if details else "",
-        title=schema.get("title", ""), who_field=who_field, eligible=eligible,
-        description=_unquote(description), paused_since=str(run.state.timestamp) if run.state else "",
-        timeout_at=str(expires) if expires else None)
+        run_id=run.id,
+        run_name=run.name,
+        pause_key=(details.pause_key or "") if details else "",
+        title=schema.get("title", ""),
+        who_field=who_field,
+        eligible=eligible,
+        description=_unquote(description),
+        paused_since=str(run.state.timestamp) if run.state else "",
+        timeout_at=str(expires) if expires else None,
+    )
 
 
 def _unquote(value: str) -> str:
@@ -92,8 +100,9 @@ def pending_approvals(client: SyncPrefectClient | None = None) -> list[PendingAp
     return [describe(client, run) for run in _paused_runs(client)]
 
 
-def resume(run_id: UUID | str, who: str, decision: str = "approve", comment: str = "",
-           client: SyncPrefectClient | None = None) -> ResumeResult:
+def resume(
+    run_id: UUID | str, who: str, decision: str = "approve", comment: str = "", client: SyncPrefectClient | None = None
+) -> ResumeResult:
     """Resume a paused gate with a decision. The server validates `who` against the form's list."""
     if client is None:
         with get_client(sync_client=True) as own:
@@ -102,8 +111,9 @@ def resume(run_id: UUID | str, who: str, decision: str = "approve", comment: str
     pending = describe(client, client.read_flow_run(run_id))
     if not pending.ready:
         return ResumeResult(False, "this run is not waiting for an approval form (not paused, or not ready yet)")
-    result = client.resume_flow_run(run_id, run_input={"decision": decision, pending.who_field: who,
-                                                      "comment": comment})
+    result = client.resume_flow_run(
+        run_id, run_input={"decision": decision, pending.who_field: who, "comment": comment}
+    )
     accepted = result.status.value == "ACCEPT"
     reason = getattr(result.details, "reason", None) or ("accepted" if accepted else str(result.status.value))
     return ResumeResult(accepted, reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from prefect.client.orchestration import get_client
 
@@ -52,7 +52,7 @@ class ApproverBot:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="approver-bot", daemon=True)
 
-    def __enter__(self) -> "ApproverBot":
+    def __enter__(self) -> ApproverBot:
         self._thread.start()
         return self
 

@@ -42,8 +42,9 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
     """One look at each environment, through its edge, as a user's browser would see it."""
     routing = sandbox.routing()
     spec = sandbox.state["spec"]
-    rows: dict[str, list[str]] = {k: [] for k in ("url", "page release", "served by", "health", "board",
-                                                   "router weights")}
+    rows: dict[str, list[str]] = {
+        k: [] for k in ("url", "page release", "served by", "health", "board", "router weights")
+    }
     for environment, edge in (("staging", "staging_edge"), ("production", "production_edge")):
         url = sandbox.urls[edge]
         page = httpx.get(url + "/", timeout=10)
@@ -54,8 +55,9 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
         weights = routing["weights"] if environment == "production" else {}
         rows["url"].append(url)
         rows["page release"].append(release.group(1) if release else "?")
-        rows["served by"].append(f"{health.headers.get(spec['version_header'], '?')} "
-                                 f"({health.headers.get(spec['release_header'], '?')})")
+        rows["served by"].append(
+            f"{health.headers.get(spec['version_header'], '?')} ({health.headers.get(spec['release_header'], '?')})"
+        )
         rows["health"].append(str(health.status_code))
         rows["board"].append(f"{cards} appointments")
         rows["router weights"].append(" / ".join(f"{k} {v}" for k, v in weights.items()) or "-")
@@ -67,8 +69,13 @@ def show_world(sandbox: manager.Sandbox, console: Console) -> None:
     console.print(table)
 
 
-def run_demo(console: Console, interactive: bool = False, release: str | None = None,
-             plan: str = "plans/sandbox.yaml", home: Path | None = None) -> bool:
+def run_demo(
+    console: Console,
+    interactive: bool = False,
+    release: str | None = None,
+    plan: str = "plans/sandbox.yaml",
+    home: Path | None = None,
+) -> bool:
     from golive.local.local_stack import stack_home
 
     home = stack_home(home)
@@ -76,13 +83,17 @@ def run_demo(console: Console, interactive: bool = False, release: str | None = 
     try:
         return _run_demo(console, interactive, release, plan, home)
     except KeyboardInterrupt:
-        console.print("\n[yellow]Interrupted[/yellow]: stopping the local stack (workers and their flow runs, "
-                      "Prefect server, sandbox)…")
+        console.print(
+            "\n[yellow]Interrupted[/yellow]: stopping the local stack (workers and their flow runs, "
+            "Prefect server, sandbox)…"
+        )
         _stop_everything(console, home)
         raise
     except ServerGone as gone:
-        console.print(f"[bold red]{gone}[/bold red]\nThe launch's own process ends by itself once it notices. "
-                      "Stop the rest with [bold]golive stop[/bold] (or make demo-down).")
+        console.print(
+            f"[bold red]{gone}[/bold red]\nThe launch's own process ends by itself once it notices. "
+            "Stop the rest with [bold]golive stop[/bold] (or make demo-down)."
+        )
         return False
     finally:
         signal.signal(signal.SIGTERM, previous_term)
@@ -104,7 +115,7 @@ def _stop_everything(console: Console, home: Path) -> None:
 def _run_demo(console: Console, interactive: bool, release: str | None, plan: str, home: Path) -> bool:
     import os
 
-    from golive.local.local_stack import use_stack_api_here, setup_workspace, start_stack, start_workers
+    from golive.local.local_stack import setup_workspace, start_stack, start_workers, use_stack_api_here
 
     release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
@@ -116,14 +127,17 @@ def _run_demo(console: Console, interactive: bool, release: str | None, plan: st
     console.print("Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…")
     setup_workspace(stack)
     start_workers(stack)
-    console.print(f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool "
-                  f"(logs: {stack.home}/worker-*.log)")
+    console.print(
+        f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool (logs: {stack.home}/worker-*.log)"
+    )
     os.environ.update(DEMO_CLIENT_ENV)  # after the workers started: it is for this process's clients only
     use_stack_api_here()
     ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
     show_world(stack.sandbox, console)
-    console.print("Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"
-                  "[/bold]   Stop everything: [bold]golive stop[/bold] (or make demo-down)")
+    console.print(
+        "Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"
+        "[/bold]   Stop everything: [bold]golive stop[/bold] (or make demo-down)"
+    )
     return ok
 
 
@@ -134,16 +148,22 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     from golive.local.approver_bot import HOLD_ENV, SANDBOX_APPROVER, ApproverBot, held_sign_offs, sandbox_policy
     from golive.local.prefect_server import healthy
 
-    run = run_deployment("golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
-                         timeout=0)
-    console.print(f"Launch [bold]{release}[/bold] started (driver {DEMO_DRIVER}): "
-                  f"[link]{ui_url}/runs/flow-run/{run.id}[/link]")
+    run = run_deployment(
+        "golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan}, timeout=0
+    )
+    console.print(
+        f"Launch [bold]{release}[/bold] started (driver {DEMO_DRIVER}): [link]{ui_url}/runs/flow-run/{run.id}[/link]"
+    )
     if interactive:
-        console.print("[yellow]Interactive:[/yellow] approve each gate in the Prefect UI (Resume) or with "
-                      "`golive approve RUN --as NAME`.")
+        console.print(
+            "[yellow]Interactive:[/yellow] approve each gate in the Prefect UI (Resume) or with "
+            "`golive approve RUN --as NAME`."
+        )
     else:
-        console.print(f"[yellow]SANDBOX APPROVER[/yellow]: sign-offs are answered automatically as "
-                      f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself).")
+        console.print(
+            f"[yellow]SANDBOX APPROVER[/yellow]: sign-offs are answered automatically as "
+            f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself)."
+        )
         if held := held_sign_offs():
             console.print(f"[yellow]SANDBOX APPROVER[/yellow] leaves {', '.join(sorted(held))} to you (${HOLD_ENV}).")
     approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
@@ -158,9 +178,11 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
             except httpx.TransportError:
                 silent_since = silent_since or time.monotonic()
                 if not healthy(api_url) and time.monotonic() - silent_since >= SERVER_GONE_AFTER_S:
-                    raise ServerGone(f"The Prefect server at {ui_url} stopped answering "
-                                     f"(for {time.monotonic() - silent_since:.0f} s): launch {release} is not "
-                                     "followed any more.") from None
+                    raise ServerGone(
+                        f"The Prefect server at {ui_url} stopped answering "
+                        f"(for {time.monotonic() - silent_since:.0f} s): launch {release} is not "
+                        "followed any more."
+                    ) from None
                 time.sleep(1)
                 continue
             silent_since = None
@@ -172,8 +194,9 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
     if ok:
         console.print(f"[bold green]Launch {release}: {state.name}[/bold green]")
     else:
-        console.print(f"[bold red]Launch {release}: {state.name if state else '?'}[/bold red] — "
-                      f"{state.message if state else ''}")
+        console.print(
+            f"[bold red]Launch {release}: {state.name if state else '?'}[/bold red] — {state.message if state else ''}"
+        )
     _print_where(console, ui_url, str(run.id))
     return ok
 
@@ -191,8 +214,9 @@ def _print_where(console: Console, ui_url: str, launch: str) -> None:
 def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
-    children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])))
+    children = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id]))
+    )
     for child in sorted(children, key=lambda r: r.created or 0):
         state = child.state.name if child.state else "?"
         if seen.get(child.name) != state:

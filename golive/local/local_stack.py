@@ -28,8 +28,11 @@ HOME_ENV = "GOLIVE_HOME"
 DEFAULT_UI_PORT = 4200
 # Launch runs beat every 30 s (Prefect's minimum); workers poll every second so a rollback starts fast;
 # a launch whose server is gone ends its process after 10 s (flows/api_watchdog.py).
-WORKER_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30", "PREFECT_WORKER_QUERY_SECONDS": "1",
-              "GOLIVE_API_LOST_AFTER_S": "10"}
+WORKER_ENV = {
+    "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+    "PREFECT_WORKER_QUERY_SECONDS": "1",
+    "GOLIVE_API_LOST_AFTER_S": "10",
+}
 
 
 def stack_home(home: Path | None = None) -> Path:
@@ -45,9 +48,15 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment a worker (and the flows it runs) needs: the API, the sandbox, the repo."""
-        return {**os.environ, **self.sandbox.environment(), **self.server.client_env(), **WORKER_ENV,
-                "GOLIVE_REPO_DIR": str(REPO), "GOLIVE_SANDBOX_DIR": str(self.sandbox.state_dir),
-                **stack_tag(self.home)}
+        return {
+            **os.environ,
+            **self.sandbox.environment(),
+            **self.server.client_env(),
+            **WORKER_ENV,
+            "GOLIVE_REPO_DIR": str(REPO),
+            "GOLIVE_SANDBOX_DIR": str(self.sandbox.state_dir),
+            **stack_tag(self.home),
+        }
 
 
 def _port_free(port: int) -> bool:
@@ -77,8 +86,14 @@ def use_stack_api_here() -> None:
 
 
 def run_prefect(stack: Stack, *args: str, timeout: float = 300) -> str:
-    done = subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=stack.env(),
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        cwd=REPO,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -127,8 +142,13 @@ def start_worker(stack: Stack, name: str = "golive-worker", pool: str = WORK_POO
     log = open(stack.home / f"worker-{pool}.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--name", name],
-        cwd=REPO, env=stack.env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)
+        cwd=REPO,
+        env=stack.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     state.write_text(json.dumps({"pid": process.pid}))
     return process.pid
 

@@ -55,25 +55,28 @@ def healthy(api_url: str) -> bool:
 
 def server_env(home: Path, port: int, ui: bool = True, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, **(extra or {})}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
-        # SQLite's busy timeout: on a busy machine the server's own services hold the write lock
-        # longer than the default 10 s, and an API write (a deploy, an automation) then fails
-        # "database is locked"
-        "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_UI_ENABLED": "true" if ui else "false",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-    })
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
+            # SQLite's busy timeout: on a busy machine the server's own services hold the write lock
+            # longer than the default 10 s, and an API write (a deploy, an automation) then fails
+            # "database is locked"
+            "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+            "PREFECT_UI_ENABLED": "true" if ui else "false",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        }
+    )
     return env
 
 
-def start(home: Path, port: int | None = None, ui: bool = True, timeout: float = 120,
-          extra_env: dict[str, str] | None = None) -> PrefectServer:
+def start(
+    home: Path, port: int | None = None, ui: bool = True, timeout: float = 120, extra_env: dict[str, str] | None = None
+) -> PrefectServer:
     """Start `prefect server start` in its own process group; reuse one already running in `home`.
     Interrupted (Ctrl-C) or failed before it is healthy, it stops what it started."""
     home.mkdir(parents=True, exist_ok=True)
@@ -87,8 +90,12 @@ def start(home: Path, port: int | None = None, ui: bool = True, timeout: float =
     log = open(home / "server.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=server_env(home, port, ui, extra_env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)
+        env=server_env(home, port, ui, extra_env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     log.close()
     server = PrefectServer(home, port, process.pid)
     try:

@@ -43,9 +43,16 @@ if TYPE_CHECKING:  # pandas only where samples are made: a plan check (and an em
 __all__ = ["SAMPLE_COLUMNS", "MetricsSource", "empty_samples", "samples_frame"]
 
 SAMPLE_COLUMNS: dict[str, str] = {
-    "ts": "float64", "slo": "object", "path": "object", "status": "int64",
-    "latency_ms": "float64", "error": "bool", "version": "object", "release": "object",
-    "client_lag_ms": "float64", "send_lag_ms": "float64",
+    "ts": "float64",
+    "slo": "object",
+    "path": "object",
+    "status": "int64",
+    "latency_ms": "float64",
+    "error": "bool",
+    "version": "object",
+    "release": "object",
+    "client_lag_ms": "float64",
+    "send_lag_ms": "float64",
 }
 
 

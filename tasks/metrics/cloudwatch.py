@@ -43,8 +43,12 @@ from tasks.traffic.registry import settings_for
 __all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchSummary", "MetricsError", "alarm_states"]
 
 NAMESPACE = "AWS/ApplicationELB"
-SUMMARY_COLUMNS: dict[str, str] = {"version": "object", "metric": "object", "value": "float64",
-                                   "period": "datetime64[ns, UTC]"}
+SUMMARY_COLUMNS: dict[str, str] = {
+    "version": "object",
+    "metric": "object",
+    "value": "float64",
+    "period": "datetime64[ns, UTC]",
+}
 # our name -> (CloudWatch metric, statistic, factor to our unit)
 METRICS: dict[str, tuple[str, str, float]] = {
     "latency_mean_ms": ("TargetResponseTime", "Average", 1000.0),  # CloudWatch reports seconds
@@ -70,44 +74,70 @@ class CloudWatchSummary:
     end: datetime | None = field(default=None)  # None = now; fixed for tests and reports
 
     @classmethod
-    def for_environment(cls, environment: Environment, *, window: float = 300.0, period: int | None = None,
-                        cloudwatch: Any | None = None, elbv2: Any | None = None) -> CloudWatchSummary:
+    def for_environment(
+        cls,
+        environment: Environment,
+        *,
+        window: float = 300.0,
+        period: int | None = None,
+        cloudwatch: Any | None = None,
+        elbv2: Any | None = None,
+    ) -> CloudWatchSummary:
         """Resolve the plan's ALB and target groups (router.alb) to CloudWatch dimensions."""
         router = environment.router
         if router is None or router.section("alb") is None:
-            raise ValueError("CloudWatch ALB metrics need the environment's router.alb section "
-                             "(load balancer and target group names)")
+            raise ValueError(
+                "CloudWatch ALB metrics need the environment's router.alb section "
+                "(load balancer and target group names)"
+            )
         from tasks.aws import aws_client
 
         alb = settings_for(router, "alb")  # whichever router shifts traffic: the ALB's names are read here
         assert isinstance(alb, AlbSettings)
         elbv2 = elbv2 or aws_client("elbv2", environment)
         load_balancer, groups = _dimensions(elbv2, alb)
-        return cls(cloudwatch or aws_client("cloudwatch", environment), load_balancer, groups,
-                   window=window, period=period)
+        return cls(
+            cloudwatch or aws_client("cloudwatch", environment), load_balancer, groups, window=window, period=period
+        )
 
     def read(self) -> pd.DataFrame:
         end = _ceil_minute(self.end or datetime.now(UTC))
         window = _whole_minutes(self.window)
         period = _whole_minutes(self.period) if self.period else window
-        wanted = {f"q{i}": (version, key) for i, (version, key) in
-                  enumerate((v, k) for v in self.target_groups for k in METRICS)}
+        wanted = {
+            f"q{i}": (version, key)
+            for i, (version, key) in enumerate((v, k) for v in self.target_groups for k in METRICS)
+        }
         queries = [self._query(query_id, version, key, period) for query_id, (version, key) in wanted.items()]
         rows: list[dict[str, Any]] = []
         for result in self._metric_data(queries, end - timedelta(seconds=window), end):
             version, key = wanted[result["Id"]]
             factor = METRICS[key][2]
-            rows += [{"version": version, "metric": key, "value": float(value) * factor, "period": ts}
-                     for ts, value in zip(result["Timestamps"], result["Values"])]
+            rows += [
+                {"version": version, "metric": key, "value": float(value) * factor, "period": ts}
+                for ts, value in zip(result["Timestamps"], result["Values"], strict=True)
+            ]
         return _with_error_rate(rows)
 
     def _query(self, query_id: str, version: str, key: str, period: int) -> dict[str, Any]:
         metric, stat, _ = METRICS[key]
-        return {"Id": query_id, "Label": f"{version} {key}", "ReturnData": True,
-                "MetricStat": {"Stat": stat, "Period": period, "Metric": {
-                    "Namespace": NAMESPACE, "MetricName": metric, "Dimensions": [
+        return {
+            "Id": query_id,
+            "Label": f"{version} {key}",
+            "ReturnData": True,
+            "MetricStat": {
+                "Stat": stat,
+                "Period": period,
+                "Metric": {
+                    "Namespace": NAMESPACE,
+                    "MetricName": metric,
+                    "Dimensions": [
                         {"Name": "TargetGroup", "Value": self.target_groups[version]},
-                        {"Name": "LoadBalancer", "Value": self.load_balancer}]}}}
+                        {"Name": "LoadBalancer", "Value": self.load_balancer},
+                    ],
+                },
+            },
+        }
 
     def _metric_data(self, queries: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
@@ -164,10 +194,11 @@ def alarm_states(environment: Environment, cloudwatch: Any | None = None) -> dic
 
         cloudwatch = aws_client("cloudwatch", environment)
     found: dict[str, str] = {}
-    for chunk in (names[i:i + 100] for i in range(0, len(names), 100)):  # the API's page limit
+    for chunk in (names[i : i + 100] for i in range(0, len(names), 100)):  # the API's page limit
         with aws_action("cloudwatch:DescribeAlarms", f"alarms {', '.join(chunk)}", MetricsError):
-            response = cloudwatch.describe_alarms(AlarmNames=chunk, MaxRecords=100,
-                                                  AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+            response = cloudwatch.describe_alarms(
+                AlarmNames=chunk, MaxRecords=100, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+            )
         for alarm in response.get("MetricAlarms", []) + response.get("CompositeAlarms", []):
             found[alarm["AlarmName"]] = alarm["StateValue"]
     return {name: found.get(name, MISSING) for name in names}

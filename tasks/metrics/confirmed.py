@@ -41,6 +41,9 @@ def confirmed_slo_checks(plan: LaunchPlan, environment: Environment) -> tuple[li
     try:
         verdict, samples = measure_and_judge(plan, environment)
     except IdSourceError as error:
-        return [CheckResult(name="SLO probe", status="inconclusive", value="not run", threshold="samples",
-                            detail=str(error))], empty_samples()
+        return [
+            CheckResult(
+                name="SLO probe", status="inconclusive", value="not run", threshold="samples", detail=str(error)
+            )
+        ], empty_samples()
     return verdict.checks, samples

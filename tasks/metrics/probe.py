@@ -48,20 +48,49 @@ TICK_S = 0.005
 WARM_UP_TIMEOUT_S = 2.0
 
 
-def probe(base_url: str, plan: LaunchPlan, *, requests: int | None = None, concurrency: int | None = None,
-          rate: float | None = None, version_header: str | None = None, release_header: str | None = None,
-          timeout: float = DEFAULT_TIMEOUT_S, auth: httpx.Auth | None = None,
-          rng: random.Random | None = None) -> pd.DataFrame:
+def probe(
+    base_url: str,
+    plan: LaunchPlan,
+    *,
+    requests: int | None = None,
+    concurrency: int | None = None,
+    rate: float | None = None,
+    version_header: str | None = None,
+    release_header: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    auth: httpx.Auth | None = None,
+    rng: random.Random | None = None,
+) -> pd.DataFrame:
     """Blocking probe for Prefect tasks and scripts; also safe to call from inside a running event loop."""
-    return run_blocking(lambda: probe_async(
-        base_url, plan, requests=requests, concurrency=concurrency, rate=rate, version_header=version_header,
-        release_header=release_header, timeout=timeout, auth=auth, rng=rng))
+    return run_blocking(
+        lambda: probe_async(
+            base_url,
+            plan,
+            requests=requests,
+            concurrency=concurrency,
+            rate=rate,
+            version_header=version_header,
+            release_header=release_header,
+            timeout=timeout,
+            auth=auth,
+            rng=rng,
+        )
+    )
 
 
-async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None = None,
-                      concurrency: int | None = None, rate: float | None = None, version_header: str | None = None,
-                      release_header: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-                      auth: httpx.Auth | None = None, rng: random.Random | None = None) -> pd.DataFrame:
+async def probe_async(
+    base_url: str,
+    plan: LaunchPlan,
+    *,
+    requests: int | None = None,
+    concurrency: int | None = None,
+    rate: float | None = None,
+    version_header: str | None = None,
+    release_header: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    auth: httpx.Auth | None = None,
+    rng: random.Random | None = None,
+) -> pd.DataFrame:
     """Send `requests` requests round-robin over the SLO endpoints; IdSourceError if {id} has no ids.
 
     `requests`, `concurrency` and `rate` (requests per second) default to the plan's probe section.
@@ -108,8 +137,9 @@ async def probe_async(base_url: str, plan: LaunchPlan, *, requests: int | None =
     return samples_frame(rows)
 
 
-async def send_on_schedule(total: int, concurrency: int, rate: float | None,
-                           send: Callable[[int, float], Awaitable[None]]) -> None:
+async def send_on_schedule(
+    total: int, concurrency: int, rate: float | None, send: Callable[[int, float], Awaitable[None]]
+) -> None:
     """Call `send(i, due)` for i in 0..total-1, at most `concurrency` at a time, request i not before
     start + i / rate (every request at once if `rate` is None: closed loop).
 
@@ -241,20 +271,41 @@ async def _warm_up(session: ProbeSession, url: str, auth: httpx.Auth | None) -> 
         pass  # a dead endpoint is the probe's to measure, not the warm-up's
 
 
-async def _one(session: ProbeSession, base_url: str, slo: str, path: str, auth: httpx.Auth | None,
-               version_header: str, release_header: str) -> dict[str, object]:
+async def _one(
+    session: ProbeSession,
+    base_url: str,
+    slo: str,
+    path: str,
+    auth: httpx.Auth | None,
+    version_header: str,
+    release_header: str,
+) -> dict[str, object]:
     ts = time.time()
     started = time.perf_counter()
     try:
         response = await session.get(base_url + path, auth)
     except TransportError:
         # No response is an error sample, not a missing one: a dead backend must raise the error rate.
-        return {"ts": ts, "slo": slo, "path": path, "status": 0, "latency_ms": _ms_since(started),
-                "error": True, "version": UNKNOWN, "release": UNKNOWN}
-    return {"ts": ts, "slo": slo, "path": path, "status": response.status,
-            "latency_ms": _ms_since(started), "error": response.status >= 500,
-            "version": response.headers.get(version_header) or UNKNOWN,
-            "release": response.headers.get(release_header) or UNKNOWN}
+        return {
+            "ts": ts,
+            "slo": slo,
+            "path": path,
+            "status": 0,
+            "latency_ms": _ms_since(started),
+            "error": True,
+            "version": UNKNOWN,
+            "release": UNKNOWN,
+        }
+    return {
+        "ts": ts,
+        "slo": slo,
+        "path": path,
+        "status": response.status,
+        "latency_ms": _ms_since(started),
+        "error": response.status >= 500,
+        "version": response.headers.get(version_header) or UNKNOWN,
+        "release": response.headers.get(release_header) or UNKNOWN,
+    }
 
 
 def _ms_since(started: float) -> float:

@@ -38,8 +38,10 @@ class ProbeSource:
         config = plan.probe
         targets = ", ".join(slo.path for slo in plan.slos.latency) or FALLBACK_TARGET[1]
         pace = f"at {config.rate.text}" if config.rate is not None else "closed loop"
-        return (f"probe: {config.requests_per_evaluation} synthetic requests per evaluation to {targets}, "
-                f"{config.concurrency} in flight, {pace}; the {plan.version_header} header says who served each")
+        return (
+            f"probe: {config.requests_per_evaluation} synthetic requests per evaluation to {targets}, "
+            f"{config.concurrency} in flight, {pace}; the {plan.version_header} header says who served each"
+        )
 
     def collect(self, plan: LaunchPlan, environment: Environment) -> pd.DataFrame:
         from tasks.metrics.probe import probe

@@ -11,9 +11,12 @@ from golive.core.registry import Registry, kind_problem
 from tasks.metrics import MetricsSource
 from tasks.metrics.probe_source import PROBE_SOURCE
 
-METRIC_SOURCES: Registry[MetricsSource] = Registry("metric source", [
-    PROBE_SOURCE,
-])
+METRIC_SOURCES: Registry[MetricsSource] = Registry(
+    "metric source",
+    [
+        PROBE_SOURCE,
+    ],
+)
 
 
 def source_for(plan: LaunchPlan) -> MetricsSource:
@@ -30,6 +33,9 @@ def metric_source_problems(plan: LaunchPlan) -> list[Problem]:
     # Settings in a top-level section (the probe's `probe:`) leave no key of its own under `metrics`.
     own = source.settings.removeprefix("metrics.") if source.settings.startswith("metrics.") else None
     where = f"metrics.{own}" if own else f"the plan's top-level {source.settings}: section"
-    problems = [Problem(("metrics", key), show(value), f"unknown key: the {kind} source's settings go in {where}")
-                for key, value in (plan.metrics.model_extra or {}).items() if key != own]
+    problems = [
+        Problem(("metrics", key), show(value), f"unknown key: the {kind} source's settings go in {where}")
+        for key, value in (plan.metrics.model_extra or {}).items()
+        if key != own
+    ]
     return problems + source.problems(plan)

@@ -72,23 +72,32 @@ class ProbeSession:
     (every probe request is a first visit), redirects are not followed (a 3xx is the answer).
     """
 
-    def __init__(self, connections: int, timeout: float, *, user_agent: str = USER_AGENT,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        connections: int,
+        timeout: float,
+        *,
+        user_agent: str = USER_AGENT,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._connections = max(1, connections)
         self._timeout = timeout
         self._headers = {"User-Agent": user_agent, **(headers or {})}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> ProbeSession:
-        connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections,
-                                         ssl=_tls_context())
+        connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections, ssl=_tls_context())
         self._session = aiohttp.ClientSession(
-            connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
-            cookie_jar=aiohttp.DummyCookieJar(), headers=self._headers)
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers=self._headers,
+        )
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                        traceback: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -100,10 +109,11 @@ class ProbeSession:
         # aiohttp reads `timeout=None` as "no timeout at all": pass one only to override the session's
         options: dict[str, Any] = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout is not None else {}
         try:
-            async with self._session.get(url, headers=auth_headers(auth, "GET", url), allow_redirects=False,
-                                         **options) as response:
+            async with self._session.get(
+                url, headers=auth_headers(auth, "GET", url), allow_redirects=False, **options
+            ) as response:
                 return Answer(response.status, response.headers, await response.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             # The type only: aiohttp's messages quote the URL, and a URL may carry a signature.
             raise TransportError(type(error).__name__) from None
 
@@ -116,6 +126,7 @@ def run_blocking(make: Callable[[], Coroutine[Any, Any, T]], thread_name: str = 
     inside a running loop (a Prefect task may have one) it runs on a worker thread, which also keeps
     that loop, busy or not, out of the measurement.
     """
+
     def run() -> T:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             return runner.run(make())

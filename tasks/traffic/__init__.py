@@ -22,16 +22,25 @@ from typing import Protocol, runtime_checkable
 from tasks.aws_errors import AwsActionError
 from tasks.aws_errors import aws_action as _aws_action
 
-__all__ = ["TrafficError", "TrafficRouter", "WeightChange", "aws_action", "canary_percent", "check_percent",
-           "router_for", "target_weights"]
+__all__ = [
+    "TrafficError",
+    "TrafficRouter",
+    "WeightChange",
+    "aws_action",
+    "canary_percent",
+    "check_percent",
+    "router_for",
+    "target_weights",
+]
 
 
 class TrafficError(AwsActionError):
     """A router action that failed: '<service>:<Action> on <resource>: <why>'."""
 
 
-def aws_action(action: str, resource: str,
-               error_type: Callable[[str, str, str], Exception] = TrafficError) -> AbstractContextManager[None]:
+def aws_action(
+    action: str, resource: str, error_type: Callable[[str, str, str], Exception] = TrafficError
+) -> AbstractContextManager[None]:
     """`tasks.aws_errors.aws_action` raising `TrafficError` unless told otherwise."""
     return _aws_action(action, resource, error_type)
 

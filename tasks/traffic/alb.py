@@ -86,7 +86,9 @@ class AlbRouter:
             match = next((item for item in listeners if item["Port"] == self.config.listener_port), None)
             if match is None:
                 ports = ", ".join(str(item["Port"]) for item in listeners) or "none"
-                raise TrafficError("elbv2:DescribeListeners", self.resource, f"no listener on that port (ports: {ports})")
+                raise TrafficError(
+                    "elbv2:DescribeListeners", self.resource, f"no listener on that port (ports: {ports})"
+                )
             self._listener_arn = match["ListenerArn"]
         return self._listener_arn
 
@@ -94,8 +96,10 @@ class AlbRouter:
         """{"stable": arn, "canary": arn}, looked up one name at a time so an error names the missing one."""
         if self._group_arns is None:
             arns = {}
-            for version, name in (("stable", self.config.stable_target_group),
-                                  ("canary", self.config.canary_target_group)):
+            for version, name in (
+                ("stable", self.config.stable_target_group),
+                ("canary", self.config.canary_target_group),
+            ):
                 with aws_action("elbv2:DescribeTargetGroups", f"target group {name}"):
                     arns[version] = self.elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]["TargetGroupArn"]
             self._group_arns = arns
@@ -109,8 +113,9 @@ class AlbRouter:
     def _forward_action(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
         forwards = [a for a in actions if a.get("Type") == "forward"]
         if len(forwards) != 1:
-            raise TrafficError("elbv2:DescribeListeners", self.resource,
-                               f"expected one forward default action, found {len(forwards)}")
+            raise TrafficError(
+                "elbv2:DescribeListeners", self.resource, f"expected one forward default action, found {len(forwards)}"
+            )
         return forwards[0]
 
     def _weights(self, actions: list[dict[str, Any]]) -> dict[str, int]:
@@ -122,8 +127,11 @@ class AlbRouter:
         arns = self.group_arns()
         others = sorted(set(by_arn) - set(arns.values()))
         if others:  # rewriting the action would silently drop a group someone else routes to
-            raise TrafficError("elbv2:DescribeListeners", self.resource,
-                               f"the forward action also targets {', '.join(others)}: not a stable/canary pair")
+            raise TrafficError(
+                "elbv2:DescribeListeners",
+                self.resource,
+                f"the forward action also targets {', '.join(others)}: not a stable/canary pair",
+            )
         return {version: by_arn.get(arn, 0) for version, arn in arns.items()}
 
 
@@ -135,8 +143,10 @@ def probe_read(elbv2: Any, settings: AlbSettings) -> None:
 
 
 def describe(settings: AlbSettings) -> str:
-    return (f"{settings.load_balancer_name}:{settings.listener_port} "
-            f"(target groups {settings.stable_target_group} / {settings.canary_target_group})")
+    return (
+        f"{settings.load_balancer_name}:{settings.listener_port} "
+        f"(target groups {settings.stable_target_group} / {settings.canary_target_group})"
+    )
 
 
 ROUTER: RouterPlugin[AlbSettings] = RouterPlugin(

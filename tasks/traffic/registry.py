@@ -14,17 +14,20 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from blocks.plan import Environment, LaunchPlan, MISSING, PlanError, Problem, RouterConfig, problems_from, show
+from blocks.plan import MISSING, Environment, LaunchPlan, PlanError, Problem, RouterConfig, problems_from, show
 from golive.core.registry import Registry
 from tasks.traffic import TrafficRouter, alb, route53
 from tasks.traffic.plugin import RouterPlugin
 
 __all__ = ["ROUTERS", "entry_for", "plan_problems", "router_for", "settings_for"]
 
-ROUTERS: Registry[RouterPlugin[Any]] = Registry("traffic router", [
-    route53.ROUTER,
-    alb.ROUTER,
-])
+ROUTERS: Registry[RouterPlugin[Any]] = Registry(
+    "traffic router",
+    [
+        route53.ROUTER,
+        alb.ROUTER,
+    ],
+)
 
 Loc = tuple[str | int, ...]
 

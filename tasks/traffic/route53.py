@@ -46,8 +46,9 @@ class Route53Settings(PlanModel):
 class Route53Router:
     """A TrafficRouter over two weighted records; waits until a change is INSYNC."""
 
-    def __init__(self, config: Route53Settings, route53: Any, *, sync_timeout: float = 180.0,
-                 poll_interval: float = 2.0) -> None:
+    def __init__(
+        self, config: Route53Settings, route53: Any, *, sync_timeout: float = 180.0, poll_interval: float = 2.0
+    ) -> None:
         self.config = config
         self.route53 = route53
         # Real Route 53 reports INSYNC after ~30-60 s; moto at once.
@@ -71,8 +72,10 @@ class Route53Router:
         before = {version: int(record.get("Weight", 0)) for version, record in records.items()}
         if before == target:
             return WeightChange(canary_percent(before), percent, False, self.config.record_name, before)
-        changes = [{"Action": "UPSERT", "ResourceRecordSet": {**records[version], "Weight": target[version]}}
-                   for version in ("stable", "canary")]
+        changes = [
+            {"Action": "UPSERT", "ResourceRecordSet": {**records[version], "Weight": target[version]}}
+            for version in ("stable", "canary")
+        ]
         batch = {"Comment": f"golive: canary weight {percent}%", "Changes": changes}
         with aws_action("route53:ChangeResourceRecordSets", self.resource):
             change = self.route53.change_resource_record_sets(HostedZoneId=self.zone_id(), ChangeBatch=batch)
@@ -97,8 +100,11 @@ class Route53Router:
             raise TrafficError("route53:ListHostedZonesByName", resource, "no hosted zone with that name")
         if len(matching) > 1:  # e.g. a public and a private zone of the same name: refuse to guess
             ids = ", ".join(z["Id"].split("/")[-1] for z in matching)
-            raise TrafficError("route53:ListHostedZonesByName", resource,
-                               f"{len(matching)} hosted zones have that name ({ids}); golive cannot tell which")
+            raise TrafficError(
+                "route53:ListHostedZonesByName",
+                resource,
+                f"{len(matching)} hosted zones have that name ({ids}); golive cannot tell which",
+            )
         return matching[0]["Id"].split("/")[-1]
 
     def _records(self) -> dict[str, dict[str, Any]]:
@@ -120,14 +126,20 @@ class Route53Router:
         missing = [identifier for identifier in wanted.values() if identifier not in by_set]
         if missing:
             present = ", ".join(sorted(by_set)) or "none"
-            raise TrafficError("route53:ListResourceRecordSets", self.resource,
-                               f"no weighted record with SetIdentifier {', '.join(map(repr, missing))} "
-                               f"(SetIdentifiers present: {present})")
+            raise TrafficError(
+                "route53:ListResourceRecordSets",
+                self.resource,
+                f"no weighted record with SetIdentifier {', '.join(map(repr, missing))} "
+                f"(SetIdentifiers present: {present})",
+            )
         records = {version: by_set[identifier] for version, identifier in wanted.items()}
-        for version, record in records.items():
+        for record in records.values():
             if "Weight" not in record:  # e.g. a latency or failover record with the same identifier
-                raise TrafficError("route53:ListResourceRecordSets", self.resource,
-                                   f"the {record['SetIdentifier']!r} record has no Weight: not a weighted record")
+                raise TrafficError(
+                    "route53:ListResourceRecordSets",
+                    self.resource,
+                    f"the {record['SetIdentifier']!r} record has no Weight: not a weighted record",
+                )
         return records
 
     def _wait_in_sync(self, change: dict[str, Any]) -> None:
@@ -137,8 +149,11 @@ class Route53Router:
         deadline = time.monotonic() + self.sync_timeout
         while status != "INSYNC":
             if time.monotonic() > deadline:
-                raise TrafficError("route53:GetChange", f"change {change_id} ({self.resource})",
-                                   f"still {status} after {self.sync_timeout:g}s")
+                raise TrafficError(
+                    "route53:GetChange",
+                    f"change {change_id} ({self.resource})",
+                    f"still {status} after {self.sync_timeout:g}s",
+                )
             time.sleep(self.poll_interval)
             with aws_action("route53:GetChange", f"change {change_id} ({self.resource})"):
                 status = self.route53.get_change(Id=change_id)["ChangeInfo"]["Status"]
@@ -156,8 +171,10 @@ def probe_read(route53: Any, settings: Route53Settings) -> None:
 
 
 def describe(settings: Route53Settings) -> str:
-    return (f"{settings.record_name} in {settings.hosted_zone} "
-            f"(set identifiers {settings.stable_set_identifier} / {settings.canary_set_identifier})")
+    return (
+        f"{settings.record_name} in {settings.hosted_zone} "
+        f"(set identifiers {settings.stable_set_identifier} / {settings.canary_set_identifier})"
+    )
 
 
 ROUTER: RouterPlugin[Route53Settings] = RouterPlugin(

@@ -21,8 +21,13 @@ from dataclasses import dataclass, field, replace
 
 from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
 
-__all__ = ["ShareObservation", "count_header_values", "observed_canary_share", "share_within_tolerance",
-           "wait_for_share"]
+__all__ = [
+    "ShareObservation",
+    "count_header_values",
+    "observed_canary_share",
+    "share_within_tolerance",
+    "wait_for_share",
+]
 
 NO_RESPONSE = "(no response)"
 NO_HEADER = "(no header)"
@@ -31,8 +36,9 @@ STANDARD_ERRORS = 4.0
 MIN_OBSERVATIONS = 2
 
 
-def share_within_tolerance(observed_fraction: float, expected_percent: float, n: int,
-                           tolerance: float) -> tuple[bool, str]:
+def share_within_tolerance(
+    observed_fraction: float, expected_percent: float, n: int, tolerance: float
+) -> tuple[bool, str]:
     """Is a canary share observed over `n` responses consistent with the weight? -> (ok, detail).
 
     Each response is a Bernoulli trial that lands on the canary with p = expected / 100,
@@ -58,8 +64,10 @@ def share_within_tolerance(observed_fraction: float, expected_percent: float, n:
     standard_error = math.sqrt(p * (1 - p) / n)
     allowed = max(tolerance, STANDARD_ERRORS * standard_error)
     ok = abs(observed_fraction - p) <= allowed
-    return ok, (f"{observed} (expected {p:.0%} ± {allowed:.1%}: "
-                f"max(tolerance {tolerance:.1%}, {STANDARD_ERRORS:g} SE {STANDARD_ERRORS * standard_error:.1%}))")
+    return ok, (
+        f"{observed} (expected {p:.0%} ± {allowed:.1%}: "
+        f"max(tolerance {tolerance:.1%}, {STANDARD_ERRORS:g} SE {STANDARD_ERRORS * standard_error:.1%}))"
+    )
 
 
 @dataclass(frozen=True)
@@ -105,21 +113,39 @@ class ShareObservation:
         return replace(self, ok=ok, detail=detail)
 
 
-def observed_canary_share(url: str, version_header: str, requests: int, concurrency: int, *,
-                          timeout: float = 10.0, canary_value: str = "canary",
-                          stable_value: str = "stable") -> ShareObservation:
+def observed_canary_share(
+    url: str,
+    version_header: str,
+    requests: int,
+    concurrency: int,
+    *,
+    timeout: float = 10.0,
+    canary_value: str = "canary",
+    stable_value: str = "stable",
+) -> ShareObservation:
     """Send `requests` GETs to `url`, at most `concurrency` in flight, and count `version_header`."""
     if requests < 1 or concurrency < 1:
         raise ValueError("requests and concurrency must be at least 1")
     started_at, started = time.time(), time.perf_counter()
     counts = run_blocking(lambda: _count_versions(url, version_header, requests, concurrency, timeout))
-    return ShareObservation(url, dict(counts), round(time.perf_counter() - started, 3), canary_value,
-                            stable_value, started_at=started_at)
+    return ShareObservation(
+        url, dict(counts), round(time.perf_counter() - started, 3), canary_value, stable_value, started_at=started_at
+    )
 
 
-def wait_for_share(url: str, version_header: str, expected_percent: float, tolerance: float, *,
-                   requests: int, concurrency: int, timeout: float = 10.0, interval: float = 0.5,
-                   canary_value: str = "canary", stable_value: str = "stable") -> list[ShareObservation]:
+def wait_for_share(
+    url: str,
+    version_header: str,
+    expected_percent: float,
+    tolerance: float,
+    *,
+    requests: int,
+    concurrency: int,
+    timeout: float = 10.0,
+    interval: float = 0.5,
+    canary_value: str = "canary",
+    stable_value: str = "stable",
+) -> list[ShareObservation]:
     """Observe until the share is within tolerance or `timeout` passes; every judged observation, last one last.
 
     Right after a shift the front door may still serve the old weights (the sandbox edge
@@ -130,8 +156,9 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
     deadline = time.monotonic() + timeout
     observations: list[ShareObservation] = []
     while True:
-        observation = observed_canary_share(url, version_header, requests, concurrency,
-                                            canary_value=canary_value, stable_value=stable_value)
+        observation = observed_canary_share(
+            url, version_header, requests, concurrency, canary_value=canary_value, stable_value=stable_value
+        )
         observations.append(observation.judged(expected_percent, tolerance))
         out_of_time = len(observations) >= MIN_OBSERVATIONS and time.monotonic() + interval > deadline
         if observations[-1].ok or out_of_time:
@@ -139,8 +166,9 @@ def wait_for_share(url: str, version_header: str, expected_percent: float, toler
         time.sleep(interval)
 
 
-def count_header_values(url: str, header: str, requests: int, concurrency: int,
-                        timeout: float = 10.0) -> dict[str, int]:
+def count_header_values(
+    url: str, header: str, requests: int, concurrency: int, timeout: float = 10.0
+) -> dict[str, int]:
     """{value of `header`: responses} over `requests` bounded GETs (NO_RESPONSE / NO_HEADER otherwise)."""
     return dict(run_blocking(lambda: _count_versions(url, header, requests, concurrency, timeout)))
 
@@ -150,8 +178,10 @@ async def _count_versions(url: str, header: str, total: int, concurrency: int, t
     remaining = iter(range(total))
     workers = min(concurrency, total)
     # The probe's transport: at 400 requests per check httpx's pool scan was most of the check's time.
-    async with ProbeSession(workers, timeout, user_agent="golive-share-check",
-                            headers={"Cache-Control": "no-cache"}) as session:
+    async with ProbeSession(
+        workers, timeout, user_agent="golive-share-check", headers={"Cache-Control": "no-cache"}
+    ) as session:
+
         async def worker() -> None:
             for _ in remaining:  # a shared iterator bounds the total without `total` tasks
                 try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -20,20 +21,43 @@ def set_route53_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> N
     """UPSERT both weighted records with plain boto3, as a Route 53 user would."""
     spec = sandbox.spec
     aws(sandbox, "route53").change_resource_record_sets(
-        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"], ChangeBatch={"Changes": [
-            {"Action": "UPSERT", "ResourceRecordSet": {
-                "Name": spec.record_name, "Type": "CNAME", "SetIdentifier": set_id, "Weight": weight, "TTL": 60,
-                "ResourceRecords": [{"Value": f"{set_id}.{spec.hosted_zone}"}]}}
-            for set_id, weight in ((spec.stable_set_identifier, stable), (spec.canary_set_identifier, canary))]})
+        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"],
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": spec.record_name,
+                        "Type": "CNAME",
+                        "SetIdentifier": set_id,
+                        "Weight": weight,
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": f"{set_id}.{spec.hosted_zone}"}],
+                    },
+                }
+                for set_id, weight in ((spec.stable_set_identifier, stable), (spec.canary_set_identifier, canary))
+            ]
+        },
+    )
 
 
 def set_alb_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> None:
     """Point the listener's forward action at both target groups with plain boto3, as an ALB user would."""
     ids = sandbox.state["ids"]
-    aws(sandbox, "elbv2").modify_listener(ListenerArn=ids["listener_arn"], DefaultActions=[
-        {"Type": "forward", "ForwardConfig": {"TargetGroups": [
-            {"TargetGroupArn": ids["stable_target_group_arn"], "Weight": stable},
-            {"TargetGroupArn": ids["canary_target_group_arn"], "Weight": canary}]}}])
+    aws(sandbox, "elbv2").modify_listener(
+        ListenerArn=ids["listener_arn"],
+        DefaultActions=[
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": ids["stable_target_group_arn"], "Weight": stable},
+                        {"TargetGroupArn": ids["canary_target_group_arn"], "Weight": canary},
+                    ]
+                },
+            }
+        ],
+    )
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> float:
@@ -50,9 +74,11 @@ async def fetch_many(url: str, count: int, concurrency: int) -> list[httpx.Respo
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     semaphore = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
         async def one() -> httpx.Response:
             async with semaphore:
                 return await http.get(url)
+
         return await asyncio.gather(*(one() for _ in range(count)))
 
 

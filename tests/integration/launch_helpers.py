@@ -31,6 +31,7 @@ def approve_all(approver: str = "bob") -> Policy:
         if pending.who_field == "signer":
             return (pending.eligible[0], "approve", "UAT done")
         return (approver, "approve", "looks good")
+
     return policy
 
 
@@ -40,6 +41,7 @@ def scripted(answers: dict[str, Answer], default: Policy | None = None) -> Polic
 
     def policy(pending: PendingApproval) -> Answer | None:
         return answers.get(pending.pause_key) or fallback(pending)
+
     return policy
 
 
@@ -64,25 +66,37 @@ class LaunchResult:
         return None
 
 
-def run_launch(release: str, driver: str = "dana", plan: str | Path = "plans/sandbox.yaml",
-               policy: Policy | None = None, timeout: float = 90) -> LaunchResult:
+def run_launch(
+    release: str,
+    driver: str = "dana",
+    plan: str | Path = "plans/sandbox.yaml",
+    policy: Policy | None = None,
+    timeout: float = 90,
+) -> LaunchResult:
     from flows.launch import golive
 
     policy = policy or approve_all()
     box: dict[str, State] = {}
     with ApproverBot(policy) as bot:
         # A daemon: if the run is interrupted, the launch must not keep the test process alive.
-        worker = threading.Thread(target=lambda: box.setdefault(
-            "state", golive(release=release, driver=driver, plan=str(plan), return_state=True)), daemon=True)
+        worker = threading.Thread(
+            target=lambda: box.setdefault(
+                "state", golive(release=release, driver=driver, plan=str(plan), return_state=True)
+            ),
+            daemon=True,
+        )
         worker.start()
         worker.join(timeout)
-        assert not worker.is_alive(), (f"launch of {release} did not finish within {timeout}s; "
-                                       f"approver answered {bot.answered}, errors {bot.errors}")
+        assert not worker.is_alive(), (
+            f"launch of {release} did not finish within {timeout}s; "
+            f"approver answered {bot.answered}, errors {bot.errors}"
+        )
     return LaunchResult(box["state"], bot.answered)
 
 
-def run_gate(gate_flow: Callable[..., Any], *args: Any, policy: Policy | None = None, timeout: float = 90,
-             **kwargs: Any) -> LaunchResult:
+def run_gate(
+    gate_flow: Callable[..., Any], *args: Any, policy: Policy | None = None, timeout: float = 90, **kwargs: Any
+) -> LaunchResult:
     """Run one gate's flow on its own, with the scripted approver answering its sign-offs, as
     run_launch does for a whole launch. The gate runs as the subflow of a flow that does nothing
     else (no pre-flight, no reports, no hooks), so its failure reaches the caller as the exception
@@ -99,8 +113,10 @@ def run_gate(gate_flow: Callable[..., Any], *args: Any, policy: Policy | None = 
         worker = threading.Thread(target=lambda: box.setdefault("state", one_gate(return_state=True)), daemon=True)
         worker.start()
         worker.join(timeout)
-        assert not worker.is_alive(), (f"{getattr(gate_flow, 'name', gate_flow)} did not finish within {timeout}s; "
-                                       f"approver answered {bot.answered}, errors {bot.errors}")
+        assert not worker.is_alive(), (
+            f"{getattr(gate_flow, 'name', gate_flow)} did not finish within {timeout}s; "
+            f"approver answered {bot.answered}, errors {bot.errors}"
+        )
     return LaunchResult(box["state"], bot.answered)
 
 
@@ -108,8 +124,10 @@ def signed_uat(plan: Any) -> list[Any]:
     """Gate A's evidence that every UAT signer signed, as Gate B reads it."""
     from golive.core.checks import CheckResult
 
-    return [CheckResult(name=f"UAT: {name}", status="pass", value="approved", threshold="required signer")
-            for name in plan.roles.uat_signers]
+    return [
+        CheckResult(name=f"UAT: {name}", status="pass", value="approved", threshold="required signer")
+        for name in plan.roles.uat_signers
+    ]
 
 
 def plan_variant(tmp_path: Path, **changes: Any) -> Path:
@@ -132,14 +150,16 @@ def plan_variant(tmp_path: Path, **changes: Any) -> Path:
 def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
     """Artifacts of a launch and its subflows, latest per key."""
     with get_client(sync_client=True) as client:
-        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+        )
         run_ids = [flow_run_id, *[c.id for c in children]]
         found = {}
         for run_id in run_ids:
             for artifact in client.read_artifacts(
-                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
-                    sort=ArtifactSort.CREATED_DESC):
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),
+                sort=ArtifactSort.CREATED_DESC,
+            ):
                 if artifact.key:
                     found.setdefault(artifact.key, artifact)
         return found

@@ -7,8 +7,8 @@ import time
 
 from typer.testing import CliRunner
 
-from golive.local.approvals_client import pending_approvals
 from golive.cli import app
+from golive.local.approvals_client import pending_approvals
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 
@@ -30,8 +30,9 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
 
     ensure_sandbox_blocks(sandbox.environment())
     box = {}
-    launch = threading.Thread(target=lambda: box.setdefault(
-        "state", golive(release="v3.0.0", driver="dana", return_state=True)), daemon=True)
+    launch = threading.Thread(
+        target=lambda: box.setdefault("state", golive(release="v3.0.0", driver="dana", return_state=True)), daemon=True
+    )
     launch.start()
     try:
         pending = wait_for_pause("preflight-green-light")
@@ -43,12 +44,14 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
         refused = runner.invoke(app, ["approve", str(pending.run_id), "--as", "mallory"])
         assert refused.exit_code == 1 and "'mallory' is not one of" in refused.output
 
-        rejected = runner.invoke(app, ["approve", str(pending.run_id), "--as", "bob", "--reject",
-                                       "--comment", "comms bridge not open yet"])
+        rejected = runner.invoke(
+            app, ["approve", str(pending.run_id), "--as", "bob", "--reject", "--comment", "comms bridge not open yet"]
+        )
         assert rejected.exit_code == 0, rejected.output
     finally:
         launch.join(60)
     assert box["state"].is_failed()
-    assert ("Pre-flight FAILED - the Approver bob rejected 'Green light to proceed to Gate A': "
-            "comms bridge not open yet") in box["state"].message
+    assert (
+        "Pre-flight FAILED - the Approver bob rejected 'Green light to proceed to Gate A': comms bridge not open yet"
+    ) in box["state"].message
     assert runner.invoke(app, ["approvals"]).output.startswith("No gate is waiting")

@@ -8,7 +8,7 @@ import pytest
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import WhenRouting, artifacts_of, at_canary, run_launch
+from tests.integration.launch_helpers import WhenRouting, at_canary, run_launch
 
 
 @pytest.fixture
@@ -49,8 +49,13 @@ def test_error_rate_fault_rolls_back(launch_world: manager.Sandbox) -> None:
 
 
 def alarm_at_step(sandbox: manager.Sandbox, percent: int) -> WhenRouting:
-    return WhenRouting(sandbox, at_canary(percent), lambda world: aws(world, "cloudwatch").set_alarm_state(
-        AlarmName="statusboard-5xx", StateValue="ALARM", StateReason="5xx on the canary target group"))
+    return WhenRouting(
+        sandbox,
+        at_canary(percent),
+        lambda world: aws(world, "cloudwatch").set_alarm_state(
+            AlarmName="statusboard-5xx", StateValue="ALARM", StateReason="5xx on the canary target group"
+        ),
+    )
 
 
 def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox) -> None:
@@ -69,6 +74,7 @@ def test_a_canary_that_gets_no_traffic_is_not_passed(launch_world: manager.Sandb
     finally:
         launch_world.use_router("route53")
     assert result.state.is_failed()
-    assert "Canary 10% FAILED - canary traffic not as set at 10 % rollout — 0.0 % canary" in result.message, \
+    assert "Canary 10% FAILED - canary traffic not as set at 10 % rollout — 0.0 % canary" in result.message, (
         result.message
+    )
     assert served_releases(launch_world) == {"v1.0.0"}

@@ -8,8 +8,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -17,8 +17,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
 
 from flows.rollback_deployments import rollback
-from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from golive.core.timeline import TimelineEntry
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from sandbox.aws import DUMMY_SECRET
 from tasks.report_bundle import reports_dir
@@ -26,8 +26,19 @@ from tasks.timeline_store import read_timeline
 from tests.integration.helpers import aws
 from tests.integration.launch_helpers import LaunchResult, WhenRouting, artifacts_of, run_launch
 
-GATES = ["Pre-flight", "Gate A", "Gate B", "Production deploy", "Gate C", "Gate D", "Gate E", "Gate F", "Promote",
-         "Gate G", "Post-launch"]
+GATES = [
+    "Pre-flight",
+    "Gate A",
+    "Gate B",
+    "Production deploy",
+    "Gate C",
+    "Gate D",
+    "Gate E",
+    "Gate F",
+    "Promote",
+    "Gate G",
+    "Post-launch",
+]
 
 
 def launch_id_of(result: LaunchResult) -> str:
@@ -54,20 +65,38 @@ def healthy(sandbox_session: manager.Sandbox, prefect_api, reports_root: Path) -
     return result, sandbox_session.messages()
 
 
-def test_a_healthy_launch_runs_the_whole_runbook(healthy: tuple[LaunchResult, list],
-                                                 sandbox_session: manager.Sandbox) -> None:
+def test_a_healthy_launch_runs_the_whole_runbook(
+    healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox
+) -> None:
     result, _ = healthy
     assert result.state.is_completed(), result.message
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
-    for key in ("preflight", "gate-a", "gate-b", "production-deploy", "gate-c", "gate-d", "gate-e", "gate-f",
-                "promote", "gate-g", "launch-report", "uat-summary", "playbook-summary", "timeline"):
+    for key in (
+        "preflight",
+        "gate-a",
+        "gate-b",
+        "production-deploy",
+        "gate-c",
+        "gate-d",
+        "gate-e",
+        "gate-f",
+        "promote",
+        "gate-g",
+        "launch-report",
+        "uat-summary",
+        "playbook-summary",
+        "timeline",
+    ):
         assert f"{key}-v8-0-0" in artifacts, key
     assert "Checkpoint 3 of 3" in artifacts["gate-g-v8-0-0"].data
     assert "backup-manifest-v8-0-0" in artifacts
     stage = artifacts["gate-d-v8-0-0"].data
     assert "Decision: advance" in stage and "board p95" in stage and "Worst case" in stage
-    manifest = aws(sandbox_session, "s3").get_object(Bucket="statusboard-sandbox",
-                                                     Key="golive/backups/v8.0.0/manifest.json")["Body"].read()
+    manifest = (
+        aws(sandbox_session, "s3")
+        .get_object(Bucket="statusboard-sandbox", Key="golive/backups/v8.0.0/manifest.json")["Body"]
+        .read()
+    )
     assert b'"live_release": "v1.0.0"' in manifest
     edge = sandbox_session.urls["production_edge"]
     assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v8.0.0"}
@@ -79,22 +108,26 @@ def test_a_healthy_launch_runs_the_whole_runbook(healthy: tuple[LaunchResult, li
 def test_the_messages_arrive_in_order_with_real_numbers(healthy: tuple[LaunchResult, list]) -> None:
     _, messages = healthy
     texts = [m["text"] for m in messages]
-    expected = [r"🚀 StatusBoardV2 GO-LIVE initiated\. Target SLOs: Board p95 <800 ?ms",
-                r"Gate A PASSED - Staging validation complete\. Board: \d+ ?ms, Drawer: \d+ ?ms, All tests green\. "
-                r"Proceeding to Gate B\.",
-                r"Gate B PASSED - Production environment ready\. All systems green\. Proceeding to deployment\.",
-                r"Canary 10% PASSED - Error: \d+\.\d+ ?%, Board: \d+ ?ms, Drawer: \d+ ?ms\. Advancing to 30%\.",
-                r"Canary 30% PASSED .* Advancing to 50%\.", r"Canary 50% PASSED .* Advancing to 100%\.",
-                r"Canary 100% PASSED .* Advancing to Gate G\.",
-                r"Gate G PASSED - \d+s stability confirmed\. All SLOs green\. StatusBoardV2 launch SUCCESSFUL!",
-                r"🎉 StatusBoardV2 launch COMPLETE! 100% rollout stable for \d+s\."]
+    expected = [
+        r"🚀 StatusBoardV2 GO-LIVE initiated\. Target SLOs: Board p95 <800 ?ms",
+        r"Gate A PASSED - Staging validation complete\. Board: \d+ ?ms, Drawer: \d+ ?ms, All tests green\. "
+        r"Proceeding to Gate B\.",
+        r"Gate B PASSED - Production environment ready\. All systems green\. Proceeding to deployment\.",
+        r"Canary 10% PASSED - Error: \d+\.\d+ ?%, Board: \d+ ?ms, Drawer: \d+ ?ms\. Advancing to 30%\.",
+        r"Canary 30% PASSED .* Advancing to 50%\.",
+        r"Canary 50% PASSED .* Advancing to 100%\.",
+        r"Canary 100% PASSED .* Advancing to Gate G\.",
+        r"Gate G PASSED - \d+s stability confirmed\. All SLOs green\. StatusBoardV2 launch SUCCESSFUL!",
+        r"🎉 StatusBoardV2 launch COMPLETE! 100% rollout stable for \d+s\.",
+    ]
     assert len(texts) == len(expected), texts
-    for text, pattern in zip(texts, expected):
+    for text, pattern in zip(texts, expected, strict=True):
         assert re.match(pattern, text), (pattern, text)
 
 
-def test_the_timeline_records_every_gate_approval_and_message(healthy: tuple[LaunchResult, list],
-                                                              sandbox_session: manager.Sandbox) -> None:
+def test_the_timeline_records_every_gate_approval_and_message(
+    healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox
+) -> None:
     result, messages = healthy
     entries = timeline(sandbox_session, launch_id_of(result))
     assert [e.event for e in entries if e.kind == "launch"] == ["started", "completed"]
@@ -122,16 +155,26 @@ def test_the_report_files_are_written(healthy: tuple[LaunchResult, list], report
 
 
 def test_no_secret_appears_in_logs_artifacts_reports_messages_or_timeline(
-        healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox, reports_root: Path) -> None:
+    healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox, reports_root: Path
+) -> None:
     result, messages = healthy
     webhook = sandbox_session.environment()["GOLIVE_CHAT_WEBHOOK_URL"]
     secrets = [webhook.rsplit("/", 1)[-1], webhook, DUMMY_SECRET]
     run_id = result.state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
-        runs = [run_id, *[r.id for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])))]]
-        logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)),
-                                                       limit=200)]
+        runs = [
+            run_id,
+            *[
+                r.id
+                for r in client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id]))
+                )
+            ],
+        ]
+        logs = [
+            log.message
+            for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)), limit=200)
+        ]
     corpus = {
         "logs": "\n".join(logs),
         "artifacts": "\n".join(str(a.data) for a in artifacts_of(run_id).values()),
@@ -189,22 +232,31 @@ def rollbacks(entries: list[TimelineEntry], event: str) -> list[TimelineEntry]:
     return [e for e in entries if e.kind == "rollback" and e.event == event]
 
 
-def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tuple[LaunchResult, list],
-                                                                   sandbox_session: manager.Sandbox) -> None:
+def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
+    healthy: tuple[LaunchResult, list], sandbox_session: manager.Sandbox
+) -> None:
     sandbox = sandbox_session
     launch_id = launch_id_of(healthy[0])
     said_before = len(sandbox.messages())
 
     outcomes: dict[str, str] = {}
-    racers = [threading.Thread(target=lambda who=who: outcomes.setdefault(who, rollback(
-        reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who)),
-        daemon=True) for who in ("launch hook on_failure", "server automation")]
+    racers = [
+        threading.Thread(
+            target=lambda who=who: outcomes.setdefault(
+                who,
+                rollback(
+                    reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who
+                ),
+            ),
+            daemon=True,
+        )
+        for who in ("launch hook on_failure", "server automation")
+    ]
     for racer in racers:
         racer.start()
     for racer in racers:
         racer.join(120)
-    assert sorted(o.split(":")[0] for o in outcomes.values()) == [
-        "full rollback of v8.0.0 complete", "no-op"], outcomes
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["full rollback of v8.0.0 complete", "no-op"], outcomes
     assert served(sandbox) == {"v1.0.0"}
     assert sandbox.routing()["weights"] == {"stable": 100, "canary": 0}
 
@@ -218,31 +270,44 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(healthy: tup
     # the rollback that acted said so (after a crash nothing else would); the no-op said nothing
     said = [m["text"] for m in sandbox.messages()[said_before:]]
     assert len(said) == 2, said
-    assert said[0].startswith(f"🚨 Full rollback of StatusBoardV2 v8.0.0 started ({effective[0].actor}): "
-                              "Post-launch instability - board errors. Restoring v1.0.0.")
+    assert said[0].startswith(
+        f"🚨 Full rollback of StatusBoardV2 v8.0.0 started ({effective[0].actor}): "
+        "Post-launch instability - board errors. Restoring v1.0.0."
+    )
     assert said[1].startswith("Full rollback COMPLETE.")
     # and both reached the launch's report, rewritten when they ended: now an incident report
-    report = aws(sandbox, "s3").get_object(Bucket="statusboard-sandbox", Key=f"golive/launches/{launch_id}/report/"
-                                           "launch-report.md")["Body"].read().decode()
+    report = (
+        aws(sandbox, "s3")
+        .get_object(Bucket="statusboard-sandbox", Key=f"golive/launches/{launch_id}/report/launch-report.md")["Body"]
+        .read()
+        .decode()
+    )
     assert report.startswith("# Incident report — StatusBoardV2 v8.0.0")
     listed = report.split("## Rollbacks", 1)[1].split("\n## ", 1)[0]
     assert "| effective |" in listed and "| noop |" in listed
-    assert {"launch hook on_failure", "server automation"} <= {row.split(" | ")[2] for row in listed.splitlines()
-                                                               if row.startswith("| 20")}
+    assert {"launch hook on_failure", "server automation"} <= {
+        row.split(" | ")[2] for row in listed.splitlines() if row.startswith("| 20")
+    }
 
     again = rollback(reason="double click", mode="full")
     assert again.startswith("no-op: production is already rolled back to v1.0.0")
     assert rollback(reason="after the incident", mode="validate").startswith("validated: production serves v1.0.0")
 
 
-def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: manager.Sandbox, prefect_api,  # noqa: ANN001
-                                                                    reports_root: Path) -> None:
+def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
+    sandbox: manager.Sandbox,
+    prefect_api,  # noqa: ANN001
+    reports_root: Path,
+) -> None:
     # The chat is unreachable for this launch: messages fail, the launch does not care.
     ensure_sandbox_blocks({**sandbox.environment(), "GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/dead/x"})
     try:
         # Slow the board once the stable origin serves the release: Gate G is running.
-        with WhenRouting(sandbox, lambda routing: routing["production_origins"]["stable"].endswith("v8.1.0"),
-                         lambda world: world.set_fault("stable", endpoint="board", latency_ms=1500)):
+        with WhenRouting(
+            sandbox,
+            lambda routing: routing["production_origins"]["stable"].endswith("v8.1.0"),
+            lambda world: world.set_fault("stable", endpoint="board", latency_ms=1500),
+        ):
             result = run_launch("v8.1.0", timeout=300)
     finally:
         ensure_sandbox_blocks(sandbox.environment())
@@ -259,8 +324,12 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(sandbox: mana
     assert [e.actor for e in effective] == ["golive (Gate G)"] and effective[0].data["mode"] == "full"
     not_sent = [e for e in entries if e.kind == "message"]
     assert not_sent and all(e.event == "not_sent" for e in not_sent)
-    assert {e.data["template"] for e in not_sent} >= {"kickoff", "stabilization_failed", "rollback_complete",
-                                                      "launch_failed"}
+    assert {e.data["template"] for e in not_sent} >= {
+        "kickoff",
+        "stabilization_failed",
+        "rollback_complete",
+        "launch_failed",
+    }
     assert sandbox.messages() == []
 
     artifacts = artifacts_of(result.state.state_details.flow_run_id)

@@ -6,17 +6,24 @@ failures and sign-offs run on Gate A's flow alone: they decide there, whatever r
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from blocks.plan import LaunchPlan, load_plan
 from flows.gate_a import gate_a_staging
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import (LaunchResult, approve_all, artifacts_of, plan_variant, run_gate,
-                                              run_launch, scripted)
+from tests.integration.launch_helpers import (
+    LaunchResult,
+    approve_all,
+    artifacts_of,
+    plan_variant,
+    run_gate,
+    run_launch,
+    scripted,
+)
 
 
 @pytest.fixture
@@ -35,8 +42,10 @@ def variant(sandbox: manager.Sandbox, tmp_path: Path, **changes) -> LaunchPlan: 
 
 def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
     s3 = aws(sandbox, "s3")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"],
-                                                 Prefix="releases/").get("Contents", [])]
+    keys = [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"], Prefix="releases/").get("Contents", [])
+    ]
     assert not any(release in key for key in keys), "a production object was written"
     routing = sandbox.routing()
     assert routing["weights"] == {"stable": 100, "canary": 0}
@@ -53,8 +62,16 @@ def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> 
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
     assert {"preflight-v1-1-0", "gate-a-v1-1-0", "gate-a-v1-1-0-checks"} <= set(artifacts)
     gate_a = artifacts["gate-a-v1-1-0"].data
-    for expected in ("board p95", "drawer mean", "error rate", "security/", "UAT: qa-lead", "UAT: product-owner",
-                     "approver: Gate A passed", "Gate A PASSED"):
+    for expected in (
+        "board p95",
+        "drawer mean",
+        "error rate",
+        "security/",
+        "UAT: qa-lead",
+        "UAT: product-owner",
+        "approver: Gate A passed",
+        "Gate A PASSED",
+    ):
         assert expected in gate_a, expected
     keys = {pending.pause_key for pending, _, result_ in result.answered if result_.accepted}
     assert keys == {"preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval"}
@@ -64,8 +81,7 @@ FAULTS = {
     "staging down": (dict(target="staging", down=True), "infrastructure/api-health"),
     "board p95 over budget": (dict(target="staging", latency_ms=900, endpoint="board"), "board p95"),
     "5xx above the limit": (dict(target="staging", error_rate=0.2), "error rate"),
-    "missing security header": (dict(target="staging", drop_headers=["Strict-Transport-Security"]),
-                                "security/hsts"),
+    "missing security header": (dict(target="staging", drop_headers=["Strict-Transport-Security"]), "security/hsts"),
 }
 
 
@@ -84,8 +100,9 @@ def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, plan: L
 
 
 def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path: Path) -> None:
-    plan = variant(launch_world, tmp_path,
-                   build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"])
+    plan = variant(
+        launch_world, tmp_path, build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"]
+    )
     result = run_gate_a(plan, "v1.2.1")
     assert result.state.is_failed()
     assert "Gate A FAILED - build: failed (build exited with 3" in result.message
@@ -103,8 +120,7 @@ def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox, plan: Lau
 
 def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
     plan = variant(launch_world, tmp_path, approvals={"timeout": "3s", "poll_interval": "1s"})
-    silent_on_gate_a = scripted({}, default=lambda p: None if p.pause_key == "gate-a-approval"
-                                else approve_all()(p))
+    silent_on_gate_a = scripted({}, default=lambda p: None if p.pause_key == "gate-a-approval" else approve_all()(p))
     result = run_gate_a(plan, "v1.3.1", policy=silent_on_gate_a)
     assert result.state.is_failed()
     assert "Gate A FAILED - no decision on 'Gate A passed' within 3s (fails closed)" in result.message

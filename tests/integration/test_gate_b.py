@@ -33,8 +33,12 @@ def variant(sandbox: manager.Sandbox, tmp_path: Path, **changes) -> LaunchPlan: 
 
 
 def assert_production_untouched(sandbox: manager.Sandbox, release: str) -> None:
-    keys = [o["Key"] for o in aws(sandbox, "s3").list_objects_v2(
-        Bucket="statusboard-sandbox", Prefix=f"releases/{release}").get("Contents", [])]
+    keys = [
+        o["Key"]
+        for o in aws(sandbox, "s3")
+        .list_objects_v2(Bucket="statusboard-sandbox", Prefix=f"releases/{release}")
+        .get("Contents", [])
+    ]
     assert keys == [], "production objects were written"
     routing = sandbox.routing()
     assert routing["weights"] == {"stable": 100, "canary": 0}
@@ -46,7 +50,9 @@ def _disable_distribution(sandbox: manager.Sandbox) -> None:
     dist_id = sandbox.state["ids"]["production_distribution_id"]
     current = cloudfront.get_distribution_config(Id=dist_id)
     current["DistributionConfig"]["Enabled"] = False
-    cloudfront.update_distribution(Id=dist_id, IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"])
+    cloudfront.update_distribution(
+        Id=dist_id, IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"]
+    )
 
 
 def _delete_live_release(sandbox: manager.Sandbox) -> None:
@@ -57,8 +63,12 @@ def _delete_live_release(sandbox: manager.Sandbox) -> None:
 
 BREAKAGES = {
     "production unhealthy": (lambda sb: sb.set_fault("stable", down=True, endpoint="health"), "production api health"),
-    "alarm in ALARM": (lambda sb: aws(sb, "cloudwatch").set_alarm_state(
-        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="p99 high"), "alarm statusboard-latency"),
+    "alarm in ALARM": (
+        lambda sb: aws(sb, "cloudwatch").set_alarm_state(
+            AlarmName="statusboard-latency", StateValue="ALARM", StateReason="p99 high"
+        ),
+        "alarm statusboard-latency",
+    ),
     "no rollback target": (_delete_live_release, "rollback target: live release objects"),
     "distribution disabled": (_disable_distribution, "CloudFront distribution"),
 }
@@ -70,8 +80,9 @@ def test_gate_b_fails_closed(launch_world: manager.Sandbox, plan: LaunchPlan, ca
     breakage(launch_world)
     result = run_gate_b(plan, f"v4.0.{list(BREAKAGES).index(case)}")
     assert result.state.is_failed()
-    assert "Gate B FAILED - Production environment issue" in result.message and failing_check in result.message, \
+    assert "Gate B FAILED - Production environment issue" in result.message and failing_check in result.message, (
         result.message
+    )
     assert_production_untouched(launch_world, f"v4.0.{list(BREAKAGES).index(case)}")
     assert "gate-b-approval" not in {p.pause_key for p, _, _ in result.answered}
 
@@ -85,14 +96,22 @@ def test_missing_alarm_fails_closed(launch_world: manager.Sandbox, tmp_path: Pat
 
 def test_permission_probe_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
     # golive cannot read the hosted zone the plan shifts traffic in: the capability is not proven
-    plan = variant(launch_world, tmp_path, environments__production__router__route53__hosted_zone="missing.sandbox.",
-                   environments__production__router__route53__record_name="api.missing.sandbox.")
+    plan = variant(
+        launch_world,
+        tmp_path,
+        environments__production__router__route53__hosted_zone="missing.sandbox.",
+        environments__production__router__route53__record_name="api.missing.sandbox.",
+    )
     result = run_gate_b(plan, "v4.2.0")
     assert result.state.is_failed()
-    assert "permission: shift traffic (route53): route53:ListHostedZonesByName: no hosted zone missing.sandbox." \
-        in result.message, result.message
-    assert "by read-only calls (IAM simulation unavailable" in artifacts_of(
-        result.state.state_details.flow_run_id)["gate-b-v4-2-0"].data
+    assert (
+        "permission: shift traffic (route53): route53:ListHostedZonesByName: no hosted zone missing.sandbox."
+        in result.message
+    ), result.message
+    assert (
+        "by read-only calls (IAM simulation unavailable"
+        in artifacts_of(result.state.state_details.flow_run_id)["gate-b-v4-2-0"].data
+    )
     assert_production_untouched(launch_world, "v4.2.0")
 
 

@@ -3,7 +3,7 @@ red (and announced) on a broken one; the week's summary reads the stored results
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ def world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # noqa: AN
 
 
 def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sandbox) -> None:
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    since = datetime.now(UTC) - timedelta(seconds=1)
     assert health_check().startswith("StatusBoardV2 v1.0.0: healthy")
     assert world.messages() == []  # a green check is quiet
 

@@ -25,8 +25,12 @@ def section(markdown: str, title: str) -> str:
     return markdown.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
 
 
-def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(sandbox: manager.Sandbox, prefect_api,  # noqa: ANN001
-                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(
+    sandbox: manager.Sandbox,
+    prefect_api,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("GOLIVE_REPORTS_DIR", str(tmp_path))
     ensure_sandbox_blocks(sandbox.environment())
     sandbox.set_fault("staging", latency_ms=900, endpoint="board")
@@ -45,8 +49,10 @@ def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(sandbox: manager.San
     measured = float(board[0].split("|")[2].strip().split()[0])
     assert measured >= 800  # the probe's number, not only the one-line reason
     compliance = section(report, "SLO compliance per stage")
-    assert any(line.startswith("| Gate A — staging probe | board p95 |") and "| fail |" in line
-               for line in compliance.splitlines()), compliance
+    assert any(
+        line.startswith("| Gate A — staging probe | board p95 |") and "| fail |" in line
+        for line in compliance.splitlines()
+    ), compliance
 
     samples = pd.read_csv(directory / "samples.csv")
     staging = samples[samples["stage"] == "Gate A — staging probe"]
@@ -62,8 +68,13 @@ def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(sandbox: manager.San
     assert "| not_needed | launch hook on_failure |" in section(report, "Rollbacks")
 
     s3 = aws(sandbox, "s3")
-    copy = s3.get_object(Bucket=sandbox.environment()["S3_BUCKET"],
-                         Key=f"{launch_prefix(launch)}/report/launch-report.md")["Body"].read().decode()
+    copy = (
+        s3.get_object(
+            Bucket=sandbox.environment()["S3_BUCKET"], Key=f"{launch_prefix(launch)}/report/launch-report.md"
+        )["Body"]
+        .read()
+        .decode()
+    )
     assert copy == report
     texts = [m["text"] for m in sandbox.messages()]
     assert any(t.startswith("Gate A FAILED - ") and "board p95" in t for t in texts), texts
@@ -86,8 +97,9 @@ def test_a_dead_launchs_unfinished_runs_are_ended_with_a_reason(prefect_api) -> 
         launch = client.create_flow_run(_launch, state=Crashed(message="exit -9"))
 
         def subflow(state, key: str):  # noqa: ANN001, ANN202 - a subflow as the engine records one
-            parent_task = client.create_task_run(_probe, launch.id, dynamic_key=key,
-                                                 state=Completed() if state.is_completed() else Running())
+            parent_task = client.create_task_run(
+                _probe, launch.id, dynamic_key=key, state=Completed() if state.is_completed() else Running()
+            )
             return parent_task, client.create_flow_run(_step, parent_task_run_id=parent_task.id, state=state)
 
         running_task, running_step = subflow(Running(), "step-1")
@@ -103,8 +115,12 @@ def test_a_dead_launchs_unfinished_runs_are_ended_with_a_reason(prefect_api) -> 
         def state(run_id, kind: str = "flow"):  # noqa: ANN001, ANN202
             return (client.read_flow_run(run_id) if kind == "flow" else client.read_task_run(run_id)).state
 
-        for run_id, kind in ((running_step.id, "flow"), (paused_step.id, "flow"), (running_task.id, "task"),
-                             (probe.id, "task")):
+        for run_id, kind in (
+            (running_step.id, "flow"),
+            (paused_step.id, "flow"),
+            (running_task.id, "task"),
+            (probe.id, "task"),
+        ):
             ended = state(run_id, kind)
             assert ended.is_crashed() and ended.message == why, (kind, ended)
         assert state(done_step.id).is_completed() and state(done_task.id, "task").is_completed()

@@ -54,13 +54,24 @@ class World:
 
 WORLDS: dict[str, World] = {
     "slack": World(False, lambda at: {"url": f"json://{at}/slack/{SECRET}"}),
-    "teams": World(True, lambda at: {"url": f"https://{at}/workflows/golive/triggers/manual/paths/invoke"
-                                            f"?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0"
-                                            f"&sig={SECRET}&verify=no"}),
-    "webhook": World(False, lambda at: {"name": "golive contract", "url": "{{hook}}",
-                                        "json_data": {"text": "{{body}}"},
-                                        "secrets": {"hook": f"http://{at}/hook?token={SECRET}"},
-                                        "allow_private_urls": True}),
+    "teams": World(
+        True,
+        lambda at: {
+            "url": f"https://{at}/workflows/golive/triggers/manual/paths/invoke"
+            f"?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0"
+            f"&sig={SECRET}&verify=no"
+        },
+    ),
+    "webhook": World(
+        False,
+        lambda at: {
+            "name": "golive contract",
+            "url": "{{hook}}",
+            "json_data": {"text": "{{body}}"},
+            "secrets": {"hook": f"http://{at}/hook?token={SECRET}"},
+            "allow_private_urls": True,
+        },
+    ),
 }
 
 

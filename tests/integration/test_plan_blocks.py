@@ -16,15 +16,21 @@ from tests.integration.launch_helpers import plan_variant
 
 
 def test_block_types_register_with_the_prefect_cli(prefect_api) -> None:  # noqa: ANN001
-    done = subprocess.run([sys.executable, "-m", "prefect", "block", "register", "-m", "blocks.prefect_blocks"],
-                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks.prefect_blocks"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "golive environment" in done.stdout.lower()
 
 
 def test_environment_block_overlays_the_plan_and_env_vars_win(prefect_api, tmp_path: Path) -> None:  # noqa: ANN001
     GoliveEnvironment(bucket="statusboard-from-block", url="https://staging.example.org").save(
-        "staging-env", overwrite=True)
+        "staging-env", overwrite=True
+    )
     plan_file = plan_variant(tmp_path, environments__staging__block="staging-env")
     plan = load_plan_with_blocks(plan_file, env={})
     assert plan.environments.staging.bucket == "statusboard-from-block"
@@ -34,8 +40,11 @@ def test_environment_block_overlays_the_plan_and_env_vars_win(prefect_api, tmp_p
 
 
 def test_plan_check_names_unresolvable_blocks(prefect_api, tmp_path: Path) -> None:  # noqa: ANN001
-    plan_file = plan_variant(tmp_path, notifications=[{"name": "chat", "kind": "webhook", "block": "no-such-chat"}],
-                             environments__production__block="no-such-env")
+    plan_file = plan_variant(
+        tmp_path,
+        notifications=[{"name": "chat", "kind": "webhook", "block": "no-such-chat"}],
+        environments__production__block="no-such-env",
+    )
     result = CliRunner().invoke(app, ["plan", "check", str(plan_file)])
     assert result.exit_code == 1
     output = " ".join((result.output + (result.stderr if result.stderr_bytes is not None else "")).split())

@@ -11,15 +11,16 @@ from pathlib import Path
 from golive.local.processes import alive, child_groups, group_alive, stack_tag, stop_groups, tagged, tagged_groups
 
 # a parent that starts a child in a session of its own (as a process worker starts a flow run), then waits
-PARENT = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], "
-          "start_new_session=True); time.sleep(60)")
+PARENT = (
+    "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], "
+    "start_new_session=True); time.sleep(60)"
+)
 # a process that ignores SIGTERM: only SIGKILL ends it
 STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
 
 
 def start(code: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen([sys.executable, "-c", code], start_new_session=True, env={**os.environ, **(env or {})})
 
 
 def wait_for(check, timeout: float = 10) -> None:  # noqa: ANN001

@@ -6,8 +6,8 @@ from __future__ import annotations
 import boto3
 
 from flows.rollback_deployments import rollback
-from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from golive.core.timeline import TimelineEntry
+from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tasks.timeline_store import launch_prefix, read_timeline
 from tests.integration.launch_helpers import run_launch, scripted
@@ -33,8 +33,10 @@ def test_a_launch_stopped_at_gate_a_rolls_nothing_back(sandbox: manager.Sandbox,
     launch_id = str(launch.state.state_details.flow_run_id)
 
     note = rollback(reason="launch Failed", mode="full", launch=launch_id, triggered_by="server automation")
-    assert note.startswith(f"no-op: the launch of StatusBoardV2 v6.4.0 by dana ({launch_id}) stopped at Gate A "
-                           "before production was touched")
+    assert note.startswith(
+        f"no-op: the launch of StatusBoardV2 v6.4.0 by dana ({launch_id}) stopped at Gate A "
+        "before production was touched"
+    )
     after = sandbox.routing()
     assert (after["weights"], after["production_origins"]) == (before["weights"], before["production_origins"])
     entries = timeline(sandbox, launch_id)
@@ -44,8 +46,14 @@ def test_a_launch_stopped_at_gate_a_rolls_nothing_back(sandbox: manager.Sandbox,
     assert [e.actor for e in rollbacks(entries, "noop")] == ["server automation"]
     assert not rollbacks(entries, "effective")
     # the rollback arrived after the launch wrote its report: it rewrote it, and a no-op says nothing
-    report = s3(sandbox).get_object(Bucket=sandbox.environment()["S3_BUCKET"],
-                                    Key=f"{launch_prefix(launch_id)}/report/launch-report.md")["Body"].read().decode()
+    report = (
+        s3(sandbox)
+        .get_object(
+            Bucket=sandbox.environment()["S3_BUCKET"], Key=f"{launch_prefix(launch_id)}/report/launch-report.md"
+        )["Body"]
+        .read()
+        .decode()
+    )
     listed = report.split("## Rollbacks", 1)[1].split("\n## ", 1)[0]
     assert "| noop | server automation |" in listed and "| not_needed | launch hook on_failure |" in listed
     assert not [m for m in sandbox.messages() if "rollback" in m["text"].lower()]

@@ -37,11 +37,18 @@ class Missing:
 
 
 MISSING: dict[str, Missing] = {
-    "route53": Missing({"record_name": "nope.statusboard.sandbox."}, "route53:ListResourceRecordSets",
-                       "nope.statusboard.sandbox. in zone statusboard.sandbox.",
-                       "no weighted record with SetIdentifier 'stable', 'canary' (SetIdentifiers present: none)"),
-    "alb": Missing({"listener_port": 8443}, "elbv2:DescribeListeners",
-                   "listener :8443 of load balancer statusboard-prod", "no listener on that port (ports: 80)"),
+    "route53": Missing(
+        {"record_name": "nope.statusboard.sandbox."},
+        "route53:ListResourceRecordSets",
+        "nope.statusboard.sandbox. in zone statusboard.sandbox.",
+        "no weighted record with SetIdentifier 'stable', 'canary' (SetIdentifiers present: none)",
+    ),
+    "alb": Missing(
+        {"listener_port": 8443},
+        "elbv2:DescribeListeners",
+        "listener :8443 of load balancer statusboard-prod",
+        "no listener on that port (ports: 80)",
+    ),
 }
 
 
@@ -84,8 +91,9 @@ def test_setting_the_current_weight_again_is_a_noop(environment: Environment, ki
     assert writes and client.writes() == writes  # no AWS write for a no-op
 
 
-def test_users_are_split_as_the_weights_say(sandbox: manager.Sandbox, plan: LaunchPlan,
-                                            environment: Environment, kind: str) -> None:
+def test_users_are_split_as_the_weights_say(
+    sandbox: manager.Sandbox, plan: LaunchPlan, environment: Environment, kind: str
+) -> None:
     followed = sandbox.routing()["router"]
     try:
         sandbox.use_router(kind)
@@ -97,11 +105,17 @@ def test_users_are_split_as_the_weights_say(sandbox: manager.Sandbox, plan: Laun
         router = router_for(environment)
         for percent in (30, 100, 0):
             router.set_canary_weight(percent)
-            wait_for(lambda: routing_weights(sandbox) == target_weights(percent), timeout=3)
+            wait_for(lambda percent=percent: routing_weights(sandbox) == target_weights(percent), timeout=3)
             requests = SHARE_REQUESTS if percent == 30 else EXACT_REQUESTS
-            observations = wait_for_share(health_url(environment), plan.version_header, percent,
-                                          float(plan.canary.share_tolerance), requests=requests,
-                                          concurrency=plan.probe.concurrency, timeout=10)
+            observations = wait_for_share(
+                health_url(environment),
+                plan.version_header,
+                percent,
+                float(plan.canary.share_tolerance),
+                requests=requests,
+                concurrency=plan.probe.concurrency,
+                timeout=10,
+            )
             last = observations[-1]
             assert last.ok, [o.detail for o in observations]
             assert sum(last.counts.values()) == requests and last.unattributed == 0
@@ -109,8 +123,7 @@ def test_users_are_split_as_the_weights_say(sandbox: manager.Sandbox, plan: Laun
         sandbox.use_router(followed)
 
 
-def test_a_missing_resource_is_a_traffic_error_naming_action_and_resource(environment: Environment,
-                                                                          kind: str) -> None:
+def test_a_missing_resource_is_a_traffic_error_naming_action_and_resource(environment: Environment, kind: str) -> None:
     assert kind in MISSING, f"add {kind!r} to MISSING: section fields naming what the sandbox lacks"
     missing = MISSING[kind]
     router = router_for(with_router(environment, **missing.changes))

@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 from golive.cli import app
@@ -40,8 +39,15 @@ def test_up_status_down_leaves_no_process(tmp_path: Path, sandbox_session: manag
     assert manager.up(state_dir).state["pid"] == running.state["pid"]
 
     env_text = running.env_file.read_text()
-    for variable in ("STAGING_URL", "PROD_URL", "STAGING_API_BASE_URL", "S3_BUCKET", "CLOUDFRONT_DIST_ID",
-                     "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID"):
+    for variable in (
+        "STAGING_URL",
+        "PROD_URL",
+        "STAGING_API_BASE_URL",
+        "S3_BUCKET",
+        "CLOUDFRONT_DIST_ID",
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+    ):
         assert f"export {variable}=" in env_text
 
     status = runner.invoke(app, ["sandbox", "status", "--state-dir", str(state_dir)])
@@ -71,8 +77,22 @@ def test_up_replaces_a_sandbox_that_died(tmp_path: Path) -> None:
 
 def test_fault_and_messages_commands(sandbox: manager.Sandbox) -> None:
     state = ["--state-dir", str(sandbox.state_dir)]
-    result = runner.invoke(app, ["sandbox", "fault", "--target", "canary", "--latency-ms", "600",
-                                 "--error-rate", "0.02", "--endpoint", "board", *state])
+    result = runner.invoke(
+        app,
+        [
+            "sandbox",
+            "fault",
+            "--target",
+            "canary",
+            "--latency-ms",
+            "600",
+            "--error-rate",
+            "0.02",
+            "--endpoint",
+            "board",
+            *state,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sandbox.routing()["faults"][0]["latency_ms"] == 600
     bad = runner.invoke(app, ["sandbox", "fault", "--target", "canary", "--endpoint", "boards", *state])

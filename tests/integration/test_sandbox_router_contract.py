@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import pytest
 
 from sandbox import manager
 from sandbox.routers import ROUTERS
-from tests.integration.helpers import (aws, fetch_many, routing_weights, set_alb_weights, set_route53_weights,
-                                       wait_for)
+from tests.integration.helpers import aws, fetch_many, routing_weights, set_alb_weights, set_route53_weights, wait_for
 
 REQUESTS = 600  # per share measured: 4.5 standard deviations of binomial(600, 0.3) is ±0.084
 
@@ -27,9 +26,10 @@ REQUESTS = 600  # per share measured: 4.5 standard deviations of binomial(600, 0
 @dataclass(frozen=True)
 class AwsUser:
     """What a user of the router does with boto3: look at its resources, set weights, break it."""
-    seeded: Callable[[manager.Sandbox], None]             # asserts the seeded resources are there
+
+    seeded: Callable[[manager.Sandbox], None]  # asserts the seeded resources are there
     set_weights: Callable[[manager.Sandbox, int, int], None]
-    break_routing: Callable[[manager.Sandbox], str]      # an unreadable change; returns what the report names
+    break_routing: Callable[[manager.Sandbox], str]  # an unreadable change; returns what the report names
 
 
 def _route53_seeded(sandbox: manager.Sandbox) -> None:
@@ -41,10 +41,14 @@ def _route53_seeded(sandbox: manager.Sandbox) -> None:
 
 def _route53_delete_canary(sandbox: manager.Sandbox) -> str:
     route53, zone = aws(sandbox, "route53"), sandbox.state["ids"]["hosted_zone_id"]
-    record = next(r for r in route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
-                  if r.get("SetIdentifier") == sandbox.spec.canary_set_identifier)
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+    record = next(
+        r
+        for r in route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        if r.get("SetIdentifier") == sandbox.spec.canary_set_identifier
+    )
+    route53.change_resource_record_sets(
+        HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+    )
     return "no weighted record for set 'canary'"
 
 
@@ -54,17 +58,25 @@ def _alb_seeded(sandbox: manager.Sandbox) -> None:
     assert lb["LoadBalancerArn"] == ids["load_balancer_arn"]
     groups = elbv2.describe_target_groups(Names=[spec.stable_target_group, spec.canary_target_group])
     assert {g["TargetGroupArn"] for g in groups["TargetGroups"]} == {
-        ids["stable_target_group_arn"], ids["canary_target_group_arn"]}
+        ids["stable_target_group_arn"],
+        ids["canary_target_group_arn"],
+    }
     listener = elbv2.describe_listeners(ListenerArns=[ids["listener_arn"]])["Listeners"][0]
     assert listener["Port"] == spec.listener_port
     forwarded = listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
     assert {g["TargetGroupArn"]: g["Weight"] for g in forwarded} == {
-        ids["stable_target_group_arn"]: 100, ids["canary_target_group_arn"]: 0}
+        ids["stable_target_group_arn"]: 100,
+        ids["canary_target_group_arn"]: 0,
+    }
 
 
 def _alb_fixed_response(sandbox: manager.Sandbox) -> str:
-    aws(sandbox, "elbv2").modify_listener(ListenerArn=sandbox.state["ids"]["listener_arn"], DefaultActions=[
-        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain"}}])
+    aws(sandbox, "elbv2").modify_listener(
+        ListenerArn=sandbox.state["ids"]["listener_arn"],
+        DefaultActions=[
+            {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain"}}
+        ],
+    )
     return "fixed-response"
 
 

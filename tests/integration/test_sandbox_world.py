@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
 from sandbox import manager
 from sandbox.seed import build_frontend
@@ -24,21 +23,42 @@ def only_endpoint_env(sandbox: manager.Sandbox) -> dict[str, str]:
     """A clean environment with nothing but AWS_ENDPOINT_URL and dummy credentials."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     sandbox_env = sandbox.environment()
-    env.update({k: sandbox_env[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                            "AWS_DEFAULT_REGION")})
+    env.update(
+        {
+            k: sandbox_env[k]
+            for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+        }
+    )
     return env
 
 
 def test_aws_cli_sees_the_seeded_world(sandbox: manager.Sandbox) -> None:
     env = only_endpoint_env(sandbox)
     aws_cli = str(Path(sys.executable).with_name("aws"))
-    listing = subprocess.run([aws_cli, "s3", "ls", "--recursive", f"s3://{sandbox.environment()['S3_BUCKET']}"],
-                             env=env, capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [aws_cli, "s3", "ls", "--recursive", f"s3://{sandbox.environment()['S3_BUCKET']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "releases/v1.0.0/index.html" in listing
     assert "staging/releases/v1.0.0/index.html" in listing
-    records = subprocess.run([aws_cli, "route53", "list-resource-record-sets", "--hosted-zone-id",
-                              sandbox.state["ids"]["hosted_zone_id"], "--output", "json"],
-                             env=env, capture_output=True, text=True, check=True).stdout
+    records = subprocess.run(
+        [
+            aws_cli,
+            "route53",
+            "list-resource-record-sets",
+            "--hosted-zone-id",
+            sandbox.state["ids"]["hosted_zone_id"],
+            "--output",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert '"SetIdentifier": "stable"' in records and '"Weight": 100' in records
     assert '"SetIdentifier": "canary"' in records and '"Weight": 0' in records
 
@@ -57,9 +77,11 @@ print(json.dumps({"dists": sorted(d["Comment"] for d in dists),
                   "lbs": [lb["LoadBalancerName"] for lb in lbs],
                   "identity": boto3.client("sts").get_caller_identity()["Account"]}))
 """
-    out = subprocess.run([sys.executable, "-c", script], env=only_endpoint_env(sandbox),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=only_endpoint_env(sandbox), capture_output=True, text=True, check=True
+    ).stdout
     import json
+
     world = json.loads(out)
     assert world["dists"] == ["golive-sandbox production", "golive-sandbox staging"]
     assert world["alarms"] == {"statusboard-5xx": "OK", "statusboard-latency": "OK"}
@@ -165,8 +187,19 @@ def test_drag_and_drop_with_optimistic_concurrency(sandbox: manager.Sandbox) -> 
 
 def test_drawer_has_complete_appointment_data(sandbox: manager.Sandbox) -> None:
     drawer = httpx.get(sandbox.urls["staging_edge"] + "/api/admin/appointments/1").json()
-    for field in ("id", "customer_name", "customer_phone", "vehicle", "license_plate", "services",
-                  "estimate_cents", "technician", "scheduled_at", "status", "version"):
+    for field in (
+        "id",
+        "customer_name",
+        "customer_phone",
+        "vehicle",
+        "license_plate",
+        "services",
+        "estimate_cents",
+        "technician",
+        "scheduled_at",
+        "status",
+        "version",
+    ):
         assert drawer[field] not in (None, ""), field
     assert httpx.get(sandbox.urls["staging_edge"] + "/api/admin/appointments/999").status_code == 404
 
@@ -174,8 +207,9 @@ def test_drawer_has_complete_appointment_data(sandbox: manager.Sandbox) -> None:
 def test_edge_holds_a_burst_of_200_concurrent_requests(sandbox: manager.Sandbox) -> None:
     set_route53_weights(sandbox, 50, 50)
     wait_for(lambda: routing_weights(sandbox)["canary"] == 50, timeout=3)
-    responses = asyncio.run(fetch_many(sandbox.urls["production_edge"] + "/api/admin/appointments/board",
-                                       200, concurrency=200))
+    responses = asyncio.run(
+        fetch_many(sandbox.urls["production_edge"] + "/api/admin/appointments/board", 200, concurrency=200)
+    )
     assert [r.status_code for r in responses] == [200] * 200
     assert {r.headers["X-Golive-Version"] for r in responses} == {"stable", "canary"}
 

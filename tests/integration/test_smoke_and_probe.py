@@ -140,8 +140,9 @@ def test_probe_works_inside_a_running_event_loop(plan: LaunchPlan) -> None:
 def test_the_probe_is_the_plans_metric_source(plan: LaunchPlan) -> None:
     source = source_for(plan)  # the sandbox plan has no metrics: section
     assert source is PROBE_SOURCE and isinstance(source, MetricsSource)
-    few = plan.model_copy(update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 20,
-                                                                         "concurrency": 4})})
+    few = plan.model_copy(
+        update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 20, "concurrency": 4})}
+    )
     assert len(source.collect(few, plan.environments.staging)) == 20
 
 
@@ -193,8 +194,9 @@ def free_port() -> int:
 
 def secured(auth: str) -> SmokeCheck:
     extra = {"bearer_secret_block": "statusboard-api-token"} if auth == "bearer" else {}
-    return SmokeCheck.model_validate({"name": "secured-health", "path": "/health", "json_fields": ["status"],
-                                      "auth": auth, **extra})
+    return SmokeCheck.model_validate(
+        {"name": "secured-health", "path": "/health", "json_fields": ["status"], "auth": auth, **extra}
+    )
 
 
 def test_bearer_auth_passes_with_the_token_and_fails_without(auth_server: tuple[str, list[dict[str, str]]]) -> None:
@@ -216,11 +218,16 @@ def test_bearer_auth_passes_with_the_token_and_fails_without(auth_server: tuple[
 
 def test_sigv4_signs_with_aws4_hmac_sha256(auth_server: tuple[str, list[dict[str, str]]]) -> None:
     base, seen = auth_server
-    session = boto3.Session(aws_access_key_id="AKIDSANDBOXEXAMPLE", aws_secret_access_key="sandbox-secret-key-xyz",
-                            aws_session_token="sandbox-session-token", region_name="eu-central-1")
+    session = boto3.Session(
+        aws_access_key_id="AKIDSANDBOXEXAMPLE",
+        aws_secret_access_key="sandbox-secret-key-xyz",
+        aws_session_token="sandbox-session-token",
+        region_name="eu-central-1",
+    )
     with smoke_client() as client:
-        (result,) = run_suite("api", [secured("sigv4")], {"site": base, "api": base}, client,
-                              AuthChooser(lambda: session))
+        (result,) = run_suite(
+            "api", [secured("sigv4")], {"site": base, "api": base}, client, AuthChooser(lambda: session)
+        )
     # the local server wants a bearer token, so 401: what matters is what was sent
     headers = {k.lower(): v for k, v in seen[0].items()}
     authorization = headers["authorization"]

@@ -32,8 +32,9 @@ def test_route53_change_is_one_batch_keeping_the_records(sandbox: manager.Sandbo
     assert isinstance(router, Route53Router)
     assert router.set_canary_weight(30).changed
     assert route53.writes() == ["change_resource_record_sets"]
-    records = route53.client.list_resource_record_sets(
-        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"])["ResourceRecordSets"]
+    records = route53.client.list_resource_record_sets(HostedZoneId=sandbox.state["ids"]["hosted_zone_id"])[
+        "ResourceRecordSets"
+    ]
     weighted = {r["SetIdentifier"]: r for r in records if "SetIdentifier" in r}
     assert {k: (r["Type"], r["TTL"], r["Weight"], r["ResourceRecords"]) for k, r in weighted.items()} == {
         "stable": ("CNAME", 60, 70, [{"Value": "stable.statusboard.sandbox."}]),
@@ -45,8 +46,16 @@ def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sa
     # the ALB says 100 % canary, but the edge follows Route 53 (still 0 %): the check must fail
     production = plan.environments.production
     router_for(with_router(production, kind="alb")).set_canary_weight(100)
-    observations = wait_for_share(health_url(production), plan.version_header, 100, 0.05,
-                                  requests=EXACT_REQUESTS, concurrency=8, timeout=0.0, interval=0.3)
+    observations = wait_for_share(
+        health_url(production),
+        plan.version_header,
+        100,
+        0.05,
+        requests=EXACT_REQUESTS,
+        concurrency=8,
+        timeout=0.0,
+        interval=0.3,
+    )
     assert len(observations) == 2  # a miss is looked at again before it counts, even with no time left
     assert not observations[-1].ok
     assert "every response from canary" in observations[-1].detail
@@ -56,8 +65,9 @@ def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sa
 # ---------------------------------------------------------------- ALB
 
 
-def test_alb_change_keeps_the_listener_and_writes_once_per_change(sandbox: manager.Sandbox,
-                                                                  production: Environment) -> None:
+def test_alb_change_keeps_the_listener_and_writes_once_per_change(
+    sandbox: manager.Sandbox, production: Environment
+) -> None:
     environment = with_router(production, kind="alb")
     elbv2 = Spy(aws_client("elbv2", environment))
     router = router_for(environment, client=elbv2)
@@ -68,8 +78,9 @@ def test_alb_change_keeps_the_listener_and_writes_once_per_change(sandbox: manag
         assert router.set_canary_weight(percent).changed
     assert elbv2.writes() == ["modify_listener"] * 3
     (after,) = elbv2.client.describe_listeners(ListenerArns=[listener_arn])["Listeners"]
-    assert {k: v for k, v in before.items() if k != "DefaultActions"} == \
-        {k: v for k, v in after.items() if k != "DefaultActions"}  # port, protocol, ... kept
+    assert {k: v for k, v in before.items() if k != "DefaultActions"} == {
+        k: v for k, v in after.items() if k != "DefaultActions"
+    }  # port, protocol, ... kept
 
 
 # ---------------------------------------------------------------- errors
@@ -79,8 +90,9 @@ def test_missing_hosted_zone_names_zone_and_action(production: Environment) -> N
     environment = with_router(production, hosted_zone="missing.sandbox.", record_name="api.missing.sandbox.")
     with pytest.raises(TrafficError) as caught:
         router_for(environment).current_weight()
-    assert str(caught.value) == ("route53:ListHostedZonesByName on zone missing.sandbox.: "
-                                 "no hosted zone with that name")
+    assert str(caught.value) == (
+        "route53:ListHostedZonesByName on zone missing.sandbox.: no hosted zone with that name"
+    )
 
 
 def test_a_missing_set_identifier_names_the_ones_present(production: Environment) -> None:
@@ -93,16 +105,19 @@ def test_denied_change_names_the_action_and_record(production: Environment) -> N
     route53 = Spy(aws_client("route53", production), fail={"change_resource_record_sets": "AccessDenied"})
     with pytest.raises(TrafficError) as caught:
         router_for(production, client=route53).set_canary_weight(10)
-    assert str(caught.value) == ("route53:ChangeResourceRecordSets on api.statusboard.sandbox. "
-                                 "in zone statusboard.sandbox.: AccessDenied")
+    assert str(caught.value) == (
+        "route53:ChangeResourceRecordSets on api.statusboard.sandbox. in zone statusboard.sandbox.: AccessDenied"
+    )
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"load_balancer_name": "nope"}, r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound"),
-    ({"canary_target_group": "nope"}, r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound"),
-])
-def test_alb_errors_name_the_missing_resource(production: Environment, changes: dict[str, Any],
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"load_balancer_name": "nope"}, r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound"),
+        ({"canary_target_group": "nope"}, r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound"),
+    ],
+)
+def test_alb_errors_name_the_missing_resource(production: Environment, changes: dict[str, Any], message: str) -> None:
     with pytest.raises(TrafficError, match=message):
         router_for(with_router(production, kind="alb", **changes)).set_canary_weight(10)
 
@@ -114,12 +129,23 @@ def publish_alb_metrics(production: Environment, source: CloudWatchSummary, end:
     cloudwatch = aws_client("cloudwatch", production)
 
     def put(version: str, metric: str, values: list[float], minutes_before_end: list[int], unit: str) -> None:
-        dimensions = [{"Name": "TargetGroup", "Value": source.target_groups[version]},
-                      {"Name": "LoadBalancer", "Value": source.load_balancer}]
-        cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
-            {"MetricName": metric, "Dimensions": dimensions, "Value": value, "Unit": unit,
-             "Timestamp": end - timedelta(minutes=minutes, seconds=30)}
-            for value, minutes in zip(values, minutes_before_end)])
+        dimensions = [
+            {"Name": "TargetGroup", "Value": source.target_groups[version]},
+            {"Name": "LoadBalancer", "Value": source.load_balancer},
+        ]
+        cloudwatch.put_metric_data(
+            Namespace="AWS/ApplicationELB",
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": dimensions,
+                    "Value": value,
+                    "Unit": unit,
+                    "Timestamp": end - timedelta(minutes=minutes, seconds=30),
+                }
+                for value, minutes in zip(values, minutes_before_end, strict=True)
+            ],
+        )
 
     put("stable", "RequestCount", [600, 400], [2, 1], "Count")
     put("stable", "HTTPCode_Target_5XX_Count", [2], [1], "Count")
@@ -143,10 +169,16 @@ def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
     assert frame["period"].nunique() == 1  # the whole window is one period
     values = {(row.version, row.metric): round(row.value, 6) for row in frame.itertuples()}
     assert values == {
-        ("stable", "requests"): 1000, ("stable", "errors_5xx"): 2, ("stable", "error_rate"): 0.002,
-        ("stable", "latency_mean_ms"): 200, ("stable", "latency_max_ms"): 300,
-        ("canary", "requests"): 100, ("canary", "errors_5xx"): 0, ("canary", "error_rate"): 0,
-        ("canary", "latency_mean_ms"): 60, ("canary", "latency_max_ms"): 70,
+        ("stable", "requests"): 1000,
+        ("stable", "errors_5xx"): 2,
+        ("stable", "error_rate"): 0.002,
+        ("stable", "latency_mean_ms"): 200,
+        ("stable", "latency_max_ms"): 300,
+        ("canary", "requests"): 100,
+        ("canary", "errors_5xx"): 0,
+        ("canary", "error_rate"): 0,
+        ("canary", "latency_mean_ms"): 60,
+        ("canary", "latency_max_ms"): 70,
     }
 
     source.period = 60  # per minute, for trends
@@ -161,8 +193,12 @@ def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
 def test_alarm_states_report_alarm_and_missing(production: Environment) -> None:
     assert alarm_states(production) == {"statusboard-5xx": "OK", "statusboard-latency": "OK"}
     aws_client("cloudwatch", production).set_alarm_state(
-        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="golive test")
+        AlarmName="statusboard-latency", StateValue="ALARM", StateReason="golive test"
+    )
     environment = production.model_copy(update={"alarms": [*production.alarms, "statusboard-deleted"]})
-    assert alarm_states(environment) == {"statusboard-5xx": "OK", "statusboard-latency": "ALARM",
-                                         "statusboard-deleted": MISSING}
+    assert alarm_states(environment) == {
+        "statusboard-5xx": "OK",
+        "statusboard-latency": "ALARM",
+        "statusboard-deleted": MISSING,
+    }
     assert alarm_states(production.model_copy(update={"alarms": []})) == {}

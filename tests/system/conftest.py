@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -15,8 +15,9 @@ HEARTBEAT_WITHIN_S = 45  # launch heartbeats every 30 s (Prefect's minimum): one
 
 
 @pytest.fixture(scope="session")
-def deployed_stack(prefect_api: PrefectServer, sandbox_session: manager.Sandbox,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_stack.Stack]:
+def deployed_stack(
+    prefect_api: PrefectServer, sandbox_session: manager.Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[local_stack.Stack]:
     home = Path(tmp_path_factory.mktemp("stack"))
     stack = local_stack.Stack(home, prefect_api, sandbox_session)
     # A short heartbeat window: a launch whose process and worker die is marked Crashed in ~45 s.

@@ -21,8 +21,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -38,7 +38,9 @@ pytestmark = pytest.mark.system
 
 REPO = Path(__file__).resolve().parents[2]
 INTERRUPTED_RUN = REPO / "tests" / "system" / "interrupted" / "launch_to_interrupt.py"
-EXIT_WITHIN_S = 60  # generous: every stop path is bounded by a 10 s grace and a SIGKILL; a busy 2-core machine doubles it
+EXIT_WITHIN_S = (
+    60  # generous: every stop path is bounded by a 10 s grace and a SIGKILL; a busy 2-core machine doubles it
+)
 
 
 def wait_until(what: str, check: Callable[[], object], timeout: float, every: float = 0.25) -> object:
@@ -55,10 +57,16 @@ class Child:
 
     def __init__(self, argv: list[str], tag_home: Path, env: dict[str, str], log: Path) -> None:
         self.tag_home, self.log = tag_home, log
-        self.process = subprocess.Popen(argv, cwd=REPO, env={**outside_env(), **stack_tag(tag_home), **env},
-                                        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=_default_interrupts)
+        self.process = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env={**outside_env(), **stack_tag(tag_home), **env},
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_default_interrupts,
+        )
 
     @property
     def output(self) -> str:
@@ -77,8 +85,9 @@ class Child:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             left = describe(tagged(self.tag_home))
-            raise AssertionError(f"still running {timeout:.0f}s on; its processes:\n{left}\n"
-                                 f"output:\n{self.output[-4000:]}") from None
+            raise AssertionError(
+                f"still running {timeout:.0f}s on; its processes:\n{left}\noutput:\n{self.output[-4000:]}"
+            ) from None
 
     def kill(self) -> None:
         for pid in tagged(self.tag_home):
@@ -132,9 +141,22 @@ def assert_no_logging_loop(output: str) -> None:
 def test_ctrl_c_of_a_test_run_mid_launch_stops_everything_in_seconds(tmp_path: Path) -> None:
     marker = tmp_path / "launch-running"
     # as `make test` runs it: the project's options, so two xdist workers
-    run = Child([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "run"),
-                 str(INTERRUPTED_RUN)],
-                tmp_path, {"GOLIVE_INTERRUPT_MARKER": str(marker)}, tmp_path / "pytest.log")
+    run = Child(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--basetemp",
+            str(tmp_path / "run"),
+            str(INTERRUPTED_RUN),
+        ],
+        tmp_path,
+        {"GOLIVE_INTERRUPT_MARKER": str(marker)},
+        tmp_path / "pytest.log",
+    )
     try:
         # Gate A at work; its last sign-off is held, so the launch is still running when the Ctrl-C lands
         wait_until("the launch running Gate A", lambda: marker.exists() or not run.running(), 300)
@@ -153,14 +175,19 @@ def test_ctrl_c_of_a_test_run_mid_launch_stops_everything_in_seconds(tmp_path: P
 def start_demo(tmp_path: Path, hold: str = "") -> tuple[Child, Path]:
     """`golive demo` on the rehearsal plan; its sandbox approver leaves the sign-off `hold` unanswered."""
     home = tmp_path / "home"
-    demo = Child([sys.executable, "-m", "golive.cli", "demo", "--plan", "plans/rehearsal.yaml"], home,
-                 {"GOLIVE_HOME": str(home), HOLD_ENV: hold}, tmp_path / "demo.log")
+    demo = Child(
+        [sys.executable, "-m", "golive.cli", "demo", "--plan", "plans/rehearsal.yaml"],
+        home,
+        {"GOLIVE_HOME": str(home), HOLD_ENV: hold},
+        tmp_path / "demo.log",
+    )
     return demo, home
 
 
 def running_launch(demo: Child, home: Path) -> tuple[int, str]:
     """The launch's flow run (its process, started by the demo's worker, and its id) once it runs
     the runbook: its timeline has begun."""
+
     def find() -> tuple[int, str] | None:
         assert demo.running(), demo.output[-4000:]
         sandbox = manager.status(home / "sandbox")
@@ -172,12 +199,14 @@ def running_launch(demo: Child, home: Path) -> tuple[int, str]:
             except OSError:
                 continue
         return None
+
     return wait_until("the launch running on the demo's worker", find, 400, every=0.5)  # type: ignore[return-value]
 
 
 def launch_ids(sandbox: manager.Sandbox) -> list[str]:
-    listed = aws(sandbox, "s3").list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"],
-                                                Prefix="golive/launches/", Delimiter="/")
+    listed = aws(sandbox, "s3").list_objects_v2(
+        Bucket=sandbox.environment()["S3_BUCKET"], Prefix="golive/launches/", Delimiter="/"
+    )
     return [p["Prefix"].split("/")[2] for p in listed.get("CommonPrefixes", [])]
 
 
@@ -196,8 +225,12 @@ def test_ctrl_c_of_golive_demo_stops_the_whole_stack(tmp_path: Path) -> None:
     demo, home = start_demo(tmp_path, hold=held)
     try:
         # the launch runs on the demo's worker and waits for pre-flight's sign-off, which nobody gives
-        wait_until("the demo's launch waiting for its pre-flight sign-off", lambda: waiting_for(demo, home, held),
-                   400, every=0.5)
+        wait_until(
+            "the demo's launch waiting for its pre-flight sign-off",
+            lambda: waiting_for(demo, home, held),
+            400,
+            every=0.5,
+        )
         code = demo.interrupt()
     finally:
         demo.kill()
@@ -207,8 +240,7 @@ def test_ctrl_c_of_golive_demo_stops_the_whole_stack(tmp_path: Path) -> None:
     assert_no_logging_loop(demo.output)
 
 
-def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_leaves_nothing(
-        tmp_path: Path) -> None:
+def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_leaves_nothing(tmp_path: Path) -> None:
     demo, home = start_demo(tmp_path)
     try:
         launch, launch_id = running_launch(demo, home)
@@ -222,11 +254,18 @@ def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_l
         sandbox = manager.status(home / "sandbox")
         assert sandbox, "the demo's sandbox is still up"
         entries = read_timeline(aws(sandbox, "s3"), sandbox.environment()["S3_BUCKET"], launch_id)
-        assert [e.actor for e in entries if e.kind == "launch" and e.event == "crashed"] == [
-            "golive (API watchdog)"], [(e.kind, e.event, e.summary) for e in entries]
+        assert [e.actor for e in entries if e.kind == "launch" and e.event == "crashed"] == ["golive (API watchdog)"], [
+            (e.kind, e.event, e.summary) for e in entries
+        ]
 
-        stop = subprocess.run([sys.executable, "-m", "golive.cli", "stop"], cwd=REPO, capture_output=True, text=True,
-                              env={**outside_env(), "GOLIVE_HOME": str(home)}, timeout=EXIT_WITHIN_S)
+        stop = subprocess.run(
+            [sys.executable, "-m", "golive.cli", "stop"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**outside_env(), "GOLIVE_HOME": str(home)},
+            timeout=EXIT_WITHIN_S,
+        )
         assert stop.returncode == 0 and "workers" in stop.stdout and "sandbox" in stop.stdout, stop.stdout
     finally:
         demo.kill()

@@ -27,23 +27,31 @@ def wait_final(run_id: UUID, timeout: float = 120):  # noqa: ANN201
 
 
 def test_launch_deployment_runs_on_the_worker_and_rollback_full_undoes_it(stack: local_stack.Stack) -> None:
-    out = local_stack.run_prefect(stack, "deployment", "run", "golive/launch",
-                                  "-p", "release=v5.0.0", "-p", "driver=dana")
+    out = local_stack.run_prefect(
+        stack, "deployment", "run", "golive/launch", "-p", "release=v5.0.0", "-p", "driver=dana"
+    )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     with ApproverBot(sandbox_policy) as bot:
         run = wait_final(run_id, timeout=240)
     assert run.state.is_completed(), run.state.message
     assert {p.pause_key for p, _, r in bot.answered if r.accepted} == {
-        "preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval",
-        "full-rollout-approval", "final-signoff"}
+        "preflight-green-light",
+        "uat-signoff-1",
+        "uat-signoff-2",
+        "gate-a-approval",
+        "gate-b-approval",
+        "full-rollout-approval",
+        "final-signoff",
+    }
     routing = stack.sandbox.routing()
     assert routing["staging_origins"] == {"staging": "/staging/releases/v5.0.0"}
     assert routing["production_origins"]["stable"] == "/releases/v5.0.0"
     assert routing["weights"] == {"stable": 100, "canary": 0}
 
     # `prefect deployment run rollback/full -p reason=...`, as the runbook's ./rollback.sh full, no launch running
-    out = local_stack.run_prefect(stack, "deployment", "run", "rollback/full",
-                                  "-p", "reason=Post-launch instability - drill")
+    out = local_stack.run_prefect(
+        stack, "deployment", "run", "rollback/full", "-p", "reason=Post-launch instability - drill"
+    )
     rolled = wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)))
     assert rolled.state.is_completed(), rolled.state.message
     routing = stack.sandbox.routing()

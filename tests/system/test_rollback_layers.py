@@ -8,8 +8,8 @@ import os
 import re
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from uuid import UUID
 
 import boto3
@@ -18,9 +18,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId, FlowRunFilterParentFlowRunId
 from prefect.states import Cancelling
 
+from golive.core.timeline import TimelineEntry
 from golive.local import local_stack
 from golive.local.approver_bot import ApproverBot, sandbox_policy
-from golive.core.timeline import TimelineEntry
 from tasks.timeline_store import read_timeline
 from tests.integration.launch_helpers import plan_variant
 from tests.system.conftest import HEARTBEAT_WITHIN_S
@@ -44,8 +44,18 @@ def wait_until(what: str, check: Callable[[], object], timeout: float, every: fl
 def start_long_canary(stack: local_stack.Stack, tmp_path: Path, release: str) -> UUID:
     """`prefect deployment run golive/launch` with a long bake, returned once 10 % is live."""
     plan = plan_variant(tmp_path, canary__bake="60s", canary__evaluation_interval="2s")
-    out = local_stack.run_prefect(stack, "deployment", "run", "golive/launch", "-p", f"release={release}",
-                                  "-p", "driver=dana", "-p", f"plan={plan}")
+    out = local_stack.run_prefect(
+        stack,
+        "deployment",
+        "run",
+        "golive/launch",
+        "-p",
+        f"release={release}",
+        "-p",
+        "driver=dana",
+        "-p",
+        f"plan={plan}",
+    )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     wait_until("the canary at 10 %", lambda: stack.sandbox.routing()["weights"]["canary"] == 10, 150)
     return run_id
@@ -67,15 +77,18 @@ def run_state(run_id: UUID) -> str:
 def rollback_runs() -> list:  # noqa: ANN401
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("rollback/full")
-        return client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])))
+        return client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id]))
+        )
 
 
 def settled_rollbacks(before: set[UUID], expected: int, timeout: float = 90) -> list:  # noqa: ANN401
     """Wait for `expected` new rollback/full runs to finish; returns them."""
+
     def done() -> list | None:
         runs = [r for r in rollback_runs() if r.id not in before]
         return runs if len(runs) >= expected and all(r.state and r.state.is_final() for r in runs) else None
+
     wait_until(f"{expected} rollback run(s) final", done, timeout, every=1)
     return done() or []
 
@@ -93,10 +106,12 @@ def rollback_events(entries: list[TimelineEntry], event: str) -> list[TimelineEn
 def assert_children_ended(run_id: UUID) -> None:
     """Every subflow of the launch is final; the one the launch died in says why."""
     with get_client(sync_client=True) as client:
-        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])))
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id]))
+        )
     assert children and all(c.state and c.state.is_final() for c in children), [
-        (c.name, c.state.name if c.state else None) for c in children]
+        (c.name, c.state.name if c.state else None) for c in children
+    ]
     [canary] = [c for c in children if c.name.startswith("Gate C — canary 10 %")]
     assert canary.state.is_crashed() and "ended Crashed while this step ran" in (canary.state.message or "")
 
@@ -130,14 +145,17 @@ def test_sigkill_of_the_launch_mid_canary_rolls_back_once(stack: local_stack.Sta
 
     entries = timeline(stack, run_id)
     assert {e.actor for e in rollback_events(entries, "requested")} == {
-        "launch hook on_crashed", "server automation (launch Crashed)"}
+        "launch hook on_crashed",
+        "server automation (launch Crashed)",
+    }
     assert len(rollback_events(entries, "effective")) == 1
     assert len(rollback_events(entries, "noop")) == 1
     # named by app, release and driver, not by the generated run name
     reasons = {e.actor: e.data["reason"] for e in rollback_events(entries, "requested")}
     assert reasons["launch hook on_crashed"].startswith("launch of StatusBoardV2 v7.0.0 by dana Crashed: ")
     assert reasons["server automation (launch Crashed)"] == (
-        "launch of v7.0.0 by dana became Crashed (server automation)")
+        "launch of v7.0.0 by dana became Crashed (server automation)"
+    )
     # the channel heard of the rollback: its last words are not "Gate B PASSED"
     said = [m["text"] for m in stack.sandbox.messages()]
     [effective] = rollback_events(entries, "effective")
@@ -154,8 +172,9 @@ def test_sigkill_of_the_launch_mid_canary_rolls_back_once(stack: local_stack.Sta
     print(f"SIGKILL -> traffic on stable in {restored_after:.1f}s")
 
 
-def test_sigkill_of_the_launch_and_its_worker_rolls_back_by_the_server(stack: local_stack.Stack,
-                                                                        tmp_path: Path) -> None:
+def test_sigkill_of_the_launch_and_its_worker_rolls_back_by_the_server(
+    stack: local_stack.Stack, tmp_path: Path
+) -> None:
     before = {r.id for r in rollback_runs()}
     with ApproverBot(sandbox_policy):
         run_id = start_long_canary(stack, tmp_path, "v7.1.0")
@@ -170,8 +189,7 @@ def test_sigkill_of_the_launch_and_its_worker_rolls_back_by_the_server(stack: lo
     try:
         # Nobody is left to report the launch: only its missing heartbeats reveal it.
         worst_case = HEARTBEAT_WITHIN_S + 30 + 5 + 30  # a beat's period + within + evaluation + rollback start
-        wait_until("traffic back on stable", lambda: stack.sandbox.routing()["weights"]["canary"] == 0,
-                   worst_case)
+        wait_until("traffic back on stable", lambda: stack.sandbox.routing()["weights"]["canary"] == 0, worst_case)
         restored_after = time.monotonic() - killed_at
         assert run_state(run_id) == "Crashed"
         runs = settled_rollbacks(before, expected=1)
@@ -195,8 +213,9 @@ def test_cancelling_the_launch_mid_canary_rolls_back(stack: local_stack.Stack, t
     # on_cancellation hook, which starts rollback/full on the rollback worker (1 s poll, a new process):
     # three Python process starts. It passes alone with a busy core; a whole suite on two workers with one
     # busy core once took over 60 s (newcomer-check, 2026-12-02): the bound is the machine's, not a guarantee.
-    wait_until("traffic back on stable", lambda: stack.sandbox.routing()["weights"]["canary"] == 0,
-               CANCEL_TO_STABLE_WITHIN_S)
+    wait_until(
+        "traffic back on stable", lambda: stack.sandbox.routing()["weights"]["canary"] == 0, CANCEL_TO_STABLE_WITHIN_S
+    )
     wait_until("the launch Cancelled", lambda: run_state(run_id) == "Cancelled", 30)
     runs = settled_rollbacks(before, expected=1)
     assert all(r.state.is_completed() for r in runs)

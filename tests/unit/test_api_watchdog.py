@@ -14,8 +14,12 @@ def test_fires_once_the_api_has_been_silent_long_enough() -> None:
     answers = iter([True, False, True, False, False, False, False, False, False, False, False])
     fired: list[float] = []
     done = threading.Event()
-    watchdog = ApiWatchdog(lambda: next(answers, False), lost_after=0.1, every=0.02,
-                           on_lost=lambda seconds: (fired.append(seconds), done.set()))
+    watchdog = ApiWatchdog(
+        lambda: next(answers, False),
+        lost_after=0.1,
+        every=0.02,
+        on_lost=lambda seconds: (fired.append(seconds), done.set()),
+    )
     watchdog.start()
     assert done.wait(5)
     watchdog.stop()
@@ -38,15 +42,19 @@ def test_a_refused_connection_is_no_answer_but_a_slow_server_is_there() -> None:
         assert api_answers(f"http://127.0.0.1:{busy.getsockname()[1]}/api", timeout=0.5)
 
 
-@pytest.mark.parametrize(("flow_run", "setting", "expected"), [
-    (None, None, None),                      # a launch in the caller's process: never watched
-    ("run-id", None, DEFAULT_LOST_AFTER_S),
-    ("run-id", "10", 10.0),
-    ("run-id", "0", None),                   # turned off
-    ("run-id", "soon", DEFAULT_LOST_AFTER_S),  # not a number: the default, with a warning
-])
-def test_which_processes_are_watched(monkeypatch: pytest.MonkeyPatch, flow_run: str | None, setting: str | None,
-                                     expected: float | None) -> None:
+@pytest.mark.parametrize(
+    ("flow_run", "setting", "expected"),
+    [
+        (None, None, None),  # a launch in the caller's process: never watched
+        ("run-id", None, DEFAULT_LOST_AFTER_S),
+        ("run-id", "10", 10.0),
+        ("run-id", "0", None),  # turned off
+        ("run-id", "soon", DEFAULT_LOST_AFTER_S),  # not a number: the default, with a warning
+    ],
+)
+def test_which_processes_are_watched(
+    monkeypatch: pytest.MonkeyPatch, flow_run: str | None, setting: str | None, expected: float | None
+) -> None:
     for name, value in (("PREFECT__FLOW_RUN_ID", flow_run), (LOST_AFTER_ENV, setting)):
         if value is None:
             monkeypatch.delenv(name, raising=False)

@@ -21,8 +21,10 @@ def test_a_client_error_names_the_action_the_resource_and_the_code() -> None:
 
 
 def test_credentials_in_an_error_never_reach_the_message() -> None:
-    leaky = ("AccessDenied for AKIAIOSFODNN7EXAMPLE at https://user:pw@bucket.s3.amazonaws.com/k?"
-             "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20250101&X-Amz-Signature=deadbeef&X-Amz-Security-Token=SESSIONTOKEN123")
+    leaky = (
+        "AccessDenied for AKIAIOSFODNN7EXAMPLE at https://user:pw@bucket.s3.amazonaws.com/k?"
+        "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20250101&X-Amz-Signature=deadbeef&X-Amz-Security-Token=SESSIONTOKEN123"
+    )
     with pytest.raises(AwsActionError) as raised:
         with aws_action("s3:GetObject", "s3://bucket/k"):
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": leaky}}, "GetObject")
@@ -42,6 +44,7 @@ def test_denied_is_never_retried_by_prefect_but_throttling_is() -> None:
     def failed_with(error: BaseException) -> SimpleNamespace:
         def result() -> None:
             raise error
+
         return SimpleNamespace(result=result)
 
     denied = AwsActionError("cloudfront:UpdateDistribution", "E123", "AccessDenied: not allowed")

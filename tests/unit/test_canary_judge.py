@@ -13,21 +13,33 @@ from blocks.plan import CompareWithStable, Slos
 from golive.core.judge import BREACH_ALPHA, Verdict, compare_with_stable, judge, judge_canary
 from tasks.metrics import SAMPLE_COLUMNS
 
-SLOS = Slos.model_validate({
-    "error_rate": {"target": "0.5%", "limit": "1%"},
-    "latency": [{"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
-                {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"}],
-    "min_samples": 20,
-})
+SLOS = Slos.model_validate(
+    {
+        "error_rate": {"target": "0.5%", "limit": "1%"},
+        "latency": [
+            {"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
+            {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"},
+        ],
+        "min_samples": 20,
+    }
+)
 COMPARE = CompareWithStable()  # alpha 0.01, 20 %: the plans' values
 BOARD_SIGMA, DRAWER_SIGMA = 0.38, 0.35  # sandbox/backend.py's profiles
 
 
-def side(version: str, rng: np.random.Generator, n: int, *, board_median: float = 160.0,
-         drawer_median: float = 45.0, errors: int = 0) -> pd.DataFrame:
+def side(
+    version: str,
+    rng: np.random.Generator,
+    n: int,
+    *,
+    board_median: float = 160.0,
+    drawer_median: float = 45.0,
+    errors: int = 0,
+) -> pd.DataFrame:
     """n board and n drawer requests of one version (log-normal latencies), the first `errors` of them 500s."""
-    latency = np.concatenate([rng.lognormal(np.log(board_median), BOARD_SIGMA, n),
-                              rng.lognormal(np.log(drawer_median), DRAWER_SIGMA, n)])
+    latency = np.concatenate(
+        [rng.lognormal(np.log(board_median), BOARD_SIGMA, n), rng.lognormal(np.log(drawer_median), DRAWER_SIGMA, n)]
+    )
     return fixed(version, latency, ["board"] * n + ["drawer"] * n, errors=errors)
 
 
@@ -36,10 +48,20 @@ def fixed(version: str, latency: Any, slo: Any, *, errors: int = 0, lag: float =
     slo = list(slo) if not isinstance(slo, str) else [slo] * len(latency)
     status = np.full(len(latency), 200)
     status[:errors] = 500
-    return pd.DataFrame({"ts": 1_700_000_000.0 + np.arange(len(latency)), "slo": slo, "path": "/",
-                         "status": status, "latency_ms": latency, "error": status >= 500,
-                         "version": version, "release": version, "client_lag_ms": lag,
-                         "send_lag_ms": np.nan}).astype(SAMPLE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "ts": 1_700_000_000.0 + np.arange(len(latency)),
+            "slo": slo,
+            "path": "/",
+            "status": status,
+            "latency_ms": latency,
+            "error": status >= 500,
+            "version": version,
+            "release": version,
+            "client_lag_ms": lag,
+            "send_lag_ms": np.nan,
+        }
+    ).astype(SAMPLE_COLUMNS)
 
 
 def frame(*parts: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +90,14 @@ def test_identical_distributions_pass() -> None:
     rng = np.random.default_rng(1)
     verdict = judge_canary(frame(side("canary", rng, 200), side("stable", rng, 800)), SLOS, COMPARE)
     assert verdict.status == "pass", verdict.reason
-    assert names(verdict) == ["error rate", "board p95", "drawer mean",
-                              "error rate vs stable", "board p95 vs stable", "drawer mean vs stable"]
+    assert names(verdict) == [
+        "error rate",
+        "board p95",
+        "drawer mean",
+        "error rate vs stable",
+        "board p95 vs stable",
+        "drawer mean vs stable",
+    ]
     assert verdict.version == "canary" and verdict.samples == 400  # the canary's rows only
     board = check(verdict, "board p95 vs stable")
     assert board.status == "pass" and board.samples == 200
@@ -126,8 +154,10 @@ def test_a_large_but_not_significant_slowdown_passes() -> None:
     # two samples of each, far apart in p95 but no evidence: the rank test decides
     canary = fixed("canary", [100.0] * 19 + [700.0], "board")
     stable = fixed("stable", [100.0] * 20, "board")
-    result = check(compare_with_stable(canary, stable, SLOS.model_copy(update={"latency": SLOS.latency[:1]}),
-                                       COMPARE), "board p95 vs stable")
+    result = check(
+        compare_with_stable(canary, stable, SLOS.model_copy(update={"latency": SLOS.latency[:1]}), COMPARE),
+        "board p95 vs stable",
+    )
     assert result.value.startswith("+")
     assert result.status == "pass"
 
@@ -169,15 +199,18 @@ def test_error_rate_comparison_warns_within_the_target_and_passes_without_eviden
     stable = side("stable", rng, many)  # 0 %
     within = check(compare_with_stable(canary, stable, SLOS, COMPARE), "error rate vs stable")
     assert within.status == "warn" and within.value.startswith("+0.30 pp")
-    one_error = check(compare_with_stable(side("canary", rng, 100, errors=1), side("stable", rng, 100), SLOS,
-                                          COMPARE), "error rate vs stable")
+    one_error = check(
+        compare_with_stable(side("canary", rng, 100, errors=1), side("stable", rng, 100), SLOS, COMPARE),
+        "error rate vs stable",
+    )
     assert one_error.status == "pass"  # 1 of 200 vs 0 of 200 is no evidence
 
 
 def test_compare_with_stable_needs_the_columns() -> None:
     with pytest.raises(ValueError, match="error"):
-        compare_with_stable(pd.DataFrame({"slo": ["board"], "latency_ms": [1.0]}), fixed("stable", [1.0], "board"),
-                            SLOS, COMPARE)
+        compare_with_stable(
+            pd.DataFrame({"slo": ["board"], "latency_ms": [1.0]}), fixed("stable", [1.0], "board"), SLOS, COMPARE
+        )
 
 
 def test_all_tied_latencies_are_no_regression() -> None:
@@ -205,8 +238,9 @@ def test_at_the_100_percent_step_the_comparison_is_skipped_with_a_note() -> None
 
 def test_a_disabled_comparison_is_noted() -> None:
     rng = np.random.default_rng(10)
-    verdict = judge_canary(frame(side("canary", rng, 100), side("stable", rng, 100)), SLOS,
-                           CompareWithStable(enabled=False))
+    verdict = judge_canary(
+        frame(side("canary", rng, 100), side("stable", rng, 100)), SLOS, CompareWithStable(enabled=False)
+    )
     assert "vs stable" not in " ".join(names(verdict))
     assert verdict.notes == ["canary vs stable: not compared (compare_with_stable is disabled in the plan)"]
 
@@ -225,10 +259,17 @@ def test_an_alarm_in_alarm_fails() -> None:
     assert check(verdict, "alarm statusboard-latency").status == "pass"
 
 
-@pytest.mark.parametrize(("state", "status"), [
-    # MISSING and an unknown state fail (golive.core.alarms); they were inconclusive here before
-    ("OK", "pass"), ("INSUFFICIENT_DATA", "pass"), ("ALARM", "fail"), ("MISSING", "fail"), ("alarm?", "fail"),
-])
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        # MISSING and an unknown state fail (golive.core.alarms); they were inconclusive here before
+        ("OK", "pass"),
+        ("INSUFFICIENT_DATA", "pass"),
+        ("ALARM", "fail"),
+        ("MISSING", "fail"),
+        ("alarm?", "fail"),
+    ],
+)
 def test_alarm_states(state: str, status: str) -> None:
     rng = np.random.default_rng(12)
     verdict = judge_canary(side("canary", rng, 100), SLOS, COMPARE, {"a": state}, step=100)
@@ -278,24 +319,32 @@ def test_a_mean_over_the_line_needs_min_samples_and_a_t_test() -> None:
     drawer = check(verdict, "drawer mean")
     assert drawer.status == "fail" and "t-test" in drawer.detail
     close = fixed("canary", [100.0] * 12 + [330.0] * 13, "drawer")  # mean 219.6 ms, sd 117 ms: p ~ 0.2
-    assert check(judge_canary(frame(fixed("canary", [100.0] * 25, "board"), close), SLOS, COMPARE, step=100),
-                 "drawer mean").status == "inconclusive"
+    assert (
+        check(
+            judge_canary(frame(fixed("canary", [100.0] * 25, "board"), close), SLOS, COMPARE, step=100), "drawer mean"
+        ).status
+        == "inconclusive"
+    )
 
 
-@pytest.mark.parametrize(("errors", "total", "status"), [
-    (0, 200, "pass"),
-    (1, 200, "warn"),  # 0.5 %: the target
-    (1, 25, "inconclusive"),  # 4 % over 25 requests: one error proves nothing
-    (2, 200, "inconclusive"),  # 1 %: at the limit, not above it
-    (5, 200, "inconclusive"),  # 2.5 %: p = 0.05
-    (10, 200, "fail"),  # 5 %
-    (4, 20, "fail"),  # 20 % of 20
-    (3, 12, "fail"),  # 25 % of 12: proven below min_samples
-    (0, 12, "inconclusive"),  # too few to pass
-])
+@pytest.mark.parametrize(
+    ("errors", "total", "status"),
+    [
+        (0, 200, "pass"),
+        (1, 200, "warn"),  # 0.5 %: the target
+        (1, 25, "inconclusive"),  # 4 % over 25 requests: one error proves nothing
+        (2, 200, "inconclusive"),  # 1 %: at the limit, not above it
+        (5, 200, "inconclusive"),  # 2.5 %: p = 0.05
+        (10, 200, "fail"),  # 5 %
+        (4, 20, "fail"),  # 20 % of 20
+        (3, 12, "fail"),  # 25 % of 12: proven below min_samples
+        (0, 12, "inconclusive"),  # too few to pass
+    ],
+)
 def test_canary_error_rate(errors: int, total: int, status: str) -> None:
-    canary = fixed("canary", [100.0] * total, ["board", "drawer"] * (total // 2) + ["board"] * (total % 2),
-                   errors=errors)
+    canary = fixed(
+        "canary", [100.0] * total, ["board", "drawer"] * (total // 2) + ["board"] * (total % 2), errors=errors
+    )
     result = check(judge_canary(canary, SLOS, COMPARE, step=100), "error rate")
     assert result.status == status, result.detail
     assert result.samples == total

@@ -35,10 +35,16 @@ def verdict(status: Status) -> Verdict:
     return Verdict(status=status, checks=[], reason=f"it was {status}", samples=100, version="canary")
 
 
-def policy(bake: float = 3, interval: float = 1, consecutive: int = 2, total: int = 3,
-           extensions: int = 2) -> StepPolicy:
-    return StepPolicy(evaluation_interval=interval, bake=bake, max_consecutive_failures=consecutive,
-                      max_total_failures=total, max_inconclusive_extensions=extensions)
+def policy(
+    bake: float = 3, interval: float = 1, consecutive: int = 2, total: int = 3, extensions: int = 2
+) -> StepPolicy:
+    return StepPolicy(
+        evaluation_interval=interval,
+        bake=bake,
+        max_consecutive_failures=consecutive,
+        max_total_failures=total,
+        max_inconclusive_extensions=extensions,
+    )
 
 
 def feed(tracker: StepTracker, *statuses: Status) -> list[str]:
@@ -50,17 +56,28 @@ def feed(tracker: StepTracker, *statuses: Status) -> list[str]:
 
 def test_the_policy_comes_from_the_plan() -> None:
     step = StepPolicy.from_plan(SANDBOX.canary)
-    assert step == StepPolicy(evaluation_interval=1.0, bake=3.0, max_consecutive_failures=2, max_total_failures=3,
-                              max_inconclusive_extensions=2)
+    assert step == StepPolicy(
+        evaluation_interval=1.0,
+        bake=3.0,
+        max_consecutive_failures=2,
+        max_total_failures=3,
+        max_inconclusive_extensions=2,
+    )
     assert step.evaluations_per_bake == 3 == SANDBOX.canary.evaluations_per_step
     assert StepPolicy.from_plan(PRODUCTION.canary).evaluations_per_bake == 10
     assert policy(bake=0.3, interval=0.1).evaluations_per_bake == 3  # not 2 from 0.3 / 0.1 = 2.9999999999999996
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"interval": 5, "bake": 3}, {"interval": 0}, {"consecutive": 0}, {"consecutive": 4, "total": 3},
-    {"extensions": -1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"interval": 5, "bake": 3},
+        {"interval": 0},
+        {"consecutive": 0},
+        {"consecutive": 4, "total": 3},
+        {"extensions": -1},
+    ],
+)
 def test_an_impossible_policy_is_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         policy(**kwargs)  # type: ignore[arg-type]
@@ -118,8 +135,11 @@ def test_inconclusive_at_the_end_of_the_bake_extends_then_asks_a_human() -> None
     tracker = StepTracker(policy())
     assert feed(tracker, "pass", "pass", "inconclusive") == ["continue_baking", "continue_baking", "extend"]
     assert tracker.extensions == 1 and tracker.planned_evaluations == 6
-    assert feed(tracker, "inconclusive", "inconclusive", "inconclusive") == ["continue_baking", "continue_baking",
-                                                                             "extend"]
+    assert feed(tracker, "inconclusive", "inconclusive", "inconclusive") == [
+        "continue_baking",
+        "continue_baking",
+        "extend",
+    ]
     assert feed(tracker, "pass", "pass", "inconclusive") == ["continue_baking", "continue_baking", "ask_human"]
     decision = tracker.decision
     assert decision is not None and decision.final and decision.evaluation == 9 and decision.extensions == 2
@@ -129,7 +149,13 @@ def test_inconclusive_at_the_end_of_the_bake_extends_then_asks_a_human() -> None
 def test_an_extension_that_ends_well_advances() -> None:
     tracker = StepTracker(policy())
     assert feed(tracker, "inconclusive", "inconclusive", "inconclusive", "pass", "pass", "pass") == [
-        "continue_baking", "continue_baking", "extend", "continue_baking", "continue_baking", "advance"]
+        "continue_baking",
+        "continue_baking",
+        "extend",
+        "continue_baking",
+        "continue_baking",
+        "advance",
+    ]
 
 
 def test_a_single_failure_at_the_end_of_the_bake_extends() -> None:
@@ -169,9 +195,18 @@ def interval(canary: int, stable: int = 0, *, board_ms: float = 200.0, errors: i
         for slo in ("board", "drawer"):
             for i in range(n):
                 error = version == "canary" and slo == "board" and i < errors
-                rows.append({"ts": 0.0, "slo": slo, "path": "/", "status": 500 if error else 200,
-                             "latency_ms": board_ms if slo == "board" else 50.0, "error": error,
-                             "version": version, "release": version})
+                rows.append(
+                    {
+                        "ts": 0.0,
+                        "slo": slo,
+                        "path": "/",
+                        "status": 500 if error else 200,
+                        "latency_ms": board_ms if slo == "board" else 50.0,
+                        "error": error,
+                        "version": version,
+                        "release": version,
+                    }
+                )
     return pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)).astype(SAMPLE_COLUMNS)
 
 
@@ -215,8 +250,12 @@ def test_expected_window_intervals() -> None:
     production = PRODUCTION.probe.requests_per_evaluation  # 600: 30 per SLO at 10 %, min_samples 50
     assert expected_window_intervals(production, 10, PRODUCTION.slos) == 2
     assert expected_window_intervals(production, 30, PRODUCTION.slos) == 1
-    assert expected_window_intervals(requests, 10, Slos.model_validate(
-        {"error_rate": {"target": "0.5%", "limit": "1%"}, "min_samples": 20})) == 1  # no latency SLO: health
+    assert (
+        expected_window_intervals(
+            requests, 10, Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"}, "min_samples": 20})
+        )
+        == 1
+    )  # no latency SLO: health
 
 
 # ------------------------------------------------------------ time to rollback
@@ -262,8 +301,7 @@ def test_a_probe_longer_than_the_interval_sets_the_pace() -> None:
 
 def test_probe_seconds_from_concurrency_rate_and_the_slo_thresholds() -> None:
     # 250 requests in rounds of 32: 8 rounds × 500 ms (the mean of board's 800 ms and drawer's 200 ms)
-    assert probe_seconds(SANDBOX) == (4.0, "250 requests at concurrency 32 × 500 ms, the latency SLOs' mean "
-                                           "threshold")
+    assert probe_seconds(SANDBOX) == (4.0, "250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold")
     assert probe_seconds(PRODUCTION)[0] == 19.0  # ceil(600 / 16) = 38 rounds × 500 ms
     assert probe_seconds(SANDBOX, requests=32)[0] == 0.5
     # an open-loop rate: 250 requests at 25/s take 10 s, longer than the concurrency allows
@@ -272,16 +310,20 @@ def test_probe_seconds_from_concurrency_rate_and_the_slo_thresholds() -> None:
     fast, basis = probe_seconds(with_probe(SANDBOX, rate=parse_rate("1000/s")))
     assert fast == 4.0 and basis.endswith(", slower than 1000/s")
     health_only = SANDBOX.model_copy(update={"slos": SANDBOX.slos.model_copy(update={"latency": []})})
-    assert probe_seconds(health_only) == (8.0, "250 requests at concurrency 32 × 1000 ms, no latency SLO: the "
-                                               "health path at 1 s")
+    assert probe_seconds(health_only) == (
+        8.0,
+        "250 requests at concurrency 32 × 1000 ms, no latency SLO: the health path at 1 s",
+    )
 
 
 def test_rollback_costs_count_the_router_change_and_the_share_check() -> None:
     costs = rollback_costs(SANDBOX)
     # 1 s for the router change, 200 share-check requests in 7 rounds of 32 × 500 ms = 3.5 s
     assert costs.probe_seconds == 4.0 and costs.action_seconds == 4.5
-    assert costs.action_basis == ("the Route 53 change (1 s, then until INSYNC, and the record's TTL for clients) "
-                                  "and the share check (200 requests at concurrency 32 × 500 ms, 3.5 s)")
+    assert costs.action_basis == (
+        "the Route 53 change (1 s, then until INSYNC, and the record's TTL for clients) "
+        "and the share check (200 requests at concurrency 32 × 500 ms, 3.5 s)"
+    )
     assert rollback_costs(SANDBOX, share_requests=32).action_seconds == 1.5
 
 
@@ -289,28 +331,35 @@ def test_the_rollback_sentence_states_the_plans_real_costs() -> None:
     costs = rollback_costs(SANDBOX)
     sandbox = rollback_sentence(SANDBOX.canary, window_intervals=2, costs=costs)
     # decision (2 × 2 + 1) × 4 s = 20 s, then the rollback's 4.5 s: not the 3 s the interval alone suggests
-    assert sandbox.startswith("Worst case from a breach to traffic on stable: 24.5 s. To the rollback decision "
-                              "20 s = (2 failed evaluations × 2 intervals per window + 1) × 4 s per evaluation, as "
-                              "its probe (250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold) "
-                              "outlasts the 1 s interval; up to 12 s until")
+    assert sandbox.startswith(
+        "Worst case from a breach to traffic on stable: 24.5 s. To the rollback decision "
+        "20 s = (2 failed evaluations × 2 intervals per window + 1) × 4 s per evaluation, as "
+        "its probe (250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold) "
+        "outlasts the 1 s interval; up to 12 s until"
+    )
     assert "then 1 more failed evaluation on fresh samples, 8 s apart, make 2 in a row" in sandbox
     assert "Then the rollback, 4.5 s: the Route 53 change" in sandbox
     production = rollback_sentence(PRODUCTION.canary, costs=rollback_costs(PRODUCTION))
     # the 1 min interval outlasts the 19 s probe: 3 min to the decision, 7.5 s to act (1 + 13 rounds × 500 ms)
-    assert production.startswith("Worst case from a breach to traffic on stable: 3 min 8 s. To the rollback "
-                                  "decision 3 min = (2 failed evaluations × 1 interval per window + 1) × 1 min per "
-                                  "evaluation, the interval (its probe, 600 requests at concurrency 16 × 500 ms, "
-                                  "the latency SLOs' mean threshold, needs 19 s)")
+    assert production.startswith(
+        "Worst case from a breach to traffic on stable: 3 min 8 s. To the rollback "
+        "decision 3 min = (2 failed evaluations × 1 interval per window + 1) × 1 min per "
+        "evaluation, the interval (its probe, 600 requests at concurrency 16 × 500 ms, "
+        "the latency SLOs' mean threshold, needs 19 s)"
+    )
     made = RollbackCosts(probe_seconds=2.0, probe_basis="x", action_seconds=0.5, action_basis="y")
     at_once = rollback_sentence(policy(bake=3, interval=1, consecutive=1, total=1), costs=made)
-    assert at_once.startswith("Worst case from a breach to traffic on stable: 4.5 s. To the rollback decision 4 s "
-                              "= (1 failed evaluation × 1 interval per window + 1) × 2 s per evaluation")
+    assert at_once.startswith(
+        "Worst case from a breach to traffic on stable: 4.5 s. To the rollback decision 4 s "
+        "= (1 failed evaluation × 1 interval per window + 1) × 2 s per evaluation"
+    )
 
 
 def test_the_measured_sentence_reports_what_evaluations_took() -> None:
     costs = rollback_costs(SANDBOX)
-    assert measured_sentence([1.23, 2.31, 1.4], costs.probe_seconds) == ("Measured: 3 evaluations took 1.2 s to 2.3 s, median "
-                                                           "1.4 s, against 4 s estimated for a probe.")
+    assert measured_sentence([1.23, 2.31, 1.4], costs.probe_seconds) == (
+        "Measured: 3 evaluations took 1.2 s to 2.3 s, median 1.4 s, against 4 s estimated for a probe."
+    )
     assert measured_sentence([0.456]) == "Measured: 1 evaluation took 456 ms."
     assert measured_sentence([]) == "No evaluation ran."
 
@@ -322,14 +371,28 @@ def draw_interval(rng: np.random.Generator, share: float, canary_board_median: f
     """One sandbox-plan probe interval: 125 board + 125 drawer requests routed at `share`."""
     n = SANDBOX.probe.requests_per_evaluation // 2
     frames = []
-    for slo, canary_median, stable_median, sigma in (("board", canary_board_median, 160.0, 0.38),
-                                                      ("drawer", 45.0, 45.0, 0.35)):
+    for slo, canary_median, stable_median, sigma in (
+        ("board", canary_board_median, 160.0, 0.38),
+        ("drawer", 45.0, 45.0, 0.35),
+    ):
         canary = rng.random(n) < share
         medians = np.where(canary, canary_median, stable_median)
-        frames.append(pd.DataFrame({"ts": 0.0, "slo": slo, "path": "/", "status": 200,
-                                    "latency_ms": rng.lognormal(np.log(medians), sigma), "error": False,
-                                    "version": np.where(canary, "canary", "stable"), "release": "r",
-                                    "client_lag_ms": np.nan, "send_lag_ms": np.nan}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "ts": 0.0,
+                    "slo": slo,
+                    "path": "/",
+                    "status": 200,
+                    "latency_ms": rng.lognormal(np.log(medians), sigma),
+                    "error": False,
+                    "version": np.where(canary, "canary", "stable"),
+                    "release": "r",
+                    "client_lag_ms": np.nan,
+                    "send_lag_ms": np.nan,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True).astype(SAMPLE_COLUMNS)
 
 

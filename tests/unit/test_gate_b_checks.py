@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from blocks.plan import load_plan
-from golive.core.gate_checks import uat_confirmed
 from golive.core.checks import CheckResult
+from golive.core.gate_checks import uat_confirmed
 
 PLAN = load_plan("plans/sandbox.yaml", env={})
 
 
 def signed(*names: str) -> list[CheckResult]:
-    return [CheckResult(name=f"UAT: {n}", status="pass", value="approved", threshold="required signer")
-            for n in names]
+    return [CheckResult(name=f"UAT: {n}", status="pass", value="approved", threshold="required signer") for n in names]
 
 
 def test_all_required_signers_confirm_uat() -> None:

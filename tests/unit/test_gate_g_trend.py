@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from golive.core.gate_checks import trend_check
 from golive.core.checks import CheckResult
+from golive.core.gate_checks import trend_check
 
 
 def test_a_significant_slowdown_warns_and_is_named_against_checkpoint_1() -> None:
-    compared = CheckResult(name="board p95 vs stable", status="fail", value="+47 % (p=0.0001)",
-                           threshold="not slower than stable by > 20 %", detail="board p95 vs stable: +47 %")
+    compared = CheckResult(
+        name="board p95 vs stable",
+        status="fail",
+        value="+47 % (p=0.0001)",
+        threshold="not slower than stable by > 20 %",
+        detail="board p95 vs stable: +47 %",
+    )
     trend = trend_check(compared)
     assert trend.status == "warn" and trend.ok
     assert trend.name == "trend: board p95 vs checkpoint 1"

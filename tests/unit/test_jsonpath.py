@@ -23,34 +23,40 @@ BOARD: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("total", [3]),
-    ("zero", [0]),
-    ("meta.flags.beta_ui", [False]),
-    ("meta.generated-at", ["now"]),
-    ("empty", [{}]),
-    ("columns[0].status", ["scheduled"]),
-    ("columns[2].appointments[0].id", [7]),
-    ("columns[*].status", ["scheduled", "in_progress", "ready"]),
-    ("columns[*].appointments[*].id", [2, 4, 7]),  # document order
-    ("columns[0].appointments[*]", [{"id": 2}, {"id": 4}]),
-    ("columns[1].appointments[*].id", []),  # a wildcard over an empty list reaches nothing
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("total", [3]),
+        ("zero", [0]),
+        ("meta.flags.beta_ui", [False]),
+        ("meta.generated-at", ["now"]),
+        ("empty", [{}]),
+        ("columns[0].status", ["scheduled"]),
+        ("columns[2].appointments[0].id", [7]),
+        ("columns[*].status", ["scheduled", "in_progress", "ready"]),
+        ("columns[*].appointments[*].id", [2, 4, 7]),  # document order
+        ("columns[0].appointments[*]", [{"id": 2}, {"id": 4}]),
+        ("columns[1].appointments[*].id", []),  # a wildcard over an empty list reaches nothing
+    ],
+)
 def test_find_reaches_values(path: str, expected: list[Any]) -> None:
     assert find(BOARD, path) == expected
 
 
-@pytest.mark.parametrize("path", [
-    "missing",
-    "total.value",                 # key on a number
-    "meta[0]",                     # index on an object
-    "columns.status",              # key on a list (no implicit wildcard)
-    "columns[3].status",           # index past the end
-    "columns[0].appointments[5]",
-    "columns[*].missing",
-    "empty.anything",
-    "meta.flags.beta_ui.x",        # key on a bool
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "missing",
+        "total.value",  # key on a number
+        "meta[0]",  # index on an object
+        "columns.status",  # key on a list (no implicit wildcard)
+        "columns[3].status",  # index past the end
+        "columns[0].appointments[5]",
+        "columns[*].missing",
+        "empty.anything",
+        "meta.flags.beta_ui.x",  # key on a bool
+    ],
+)
 def test_find_returns_empty_when_nothing_matches(path: str) -> None:
     assert find(BOARD, path) == []
     assert not exists(BOARD, path)
@@ -91,10 +97,27 @@ def test_parse_steps() -> None:
     assert parse("a") == ["a"]
 
 
-@pytest.mark.parametrize("path", [
-    "", ".a", "a.", "a..b", "a[", "a[]", "a[-1]", "a[x]", "a b", "a[0]b", "a.[0]", "1abc", "a.1", "$.a",
-    "a[0", "a]",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        ".a",
+        "a.",
+        "a..b",
+        "a[",
+        "a[]",
+        "a[-1]",
+        "a[x]",
+        "a b",
+        "a[0]b",
+        "a.[0]",
+        "1abc",
+        "a.1",
+        "$.a",
+        "a[0",
+        "a]",
+    ],
+)
 def test_invalid_paths_are_rejected(path: str) -> None:
     with pytest.raises(ValueError, match="invalid JSON path"):
         find(BOARD, path)

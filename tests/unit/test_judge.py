@@ -17,23 +17,38 @@ from tasks.metrics import SAMPLE_COLUMNS, empty_samples, samples_frame
 REPO = Path(__file__).resolve().parents[2]
 
 
-def slos(target: str = "0.5%", limit: str = "1%", min_samples: int = 20,
-         latency: list[dict[str, Any]] | None = None) -> Slos:
+def slos(
+    target: str = "0.5%", limit: str = "1%", min_samples: int = 20, latency: list[dict[str, Any]] | None = None
+) -> Slos:
     if latency is None:
-        latency = [{"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
-                   {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"}]
-    return Slos.model_validate({"error_rate": {"target": target, "limit": limit}, "latency": latency,
-                                "min_samples": min_samples})
+        latency = [
+            {"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
+            {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"},
+        ]
+    return Slos.model_validate(
+        {"error_rate": {"target": target, "limit": limit}, "latency": latency, "min_samples": min_samples}
+    )
 
 
 SLOS = slos()
 
 
-def rows(slo: str, latencies: list[float] | np.ndarray, *, status: int = 200, version: str = "stable",
-         release: str = "v1") -> list[dict[str, Any]]:
-    return [{"ts": 1_700_000_000.0 + i, "slo": slo, "path": f"/{slo}", "status": status, "latency_ms": float(ms),
-             "error": status >= 500 or status == 0, "version": version, "release": release}
-            for i, ms in enumerate(latencies)]
+def rows(
+    slo: str, latencies: list[float] | np.ndarray, *, status: int = 200, version: str = "stable", release: str = "v1"
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "ts": 1_700_000_000.0 + i,
+            "slo": slo,
+            "path": f"/{slo}",
+            "status": status,
+            "latency_ms": float(ms),
+            "error": status >= 500 or status == 0,
+            "version": version,
+            "release": release,
+        }
+        for i, ms in enumerate(latencies)
+    ]
 
 
 def frame(*parts: list[dict[str, Any]]) -> pd.DataFrame:
@@ -118,9 +133,16 @@ def test_a_latency_threshold_in_seconds_compares_in_ms() -> None:
     assert judge(frame(rows("board", [300.0] * 30)), custom).status == "fail"
 
 
-@pytest.mark.parametrize(("stat", "expected"), [
-    ("mean", 50.5), ("p50", 50.5), ("p90", 90.1), ("p95", 95.05), ("p99", 99.01),
-])
+@pytest.mark.parametrize(
+    ("stat", "expected"),
+    [
+        ("mean", 50.5),
+        ("p50", 50.5),
+        ("p90", 90.1),
+        ("p95", 95.05),
+        ("p99", 99.01),
+    ],
+)
 def test_latency_stats(stat: str, expected: float) -> None:
     assert latency_stat(np.arange(1.0, 101.0), stat) == pytest.approx(expected)
 
@@ -157,19 +179,25 @@ def test_nan_latencies_are_not_samples() -> None:
 # ---------------------------------------------------------------- error rate
 
 
-@pytest.mark.parametrize(("errors", "total", "status", "value"), [
-    (0, 200, "pass", "0.00 %"),
-    (1, 250, "pass", "0.40 %"),
-    (1, 200, "warn", "0.50 %"),  # exactly at the target: not a pass
-    (3, 400, "warn", "0.75 %"),
-    (2, 200, "fail", "1.00 %"),  # exactly at the limit: fails
-    (14, 1000, "fail", "1.40 %"),
-    (200, 200, "fail", "100.00 %"),
-])
+@pytest.mark.parametrize(
+    ("errors", "total", "status", "value"),
+    [
+        (0, 200, "pass", "0.00 %"),
+        (1, 250, "pass", "0.40 %"),
+        (1, 200, "warn", "0.50 %"),  # exactly at the target: not a pass
+        (3, 400, "warn", "0.75 %"),
+        (2, 200, "fail", "1.00 %"),  # exactly at the limit: fails
+        (14, 1000, "fail", "1.40 %"),
+        (200, 200, "fail", "100.00 %"),
+    ],
+)
 def test_error_rate_bands(errors: int, total: int, status: str, value: str) -> None:
     ok = total - errors
-    samples = frame(rows("board", [100.0] * (ok // 2)), rows("drawer", [50.0] * (ok - ok // 2)),
-                    rows("board", [100.0] * errors, status=503))
+    samples = frame(
+        rows("board", [100.0] * (ok // 2)),
+        rows("drawer", [50.0] * (ok - ok // 2)),
+        rows("board", [100.0] * errors, status=503),
+    )
     result = check(judge(samples, SLOS), "error rate")
     assert (result.status, result.value, result.samples) == (status, value, total)
 

@@ -23,23 +23,26 @@ sample = st.tuples(st.sampled_from(list(THRESHOLDS)), latency, errors_now_and_th
 samples = st.lists(sample, min_size=0, max_size=150)
 # a bad sample: at least 1.5x its SLO's threshold, or a server error
 bad_sample = st.one_of(
-    st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1.5, max_value=10), st.just(False))
-      .map(lambda t: (t[0], THRESHOLDS[t[0]] * t[1], False)),
+    st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1.5, max_value=10), st.just(False)).map(
+        lambda t: (t[0], THRESHOLDS[t[0]] * t[1], False)
+    ),
     st.tuples(st.sampled_from(list(THRESHOLDS)), latency, st.just(True)),
 )
 
 
 def frame(rows: list[tuple[str, float, bool]], version: str = "canary") -> pd.DataFrame:
-    return pd.DataFrame({
-        "ts": [float(i) for i in range(len(rows))],
-        "slo": [r[0] for r in rows],
-        "path": ["/x"] * len(rows),
-        "status": [500 if r[2] else 200 for r in rows],
-        "latency_ms": [r[1] for r in rows],
-        "error": [r[2] for r in rows],
-        "version": [version] * len(rows),
-        "release": ["v"] * len(rows),
-    })
+    return pd.DataFrame(
+        {
+            "ts": [float(i) for i in range(len(rows))],
+            "slo": [r[0] for r in rows],
+            "path": ["/x"] * len(rows),
+            "status": [500 if r[2] else 200 for r in rows],
+            "latency_ms": [r[1] for r in rows],
+            "error": [r[2] for r in rows],
+            "version": [version] * len(rows),
+            "release": ["v"] * len(rows),
+        }
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -65,8 +68,12 @@ def test_canary_judge_more_bad_canary_samples_never_pass(canary, stable, bad) ->
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1, max_value=50),
-                          st.just(False)), max_size=SLOS.min_samples - 1))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1, max_value=50), st.just(False)),
+        max_size=SLOS.min_samples - 1,
+    )
+)
 def test_too_few_samples_never_pass(rows) -> None:  # noqa: ANN001
     assert judge(frame(rows), SLOS).status == "inconclusive"
     assert judge_canary(frame(rows), SLOS, COMPARE, step=10).status != "pass"
@@ -96,9 +103,14 @@ def test_a_saturated_probe_never_passes_and_fails_only_on_5xx_answers(canary, st
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=200, max_value=3000),
-                          st.just(False)), min_size=1, max_size=100),
-       st.floats(min_value=max(BOUNDS.values()) * 1.01, max_value=150))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=200, max_value=3000), st.just(False)),
+        min_size=1,
+        max_size=100,
+    ),
+    st.floats(min_value=max(BOUNDS.values()) * 1.01, max_value=150),
+)
 def test_a_lag_over_the_bound_on_every_request_saturates(rows, lag) -> None:  # noqa: ANN001
     verdict = judge(frame(rows).assign(client_lag_ms=lag), SLOS)  # every latency above the lag: moved by all of it
     assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
@@ -109,7 +121,9 @@ def test_a_lag_over_the_bound_on_every_request_saturates(rows, lag) -> None:  # 
 def test_lag_within_the_bound_changes_no_verdict(canary, stable, lag) -> None:  # noqa: ANN001
     both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True)
     lagged = both.assign(client_lag_ms=lag)
-    pairs = ((judge(lagged, SLOS), judge(both, SLOS)),
-             (judge_canary(lagged, SLOS, COMPARE, step=30), judge_canary(both, SLOS, COMPARE, step=30)))
+    pairs = (
+        (judge(lagged, SLOS), judge(both, SLOS)),
+        (judge_canary(lagged, SLOS, COMPARE, step=30), judge_canary(both, SLOS, COMPARE, step=30)),
+    )
     for measured, unknown in pairs:
         assert (measured.status, measured.reason) == (unknown.status, unknown.reason)

@@ -69,16 +69,29 @@ def problems_of(raw: dict[str, Any]) -> str:
 
 def test_every_runbook_template_is_there() -> None:
     assert set(TEMPLATES) == {
-        "kickoff", "gate_passed", "gate_failed", "canary_stage_passed", "canary_stage_failed", "rollback_complete",
-        "stabilization_passed", "stabilization_failed", "launch_success", "launch_failed", "health_check_failed",
-        "rollback_started", "rollback_failed"}
+        "kickoff",
+        "gate_passed",
+        "gate_failed",
+        "canary_stage_passed",
+        "canary_stage_failed",
+        "rollback_complete",
+        "stabilization_passed",
+        "stabilization_failed",
+        "launch_success",
+        "launch_failed",
+        "health_check_failed",
+        "rollback_started",
+        "rollback_failed",
+    }
 
 
 def test_gate_a_passed_reads_as_the_runbook(plan: LaunchPlan, measured: dict[str, str]) -> None:
     values = {**plan_values(plan, RELEASE), **measured, **gate_values("Gate A", measured)}
     message = render("gate_passed", values)
-    assert message.body == ("Gate A PASSED - Staging validation complete. Board: 412 ms, Drawer: 48 ms, "
-                            "All tests green. Proceeding to Gate B.")
+    assert message.body == (
+        "Gate A PASSED - Staging validation complete. Board: 412 ms, Drawer: 48 ms, "
+        "All tests green. Proceeding to Gate B."
+    )
     assert message.subject == "Gate A PASSED · StatusBoardV2 v1.4.0"
     assert message.missing == []
 
@@ -101,17 +114,21 @@ def test_last_canary_step_advances_to_gate_g(plan: LaunchPlan) -> None:
 
 def test_kickoff_lists_the_plans_slos(plan: LaunchPlan) -> None:
     message = render("kickoff", plan_values(plan, RELEASE))
-    assert message.body == ("🚀 StatusBoardV2 GO-LIVE initiated. Target SLOs: Board p95 <800 ms, Drawer mean "
-                            "<200 ms, errors <0.5 %. Team ready. Beginning Gate A validation.")
+    assert message.body == (
+        "🚀 StatusBoardV2 GO-LIVE initiated. Target SLOs: Board p95 <800 ms, Drawer mean "
+        "<200 ms, errors <0.5 %. Team ready. Beginning Gate A validation."
+    )
 
 
 def test_incident_alert_and_stabilization(plan: LaunchPlan) -> None:
     values = {**plan_values(plan, RELEASE), "percent": 30, "metrics": "board p95 1210 ms >= 800 ms"}
     assert render("canary_stage_failed", values).body == (
         "🚨 SLO breach detected at 30% rollout. Metrics: board p95 1210 ms >= 800 ms. "
-        "Executing emergency rollback immediately.")
+        "Executing emergency rollback immediately."
+    )
     assert render("stabilization_passed", plan_values(plan, RELEASE)).body == (
-        "Gate G PASSED - 30min stability confirmed. All SLOs green. StatusBoardV2 launch SUCCESSFUL!")
+        "Gate G PASSED - 30min stability confirmed. All SLOs green. StatusBoardV2 launch SUCCESSFUL!"
+    )
     assert render("rollback_complete", {}).body.startswith("Emergency rollback COMPLETE.")
     assert render("rollback_complete", {"mode": "Full"}).body.startswith("Full rollback COMPLETE.")
 
@@ -128,7 +145,8 @@ def test_missing_values_render_na_and_are_listed() -> None:
 
 def test_none_and_empty_count_as_missing() -> None:
     assert render("launch_failed", {"app": "X", "release": None, "gate": "", "reason": "r"}).body == (
-        "❌ X n/a launch FAILED at n/a - r. Incident investigation initiated.")
+        "❌ X n/a launch FAILED at n/a - r. Incident investigation initiated."
+    )
 
 
 def test_values_are_substituted_literally() -> None:
@@ -168,17 +186,22 @@ def test_plans_without_communications_get_the_defaults(plan: LaunchPlan) -> None
     assert plan.communications.templates == {}
 
 
-@pytest.mark.parametrize(("templates", "expected"), [
-    ({"gate_passed": "Gate {foo} ok"},
-     "communications.templates.gate_passed: 'Gate {foo} ok' — unknown placeholder {foo}; available: app,"),
-    ({"gate_pased": "x"}, "communications.templates.gate_pased: 'x' — unknown template 'gate_pased'; templates:"),
-    ({"kickoff": "{board} now"}, "communications.templates.kickoff: '{board} now' — unknown placeholder {board}"),
-    ({"kickoff": "{app"}, "communications.templates.kickoff: '{app' — not a valid template"),
-    ({"kickoff": "{} go"}, "communications.templates.kickoff: '{} go' — placeholders need a name"),
-    ({"kickoff": "{app!r}"}, "communications.templates.kickoff: '{app!r}' — {app} takes no format spec"),
-    ({"kickoff": " "}, "communications.templates.kickoff: ' ' — a non-empty message"),
-    ({"kickoff": 5}, "communications.templates.kickoff: 5 — a string"),
-])
+@pytest.mark.parametrize(
+    ("templates", "expected"),
+    [
+        (
+            {"gate_passed": "Gate {foo} ok"},
+            "communications.templates.gate_passed: 'Gate {foo} ok' — unknown placeholder {foo}; available: app,",
+        ),
+        ({"gate_pased": "x"}, "communications.templates.gate_pased: 'x' — unknown template 'gate_pased'; templates:"),
+        ({"kickoff": "{board} now"}, "communications.templates.kickoff: '{board} now' — unknown placeholder {board}"),
+        ({"kickoff": "{app"}, "communications.templates.kickoff: '{app' — not a valid template"),
+        ({"kickoff": "{} go"}, "communications.templates.kickoff: '{} go' — placeholders need a name"),
+        ({"kickoff": "{app!r}"}, "communications.templates.kickoff: '{app!r}' — {app} takes no format spec"),
+        ({"kickoff": " "}, "communications.templates.kickoff: ' ' — a non-empty message"),
+        ({"kickoff": 5}, "communications.templates.kickoff: 5 — a string"),
+    ],
+)
 def test_bad_overrides_name_the_field(raw: dict[str, Any], templates: dict[str, Any], expected: str) -> None:
     assert expected in problems_of(with_templates(raw, templates))
 
@@ -212,14 +235,22 @@ def test_every_default_uses_only_its_placeholders() -> None:
 
 
 def test_a_rollback_on_its_own_announces_start_and_end(plan: LaunchPlan) -> None:
-    values = {**plan_values(plan, "v7.0.0"), "mode": "Full", "triggered_by": "launch hook on_crashed",
-              "reason": "launch of StatusBoardV2 v7.0.0 by dana Crashed: exit code -9", "restored_release": "v1.0.0"}
+    values = {
+        **plan_values(plan, "v7.0.0"),
+        "mode": "Full",
+        "triggered_by": "launch hook on_crashed",
+        "reason": "launch of StatusBoardV2 v7.0.0 by dana Crashed: exit code -9",
+        "restored_release": "v1.0.0",
+    }
     started = render("rollback_started", values)
-    assert started.body == ("🚨 Full rollback of StatusBoardV2 v7.0.0 started (launch hook on_crashed): launch of "
-                            "StatusBoardV2 v7.0.0 by dana Crashed: exit code -9. Restoring v1.0.0.")
+    assert started.body == (
+        "🚨 Full rollback of StatusBoardV2 v7.0.0 started (launch hook on_crashed): launch of "
+        "StatusBoardV2 v7.0.0 by dana Crashed: exit code -9. Restoring v1.0.0."
+    )
     assert started.subject == "🚨 Full rollback started · StatusBoardV2 v7.0.0" and started.missing == []
-    failed = render("rollback_failed", {**values, "failure": "ran but verification failed: every response "
-                                                              "from v1.0.0: v7.0.0: 12"})
+    failed = render(
+        "rollback_failed", {**values, "failure": "ran but verification failed: every response from v1.0.0: v7.0.0: 12"}
+    )
     assert failed.body.startswith("❌ Full rollback of StatusBoardV2 v7.0.0 FAILED - ran but verification failed")
     assert "roll back by hand" in failed.body and failed.missing == []
 
@@ -229,8 +260,10 @@ def test_a_rollback_on_its_own_announces_start_and_end(plan: LaunchPlan) -> None
 
 def test_shorten_keeps_short_text_and_cuts_long_text_where_a_reader_would() -> None:
     assert shorten("board p95: 976 ms", 500) == "board p95: 976 ms"
-    reason = ("board p95: 976 ms (>= 800 ms); drawer mean: 291 ms (>= 200 ms); security/hsts: missing "
-              "(expected status 200 and the Strict-Transport-Security header)")
+    reason = (
+        "board p95: 976 ms (>= 800 ms); drawer mean: 291 ms (>= 200 ms); security/hsts: missing "
+        "(expected status 200 and the Strict-Transport-Security header)"
+    )
     cut = shorten(reason, 80)
     assert cut == "board p95: 976 ms (>= 800 ms); drawer mean: 291 ms (>= 200 ms)" + ELLIPSIS  # at the '; '
     mid = shorten("the staging probe measured the board at 976 ms (expected status 200 everywhere)", 60)
@@ -255,8 +288,10 @@ def test_shortened_text_never_ends_mid_word() -> None:
 def test_decisions_read_as_english() -> None:
     assert decision_word("approve") == "approved" and decision_word("reject") == "rejected"
     assert approval_role("approver") == "Approver" and approval_role("signer") == "UAT signer"
-    assert (f"Gate A FAILED - {rejection_reason('Approver', 'rita', 'Gate A passed', 'board looks off')}"
-            == "Gate A FAILED - the Approver rita rejected 'Gate A passed': board looks off")
+    assert (
+        f"Gate A FAILED - {rejection_reason('Approver', 'rita', 'Gate A passed', 'board looks off')}"
+        == "Gate A FAILED - the Approver rita rejected 'Gate A passed': board looks off"
+    )
     assert rejection_reason("UAT signer", "qa-lead", "UAT sign-off") == "the UAT signer qa-lead rejected 'UAT sign-off'"
     assert no_decision_reason("Gate A passed", "3s") == "no decision on 'Gate A passed' within 3s (fails closed)"
 
@@ -265,5 +300,6 @@ def test_a_launch_is_named_by_app_release_and_driver() -> None:
     assert launch_label("v7.0.0", "dana", "StatusBoardV2") == "StatusBoardV2 v7.0.0 by dana"
     assert launch_label("v7.0.0") == "v7.0.0" and launch_label("", "dana") == "? by dana"
     assert orphan_reason("StatusBoardV2 v7.0.0 by dana", "Crashed") == (
-        "the launch (StatusBoardV2 v7.0.0 by dana) ended Crashed while this step ran; its process is gone")
+        "the launch (StatusBoardV2 v7.0.0 by dana) ended Crashed while this step ran; its process is gone"
+    )
     assert orphan_reason("x", "Cancelled") == "the launch (x) was cancelled; this step stopped with it"

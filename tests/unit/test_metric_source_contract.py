@@ -31,8 +31,9 @@ class _Api(QuietHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         body = json.dumps(IDS if self.path == "/api/admin/appointments/board" else {}).encode()
-        self.answer(200, body, {"Content-Type": "application/json", "X-Golive-Version": "canary",
-                                "X-Golive-Release": "v2.0.0"})
+        self.answer(
+            200, body, {"Content-Type": "application/json", "X-Golive-Version": "canary", "X-Golive-Release": "v2.0.0"}
+        )
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,18 @@ def test_each_kind_declares_a_prefect_notification_block_type(kind: str) -> None
     assert issubclass(notifier.block_type(), NotificationBlock)
     note = Notification(name="launch-chat", kind=kind, block="launch-chat-block")
     assert notifier_for(note) is notifier
-    assert notifier.describe(note) == (f"launch-chat: {notifier.sends_to} through the {notifier.block_class} "
-                                       f"block 'launch-chat-block'")
+    assert notifier.describe(note) == (
+        f"launch-chat: {notifier.sends_to} through the {notifier.block_class} block 'launch-chat-block'"
+    )
 
 
 def test_an_unknown_kind_is_refused_where_the_plan_is_loaded_naming_the_known_ones() -> None:
     raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
-    raw["notifications"] = [{"name": "chat", "kind": "webhook", "block": "sandbox-chat"},
-                            {"name": "mail", "kind": "email", "block": "launch-mail"}]
+    raw["notifications"] = [
+        {"name": "chat", "kind": "webhook", "block": "sandbox-chat"},
+        {"name": "mail", "kind": "email", "block": "launch-mail"},
+    ]
     plan = validate_plan(raw, env={})  # a name is all the plan model asks of a kind
     with pytest.raises(PlanError) as caught:
         check_plugins(plan)
-    assert caught.value.problems == [
-        "notifications[1].kind: 'email' — unknown notifier: one of slack, teams, webhook"]
+    assert caught.value.problems == ["notifications[1].kind: 'email' — unknown notifier: one of slack, teams, webhook"]

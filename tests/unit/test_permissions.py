@@ -28,13 +28,17 @@ class Fake:
             if name == "simulate_principal_policy":
                 if self.simulate is None:
                     raise denied(name)
-                return {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": self.simulate(a)}
-                                              for a in kwargs["ActionNames"]]}
+                return {
+                    "EvaluationResults": [
+                        {"EvalActionName": a, "EvalDecision": self.simulate(a)} for a in kwargs["ActionNames"]
+                    ]
+                }
             if name == "get_caller_identity":
                 return {"Arn": "arn:aws:iam::1:user/golive"}
             if name == "list_hosted_zones_by_name":
                 return {"HostedZones": [{"Name": kwargs["DNSName"], "Id": "/hostedzone/Z1"}]}
             return {}
+
         return call
 
 
@@ -71,8 +75,13 @@ def test_the_traffic_capability_comes_from_the_routers_entry() -> None:
             return {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": "allowed"} for a in ActionNames]}
 
     results, _ = probe_permissions(lambda service: Iam(), alb)
-    assert [r.capability for r in results] == ["upload release", "switch origin", "invalidate",
-                                               "shift traffic (alb)", "read alarms"]
+    assert [r.capability for r in results] == [
+        "upload release",
+        "switch origin",
+        "invalidate",
+        "shift traffic (alb)",
+        "read alarms",
+    ]
     assert list(ALB.actions) in asked
 
     reads: list[tuple[str, dict[str, Any]]] = []

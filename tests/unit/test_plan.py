@@ -73,7 +73,9 @@ def test_shipped_plans_load_without_warnings(name: str) -> None:
     assert plan.slos.error_rate.target == pytest.approx(0.005)
     assert plan.slos.error_rate.limit == pytest.approx(0.01)
     assert [(s.name, s.stat, float(s.threshold)) for s in plan.slos.latency] == [
-        ("board", "p95", 800.0), ("drawer", "mean", 200.0)]
+        ("board", "p95", 800.0),
+        ("drawer", "mean", 200.0),
+    ]
     assert plan.warnings() == []
     assert plan.build_working_dir == REPO / "examples" / "statusboard-frontend"
 
@@ -157,24 +159,35 @@ def test_parse_duration(text: str, seconds: float) -> None:
     assert isinstance(parsed, Duration) and parsed == pytest.approx(seconds) and parsed.text == text
 
 
-@pytest.mark.parametrize(("parser", "value", "message"), [
-    (parse_duration, "800", "'800' — a duration with a unit such as '800ms'"),
-    (parse_duration, 800, "800 — a duration with a unit"),
-    (parse_duration, "5%", "'5%' — a duration such as '10m', not a percent"),
-    (parse_percent, "10m", "'10m' — a percent such as '0.5%', not a duration"),
-    (parse_percent, 0.5, "0.5 — a percent such as '0.5%' (with the % sign)"),
-    (parse_latency_ms, "0.5%", "'0.5%' — a latency with a unit such as '800ms' or '0.8s'"),
-    (parse_latency_ms, "2m", "'2m' — a latency with a unit"),
-])
+@pytest.mark.parametrize(
+    ("parser", "value", "message"),
+    [
+        (parse_duration, "800", "'800' — a duration with a unit such as '800ms'"),
+        (parse_duration, 800, "800 — a duration with a unit"),
+        (parse_duration, "5%", "'5%' — a duration such as '10m', not a percent"),
+        (parse_percent, "10m", "'10m' — a percent such as '0.5%', not a duration"),
+        (parse_percent, 0.5, "0.5 — a percent such as '0.5%' (with the % sign)"),
+        (parse_latency_ms, "0.5%", "'0.5%' — a latency with a unit such as '800ms' or '0.8s'"),
+        (parse_latency_ms, "2m", "'2m' — a latency with a unit"),
+    ],
+)
 def test_parsers_reject_with_value_and_expectation(parser: Any, value: Any, message: str) -> None:
     with pytest.raises(PlanValueError) as caught:
         parser(value)
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(("value", "per_second", "text"), [
-    (50, 50.0, "50/s"), ("50/s", 50.0, "50/s"), ("3000/min", 50.0, "3000/min"), (0.5, 0.5, "0.5/s"),
-    ("7", 7.0, "7/s"), ("2.5 / s", 2.5, "2.5 / s")])
+@pytest.mark.parametrize(
+    ("value", "per_second", "text"),
+    [
+        (50, 50.0, "50/s"),
+        ("50/s", 50.0, "50/s"),
+        ("3000/min", 50.0, "3000/min"),
+        (0.5, 0.5, "0.5/s"),
+        ("7", 7.0, "7/s"),
+        ("2.5 / s", 2.5, "2.5 / s"),
+    ],
+)
 def test_parse_rate(value: Any, per_second: float, text: str) -> None:
     rate = parse_rate(value)
     assert rate.per_second == pytest.approx(per_second) and rate.text == text
@@ -195,10 +208,13 @@ def test_probe_rate_and_client_lag_are_optional(base: dict[str, Any]) -> None:
 
 def test_a_rate_slower_than_the_interval_is_warned_about(base: dict[str, Any]) -> None:
     slow = validate_plan(edited(base, {"probe.rate": "100/s"}), env={})  # 250 requests: 2.5 s per 1 s interval
-    assert any(w.startswith("probe.rate: 100/s sends 250 requests in 2.5 s, longer than "
-                            "canary.evaluation_interval (1s)") for w in slow.warnings())
-    assert not any(w.startswith("probe.rate") for w in validate_plan(
-        edited(base, {"probe.rate": "250/s"}), env={}).warnings())
+    assert any(
+        w.startswith("probe.rate: 100/s sends 250 requests in 2.5 s, longer than canary.evaluation_interval (1s)")
+        for w in slow.warnings()
+    )
+    assert not any(
+        w.startswith("probe.rate") for w in validate_plan(edited(base, {"probe.rate": "250/s"}), env={}).warnings()
+    )
 
 
 def test_parsed_units() -> None:
@@ -211,159 +227,296 @@ def test_parsed_units() -> None:
 BOARD_CHECK = "smoke.suites.api[0]"
 BAD_PLANS = [
     pytest.param({"rollout": {}}, "rollout: {} — unknown key 'rollout'", id="unknown-top-level-key"),
-    pytest.param({"canary.bake_time": "10m"},
-                 "canary.bake_time: '10m' — unknown key 'bake_time'; did you mean 'bake'?", id="misspelt-key"),
+    pytest.param(
+        {"canary.bake_time": "10m"},
+        "canary.bake_time: '10m' — unknown key 'bake_time'; did you mean 'bake'?",
+        id="misspelt-key",
+    ),
     pytest.param({"canary.bake": DELETE}, "canary.bake: (missing) — required", id="missing-field"),
-    pytest.param({"environments.production.router.alb": 5},
-                 "environments.production.router.alb: 5 — a mapping of keys to values", id="router-section-not-a-mapping"),
+    pytest.param(
+        {"environments.production.router.alb": 5},
+        "environments.production.router.alb: 5 — a mapping of keys to values",
+        id="router-section-not-a-mapping",
+    ),
     pytest.param({"canary": 5}, "canary: 5 — a mapping of keys to values", id="section-not-a-mapping"),
-    pytest.param({"canary.steps": [10, 50, 30]},
-                 "canary.steps: [10, 50, 30] — steps must strictly increase", id="steps-not-increasing"),
-    pytest.param({"canary.steps": [0, 50, 100]},
-                 "canary.steps[0]: 0 — a percent of traffic from 1 to 100", id="step-out-of-range"),
-    pytest.param({"canary.steps": [10, 50]},
-                 "canary.steps: [10, 50] — the last step must be 100", id="last-step-not-100"),
-    pytest.param({"canary.bake": "800"},
-                 "canary.bake: '800' — a duration with a unit such as '800ms'", id="duration-without-unit"),
+    pytest.param(
+        {"canary.steps": [10, 50, 30]},
+        "canary.steps: [10, 50, 30] — steps must strictly increase",
+        id="steps-not-increasing",
+    ),
+    pytest.param(
+        {"canary.steps": [0, 50, 100]},
+        "canary.steps[0]: 0 — a percent of traffic from 1 to 100",
+        id="step-out-of-range",
+    ),
+    pytest.param(
+        {"canary.steps": [10, 50]}, "canary.steps: [10, 50] — the last step must be 100", id="last-step-not-100"
+    ),
+    pytest.param(
+        {"canary.bake": "800"},
+        "canary.bake: '800' — a duration with a unit such as '800ms'",
+        id="duration-without-unit",
+    ),
     pytest.param({"canary.bake": 600}, "canary.bake: 600 — a duration with a unit", id="duration-as-number"),
-    pytest.param({"canary.bake": "5%"}, "canary.bake: '5%' — a duration such as '10m', not a percent",
-                 id="percent-as-duration"),
+    pytest.param(
+        {"canary.bake": "5%"}, "canary.bake: '5%' — a duration such as '10m', not a percent", id="percent-as-duration"
+    ),
     pytest.param({"canary.bake": "0s"}, "canary.bake: '0s' — must be more than zero", id="zero-duration"),
-    pytest.param({"slos.error_rate.target": "5m"},
-                 "slos.error_rate.target: '5m' — a percent such as '0.5%', not a duration", id="duration-as-percent"),
-    pytest.param({"slos.error_rate.target": 0.005},
-                 "slos.error_rate.target: 0.005 — a percent such as '0.5%' (with the % sign)",
-                 id="percent-without-sign"),
-    pytest.param({"slos.latency[0].threshold": "0.5%"},
-                 "slos.latency[0].threshold: '0.5%' — a latency with a unit such as '800ms' or '0.8s'",
-                 id="latency-as-percent"),
-    pytest.param({"slos.error_rate.target": "2%"},
-                 "slos.error_rate.target: '2%' — must be below the limit ('1%')", id="error-target-above-limit"),
-    pytest.param({"slos.error_rate.limit": "150%"},
-                 "slos.error_rate.limit: '150%' — at most 100%", id="error-limit-over-100"),
+    pytest.param(
+        {"slos.error_rate.target": "5m"},
+        "slos.error_rate.target: '5m' — a percent such as '0.5%', not a duration",
+        id="duration-as-percent",
+    ),
+    pytest.param(
+        {"slos.error_rate.target": 0.005},
+        "slos.error_rate.target: 0.005 — a percent such as '0.5%' (with the % sign)",
+        id="percent-without-sign",
+    ),
+    pytest.param(
+        {"slos.latency[0].threshold": "0.5%"},
+        "slos.latency[0].threshold: '0.5%' — a latency with a unit such as '800ms' or '0.8s'",
+        id="latency-as-percent",
+    ),
+    pytest.param(
+        {"slos.error_rate.target": "2%"},
+        "slos.error_rate.target: '2%' — must be below the limit ('1%')",
+        id="error-target-above-limit",
+    ),
+    pytest.param(
+        {"slos.error_rate.limit": "150%"}, "slos.error_rate.limit: '150%' — at most 100%", id="error-limit-over-100"
+    ),
     pytest.param({"slos.min_samples": 5}, "slos.min_samples: 5 — at least 10", id="too-few-min-samples"),
-    pytest.param({"slos.latency[1].name": "board"},
-                 "slos.latency[1].name: 'board' — SLO names must be unique", id="duplicate-slo-name"),
-    pytest.param({"slos.latency[0].path": "api/board"},
-                 "slos.latency[0].path: 'api/board' — a path starting with '/'", id="latency-path-no-slash"),
-    pytest.param({"slos.latency[0].stat": "p75"},
-                 "slos.latency[0].stat: 'p75' — one of 'mean', 'p50', 'p90', 'p95' or 'p99'", id="unknown-stat"),
-    pytest.param({"canary.evaluation_interval": "1m"},
-                 "canary.evaluation_interval: '1m' — must not be longer than bake ('3s')", id="interval-over-bake"),
-    pytest.param({"canary.max_total_failures": 1},
-                 "canary.max_total_failures: 1 — at least max_consecutive_failures (2)", id="total-below-consecutive"),
-    pytest.param({"canary.max_consecutive_failures": 0},
-                 "canary.max_consecutive_failures: 0 — at least 1", id="zero-consecutive-failures"),
-    pytest.param({"canary.compare_with_stable.alpha": 1.5},
-                 "canary.compare_with_stable.alpha: 1.5 — less than 1", id="alpha-out-of-range"),
-    pytest.param({"stabilization.checkpoint_interval": "10s"},
-                 "stabilization.checkpoint_interval: '10s' — must not be longer than window ('6s')",
-                 id="checkpoint-over-window"),
+    pytest.param(
+        {"slos.latency[1].name": "board"},
+        "slos.latency[1].name: 'board' — SLO names must be unique",
+        id="duplicate-slo-name",
+    ),
+    pytest.param(
+        {"slos.latency[0].path": "api/board"},
+        "slos.latency[0].path: 'api/board' — a path starting with '/'",
+        id="latency-path-no-slash",
+    ),
+    pytest.param(
+        {"slos.latency[0].stat": "p75"},
+        "slos.latency[0].stat: 'p75' — one of 'mean', 'p50', 'p90', 'p95' or 'p99'",
+        id="unknown-stat",
+    ),
+    pytest.param(
+        {"canary.evaluation_interval": "1m"},
+        "canary.evaluation_interval: '1m' — must not be longer than bake ('3s')",
+        id="interval-over-bake",
+    ),
+    pytest.param(
+        {"canary.max_total_failures": 1},
+        "canary.max_total_failures: 1 — at least max_consecutive_failures (2)",
+        id="total-below-consecutive",
+    ),
+    pytest.param(
+        {"canary.max_consecutive_failures": 0},
+        "canary.max_consecutive_failures: 0 — at least 1",
+        id="zero-consecutive-failures",
+    ),
+    pytest.param(
+        {"canary.compare_with_stable.alpha": 1.5},
+        "canary.compare_with_stable.alpha: 1.5 — less than 1",
+        id="alpha-out-of-range",
+    ),
+    pytest.param(
+        {"stabilization.checkpoint_interval": "10s"},
+        "stabilization.checkpoint_interval: '10s' — must not be longer than window ('6s')",
+        id="checkpoint-over-window",
+    ),
     pytest.param({"roles.approvers": []}, "roles.approvers: [] — at least one approver", id="no-approvers"),
-    pytest.param({"roles.approvers": ["alice", "alice"]},
-                 "roles.approvers: ['alice', 'alice'] — each approver once ('alice' is repeated)",
-                 id="duplicate-approver"),
-    pytest.param({"roles.approvers": ["Alice Smith"]},
-                 "roles.approvers[0]: 'Alice Smith' — a lowercase name matching ^[a-z0-9][a-z0-9._-]*$",
-                 id="bad-approver-name"),
+    pytest.param(
+        {"roles.approvers": ["alice", "alice"]},
+        "roles.approvers: ['alice', 'alice'] — each approver once ('alice' is repeated)",
+        id="duplicate-approver",
+    ),
+    pytest.param(
+        {"roles.approvers": ["Alice Smith"]},
+        "roles.approvers[0]: 'Alice Smith' — a lowercase name matching ^[a-z0-9][a-z0-9._-]*$",
+        id="bad-approver-name",
+    ),
     pytest.param({"roles.uat_signers": []}, "roles.uat_signers: [] — at least one UAT signer", id="no-uat-signers"),
-    pytest.param({"environments.production.router": DELETE},
-                 "environments.production.router: (missing) — required", id="production-without-router"),
-    pytest.param({"environments.production.alarms": ["statusboard-5xx", "statusboard-5xx"]},
-                 "environments.production.alarms: ['statusboard-5xx', 'statusboard-5xx'] — each alarm once",
-                 id="duplicate-alarm"),
-    pytest.param({"environments.staging.url": "staging.example.com"},
-                 "environments.staging.url: 'staging.example.com' — an http(s) URL", id="url-without-scheme"),
-    pytest.param({"environments.staging.bucket": "Edgar_Bucket"},
-                 "environments.staging.bucket: 'Edgar_Bucket' — an S3 bucket name", id="bad-bucket"),
-    pytest.param({"environments.staging.prefix": "/releases/"},
-                 "environments.staging.prefix: '/releases/' — an S3 key prefix without leading or trailing '/'",
-                 id="bad-prefix"),
-    pytest.param({"environments.production.prefix": "staging/releases"},
-                 "environments.production.prefix: 'staging/releases' — must differ from staging's prefix",
-                 id="colliding-prefixes"),
-    pytest.param({"environments.production.cloudfront_distribution_id": "e123"},
-                 "environments.production.cloudfront_distribution_id: 'e123' — a CloudFront distribution id",
-                 id="bad-distribution-id"),
-    pytest.param({f"{BOARD_CHECK}.path": "api/admin/appointments/board"},
-                 f"{BOARD_CHECK}.path: 'api/admin/appointments/board' — a path starting with '/'",
-                 id="smoke-path-no-slash"),
-    pytest.param({f"{BOARD_CHECK}.path": "/api/{appointment}"},
-                 f"{BOARD_CHECK}.path: '/api/{{appointment}}' — a path whose only placeholder is {{id}}",
-                 id="unknown-placeholder"),
-    pytest.param({f"{BOARD_CHECK}.method": "FETCH"},
-                 f"{BOARD_CHECK}.method: 'FETCH' — one of 'GET', 'HEAD', 'POST', 'PUT', 'PATCH' or 'DELETE'",
-                 id="unknown-method"),
-    pytest.param({f"{BOARD_CHECK}.expect_status": 700},
-                 f"{BOARD_CHECK}.expect_status: 700 — at most 599", id="status-out-of-range"),
-    pytest.param({f"{BOARD_CHECK}.target": "cdn"},
-                 f"{BOARD_CHECK}.target: 'cdn' — one of 'site' or 'api'", id="unknown-target"),
-    pytest.param({f"{BOARD_CHECK}.auth": "bearer"},
-                 f"{BOARD_CHECK}.bearer_secret_block: (missing) — required when auth is 'bearer'",
-                 id="bearer-without-secret"),
-    pytest.param({f"{BOARD_CHECK}.body": {"x": 1}},
-                 f"{BOARD_CHECK}.body: {{'x': 1}} — a body is only sent with POST, PUT or PATCH, not GET",
-                 id="body-on-get"),
-    pytest.param({f"{BOARD_CHECK}.headers": {"Bad Header": "x"}},
-                 f"{BOARD_CHECK}.headers['Bad Header'] (key): 'Bad Header' — an HTTP header name",
-                 id="bad-header-name"),
-    pytest.param({f"{BOARD_CHECK}.json_fields": ["columns..id"]},
-                 f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a dotted JSON path", id="bad-json-path"),
+    pytest.param(
+        {"environments.production.router": DELETE},
+        "environments.production.router: (missing) — required",
+        id="production-without-router",
+    ),
+    pytest.param(
+        {"environments.production.alarms": ["statusboard-5xx", "statusboard-5xx"]},
+        "environments.production.alarms: ['statusboard-5xx', 'statusboard-5xx'] — each alarm once",
+        id="duplicate-alarm",
+    ),
+    pytest.param(
+        {"environments.staging.url": "staging.example.com"},
+        "environments.staging.url: 'staging.example.com' — an http(s) URL",
+        id="url-without-scheme",
+    ),
+    pytest.param(
+        {"environments.staging.bucket": "Edgar_Bucket"},
+        "environments.staging.bucket: 'Edgar_Bucket' — an S3 bucket name",
+        id="bad-bucket",
+    ),
+    pytest.param(
+        {"environments.staging.prefix": "/releases/"},
+        "environments.staging.prefix: '/releases/' — an S3 key prefix without leading or trailing '/'",
+        id="bad-prefix",
+    ),
+    pytest.param(
+        {"environments.production.prefix": "staging/releases"},
+        "environments.production.prefix: 'staging/releases' — must differ from staging's prefix",
+        id="colliding-prefixes",
+    ),
+    pytest.param(
+        {"environments.production.cloudfront_distribution_id": "e123"},
+        "environments.production.cloudfront_distribution_id: 'e123' — a CloudFront distribution id",
+        id="bad-distribution-id",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.path": "api/admin/appointments/board"},
+        f"{BOARD_CHECK}.path: 'api/admin/appointments/board' — a path starting with '/'",
+        id="smoke-path-no-slash",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.path": "/api/{appointment}"},
+        f"{BOARD_CHECK}.path: '/api/{{appointment}}' — a path whose only placeholder is {{id}}",
+        id="unknown-placeholder",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.method": "FETCH"},
+        f"{BOARD_CHECK}.method: 'FETCH' — one of 'GET', 'HEAD', 'POST', 'PUT', 'PATCH' or 'DELETE'",
+        id="unknown-method",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.expect_status": 700},
+        f"{BOARD_CHECK}.expect_status: 700 — at most 599",
+        id="status-out-of-range",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.target": "cdn"}, f"{BOARD_CHECK}.target: 'cdn' — one of 'site' or 'api'", id="unknown-target"
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.auth": "bearer"},
+        f"{BOARD_CHECK}.bearer_secret_block: (missing) — required when auth is 'bearer'",
+        id="bearer-without-secret",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.body": {"x": 1}},
+        f"{BOARD_CHECK}.body: {{'x': 1}} — a body is only sent with POST, PUT or PATCH, not GET",
+        id="body-on-get",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.headers": {"Bad Header": "x"}},
+        f"{BOARD_CHECK}.headers['Bad Header'] (key): 'Bad Header' — an HTTP header name",
+        id="bad-header-name",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.json_fields": ["columns..id"]},
+        f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a dotted JSON path",
+        id="bad-json-path",
+    ),
     pytest.param({"smoke.suites.api": []}, "smoke.suites.api: [] — at least one check per suite", id="empty-suite"),
-    pytest.param({"smoke.suites.api[1].name": "board"},
-                 "smoke.suites.api[1].name: 'board' — check names within a suite must be unique",
-                 id="duplicate-check-name"),
+    pytest.param(
+        {"smoke.suites.api[1].name": "board"},
+        "smoke.suites.api[1].name: 'board' — check names within a suite must be unique",
+        id="duplicate-check-name",
+    ),
     pytest.param({"smoke.suites": {}}, "smoke.suites: {} — at least one suite", id="no-suites"),
-    pytest.param({"probe.id_source": DELETE},
-                 "slos.latency[1].path: '/api/admin/appointments/{id}' — uses {id}, so probe.id_source must say",
-                 id="id-without-source"),
+    pytest.param(
+        {"probe.id_source": DELETE},
+        "slos.latency[1].path: '/api/admin/appointments/{id}' — uses {id}, so probe.id_source must say",
+        id="id-without-source",
+    ),
     pytest.param({"probe.concurrency": "many"}, "probe.concurrency: 'many' — a whole number", id="not-a-number"),
-    pytest.param({"probe.rate": "fast"},
-                 "probe.rate: 'fast' — a request rate such as '50/s' or '3000/min', or a number of requests per "
-                 "second", id="rate-not-a-rate"),
+    pytest.param(
+        {"probe.rate": "fast"},
+        "probe.rate: 'fast' — a request rate such as '50/s' or '3000/min', or a number of requests per second",
+        id="rate-not-a-rate",
+    ),
     pytest.param({"probe.rate": "50/h"}, "probe.rate: '50/h' — a request rate such as '50/s'", id="rate-unit"),
-    pytest.param({"probe.rate": 0}, "probe.rate: 0 — a request rate such as '50/s' or '3000/min', or a number of "
-                 "requests per second, more than zero", id="rate-zero"),
+    pytest.param(
+        {"probe.rate": 0},
+        "probe.rate: 0 — a request rate such as '50/s' or '3000/min', or a number of "
+        "requests per second, more than zero",
+        id="rate-zero",
+    ),
     pytest.param({"probe.rate": True}, "probe.rate: True — a request rate", id="rate-bool"),
-    pytest.param({"probe.max_client_lag": "0ms"}, "probe.max_client_lag: '0ms' — must be more than zero",
-                 id="lag-zero"),
-    pytest.param({"probe.max_client_lag": 20}, "probe.max_client_lag: 20 — a latency with a unit",
-                 id="lag-without-unit"),
-    pytest.param({"probe.max_client_lag": "200ms"},
-                 "probe.max_client_lag: '200ms' — must be below the smallest latency SLO threshold ('200ms', "
-                 "drawer): a client lag that large could fail it on its own", id="lag-as-large-as-an-slo"),
-    pytest.param({"probe.max_lag": "20ms"}, "probe.max_lag: '20ms' — unknown key 'max_lag'; did you mean "
-                 "'max_client_lag'?", id="lag-typo"),
-    pytest.param({"notifications[0].kind": "E-mail"},
-                 "notifications[0].kind: 'E-mail' — a lowercase name", id="notifier-not-a-name"),
-    pytest.param({"notifications[0].block": "Sandbox Chat"},
-                 "notifications[0].block: 'Sandbox Chat' — a Prefect block name", id="bad-block-name"),
-    pytest.param({"build.command": []}, "build.command: [] — an argv list such as ['python', 'build.py']",
-                 id="empty-build-command"),
-    pytest.param({"build.output_dir": "../dist"},
-                 "build.output_dir: '../dist' — a path relative to build.working_dir", id="output-outside-build"),
-    pytest.param({"release_header": "x-golive-version"},
-                 "release_header: 'x-golive-version' — must differ from version_header", id="same-headers"),
+    pytest.param(
+        {"probe.max_client_lag": "0ms"}, "probe.max_client_lag: '0ms' — must be more than zero", id="lag-zero"
+    ),
+    pytest.param(
+        {"probe.max_client_lag": 20}, "probe.max_client_lag: 20 — a latency with a unit", id="lag-without-unit"
+    ),
+    pytest.param(
+        {"probe.max_client_lag": "200ms"},
+        "probe.max_client_lag: '200ms' — must be below the smallest latency SLO threshold ('200ms', "
+        "drawer): a client lag that large could fail it on its own",
+        id="lag-as-large-as-an-slo",
+    ),
+    pytest.param(
+        {"probe.max_lag": "20ms"},
+        "probe.max_lag: '20ms' — unknown key 'max_lag'; did you mean 'max_client_lag'?",
+        id="lag-typo",
+    ),
+    pytest.param(
+        {"notifications[0].kind": "E-mail"},
+        "notifications[0].kind: 'E-mail' — a lowercase name",
+        id="notifier-not-a-name",
+    ),
+    pytest.param(
+        {"notifications[0].block": "Sandbox Chat"},
+        "notifications[0].block: 'Sandbox Chat' — a Prefect block name",
+        id="bad-block-name",
+    ),
+    pytest.param(
+        {"build.command": []},
+        "build.command: [] — an argv list such as ['python', 'build.py']",
+        id="empty-build-command",
+    ),
+    pytest.param(
+        {"build.output_dir": "../dist"},
+        "build.output_dir: '../dist' — a path relative to build.working_dir",
+        id="output-outside-build",
+    ),
+    pytest.param(
+        {"release_header": "x-golive-version"},
+        "release_header: 'x-golive-version' — must differ from version_header",
+        id="same-headers",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("edits", "expected"), BAD_PLANS)
-def test_bad_plan_is_rejected_naming_field_and_value(base: dict[str, Any], edits: dict[str, Any],
-                                                     expected: str) -> None:
+def test_bad_plan_is_rejected_naming_field_and_value(
+    base: dict[str, Any], edits: dict[str, Any], expected: str
+) -> None:
     message = problems_of(edited(base, edits))
     assert expected in message, message
 
 
 def test_every_problem_is_listed(base: dict[str, Any]) -> None:
-    raw = edited(base, {"canary.steps": [10, 50, 30], "roles.approvers": [], "slos.latency[0].threshold": "0.5%",
-                        "environments.production.bucket": "Edgar_Bucket", "extra": 1})
+    raw = edited(
+        base,
+        {
+            "canary.steps": [10, 50, 30],
+            "roles.approvers": [],
+            "slos.latency[0].threshold": "0.5%",
+            "environments.production.bucket": "Edgar_Bucket",
+            "extra": 1,
+        },
+    )
     with pytest.raises(PlanError) as caught:
         validate_plan(raw)
     problems = caught.value.problems
     assert len(problems) == 5, problems
     assert {p.split(":")[0] for p in problems} == {
-        "canary.steps", "roles.approvers", "slos.latency[0].threshold",
-        "environments.production.bucket", "extra"}
+        "canary.steps",
+        "roles.approvers",
+        "slos.latency[0].threshold",
+        "environments.production.bucket",
+        "extra",
+    }
     assert str(caught.value).startswith("invalid launch plan (5 problems)")
 
 
@@ -384,11 +537,14 @@ def test_duplicate_yaml_keys_are_rejected(tmp_path: Path) -> None:
     assert re.search(r"line \d+: 'app' — a key may appear once per mapping \(first at line \d+\)", str(caught.value))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("app: [unclosed\n", "not valid YAML"),
-    ("", "(plan): (empty) — a mapping with app, environments"),
-    ("- a\n- b\n", "(plan): ['a', 'b'] — a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("app: [unclosed\n", "not valid YAML"),
+        ("", "(plan): (empty) — a mapping with app, environments"),
+        ("- a\n- b\n", "(plan): ['a', 'b'] — a mapping"),
+    ],
+)
 def test_unusable_files(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(text)
@@ -407,17 +563,36 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("STAGING_URL", "STAGING_API_BASE_URL", "STAGING_CLOUDFRONT_DIST_ID", "PROD_URL",
-                     "PROD_API_BASE_URL", "CLOUDFRONT_DIST_ID", "S3_BUCKET"):
+    for variable in (
+        "STAGING_URL",
+        "STAGING_API_BASE_URL",
+        "STAGING_CLOUDFRONT_DIST_ID",
+        "PROD_URL",
+        "PROD_API_BASE_URL",
+        "CLOUDFRONT_DIST_ID",
+        "S3_BUCKET",
+    ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(plan_app, ["check", "--offline", str(PLANS / "statusboard-v2.yaml")])
     assert result.exit_code == 0, result.output
-    for fragment in ("StatusBoardV2 launch plan is valid", "https://staging.edgarsautoshop.com",
-                     "https://staging-api.edgarsautoshop.com", "s3://edgar-mobile-auto-shop/releases/<release>/",
-                     "E1234567890123", "route53: api.edgarsautoshop.com.", "alice, bob", "qa-lead, product-owner",
-                     "infrastructure", "security", "p95 of /api/admin/appointments/board", "< 800ms",
-                     "10% → 30% → 50% → 100%", "30m at 100%, 3 checkpoints every 10m", "statusboard-slack"):
+    for fragment in (
+        "StatusBoardV2 launch plan is valid",
+        "https://staging.edgarsautoshop.com",
+        "https://staging-api.edgarsautoshop.com",
+        "s3://edgar-mobile-auto-shop/releases/<release>/",
+        "E1234567890123",
+        "route53: api.edgarsautoshop.com.",
+        "alice, bob",
+        "qa-lead, product-owner",
+        "infrastructure",
+        "security",
+        "p95 of /api/admin/appointments/board",
+        "< 800ms",
+        "10% → 30% → 50% → 100%",
+        "30m at 100%, 3 checkpoints every 10m",
+        "statusboard-slack",
+    ):
         assert fragment in result.output, fragment
 
 

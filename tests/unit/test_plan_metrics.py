@@ -34,13 +34,20 @@ def test_metrics_kind_probe_keeps_its_settings_in_the_probe_section() -> None:
     assert "250 synthetic requests per evaluation" in source_for(plan).describe(plan)
 
 
-@pytest.mark.parametrize(("metrics", "expected"), [
-    ({"kind": "prometheus", "prometheus": {"url": "http://prom:9090"}},
-     "metrics.kind: 'prometheus' — unknown metric source: one of probe"),
-    ({"kind": "probe", "probe": {"requests_per_evaluation": 10}},
-     "metrics.probe: {'requests_per_evaluation': 10} — unknown key: the probe source's settings go in the "
-     "plan's top-level probe: section"),
-])
+@pytest.mark.parametrize(
+    ("metrics", "expected"),
+    [
+        (
+            {"kind": "prometheus", "prometheus": {"url": "http://prom:9090"}},
+            "metrics.kind: 'prometheus' — unknown metric source: one of probe",
+        ),
+        (
+            {"kind": "probe", "probe": {"requests_per_evaluation": 10}},
+            "metrics.probe: {'requests_per_evaluation': 10} — unknown key: the probe source's settings go in the "
+            "plan's top-level probe: section",
+        ),
+    ],
+)
 def test_a_bad_metrics_section_is_refused_where_the_plan_is_loaded(metrics: dict[str, Any], expected: str) -> None:
     plan = plan_with(metrics=metrics)  # the plan model cannot know the kinds: the registry can
     with pytest.raises(PlanError) as caught:

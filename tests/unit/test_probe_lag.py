@@ -32,8 +32,11 @@ REQUESTS, CONCURRENCY = 80, 4  # 40 per SLO, min_samples 20; light enough that a
 class _App(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         time.sleep(SERVER_MS / 1000)
-        self.answer(200, b'{"ok": true}', {"Content-Type": "application/json", "X-Golive-Version": "stable",
-                                           "X-Golive-Release": "v1.0.0"})
+        self.answer(
+            200,
+            b'{"ok": true}',
+            {"Content-Type": "application/json", "X-Golive-Version": "stable", "X-Golive-Release": "v1.0.0"},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +49,10 @@ def server() -> Iterator[str]:
 def plan() -> LaunchPlan:
     """The sandbox plan, probing the tiny server: SLOs a 10 ms server meets easily and a starved client does not."""
     raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
-    raw["slos"]["latency"] = [{"name": "board", "path": "/board", "stat": "p95", "threshold": "50ms"},
-                              {"name": "drawer", "path": "/drawer", "stat": "mean", "threshold": "40ms"}]
+    raw["slos"]["latency"] = [
+        {"name": "board", "path": "/board", "stat": "p95", "threshold": "50ms"},
+        {"name": "drawer", "path": "/drawer", "stat": "mean", "threshold": "40ms"},
+    ]
     raw["probe"] = {"requests_per_evaluation": REQUESTS, "concurrency": CONCURRENCY, "max_client_lag": "30ms"}
     raw["scenarios"] = []  # they use {id}, and this plan has no id source
     raw["smoke"]["suites"] = {"infrastructure": raw["smoke"]["suites"]["infrastructure"]}
@@ -108,8 +113,7 @@ def _assert_saturated_not_failed(samples: pd.DataFrame, plan: LaunchPlan, reques
     assert not any(c.status == "fail" for c in verdict.checks)
 
 
-def test_a_starved_event_loop_makes_the_probe_saturated_not_the_release_failed(server: str,
-                                                                                plan: LaunchPlan) -> None:
+def test_a_starved_event_loop_makes_the_probe_saturated_not_the_release_failed(server: str, plan: LaunchPlan) -> None:
     _assert_saturated_not_failed(asyncio.run(_starved(server, plan)), plan)
 
 
@@ -118,8 +122,9 @@ def test_a_thread_holding_the_gil_makes_the_probe_saturated(server: str, plan: L
     _assert_saturated_not_failed(_gil_hogged(server, plan, requests), plan, requests)
 
 
-def test_an_unstarved_probe_of_the_same_server_keeps_its_lag_low_and_the_usual_verdict(server: str,
-                                                                                       plan: LaunchPlan) -> None:
+def test_an_unstarved_probe_of_the_same_server_keeps_its_lag_low_and_the_usual_verdict(
+    server: str, plan: LaunchPlan
+) -> None:
     samples = probe(server, plan)
     assert len(samples) == REQUESTS
     for column in ("client_lag_ms", "send_lag_ms"):  # every probe sample knows both

@@ -22,19 +22,33 @@ TWENTY = LagBounds.uniform(20.0, SLOS.latency)  # a plan's probe.max_client_lag:
 P95_ONLY = LagBounds.uniform(20.0)  # no latency SLO to work a number out for
 
 
-def rows(slo: str, latencies: Any, *, lag: Any = np.nan, version: str = "stable",
-         status: int = 200) -> list[dict[str, Any]]:
+def rows(
+    slo: str, latencies: Any, *, lag: Any = np.nan, version: str = "stable", status: int = 200
+) -> list[dict[str, Any]]:
     latencies = list(latencies)
     lags = list(lag) if np.ndim(lag) else [lag] * len(latencies)
-    return [{"ts": 1_700_000_000.0 + i, "slo": slo, "path": f"/{slo}", "status": status, "latency_ms": float(ms),
-             "error": status >= 500, "version": version, "release": "v1", "client_lag_ms": float(lags[i])}
-            for i, ms in enumerate(latencies)]
+    return [
+        {
+            "ts": 1_700_000_000.0 + i,
+            "slo": slo,
+            "path": f"/{slo}",
+            "status": status,
+            "latency_ms": float(ms),
+            "error": status >= 500,
+            "version": version,
+            "release": "v1",
+            "client_lag_ms": float(lags[i]),
+        }
+        for i, ms in enumerate(latencies)
+    ]
 
 
 def slow_board(lag: Any, version: str = "stable", n: int = 60) -> pd.DataFrame:
     """A board p95 over 800 ms and a healthy drawer: a failing evaluation, if the probe can be trusted."""
-    return samples_frame(rows("board", np.linspace(300, 1200, n), lag=lag, version=version)
-                         + rows("drawer", [50.0] * n, lag=lag, version=version))
+    return samples_frame(
+        rows("board", np.linspace(300, 1200, n), lag=lag, version=version)
+        + rows("drawer", [50.0] * n, lag=lag, version=version)
+    )
 
 
 def by_name(verdict: Any) -> dict[str, Any]:
@@ -50,8 +64,12 @@ def test_the_default_bounds_are_a_tenth_of_each_threshold() -> None:
     production = load_plan("plans/statusboard-v2.yaml", env={})
     assert production.client_lag_bounds_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
     assert client_lag_bounds_ms(SLOS, 15.0) == {"board p95": 15.0, "drawer mean": 15.0}  # probe.max_client_lag
-    one = Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"},
-                               "latency": [{"name": "a", "path": "/a", "stat": "p99", "threshold": "2s"}]})
+    one = Slos.model_validate(
+        {
+            "error_rate": {"target": "0.5%", "limit": "1%"},
+            "latency": [{"name": "a", "path": "/a", "stat": "p99", "threshold": "2s"}],
+        }
+    )
     assert default_max_client_lag_ms(one) == pytest.approx(200.0)
     none = Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"}})
     assert default_max_client_lag_ms(none) == pytest.approx(1000.0)  # a tenth of the probe's 10 s timeout
@@ -70,14 +88,18 @@ def test_client_lag_figures() -> None:
     expected = np.percentile(board["latency_ms"], 95) - np.percentile(board["latency_ms"] - per_slo, 95)
     assert lag.distortion_ms["board p95"] == pytest.approx(expected)
     assert lag.distortion_ms["drawer mean"] == pytest.approx(np.mean(np.minimum(per_slo, 50.0)))  # never below 0
-    assert lag.reason == ("probe saturated: the client's own lag could make board p95 up to 53 ms higher (20 ms "
-                          "allowed), drawer mean 6 ms (20 ms): over its bound; client lag p95 50 ms, max 300 ms; "
-                          "10 of 100 requests late by more than 20 ms")
+    assert lag.reason == (
+        "probe saturated: the client's own lag could make board p95 up to 53 ms higher (20 ms "
+        "allowed), drawer mean 6 ms (20 ms): over its bound; client lag p95 50 ms, max 300 ms; "
+        "10 of 100 requests late by more than 20 ms"
+    )
     # the default bounds: 53 ms on a p95 of an 800 ms SLO is within its 80 ms
     relative = client_lag(frame, BOUNDS)
     assert relative is not None and not relative.saturated
-    assert relative.figures.startswith("the client's own lag could make board p95 up to 53 ms higher (80 ms "
-                                       "allowed), drawer mean 6 ms (20 ms): within the bounds;")
+    assert relative.figures.startswith(
+        "the client's own lag could make board p95 up to 53 ms higher (80 ms "
+        "allowed), drawer mean 6 ms (20 ms): within the bounds;"
+    )
     healthy = client_lag(slow_board(2.0), BOUNDS)
     assert healthy is not None and not healthy.saturated and healthy.late == 0
     check = lag_check(healthy)
@@ -88,8 +110,10 @@ def test_client_lag_figures() -> None:
 def test_without_latency_slos_the_lag_p95_decides() -> None:
     lag = client_lag(slow_board([1.0] * 50 + [90.0] * 10), P95_ONLY)  # nothing to distort but the p95
     assert lag is not None and lag.saturated and not lag.distortion_ms
-    assert lag.reason == ("probe saturated: client lag p95 90 ms, over the 20 ms bound, max 90 ms; 20 of 120 "
-                          "requests late by more than 20 ms")
+    assert lag.reason == (
+        "probe saturated: client lag p95 90 ms, over the 20 ms bound, max 90 ms; 20 of 120 "
+        "requests late by more than 20 ms"
+    )
     assert lag_check(lag).threshold == "p95 <= 20 ms"
 
 
@@ -128,9 +152,11 @@ def test_a_saturated_probe_is_inconclusive_not_a_failed_slo() -> None:
 
     verdict = judge(slow_board(120.0), SLOS)  # the default bounds
     assert verdict.status == "inconclusive"
-    assert verdict.reason.startswith("probe saturated: the client's own lag could make drawer mean up to 50 ms "
-                                     "higher (20 ms allowed), board p95 120 ms (80 ms): over its bound; client lag "
-                                     "p95 120 ms, max 120 ms; 120 of 120 requests late by more than 20 ms")
+    assert verdict.reason.startswith(
+        "probe saturated: the client's own lag could make drawer mean up to 50 ms "
+        "higher (20 ms allowed), board p95 120 ms (80 ms): over its bound; client lag "
+        "p95 120 ms, max 120 ms; 120 of 120 requests late by more than 20 ms"
+    )
     checks = by_name(verdict)
     assert verdict.checks[0].name == PROBE_CHECK and checks[PROBE_CHECK].status == "inconclusive"
     board = checks["board p95"]
@@ -146,8 +172,12 @@ def test_a_saturated_probe_does_not_pass_a_healthy_release_either() -> None:
     healthy = samples_frame(rows("board", [300.0] * 60, lag=80.0) + rows("drawer", [50.0] * 60, lag=80.0))
     verdict = judge(healthy, SLOS)  # drawer's mean could be 50 ms high: over its 20 ms
     assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
-    assert {c.name: c.status for c in verdict.checks} == {PROBE_CHECK: "inconclusive", "error rate": "pass",
-                                                          "board p95": "pass", "drawer mean": "pass"}
+    assert {c.name: c.status for c in verdict.checks} == {
+        PROBE_CHECK: "inconclusive",
+        "error rate": "pass",
+        "board p95": "pass",
+        "drawer mean": "pass",
+    }
 
 
 def test_a_healthy_probe_is_judged_as_before_with_its_lag_shown() -> None:
@@ -157,8 +187,7 @@ def test_a_healthy_probe_is_judged_as_before_with_its_lag_shown() -> None:
     assert [c.name for c in verdict.checks] == [c.name for c in without.checks] + [PROBE_CHECK]
     assert verdict.checks[-1].status == "pass"
     assert verdict.checks[-1].value == "p95 3 ms, max 3 ms; drawer mean up to +3 ms"
-    passing = judge(samples_frame(rows("board", [300.0] * 60, lag=1.0) + rows("drawer", [50.0] * 60, lag=1.0)),
-                    SLOS)
+    passing = judge(samples_frame(rows("board", [300.0] * 60, lag=1.0) + rows("drawer", [50.0] * 60, lag=1.0)), SLOS)
     assert passing.status == "pass" and PROBE_CHECK not in passing.reason  # "all SLOs met" lists SLOs only
 
 
@@ -188,8 +217,13 @@ def canary_window(canary_lag: float, stable_lag: float) -> pd.DataFrame:
 
 
 def test_a_saturated_canary_evaluation_is_inconclusive_never_a_rollback_on_the_probe() -> None:
-    breach = pd.concat([slow_board(np.nan, "canary", n=200), samples_frame(
-        rows("board", [300.0] * 200) + rows("drawer", [50.0] * 200))], ignore_index=True)
+    breach = pd.concat(
+        [
+            slow_board(np.nan, "canary", n=200),
+            samples_frame(rows("board", [300.0] * 200) + rows("drawer", [50.0] * 200)),
+        ],
+        ignore_index=True,
+    )
     assert judge_canary(breach, SLOS, COMPARE, step=30).status == "fail"  # shown over the line
     starved = breach.assign(client_lag_ms=150.0)
     verdict = judge_canary(starved, SLOS, COMPARE, step=30, max_client_lag_ms=20.0)

@@ -56,8 +56,9 @@ def plan() -> LaunchPlan:
     return validate_plan(raw, env={})
 
 
-def test_a_bearer_probe_sends_the_token_and_reads_the_version(server: str, seen: list[dict[str, str]],
-                                                               plan: LaunchPlan) -> None:
+def test_a_bearer_probe_sends_the_token_and_reads_the_version(
+    server: str, seen: list[dict[str, str]], plan: LaunchPlan
+) -> None:
     samples = probe(server, plan, auth=BearerAuth(SecretStr(TOKEN)))
     assert len(samples) == 6 and set(samples["version"]) == {"canary"} and set(samples["release"]) == {"v9.9.9"}
     requests = [each for each in seen if each["path"] == "/board"]
@@ -66,13 +67,15 @@ def test_a_bearer_probe_sends_the_token_and_reads_the_version(server: str, seen:
     assert {each["user-agent"] for each in requests} == {"golive-probe"}
 
 
-def test_a_sigv4_probe_request_verifies_against_what_the_server_received(server: str,
-                                                                         seen: list[dict[str, str]]) -> None:
+def test_a_sigv4_probe_request_verifies_against_what_the_server_received(
+    server: str, seen: list[dict[str, str]]
+) -> None:
     session = boto3.Session(aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, region_name="eu-central-1")
 
     async def one() -> None:
         async with ProbeSession(1, 5.0) as probe_session:
             await probe_session.get(server + "/board?shop=7", SigV4Auth(session))
+
     asyncio.run(one())
     received = seen[-1]
     # Recompute the signature from the request as received, at the time it was signed.
@@ -98,6 +101,7 @@ def test_no_response_is_a_transport_error_without_the_url_or_secret(plan: Launch
     async def one() -> None:
         async with ProbeSession(1, 2.0) as probe_session:
             await probe_session.get(dead + f"/board?token={TOKEN}", BearerAuth(SecretStr(TOKEN)))
+
     with pytest.raises(TransportError) as raised:
         asyncio.run(one())
     assert TOKEN not in str(raised.value) and "127.0.0.1" not in str(raised.value)
@@ -117,6 +121,7 @@ def test_a_server_that_never_answers_is_a_transport_error_within_the_timeout() -
         async def one() -> None:
             async with ProbeSession(1, 0.5) as probe_session:
                 await probe_session.get(url)
+
         started = time.monotonic()
         with pytest.raises(TransportError):
             asyncio.run(one())

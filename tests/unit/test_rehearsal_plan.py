@@ -14,9 +14,12 @@ PLANS = Path(__file__).resolve().parents[2] / "plans"
 # what a rehearsal may change: timings, volumes, and the number of UAT sign-offs (the plan needs one)
 MAY_DIFFER = {
     ("roles", "uat_signers"),
-    ("probe", "requests_per_evaluation"), ("probe", "concurrency"),
-    ("canary", "bake"), ("canary", "evaluation_interval"),
-    ("stabilization", "window"), ("stabilization", "checkpoint_interval"),
+    ("probe", "requests_per_evaluation"),
+    ("probe", "concurrency"),
+    ("canary", "bake"),
+    ("canary", "evaluation_interval"),
+    ("stabilization", "window"),
+    ("stabilization", "checkpoint_interval"),
     ("approvals", "poll_interval"),
 }
 

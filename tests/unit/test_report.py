@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from golive.core.timeline import Kind, TimelineEntry
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 RELEASE = "v1.4.0"
-T0 = datetime(2025, 3, 1, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +30,28 @@ def plan() -> LaunchPlan:
     return load_plan(PLANS / "statusboard-v2.yaml", env={})
 
 
-def entry(minute: float, kind: Kind, event: str, summary: str, gate: str = "", actor: str = "golive",
-          **data: Any) -> TimelineEntry:
-    return TimelineEntry(at=T0 + timedelta(minutes=minute), launch="run-1", release=RELEASE, kind=kind,
-                         event=event, summary=summary, gate=gate, actor=actor, data=data)
+def entry(
+    minute: float, kind: Kind, event: str, summary: str, gate: str = "", actor: str = "golive", **data: Any
+) -> TimelineEntry:
+    return TimelineEntry(
+        at=T0 + timedelta(minutes=minute),
+        launch="run-1",
+        release=RELEASE,
+        kind=kind,
+        event=event,
+        summary=summary,
+        gate=gate,
+        actor=actor,
+        data=data,
+    )
 
 
-SMOKE = [CheckResult(name="infrastructure/health", status="pass", value="200", threshold="200").model_dump(),
-         CheckResult(name="api/board", status="pass", value="200", threshold="200").model_dump(),
-         CheckResult(name="api/drawer", status="fail", value="500", threshold="200").model_dump(),
-         CheckResult(name="build", status="pass", value="12 files", threshold="exit 0").model_dump()]
+SMOKE = [
+    CheckResult(name="infrastructure/health", status="pass", value="200", threshold="200").model_dump(),
+    CheckResult(name="api/board", status="pass", value="200", threshold="200").model_dump(),
+    CheckResult(name="api/drawer", status="fail", value="500", threshold="200").model_dump(),
+    CheckResult(name="build", status="pass", value="12 files", threshold="exit 0").model_dump(),
+]
 
 
 def common_start() -> list[TimelineEntry]:
@@ -49,8 +61,9 @@ def common_start() -> list[TimelineEntry]:
         entry(1, "approval", "approved", "Green light", "Pre-flight", actor="erin", key="preflight-green-light"),
         entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
         entry(2, "gate", "started", "Gate A started", "Gate A"),
-        entry(5, "approval", "approved", "UAT 1", "Gate A", actor="uma", key="uat-signoff-1",
-              comment="board looks right"),
+        entry(
+            5, "approval", "approved", "UAT 1", "Gate A", actor="uma", key="uat-signoff-1", comment="board looks right"
+        ),
         entry(6, "approval", "approved", "UAT 2", "Gate A", actor="vic", key="uat-signoff-2", comment=""),
         entry(7, "approval", "approved", "Gate A passed", "Gate A", actor="erin", key="gate-a-approval"),
         entry(7.5, "gate", "passed", "Gate A PASSED", "Gate A", checks=SMOKE),
@@ -64,36 +77,63 @@ def common_start() -> list[TimelineEntry]:
         entry(13, "verdict", "pass", "all SLOs met", "Gate C — canary 10 %", percent=10),
         entry(13.1, "decision", "advance", "advance to 30 %", "Gate C — canary 10 %"),
         entry(13.2, "gate", "passed", "Canary 10% PASSED", "Gate C — canary 10 %"),
-        entry(13.3, "message", "not_sent", "webhook refused", "Gate C — canary 10 %", channel="launch-hook",
-              template="canary_stage_passed"),
+        entry(
+            13.3,
+            "message",
+            "not_sent",
+            "webhook refused",
+            "Gate C — canary 10 %",
+            channel="launch-hook",
+            template="canary_stage_passed",
+        ),
     ]
 
 
 def failed_timeline() -> list[TimelineEntry]:
     reason = "SLO breach at 30 % rollout — board p95 1210 ms >= 800 ms"
-    return [*common_start(),
-            entry(14, "gate", "started", "canary 30 %", "Gate D — canary 30 %"),
-            entry(15, "verdict", "fail", "board p95 1210 ms >= 800 ms", "Gate D — canary 30 %", percent=30),
-            entry(15.1, "decision", "rollback", "two failures in a row", "Gate D — canary 30 %"),
-            entry(15.2, "rollback", "started", "emergency rollback", "Gate D — canary 30 %", reason=reason),
-            entry(15.5, "rollback", "verified", "stable serves every request", "Gate D — canary 30 %"),
-            entry(15.6, "gate", "failed", "Canary 30% FAILED", "Gate D — canary 30 %"),
-            entry(15.7, "message", "sent", "🚨 SLO breach", "Gate D — canary 30 %", channel="launch-slack",
-                  template="canary_stage_failed"),
-            entry(16, "launch", "failed", "Launch failed", reason=reason)]
+    return [
+        *common_start(),
+        entry(14, "gate", "started", "canary 30 %", "Gate D — canary 30 %"),
+        entry(15, "verdict", "fail", "board p95 1210 ms >= 800 ms", "Gate D — canary 30 %", percent=30),
+        entry(15.1, "decision", "rollback", "two failures in a row", "Gate D — canary 30 %"),
+        entry(15.2, "rollback", "started", "emergency rollback", "Gate D — canary 30 %", reason=reason),
+        entry(15.5, "rollback", "verified", "stable serves every request", "Gate D — canary 30 %"),
+        entry(15.6, "gate", "failed", "Canary 30% FAILED", "Gate D — canary 30 %"),
+        entry(
+            15.7,
+            "message",
+            "sent",
+            "🚨 SLO breach",
+            "Gate D — canary 30 %",
+            channel="launch-slack",
+            template="canary_stage_failed",
+        ),
+        entry(16, "launch", "failed", "Launch failed", reason=reason),
+    ]
 
 
 def completed_timeline() -> list[TimelineEntry]:
     out = common_start()
     for i, (letter, pct) in enumerate([("D", 30), ("E", 50), ("F", 100)]):
         gate = f"Gate {letter} — canary {pct} %"
-        out += [entry(14 + 2 * i, "gate", "started", f"canary {pct} %", gate),
-                entry(15 + 2 * i, "gate", "passed", f"Canary {pct}% PASSED", gate)]
-    out += [entry(21, "approval", "approved", "full rollout", "Gate F — canary 100 %", actor="erin",
-                  key="full-rollout-approval"),
-            entry(22, "gate", "started", "stabilization", "Gate G"),
-            entry(52, "gate", "passed", "Gate G PASSED", "Gate G"),
-            entry(53, "launch", "completed", "StatusBoardV2 v1.4.0 launch COMPLETE")]
+        out += [
+            entry(14 + 2 * i, "gate", "started", f"canary {pct} %", gate),
+            entry(15 + 2 * i, "gate", "passed", f"Canary {pct}% PASSED", gate),
+        ]
+    out += [
+        entry(
+            21,
+            "approval",
+            "approved",
+            "full rollout",
+            "Gate F — canary 100 %",
+            actor="erin",
+            key="full-rollout-approval",
+        ),
+        entry(22, "gate", "started", "stabilization", "Gate G"),
+        entry(52, "gate", "passed", "Gate G PASSED", "Gate G"),
+        entry(53, "launch", "completed", "StatusBoardV2 v1.4.0 launch COMPLETE"),
+    ]
     return out
 
 
@@ -111,10 +151,20 @@ def samples(stages: list[tuple[str, int]], *, slow_canary_from: str | None = Non
                     if slow and version == "canary" and slo == "board":
                         base = 1200.0
                     error = version == "canary" and i == 0 and number % 2 == 0
-                    rows.append({"ts": ts, "slo": slo, "path": f"/api/{slo}", "status": 500 if error else 200,
-                                 "latency_ms": base * float(rng.uniform(0.8, 1.2)), "error": error,
-                                 "version": version, "release": RELEASE if version == "canary" else "v1.3.9",
-                                 "stage": stage, "evaluation": number})
+                    rows.append(
+                        {
+                            "ts": ts,
+                            "slo": slo,
+                            "path": f"/api/{slo}",
+                            "status": 500 if error else 200,
+                            "latency_ms": base * float(rng.uniform(0.8, 1.2)),
+                            "error": error,
+                            "version": version,
+                            "release": RELEASE if version == "canary" else "v1.3.9",
+                            "stage": stage,
+                            "evaluation": number,
+                        }
+                    )
                     ts += 0.5
     return pd.DataFrame(rows)
 
@@ -128,8 +178,9 @@ def failed_samples() -> pd.DataFrame:
 # ------------------------------------------------------------------ framing
 
 
-def test_failed_launch_is_an_incident_report_with_the_reason_up_top(plan: LaunchPlan,
-                                                                     failed_samples: pd.DataFrame) -> None:
+def test_failed_launch_is_an_incident_report_with_the_reason_up_top(
+    plan: LaunchPlan, failed_samples: pd.DataFrame
+) -> None:
     report = launch_report(failed_timeline(), failed_samples, plan)
     assert report.kind == "incident"
     assert report.title == "Incident report — StatusBoardV2 v1.4.0"
@@ -156,8 +207,12 @@ def test_completed_launch_is_a_launch_report(plan: LaunchPlan) -> None:
 
 
 def test_a_rollback_after_completion_makes_it_an_incident(plan: LaunchPlan) -> None:
-    timeline = [*completed_timeline(), entry(60, "rollback", "effective", "rolled back by hand", actor="erin",
-                                             reason="users report missing appointments")]
+    timeline = [
+        *completed_timeline(),
+        entry(
+            60, "rollback", "effective", "rolled back by hand", actor="erin", reason="users report missing appointments"
+        ),
+    ]
     report = launch_report(timeline, None, plan)
     assert report.kind == "incident"
     assert report.reason == "users report missing appointments"
@@ -177,8 +232,11 @@ def test_evaluation_stats_match_the_samples(plan: LaunchPlan, failed_samples: pd
     assert list(stats["seq"].unique()) == [1, 2, 3, 4, 5]
     assert len(stats) == 10  # five evaluations, canary and stable each
     row = stats[(stats["seq"] == 5) & (stats["version"] == "canary")].iloc[0]
-    rows = failed_samples[(failed_samples["stage"] == "Gate D — canary 30 %") & (failed_samples["evaluation"] == 2)
-                          & (failed_samples["version"] == "canary")]
+    rows = failed_samples[
+        (failed_samples["stage"] == "Gate D — canary 30 %")
+        & (failed_samples["evaluation"] == 2)
+        & (failed_samples["version"] == "canary")
+    ]
     board = rows[(rows["slo"] == "board") & ~rows["error"]]["latency_ms"]
     assert row["board"] == pytest.approx(np.percentile(board, 95))
     drawer = rows[(rows["slo"] == "drawer") & ~rows["error"]]["latency_ms"]
@@ -197,18 +255,22 @@ def test_the_report_shows_the_probes_client_lag(plan: LaunchPlan, failed_samples
     assert "client lag p95" in per_evaluation.splitlines()[2]
     assert per_evaluation.count("| 90.0 ms |") == 2 and per_evaluation.count("| 2.0 ms |") == 8
     health = next(line for line in report.markdown.splitlines() if line.startswith("| Probe health |"))
-    assert ("client lag p95 90.0 ms, max 90.0 ms over 1200 requests; 1 of 5 evaluation(s) saturated (judged "
-            "inconclusive: the lag could move an SLO's number by more than board p95 80 ms, drawer mean 20 ms)") \
-        in health
+    assert (
+        "client lag p95 90.0 ms, max 90.0 ms over 1200 requests; 1 of 5 evaluation(s) saturated (judged "
+        "inconclusive: the lag could move an SLO's number by more than board p95 80 ms, drawer mean 20 ms)"
+    ) in health
     assert "Probe health" in report.html and "client lag p95" in report.html
     # re-judged per stage, Gate D (half its samples from a saturated probe) is inconclusive, not failed
     compliance = report.markdown.split("## SLO compliance per stage")[1].split("## ")[0]
     bounds = "each SLO's number moved <= board p95 80 ms, drawer mean 20 ms"
-    assert (f"| Gate D — canary 30 % | probe client lag | p95 90 ms, max 90 ms; drawer mean up to +26 ms | {bounds} "
-            "| inconclusive |") in compliance
+    assert (
+        f"| Gate D — canary 30 % | probe client lag | p95 90 ms, max 90 ms; drawer mean up to +26 ms | {bounds} "
+        "| inconclusive |"
+    ) in compliance
     assert re.search(r"\| Gate D — canary 30 % \| board p95 \| \d+ ms \| < 800 ms \| inconclusive \|", compliance)
-    assert (f"| Gate C — canary 10 % | probe client lag | p95 2 ms, max 2 ms; drawer mean up to +2 ms | {bounds} "
-            "| pass |") in compliance
+    assert (
+        f"| Gate C — canary 10 % | probe client lag | p95 2 ms, max 2 ms; drawer mean up to +2 ms | {bounds} | pass |"
+    ) in compliance
     csv = pd.read_csv(io.StringIO(report.csv))
     assert "client_lag_ms" in csv.columns
 
@@ -268,9 +330,14 @@ def test_one_polyline_per_series_and_chart(plan: LaunchPlan, failed_samples: pd.
 
 
 def test_chart_skips_gaps_and_empty_series() -> None:
-    svg = line_chart("t", [Series("canary", [(1, 10.0), (2, float("nan")), (3, 30.0)], "#f00"),
-                           Series("stable", [(1, float("nan"))], "#00f")],
-                     thresholds=[Threshold(20.0, "limit")])
+    svg = line_chart(
+        "t",
+        [
+            Series("canary", [(1, 10.0), (2, float("nan")), (3, 30.0)], "#f00"),
+            Series("stable", [(1, float("nan"))], "#00f"),
+        ],
+        thresholds=[Threshold(20.0, "limit")],
+    )
     assert svg.count("<polyline") == 1
     assert re.search(r'points="(\S+) (\S+)"', svg)  # two points, the NaN left out
     assert "no samples" in line_chart("t", [])
@@ -321,9 +388,18 @@ def test_playbook_summary(plan: LaunchPlan) -> None:
     assert "❌ failed" in lines["Gate D — canary 30 %"]
     assert "not reached" in lines["Gate E — canary 50 %"] and "not reached" in lines["Gate G"]
     assert "erin" in lines["Pre-flight"]
-    assert list(lines)[1:] == ["Pre-flight", "Gate A", "Gate B", "Production deploy", "Gate C — canary 10 %",
-                               "Gate D — canary 30 %", "Gate E — canary 50 %", "Gate F — canary 100 %", "Gate G",
-                               "Post-launch"]
+    assert list(lines)[1:] == [
+        "Pre-flight",
+        "Gate A",
+        "Gate B",
+        "Production deploy",
+        "Gate C — canary 10 %",
+        "Gate D — canary 30 %",
+        "Gate E — canary 50 %",
+        "Gate F — canary 100 %",
+        "Gate G",
+        "Post-launch",
+    ]
 
 
 def test_playbook_without_plan_and_skipped_steps() -> None:
@@ -341,15 +417,24 @@ def test_playbook_without_plan_and_skipped_steps() -> None:
 
 
 def health(day: int, status: str, error: float, board: float, failing: list[CheckResult] | None = None) -> HealthResult:
-    return HealthResult(at=T0 + timedelta(days=day), release=RELEASE, status=status,  # type: ignore[arg-type]
-                        checks=failing or [CheckResult(name="api/board", status="pass", value="200", threshold="200")],
-                        metrics={"error_rate_pct": error, "board p95_ms": board})
+    return HealthResult(
+        at=T0 + timedelta(days=day),
+        release=RELEASE,
+        status=status,  # type: ignore[arg-type]
+        checks=failing or [CheckResult(name="api/board", status="pass", value="200", threshold="200")],
+        metrics={"error_rate_pct": error, "board p95_ms": board},
+    )
 
 
 def test_health_week_summary() -> None:
     bad = CheckResult(name="api/drawer", status="fail", value="503", threshold="200", detail="upstream down")
-    results = [health(-3, "pass", 9.0, 100.0), health(0, "pass", 0.2, 400.0), health(1, "fail", 1.4, 900.0, [bad]),
-               health(2, "pass", 0.3, 430.0), health(3, "pass", 0.1, 440.0)]
+    results = [
+        health(-3, "pass", 9.0, 100.0),
+        health(0, "pass", 0.2, 400.0),
+        health(1, "fail", 1.4, 900.0, [bad]),
+        health(2, "pass", 0.3, 430.0),
+        health(3, "pass", 0.1, 440.0),
+    ]
     md = health_week_summary(results, since=T0)
     assert "**4 runs**: 3 passed, 1 failed" in md
     assert "| 2025-03-02 14:00 | v1.4.0 | api/drawer: 503 (upstream down) |" in md
@@ -361,8 +446,15 @@ def test_health_week_summary() -> None:
 def test_canary_steps_are_lettered_c_to_f_and_never_g() -> None:
     from golive.core.summaries import canary_gate
 
-    assert [canary_gate(i) for i in range(7)] == ["Gate C", "Gate D", "Gate E", "Gate F", "Gate F2", "Gate F3",
-                                                 "Gate F4"]
+    assert [canary_gate(i) for i in range(7)] == [
+        "Gate C",
+        "Gate D",
+        "Gate E",
+        "Gate F",
+        "Gate F2",
+        "Gate F3",
+        "Gate F4",
+    ]
 
 
 # ------------------------------------------------------------------ a launch stopped at a gate
@@ -375,31 +467,63 @@ def staging_samples(board_ms: float = 976.0, per: int = 400) -> pd.DataFrame:
     for i in range(per):
         slo = "board" if i % 2 == 0 else "drawer"
         base = board_ms if slo == "board" else 60.0
-        rows.append({"ts": 1_700_000_000.0 + i, "slo": slo, "path": f"/api/{slo}", "status": 200,
-                     "latency_ms": base * float(rng.uniform(0.9, 1.1)), "error": False, "version": "staging",
-                     "release": RELEASE, "stage": "Gate A — staging probe", "evaluation": 1})
-    rows.append({"ts": 1_700_000_100.0, "slo": "board", "path": "/api/board", "status": 0, "latency_ms": 10_000.0,
-                 "error": True, "version": "unknown", "release": "unknown", "stage": "Gate A — staging probe",
-                 "evaluation": 1})
+        rows.append(
+            {
+                "ts": 1_700_000_000.0 + i,
+                "slo": slo,
+                "path": f"/api/{slo}",
+                "status": 200,
+                "latency_ms": base * float(rng.uniform(0.9, 1.1)),
+                "error": False,
+                "version": "staging",
+                "release": RELEASE,
+                "stage": "Gate A — staging probe",
+                "evaluation": 1,
+            }
+        )
+    rows.append(
+        {
+            "ts": 1_700_000_100.0,
+            "slo": "board",
+            "path": "/api/board",
+            "status": 0,
+            "latency_ms": 10_000.0,
+            "error": True,
+            "version": "unknown",
+            "release": "unknown",
+            "stage": "Gate A — staging probe",
+            "evaluation": 1,
+        }
+    )
     return pd.DataFrame(rows)
 
 
 def stopped_at_gate_a(board: CheckResult) -> list[TimelineEntry]:
-    checks = [CheckResult(name="security/hsts", status="pass", value="present", threshold="present"), board,
-              CheckResult(name="drawer mean", status="pass", value="61 ms", threshold="< 200 ms", samples=30)]
+    checks = [
+        CheckResult(name="security/hsts", status="pass", value="present", threshold="present"),
+        board,
+        CheckResult(name="drawer mean", status="pass", value="61 ms", threshold="< 200 ms", samples=30),
+    ]
     reason = f"board p95: {board.value} ({board.detail})"
-    return [entry(0, "launch", "started", "Launch of v1.4.0 started", actor="dana"),
-            entry(0.1, "gate", "started", "Pre-flight started", "Pre-flight"),
-            entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
-            entry(2, "gate", "started", "Gate A started", "Gate A"),
-            entry(4, "gate", "failed", f"Gate A FAILED - {reason}", "Gate A",
-                  checks=[c.model_dump() for c in checks]),
-            entry(4.1, "launch", "failed", f"Gate A FAILED - {reason}", actor="dana", reason=reason, gate="Gate A"),
-            entry(4.2, "gate", "started", "Post-launch started", "Post-launch")]
+    return [
+        entry(0, "launch", "started", "Launch of v1.4.0 started", actor="dana"),
+        entry(0.1, "gate", "started", "Pre-flight started", "Pre-flight"),
+        entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
+        entry(2, "gate", "started", "Gate A started", "Gate A"),
+        entry(4, "gate", "failed", f"Gate A FAILED - {reason}", "Gate A", checks=[c.model_dump() for c in checks]),
+        entry(4.1, "launch", "failed", f"Gate A FAILED - {reason}", actor="dana", reason=reason, gate="Gate A"),
+        entry(4.2, "gate", "started", "Post-launch started", "Post-launch"),
+    ]
 
 
-BOARD_FAILED = CheckResult(name="board p95", status="fail", value="976 ms", threshold="< 800 ms", samples=31,
-                           detail="board p95 976 ms >= 800 ms")
+BOARD_FAILED = CheckResult(
+    name="board p95",
+    status="fail",
+    value="976 ms",
+    threshold="< 800 ms",
+    samples=31,
+    detail="board p95 976 ms >= 800 ms",
+)
 
 
 def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numbers(plan: LaunchPlan) -> None:
@@ -435,19 +559,31 @@ def test_what_stopped_a_canary_step_is_its_last_verdicts_failing_checks(plan: La
     breach = CheckResult(name="board p95", status="fail", value="1210 ms", threshold="< 800 ms", samples=60)
     ok = CheckResult(name="error rate", status="pass", value="0.10 %", threshold="< 0.5 %", samples=120)
     timeline = [*failed_timeline()]
-    timeline.insert(-6, entry(14.9, "verdict", "fail", "board p95 1210 ms", "Gate D — canary 30 %",
-                              checks=[ok.model_dump(), breach.model_dump()]))
+    timeline.insert(
+        -6,
+        entry(
+            14.9,
+            "verdict",
+            "fail",
+            "board p95 1210 ms",
+            "Gate D — canary 30 %",
+            checks=[ok.model_dump(), breach.model_dump()],
+        ),
+    )
     md = launch_report(timeline, None, plan).markdown
     stopped = md.split("## What stopped the launch: Gate D — canary 30 %")[1].split("## ")[0]
     assert "| board p95 | 1210 ms | < 800 ms | fail | 60 |" in stopped and "error rate" not in stopped
 
 
 def test_a_stop_by_a_decision_says_no_check_failed(plan: LaunchPlan) -> None:
-    timeline = [*common_start()[:7],
-                entry(7, "approval", "rejected", "rita rejected 'Gate A passed'", "Gate A", actor="rita",
-                      key="gate-a-approval"),
-                entry(7.1, "gate", "failed", "Gate A FAILED - the Approver rita rejected 'Gate A passed'", "Gate A"),
-                entry(7.2, "launch", "failed", "x", reason="the Approver rita rejected 'Gate A passed'")]
+    timeline = [
+        *common_start()[:7],
+        entry(
+            7, "approval", "rejected", "rita rejected 'Gate A passed'", "Gate A", actor="rita", key="gate-a-approval"
+        ),
+        entry(7.1, "gate", "failed", "Gate A FAILED - the Approver rita rejected 'Gate A passed'", "Gate A"),
+        entry(7.2, "launch", "failed", "x", reason="the Approver rita rejected 'Gate A passed'"),
+    ]
     report = launch_report(timeline, None, plan)
     assert report.reason == "the Approver rita rejected 'Gate A passed'"
     stopped = report.markdown.split("## What stopped the launch: Gate A")[1].split("## ")[0]
@@ -457,9 +593,11 @@ def test_a_stop_by_a_decision_says_no_check_failed(plan: LaunchPlan) -> None:
 
 def test_the_launchs_own_reason_outlives_a_hooks_later_entry(plan: LaunchPlan) -> None:
     reason = "SLO breach at 30 % rollout — board p95 1210 ms >= 800 ms"
-    timeline = [*failed_timeline(), entry(17, "launch", "failed", "launch Failed: Gate D FAILED - ...",
-                                          actor="launch hook on_failure"),
-                entry(17.1, "rollback", "not_dispatched", "rollback/full is not deployed", actor="launch hook")]
+    timeline = [
+        *failed_timeline(),
+        entry(17, "launch", "failed", "launch Failed: Gate D FAILED - ...", actor="launch hook on_failure"),
+        entry(17.1, "rollback", "not_dispatched", "rollback/full is not deployed", actor="launch hook"),
+    ]
     report = launch_report(timeline, None, plan)
     assert report.reason == reason
     assert "| not_dispatched | launch hook |" in report.markdown.split("## Rollbacks")[1]

@@ -9,15 +9,18 @@ from golive.core.rollback_state import already_rolled_back, on_stable, stale_ori
 RECORDED = {"stable": "/releases/v1", "canary": "/releases/v1"}
 
 
-@pytest.mark.parametrize("mode,weights,origins,expected", [
-    ("emergency", {"stable": 100, "canary": 0}, {"stable": "/releases/v2"}, True),
-    ("emergency", {"stable": 70, "canary": 30}, {"stable": "/releases/v1"}, False),
-    ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v2", "canary": "/releases/v1"}, False),
-    ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v1"}, True),
-    # the idle canary origin still at the new release serves nobody: users are rolled back
-    ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v2"}, True),
-    ("full", {"stable": 90, "canary": 10}, {"stable": "/releases/v1", "canary": "/releases/v1"}, False),
-])
+@pytest.mark.parametrize(
+    "mode,weights,origins,expected",
+    [
+        ("emergency", {"stable": 100, "canary": 0}, {"stable": "/releases/v2"}, True),
+        ("emergency", {"stable": 70, "canary": 30}, {"stable": "/releases/v1"}, False),
+        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v2", "canary": "/releases/v1"}, False),
+        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v1"}, True),
+        # the idle canary origin still at the new release serves nobody: users are rolled back
+        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v2"}, True),
+        ("full", {"stable": 90, "canary": 10}, {"stable": "/releases/v1", "canary": "/releases/v1"}, False),
+    ],
+)
 def test_already_rolled_back(mode: str, weights: dict, origins: dict, expected: bool) -> None:
     assert already_rolled_back(mode, weights, origins, RECORDED, canary_origin_id="canary") is expected
 

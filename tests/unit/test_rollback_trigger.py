@@ -30,13 +30,19 @@ def rendered(flow_run: FlowRunResponse) -> dict[str, Any]:
     """As the server does it (RunDeployment.render_parameters), with the run in the context."""
     parameters = trigger_parameters()
     RunDeployment._upgrade_v1_templates(parameters)
-    return hydrate(parameters, HydrationContext(raise_on_error=True, render_jinja=True,
-                                                jinja_context={"flow_run": flow_run}))
+    return hydrate(
+        parameters, HydrationContext(raise_on_error=True, render_jinja=True, jinja_context={"flow_run": flow_run})
+    )
 
 
 def launch_run(state: StateType, name: str, **parameters: str) -> FlowRunResponse:
-    return FlowRunResponse(id=uuid.uuid4(), name="tremendous-kakapo", flow_id=uuid.uuid4(), parameters=parameters,
-                           state=State(type=state, name=name))
+    return FlowRunResponse(
+        id=uuid.uuid4(),
+        name="tremendous-kakapo",
+        flow_id=uuid.uuid4(),
+        parameters=parameters,
+        state=State(type=state, name=name),
+    )
 
 
 @pytest.mark.parametrize(("state", "name"), [(StateType.CRASHED, "Crashed"), (StateType.FAILED, "Failed")])

@@ -12,9 +12,17 @@ from golive.local.approver_bot import HOLD_ENV, SANDBOX_APPROVER, held_sign_offs
 
 
 def pending(key: str, who_field: str = "approver", eligible: list[str] | None = None) -> PendingApproval:
-    return PendingApproval(run_id=uuid.uuid4(), run_name="launch", pause_key=key, title=key, who_field=who_field,
-                           eligible=eligible or ["alice", SANDBOX_APPROVER], description="", paused_since="",
-                           timeout_at=None)
+    return PendingApproval(
+        run_id=uuid.uuid4(),
+        run_name="launch",
+        pause_key=key,
+        title=key,
+        who_field=who_field,
+        eligible=eligible or ["alice", SANDBOX_APPROVER],
+        description="",
+        paused_since="",
+        timeout_at=None,
+    )
 
 
 def test_without_a_hold_every_approval_is_answered_as_the_sandbox_approver(monkeypatch: pytest.MonkeyPatch) -> None:

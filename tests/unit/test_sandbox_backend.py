@@ -17,8 +17,9 @@ from sandbox.faults import Fault, FaultBook
 
 def backend(faults: FaultBook | None = None) -> Backend:
     # latency_scale 0: the tests that are not about latency answer at once
-    return Backend("stable", AppointmentStore(), faults or FaultBook(), "X-Golive-Version", latency_scale=0,
-                   rng=random.Random(1))
+    return Backend(
+        "stable", AppointmentStore(), faults or FaultBook(), "X-Golive-Version", latency_scale=0, rng=random.Random(1)
+    )
 
 
 def call(api: Backend, method: str, path: str, body: object = None) -> ApiResponse:
@@ -26,19 +27,34 @@ def call(api: Backend, method: str, path: str, body: object = None) -> ApiRespon
     return asyncio.run(api.handle(method, path, raw, time.monotonic()))
 
 
-@pytest.mark.parametrize(("path", "endpoint", "appointment_id"), [
-    ("/health", "health", None), ("/api/admin/appointments/board", "board", None),
-    ("/api/admin/appointments/12", "drawer", 12), ("/api/admin/appointments/12/move", "move", 12),
-    ("/api/admin/appointments/12/status", "status", 12), ("/api/admin/dashboard/stats", "stats", None),
-])
+@pytest.mark.parametrize(
+    ("path", "endpoint", "appointment_id"),
+    [
+        ("/health", "health", None),
+        ("/api/admin/appointments/board", "board", None),
+        ("/api/admin/appointments/12", "drawer", 12),
+        ("/api/admin/appointments/12/move", "move", 12),
+        ("/api/admin/appointments/12/status", "status", 12),
+        ("/api/admin/dashboard/stats", "stats", None),
+    ],
+)
 def test_each_route_names_its_endpoint(path: str, endpoint: str, appointment_id: int | None) -> None:
     route = match(path)
     assert route is not None and (route.endpoint, route.appointment_id) == (endpoint, appointment_id)
 
 
-@pytest.mark.parametrize("path", ["/", "/api/admin/appointments/", "/api/admin/appointments/12/",
-                                  "/api/admin/appointments/x", "/api/admin/appointments/١٢",
-                                  "/api/admin/appointments/12/move/x", "/api/admin/appointments/board/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api/admin/appointments/",
+        "/api/admin/appointments/12/",
+        "/api/admin/appointments/x",
+        "/api/admin/appointments/١٢",
+        "/api/admin/appointments/12/move/x",
+        "/api/admin/appointments/board/1",
+    ],
+)
 def test_other_paths_are_not_found(path: str) -> None:
     answer = call(backend(), "GET", path)
     assert (answer.status, answer.body, answer.version) == (404, b"Not Found", None)
@@ -71,9 +87,14 @@ def test_a_stale_version_is_a_409_with_the_current_card() -> None:
     assert conflict["current"]["status"] == "ready"
 
 
-@pytest.mark.parametrize(("body", "field"), [({"status": "ready", "position": 0}, "version"),
-                                             ({"status": "ready", "position": True, "version": 1}, "position"),
-                                             ({"status": "nowhere", "position": 0, "version": 1}, "status")])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "ready", "position": 0}, "version"),
+        ({"status": "ready", "position": True, "version": 1}, "position"),
+        ({"status": "nowhere", "position": 0, "version": 1}, "status"),
+    ],
+)
 def test_a_bad_body_is_a_422_naming_the_field(body: dict, field: str) -> None:
     answer = call(backend(), "PATCH", "/api/admin/appointments/5/move", body)
     assert answer.status == 422 and json.loads(answer.body)["field"] == field

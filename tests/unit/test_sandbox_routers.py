@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -29,8 +30,10 @@ def test_a_kind_registered_twice_is_refused() -> None:
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
-        yield {name: boto3.client(name, region_name="us-east-1")
-               for name in {s for entry in ROUTERS.values() for s in entry.services}}
+        yield {
+            name: boto3.client(name, region_name="us-east-1")
+            for name in {s for entry in ROUTERS.values() for s in entry.services}
+        }
 
 
 @pytest.mark.parametrize("entry", ROUTERS.values(), ids=list(ROUTERS))
@@ -45,10 +48,14 @@ def test_seeding_reads_back_100_0_and_twice_is_once(entry: SimulatedRouter, aws:
 def test_route53_a_missing_record_is_reported_not_read_as_0(aws: dict[str, Any]) -> None:
     spec, entry = WorldSpec(), ROUTERS["route53"]
     ids = entry.seed(aws, spec)
-    record = next(r for r in aws["route53"].list_resource_record_sets(HostedZoneId=ids["hosted_zone_id"])
-                  ["ResourceRecordSets"] if r.get("SetIdentifier") == "canary")
-    aws["route53"].change_resource_record_sets(HostedZoneId=ids["hosted_zone_id"], ChangeBatch={
-        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+    record = next(
+        r
+        for r in aws["route53"].list_resource_record_sets(HostedZoneId=ids["hosted_zone_id"])["ResourceRecordSets"]
+        if r.get("SetIdentifier") == "canary"
+    )
+    aws["route53"].change_resource_record_sets(
+        HostedZoneId=ids["hosted_zone_id"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+    )
     with pytest.raises(UnreadableRouting, match="no weighted record for set 'canary'"):
         entry.read_weights(aws, spec, ids)
 
@@ -56,7 +63,9 @@ def test_route53_a_missing_record_is_reported_not_read_as_0(aws: dict[str, Any])
 def test_alb_a_fixed_response_is_reported(aws: dict[str, Any]) -> None:
     spec, entry = WorldSpec(router="alb"), ROUTERS["alb"]
     ids = entry.seed(aws, spec)
-    aws["elbv2"].modify_listener(ListenerArn=ids["listener_arn"], DefaultActions=[{
-        "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}])
+    aws["elbv2"].modify_listener(
+        ListenerArn=ids["listener_arn"],
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}],
+    )
     with pytest.raises(UnreadableRouting, match=r"default action \['fixed-response'\]"):
         entry.read_weights(aws, spec, ids)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from golive.core.timeline import last_gate, touched_production
-from golive.core.timeline import TimelineEntry
+from golive.core.timeline import TimelineEntry, last_gate, touched_production
 
 
 def gate(name: str, event: str) -> TimelineEntry:
@@ -11,8 +10,14 @@ def gate(name: str, event: str) -> TimelineEntry:
 
 
 def test_the_launch_stopped_at_the_failed_gate_not_at_its_report() -> None:
-    entries = [gate("Pre-flight", "started"), gate("Pre-flight", "passed"), gate("Gate A", "started"),
-               gate("Gate A", "failed"), gate("Post-launch", "started"), gate("Post-launch", "passed")]
+    entries = [
+        gate("Pre-flight", "started"),
+        gate("Pre-flight", "passed"),
+        gate("Gate A", "started"),
+        gate("Gate A", "failed"),
+        gate("Post-launch", "started"),
+        gate("Post-launch", "passed"),
+    ]
     assert last_gate(entries) == "Gate A"
     assert not touched_production(entries)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -23,8 +24,9 @@ def smoke(**fields: Any) -> SmokeCheck:
     return SmokeCheck.model_validate({"name": "api-health", "path": "/health", **fields})
 
 
-def observed(status: int = 200, body: Any = None, headers: dict[str, str] | None = None,
-             latency_ms: float = 43.0) -> Observation:
+def observed(
+    status: int = 200, body: Any = None, headers: dict[str, str] | None = None, latency_ms: float = 43.0
+) -> Observation:
     raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {"status": "ok"}).encode()
     return Observation(status=status, latency_ms=latency_ms, headers=headers or {}, body=raw)
 
@@ -81,8 +83,10 @@ def test_header_problems_are_named() -> None:
     check = smoke(headers={"Strict-Transport-Security": "max-age=", "X-Frame-Options": "DENY", "X-Version": ""})
     result = assess(check, observed(headers={"X-Frame-Options": "SAMEORIGIN"}), "security")
     assert result.status == "fail"
-    assert result.detail == ("missing header Strict-Transport-Security; header X-Frame-Options is 'SAMEORIGIN', "
-                             "expected it to contain 'DENY'; missing header X-Version")
+    assert result.detail == (
+        "missing header Strict-Transport-Security; header X-Frame-Options is 'SAMEORIGIN', "
+        "expected it to contain 'DENY'; missing header X-Version"
+    )
 
 
 def test_an_empty_header_value_counts_as_present() -> None:
@@ -102,8 +106,9 @@ def test_latency_budget_is_strict() -> None:
 def test_every_problem_is_listed() -> None:
     check = smoke(expect_status=200, headers={"X-Content-Type-Options": "nosniff"}, max_latency_ms=100)
     result = assess(check, observed(500, latency_ms=250), "api")
-    assert result.detail == ("expected status 200, got 500; missing header X-Content-Type-Options; "
-                             "took 250 ms, over the 100 ms budget")
+    assert result.detail == (
+        "expected status 200, got 500; missing header X-Content-Type-Options; took 250 ms, over the 100 ms budget"
+    )
 
 
 # ------------------------------------------------------ tasks.http_checks (mock)
@@ -120,8 +125,14 @@ def test_the_request_goes_to_the_checks_target_with_method_and_body() -> None:
         seen.append(request)
         return httpx.Response(409, json={"current_version": 3})
 
-    check = smoke(name="stale", method="PATCH", path="/things/7/move", body={"version": 0}, expect_status=409,
-                  json_fields=["current_version"])
+    check = smoke(
+        name="stale",
+        method="PATCH",
+        path="/things/7/move",
+        body={"version": 0},
+        expect_status=409,
+        json_fields=["current_version"],
+    )
     with client_for(handler) as client:
         result = run_smoke_check(check, BASES, client, None, "features")
     assert result.status == "pass", result.detail
@@ -134,8 +145,9 @@ def test_the_request_goes_to_the_checks_target_with_method_and_body() -> None:
         assert run_smoke_check(site_check, BASES, client, None, "s").status == "pass"
 
 
-@pytest.mark.parametrize("error", [httpx.ConnectError("[Errno 111] Connection refused"),
-                                   httpx.ReadTimeout("timed out")])
+@pytest.mark.parametrize(
+    "error", [httpx.ConnectError("[Errno 111] Connection refused"), httpx.ReadTimeout("timed out")]
+)
 def test_transport_errors_fail_closed_without_credentials(error: httpx.HTTPError) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise error
@@ -176,11 +188,14 @@ def test_a_path_with_id_but_no_id_source_is_not_run() -> None:
     assert "probe.id_source" in result.detail
 
 
-@pytest.mark.parametrize(("response", "message"), [
-    (httpx.Response(503), "status 503"),
-    (httpx.Response(200, json={"columns": []}), "matched no ids"),
-    (httpx.Response(200, text="<html>"), "not JSON"),
-])
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx.Response(503), "status 503"),
+        (httpx.Response(200, json={"columns": []}), "matched no ids"),
+        (httpx.Response(200, text="<html>"), "not JSON"),
+    ],
+)
 def test_an_unusable_id_source_fails_the_check(response: httpx.Response, message: str) -> None:
     source = IdSource(path="/board", json_path="columns[*].appointments[*].id")
     with client_for(lambda r: response) as client:
@@ -190,8 +205,13 @@ def test_an_unusable_id_source_fails_the_check(response: httpx.Response, message
 
 
 def test_the_id_source_retries_through_a_flaky_router() -> None:
-    answers = iter([httpx.Response(500), httpx.Response(502),
-                    httpx.Response(200, json={"columns": [{"appointments": [{"id": 5}]}]})])
+    answers = iter(
+        [
+            httpx.Response(500),
+            httpx.Response(502),
+            httpx.Response(200, json={"columns": [{"appointments": [{"id": 5}]}]}),
+        ]
+    )
     pool = IdPool(IdSource(path="/board", json_path="columns[*].appointments[*].id"))
     with client_for(lambda r: next(answers)) as client:
         pool.load(client, "https://api.example")
@@ -217,11 +237,13 @@ def test_bearer_auth_never_shows_its_token() -> None:
 def test_a_failed_bearer_check_does_not_contain_the_token() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         # a careless server echoing the header into the body and a header
-        return httpx.Response(401, json={"got": request.headers.get("authorization")},
-                              headers={"WWW-Authenticate": request.headers.get("authorization", "")})
+        return httpx.Response(
+            401,
+            json={"got": request.headers.get("authorization")},
+            headers={"WWW-Authenticate": request.headers.get("authorization", "")},
+        )
 
-    check = smoke(auth="bearer", bearer_secret_block="api-token", json_fields=["status"],
-                  headers={"X-Thing": "x"})
+    check = smoke(auth="bearer", bearer_secret_block="api-token", json_fields=["status"], headers={"X-Thing": "x"})
     with client_for(handler) as client:
         (result,) = run_suite("api", [check], BASES, client, AuthChooser(secret_loader=lambda _: SecretStr(TOKEN)))
     assert result.status == "fail" and "got 401" in result.detail

@@ -7,31 +7,48 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import load_plan
-from golive.core.stage_report import stage_markdown
 from golive.core.canary_policy import StepPolicy, rollback_costs, rollback_sentence
 from golive.core.checks import CheckResult
 from golive.core.judge import judge_canary
+from golive.core.stage_report import stage_markdown
 from tasks.metrics import samples_frame
 
 PLAN = load_plan("plans/sandbox.yaml", env={})
 
 
 def window(lag: float) -> pd.DataFrame:
-    rows = [{"ts": 1_700_000_000.0 + i, "slo": slo, "path": "/", "status": 200,
-             "latency_ms": 300.0 if slo == "board" else 50.0, "error": False, "version": version, "release": "r",
-             "client_lag_ms": lag}
-            for version in ("canary", "stable") for i in range(60) for slo in ("board", "drawer")]
+    rows = [
+        {
+            "ts": 1_700_000_000.0 + i,
+            "slo": slo,
+            "path": "/",
+            "status": 200,
+            "latency_ms": 300.0 if slo == "board" else 50.0,
+            "error": False,
+            "version": version,
+            "release": "r",
+            "client_lag_ms": lag,
+        }
+        for version in ("canary", "stable")
+        for i in range(60)
+        for slo in ("board", "drawer")
+    ]
     return samples_frame(rows)
 
 
 def test_the_stage_artifact_shows_the_lag_the_time_taken_and_the_worst_case() -> None:
-    verdicts = [judge_canary(window(lag), PLAN.slos, PLAN.canary.compare_with_stable, step=30,
-                             max_client_lag_ms=PLAN.max_client_lag_ms) for lag in (2.0, 85.0)]
+    verdicts = [
+        judge_canary(
+            window(lag), PLAN.slos, PLAN.canary.compare_with_stable, step=30, max_client_lag_ms=PLAN.max_client_lag_ms
+        )
+        for lag in (2.0, 85.0)
+    ]
     costs = rollback_costs(PLAN)
     worst = rollback_sentence(StepPolicy.from_plan(PLAN.canary), costs=costs)
     share = CheckResult(name="edge serves 30 % canary", status="pass", value="30.5 % canary", threshold="30 %")
-    markdown = stage_markdown(PLAN, "v1.4.0", 30, "D", verdicts, "extend", share, worst, [1.26, 2.04],
-                              costs.probe_seconds)
+    markdown = stage_markdown(
+        PLAN, "v1.4.0", 30, "D", verdicts, "extend", share, worst, [1.26, 2.04], costs.probe_seconds
+    )
     lines = markdown.splitlines()
     header = next(line for line in lines if line.startswith("| # |"))
     assert header == "| # | verdict | error rate | board | drawer | samples | client lag | took | reason |"

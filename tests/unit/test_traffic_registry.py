@@ -65,55 +65,86 @@ def test_shipped_plans_pass_the_router_check() -> None:
 
 
 def test_an_unknown_kind_names_the_known_ones(base: dict[str, Any]) -> None:
-    assert problems_of(with_router(base, kind="nginx")) == [
-        f"{ROUTER}.kind: 'nginx' — a traffic router: {ONE_OF}"]
+    assert problems_of(with_router(base, kind="nginx")) == [f"{ROUTER}.kind: 'nginx' — a traffic router: {ONE_OF}"]
 
 
 def test_a_section_for_an_unknown_router_is_a_typo(base: dict[str, Any]) -> None:
     assert problems_of(with_router(base, albb={"load_balancer_name": "x"})) == [
         f"{ROUTER}.albb: {{'load_balancer_name': 'x'}} — unknown key 'albb'; did you mean 'alb'? "
-        f"(allowed: kind, and a section per traffic router: {', '.join(KINDS)})"]
+        f"(allowed: kind, and a section per traffic router: {', '.join(KINDS)})"
+    ]
 
 
 def test_the_selected_section_is_required(base: dict[str, Any]) -> None:
     assert problems_of(with_router(base, kind="alb", alb=None)) == [
-        f"{ROUTER}.alb: (missing) — required when kind is 'alb'"]
+        f"{ROUTER}.alb: (missing) — required when kind is 'alb'"
+    ]
 
 
-@pytest.mark.parametrize(("router", "expected"), [
-    pytest.param({"route53": {"hosted_zone": "statusboard.sandbox.", "record_name": "api.statusboard.sandbox.",
-                              "stable_set_identifer": "blue"}},
-                 f"{ROUTER}.route53.stable_set_identifer: 'blue' — unknown key 'stable_set_identifer'; "
-                 "did you mean 'stable_set_identifier'? "
-                 "(allowed: hosted_zone, record_name, stable_set_identifier, canary_set_identifier)",
-                 id="typo-in-a-key"),
-    pytest.param({"route53": {"hosted_zone": "statusboard.sandbox.", "record_name": "api.example.org"}},
-                 f"{ROUTER}.route53.record_name: 'api.example.org.' — a name inside the hosted zone "
-                 "'statusboard.sandbox.'", id="record-outside-zone"),
-    pytest.param({"route53": {"hosted_zone": "Statusboard", "record_name": "api.statusboard.sandbox."}},
-                 f"{ROUTER}.route53.hosted_zone: 'Statusboard' — a lowercase DNS name such as 'example.com.'",
-                 id="bad-zone-name"),
-    pytest.param({"route53": {"record_name": "api.statusboard.sandbox."}},
-                 f"{ROUTER}.route53.hosted_zone: (missing) — required", id="missing-field"),
-    # a section the plan does not select is checked too: switching `kind` must not reveal new problems
-    pytest.param({"alb": {"load_balancer_name": "lb", "stable_target_group": "a", "canary_target_group": "a"}},
-                 f"{ROUTER}.alb.canary_target_group: 'a' — must differ from stable_target_group",
-                 id="same-target-groups"),
-    pytest.param({"alb": {"load_balancer_name": "lb", "listener_port": 0, "stable_target_group": "a",
-                          "canary_target_group": "b"}},
-                 f"{ROUTER}.alb.listener_port: 0 — at least 1", id="port-out-of-range"),
-])
-def test_a_bad_field_is_reported_at_its_full_path(base: dict[str, Any], router: dict[str, Any],
-                                                  expected: str) -> None:
+@pytest.mark.parametrize(
+    ("router", "expected"),
+    [
+        pytest.param(
+            {
+                "route53": {
+                    "hosted_zone": "statusboard.sandbox.",
+                    "record_name": "api.statusboard.sandbox.",
+                    "stable_set_identifer": "blue",
+                }
+            },
+            f"{ROUTER}.route53.stable_set_identifer: 'blue' — unknown key 'stable_set_identifer'; "
+            "did you mean 'stable_set_identifier'? "
+            "(allowed: hosted_zone, record_name, stable_set_identifier, canary_set_identifier)",
+            id="typo-in-a-key",
+        ),
+        pytest.param(
+            {"route53": {"hosted_zone": "statusboard.sandbox.", "record_name": "api.example.org"}},
+            f"{ROUTER}.route53.record_name: 'api.example.org.' — a name inside the hosted zone 'statusboard.sandbox.'",
+            id="record-outside-zone",
+        ),
+        pytest.param(
+            {"route53": {"hosted_zone": "Statusboard", "record_name": "api.statusboard.sandbox."}},
+            f"{ROUTER}.route53.hosted_zone: 'Statusboard' — a lowercase DNS name such as 'example.com.'",
+            id="bad-zone-name",
+        ),
+        pytest.param(
+            {"route53": {"record_name": "api.statusboard.sandbox."}},
+            f"{ROUTER}.route53.hosted_zone: (missing) — required",
+            id="missing-field",
+        ),
+        # a section the plan does not select is checked too: switching `kind` must not reveal new problems
+        pytest.param(
+            {"alb": {"load_balancer_name": "lb", "stable_target_group": "a", "canary_target_group": "a"}},
+            f"{ROUTER}.alb.canary_target_group: 'a' — must differ from stable_target_group",
+            id="same-target-groups",
+        ),
+        pytest.param(
+            {
+                "alb": {
+                    "load_balancer_name": "lb",
+                    "listener_port": 0,
+                    "stable_target_group": "a",
+                    "canary_target_group": "b",
+                }
+            },
+            f"{ROUTER}.alb.listener_port: 0 — at least 1",
+            id="port-out-of-range",
+        ),
+    ],
+)
+def test_a_bad_field_is_reported_at_its_full_path(base: dict[str, Any], router: dict[str, Any], expected: str) -> None:
     assert problems_of(with_router(base, **router)) == [expected]
 
 
 def test_every_router_problem_is_listed_at_once(base: dict[str, Any]) -> None:
-    raw = with_router(base, kind="istio", route53={"hosted_zone": "statusboard.sandbox.", "record": "x"},
-                      nginx={})
+    raw = with_router(base, kind="istio", route53={"hosted_zone": "statusboard.sandbox.", "record": "x"}, nginx={})
     problems = problems_of(raw)
     assert [p.split(":")[0] for p in problems] == [
-        f"{ROUTER}.kind", f"{ROUTER}.route53.record_name", f"{ROUTER}.route53.record", f"{ROUTER}.nginx"]
+        f"{ROUTER}.kind",
+        f"{ROUTER}.route53.record_name",
+        f"{ROUTER}.route53.record",
+        f"{ROUTER}.nginx",
+    ]
 
 
 def test_a_staging_router_is_checked_at_its_own_path(base: dict[str, Any]) -> None:
@@ -152,12 +183,16 @@ def test_each_entry_builds_a_router_from_the_sandbox_plan(base: dict[str, Any], 
     assert entry.service and entry.actions and all(":" in action for action in entry.actions)
 
 
-@pytest.mark.parametrize(("kind", "line"), [
-    ("route53", "route53: api.statusboard.sandbox. in statusboard.sandbox. (set identifiers stable / canary)"),
-    ("alb", "alb: statusboard-prod:80 (target groups statusboard-stable / statusboard-canary)"),
-])
-def test_plan_check_prints_the_router_by_its_entry(base: dict[str, Any], tmp_path: Path, kind: str, line: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("kind", "line"),
+    [
+        ("route53", "route53: api.statusboard.sandbox. in statusboard.sandbox. (set identifiers stable / canary)"),
+        ("alb", "alb: statusboard-prod:80 (target groups statusboard-stable / statusboard-canary)"),
+    ],
+)
+def test_plan_check_prints_the_router_by_its_entry(
+    base: dict[str, Any], tmp_path: Path, kind: str, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(with_router(base, kind=kind)))
@@ -166,8 +201,9 @@ def test_plan_check_prints_the_router_by_its_entry(base: dict[str, Any], tmp_pat
     assert line in result.output
 
 
-def test_plan_check_rejects_an_unknown_router(base: dict[str, Any], tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_check_rejects_an_unknown_router(
+    base: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(with_router(base, kind="istio")))

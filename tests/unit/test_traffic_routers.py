@@ -15,9 +15,17 @@ ZONE = Route53Settings(hosted_zone="example.com.", record_name="api.example.com.
 
 
 def record(identifier: str, weight: int) -> dict[str, Any]:
-    return {"Name": "api.example.com.", "Type": "A", "SetIdentifier": identifier, "Weight": weight,
-            "AliasTarget": {"HostedZoneId": "Z2", "DNSName": f"{identifier}.elb.amazonaws.com.",
-                            "EvaluateTargetHealth": True}}
+    return {
+        "Name": "api.example.com.",
+        "Type": "A",
+        "SetIdentifier": identifier,
+        "Weight": weight,
+        "AliasTarget": {
+            "HostedZoneId": "Z2",
+            "DNSName": f"{identifier}.elb.amazonaws.com.",
+            "EvaluateTargetHealth": True,
+        },
+    }
 
 
 class FakeRoute53:
@@ -53,8 +61,11 @@ def test_route53_waits_until_insync_and_keeps_alias_records() -> None:
 
 def test_route53_change_not_in_sync_in_time_is_an_error() -> None:
     router = Route53Router(ZONE, FakeRoute53(["PENDING"]), sync_timeout=0.05, poll_interval=0.01)
-    with pytest.raises(TrafficError, match=r"^route53:GetChange on change C1 \(api\.example\.com\. in zone "
-                                           r"example\.com\.\): still PENDING after 0.05s"):
+    with pytest.raises(
+        TrafficError,
+        match=r"^route53:GetChange on change C1 \(api\.example\.com\. in zone "
+        r"example\.com\.\): still PENDING after 0.05s",
+    ):
         router.set_canary_weight(10)
 
 
@@ -101,15 +112,40 @@ def test_alb_plain_forward_becomes_weighted_keeping_other_actions_and_settings()
     assert router.weights() == {"stable": 1, "canary": 0} and router.current_weight() == 0
     change = router.set_canary_weight(25)
     assert (change.before, change.after, change.changed) == (0, 25, True)
-    assert fake.modified == [[auth, {"Type": "forward", "Order": 2, "ForwardConfig": {"TargetGroups": [
-        {"TargetGroupArn": ARNS["blue"], "Weight": 75}, {"TargetGroupArn": ARNS["green"], "Weight": 25}]}}]]
+    assert fake.modified == [
+        [
+            auth,
+            {
+                "Type": "forward",
+                "Order": 2,
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": ARNS["blue"], "Weight": 75},
+                        {"TargetGroupArn": ARNS["green"], "Weight": 25},
+                    ]
+                },
+            },
+        ]
+    ]
     assert forward == {"Type": "forward", "Order": 2, "TargetGroupArn": ARNS["blue"]}  # what was read is untouched
 
 
 def test_alb_keeps_stickiness_and_refuses_a_third_group() -> None:
     sticky = {"Enabled": True, "DurationSeconds": 60}
-    fake = FakeElbv2([{"Type": "forward", "ForwardConfig": {"TargetGroupStickinessConfig": sticky, "TargetGroups": [
-        {"TargetGroupArn": ARNS["blue"], "Weight": 100}, {"TargetGroupArn": ARNS["green"], "Weight": 0}]}}])
+    fake = FakeElbv2(
+        [
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroupStickinessConfig": sticky,
+                    "TargetGroups": [
+                        {"TargetGroupArn": ARNS["blue"], "Weight": 100},
+                        {"TargetGroupArn": ARNS["green"], "Weight": 0},
+                    ],
+                },
+            }
+        ]
+    )
     AlbRouter(ALB, fake).set_canary_weight(50)
     assert fake.actions[0]["ForwardConfig"]["TargetGroupStickinessConfig"] == sticky
     fake.actions[0]["ForwardConfig"]["TargetGroups"].append({"TargetGroupArn": ARNS["other"], "Weight": 1})
@@ -128,7 +164,9 @@ def test_errors_survive_pickling() -> None:
 
     from tasks.metrics.cloudwatch import MetricsError
 
-    for error in (TrafficError("route53:GetChange", "change C1", "still PENDING"),
-                  MetricsError("cloudwatch:DescribeAlarms", "alarms a", "AccessDenied")):
+    for error in (
+        TrafficError("route53:GetChange", "change C1", "still PENDING"),
+        MetricsError("cloudwatch:DescribeAlarms", "alarms a", "AccessDenied"),
+    ):
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error) and str(copy) == str(error) and copy.resource == error.resource

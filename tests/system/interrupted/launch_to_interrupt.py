@@ -39,8 +39,10 @@ def test_a_launch_that_gets_interrupted(sandbox: manager.Sandbox, prefect_api) -
 
 
 def mark_when_gate_a_runs(marker: Path) -> None:
-    running_gate_a = FlowRunFilter(name=FlowRunFilterName(like_="Gate A"),
-                                   state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
+    running_gate_a = FlowRunFilter(
+        name=FlowRunFilterName(like_="Gate A"),
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])),
+    )
     with get_client(sync_client=True) as client:
         while not (runs := client.read_flow_runs(flow_run_filter=running_gate_a)):
             time.sleep(0.2)
