@@ -48,7 +48,12 @@ import numpy as np
 import pandas as pd
 
 from blocks.plan import LaunchPlan, load_plan
-from golive.core.canary_policy import StepPolicy, StepTracker, evaluation_window, worst_case_time_to_rollback
+from golive.core.canary_policy import (
+    StepPolicy,
+    StepTracker,
+    evaluation_window,
+    worst_case_time_to_rollback,
+)
 from golive.core.judge import BREACH_ALPHA, judge_canary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,18 +91,38 @@ SLOWER = 1.3
 SCENARIOS = [
     Scenario("baseline: p95 ~300 ms, 0 % errors", True, NORMAL, NORMAL),
     Scenario("p95 750 ms (just inside 800)", True, Version(750), Version(750)),
-    Scenario("errors 0.4 % (just under the 0.5 % target)", True, Version(error_rate=0.004), Version(error_rate=0.004)),
-    Scenario("errors 0.9 % (just under the 1 % limit)", True, Version(error_rate=0.009), Version(error_rate=0.009)),
-    Scenario("p95 750 ms and errors 0.9 %", True, Version(750, error_rate=0.009), Version(750, error_rate=0.009)),
+    Scenario(
+        "errors 0.4 % (just under the 0.5 % target)",
+        True,
+        Version(error_rate=0.004),
+        Version(error_rate=0.004),
+    ),
+    Scenario(
+        "errors 0.9 % (just under the 1 % limit)",
+        True,
+        Version(error_rate=0.009),
+        Version(error_rate=0.009),
+    ),
+    Scenario(
+        "p95 750 ms and errors 0.9 %",
+        True,
+        Version(750, error_rate=0.009),
+        Version(750, error_rate=0.009),
+    ),
     Scenario("p95 850 ms (just outside)", False, Version(850)),
     Scenario("p95 850 ms, stable at 750 ms", False, Version(850), Version(750)),
     Scenario("p95 1000 ms", False, Version(1000)),
     Scenario("p95 1500 ms", False, Version(1500)),
     Scenario("errors 1.2 % (just outside)", False, Version(error_rate=0.012)),
-    Scenario("errors 1.2 %, stable at 0.9 %", False, Version(error_rate=0.012), Version(error_rate=0.009)),
+    Scenario(
+        "errors 1.2 %, stable at 0.9 %", False, Version(error_rate=0.012), Version(error_rate=0.009)
+    ),
     Scenario("errors 3 %", False, Version(error_rate=0.03)),
     Scenario(
-        "30 % slower than stable, under the line", False, Version(BOARD_P95 * SLOWER, drawer_scale=SLOWER), NORMAL
+        "30 % slower than stable, under the line",
+        False,
+        Version(BOARD_P95 * SLOWER, drawer_scale=SLOWER),
+        NORMAL,
     ),
 ]
 
@@ -112,7 +137,12 @@ class Outcome:
 
     @classmethod
     def join(cls, parts: list[Outcome]) -> Outcome:
-        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("end", "intervals", "samples")))
+        return cls(
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in ("end", "intervals", "samples")
+            )
+        )
 
 
 @dataclass
@@ -137,12 +167,17 @@ class Draws:
     latency: np.ndarray  # float ms
 
 
-def draw(scenario: Scenario, plan: LaunchPlan, trials: int, intervals: int, rng: np.random.Generator) -> Draws:
+def draw(
+    scenario: Scenario, plan: LaunchPlan, trials: int, intervals: int, rng: np.random.Generator
+) -> Draws:
     steps = np.array(plan.canary.steps, dtype=float) / 100
     per_slo = plan.probe.requests_per_evaluation // len(plan.slos.latency)
     shape = (trials, len(steps), intervals, len(plan.slos.latency), per_slo)
     canary = rng.random(shape) < steps[None, :, None, None, None]
-    medians = {v: np.array([v.board_median(), DRAWER[0] * v.drawer_scale]) for v in (scenario.canary, scenario.stable)}
+    medians = {
+        v: np.array([v.board_median(), DRAWER[0] * v.drawer_scale])
+        for v in (scenario.canary, scenario.stable)
+    }
     sigmas = np.array([BOARD[1], DRAWER[1]])[None, None, None, :, None]
     z = rng.standard_normal(shape)
     log_median = np.where(
@@ -151,11 +186,15 @@ def draw(scenario: Scenario, plan: LaunchPlan, trials: int, intervals: int, rng:
         np.log(medians[scenario.stable])[None, None, None, :, None],
     )
     latency = np.exp(log_median + sigmas * z)
-    error = rng.random(shape) < np.where(canary, scenario.canary.error_rate, scenario.stable.error_rate)
+    error = rng.random(shape) < np.where(
+        canary, scenario.canary.error_rate, scenario.stable.error_rate
+    )
     return Draws(canary, error, latency)
 
 
-def interval_frame(draws: Draws, trial: int, step: int, interval: int, names: np.ndarray) -> pd.DataFrame:
+def interval_frame(
+    draws: Draws, trial: int, step: int, interval: int, names: np.ndarray
+) -> pd.DataFrame:
     canary = draws.canary[trial, step, interval].ravel()
     return pd.DataFrame(
         {
@@ -173,7 +212,9 @@ def interval_frame(draws: Draws, trial: int, step: int, interval: int, names: np
 def run_golive(draws: Draws, plan: LaunchPlan, alpha: float | None) -> Outcome:
     policy = StepPolicy.from_plan(plan.canary)
     trials, steps, intervals = draws.canary.shape[:3]
-    names = np.repeat(np.array([slo.name for slo in plan.slos.latency], dtype=object), draws.canary.shape[-1])
+    names = np.repeat(
+        np.array([slo.name for slo in plan.slos.latency], dtype=object), draws.canary.shape[-1]
+    )
     end, used, seen = np.zeros(trials, int), np.zeros(trials, int), np.zeros(trials, int)
     for trial in range(trials):
         failures = 0
@@ -186,7 +227,9 @@ def run_golive(draws: Draws, plan: LaunchPlan, alpha: float | None) -> Outcome:
                 used[trial] += 1
                 seen[trial] += int(draws.canary[trial, step_index, interval].sum())
                 window = evaluation_window(frames, plan.slos, start=tracker.fresh_from)
-                verdict = judge_canary(window, plan.slos, plan.canary.compare_with_stable, alpha=alpha, step=step)
+                verdict = judge_canary(
+                    window, plan.slos, plan.canary.compare_with_stable, alpha=alpha, step=step
+                )
                 decision = tracker.observe(verdict).decision
                 if decision in ("advance", "rollback", "ask_human"):
                     break
@@ -244,7 +287,8 @@ def bound(scenario: Scenario, draws: Draws, plan: LaunchPlan) -> float:
     if scenario.canary.board_p95 >= board.threshold:
         bad[..., 0, :] |= draws.latency[:, 0, :2, 0, :] >= board.threshold
     if scenario.healthy or (
-        scenario.canary.error_rate < plan.slos.error_rate.limit and scenario.canary.board_p95 < board.threshold
+        scenario.canary.error_rate < plan.slos.error_rate.limit
+        and scenario.canary.board_p95 < board.threshold
     ):
         return float("nan")
     return float((bad & draws.canary[:, 0, :2]).any(axis=(1, 2, 3)).mean())
@@ -292,7 +336,9 @@ def configured(plan: LaunchPlan, consecutive: int | None, requests: int | None) 
         canary = plan.canary.model_copy(update={"max_consecutive_failures": consecutive})
         plan = plan.model_copy(update={"canary": canary})
     if requests is not None:
-        plan = plan.model_copy(update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": requests})})
+        plan = plan.model_copy(
+            update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": requests})}
+        )
     return plan
 
 
@@ -356,7 +402,9 @@ def tables(results: list[Result]) -> tuple[list[list[str]], list[list[str]]]:
                     mean_of(o.samples, rolled, 0),
                     rate(o.end == 2),
                     rate(o.end == 0),
-                    ("–" if math.isnan(r.bound) else f"{100 * r.bound:.1f} %") if label == "golive" else "",
+                    ("–" if math.isnan(r.bound) else f"{100 * r.bound:.1f} %")
+                    if label == "golive"
+                    else "",
                 ]
             )
     return healthy, degraded
@@ -400,15 +448,22 @@ def main() -> None:
         default=str(BREACH_ALPHA),
         help="judge_canary's alpha; 'none' judges by the observed value alone, as `judge` does",
     )
-    parser.add_argument("--max-consecutive", type=int, default=None, help="override the plan's limit")
-    parser.add_argument("--requests", type=int, default=None, help="override the plan's requests per evaluation")
-    parser.add_argument("--write-docs", action="store_true", help=f"write the figures into docs/{DOCS.name}")
+    parser.add_argument(
+        "--max-consecutive", type=int, default=None, help="override the plan's limit"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=None, help="override the plan's requests per evaluation"
+    )
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write the figures into docs/{DOCS.name}"
+    )
     args = parser.parse_args()
     alpha = None if args.breach_alpha.lower() == "none" else float(args.breach_alpha)
     plan = configured(load_plan(PLAN, env={}), args.max_consecutive, args.requests)
     started = time.perf_counter()
     jobs = [
-        Job(i, s, args.trials, args.seed, alpha, args.max_consecutive, args.requests) for i, s in enumerate(SCENARIOS)
+        Job(i, s, args.trials, args.seed, alpha, args.max_consecutive, args.requests)
+        for i, s in enumerate(SCENARIOS)
     ]
     jobs.sort(key=lambda job: not job.scenario.healthy)  # the long runs first, for an even load
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -439,16 +494,24 @@ def main() -> None:
     print(setting, end="\n\n")
     print(markdown(HEALTHY_HEAD, healthy), end="\n\n")
     print(markdown(DEGRADED_HEAD, degraded), end="\n\n")
-    print(f"worst-case time to rollback (window of 1 interval): {worst_case_time_to_rollback(canary):g} s")
+    print(
+        f"worst-case time to rollback (window of 1 interval): {worst_case_time_to_rollback(canary):g} s"
+    )
     print("\n".join(lines))
     print("all targets met" if all_met else "targets missed: see above")
     if args.write_docs:
         write_docs(
-            setting, healthy, degraded, lines, tag=" ".join(overrides) or ("literal" if alpha is None else "default")
+            setting,
+            healthy,
+            degraded,
+            lines,
+            tag=" ".join(overrides) or ("literal" if alpha is None else "default"),
         )
 
 
-def write_docs(setting: str, healthy: list[list[str]], degraded: list[list[str]], lines: list[str], tag: str) -> None:
+def write_docs(
+    setting: str, healthy: list[list[str]], degraded: list[list[str]], lines: list[str], tag: str
+) -> None:
     """Put this run's figures in docs/benchmarks.md between its markers; other text stays as it is."""
     begin, end = f"<!-- decision-quality {tag}: begin -->", f"<!-- decision-quality {tag}: end -->"
     figures = "\n\n".join(

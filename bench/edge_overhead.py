@@ -43,7 +43,9 @@ def timed(http: httpx.Client, url: str, n: int) -> list[float]:
 async def burst(url: str, n: int, concurrency: int) -> tuple[float, int]:
     semaphore = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+    ) as http:
 
         async def one() -> int:
             async with semaphore, http.get(url) as response:

@@ -78,7 +78,10 @@ def main() -> None:
             with ApproverBot(sandbox_policy, interval=APPROVER_INTERVAL_S):
                 started = time.monotonic()
                 state = golive(
-                    release=f"v0.{number}.0-rehearsal", driver="bench-driver", plan=str(plan), return_state=True
+                    release=f"v0.{number}.0-rehearsal",
+                    driver="bench-driver",
+                    plan=str(plan),
+                    return_state=True,
                 )
                 times.append(time.monotonic() - started)
             if not state.is_completed():
@@ -95,7 +98,9 @@ def main() -> None:
         f"min {min(times):5.1f} s  max {max(times):5.1f} s  ({len(times)} launches)"
     )
     worst = max(times)
-    print(f"target <= 20 s with the Prefect server up: {'met' if worst <= 20 else 'MISSED'} (worst {worst:.1f} s)")
+    print(
+        f"target <= 20 s with the Prefect server up: {'met' if worst <= 20 else 'MISSED'} (worst {worst:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

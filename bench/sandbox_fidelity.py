@@ -87,7 +87,9 @@ def configured(endpoint: str, stat: str) -> float:
 def measured(latencies: np.ndarray, stat: str) -> float:
     if stat == "mean":
         return float(np.mean(latencies))
-    return float(np.percentile(latencies, {"p50": 50, "p95": 95}[stat]))  # as golive/judge.py computes it
+    return float(
+        np.percentile(latencies, {"p50": 50, "p95": 95}[stat])
+    )  # as golive/judge.py computes it
 
 
 @contextlib.contextmanager
@@ -115,7 +117,9 @@ def local_stack_up(home: Path, stack: str) -> Iterator[manager.Sandbox]:
             server = prefect_server.start(home / "prefect", ui=True)
             STACK_GROUPS.append(server.pid)
             if stack == "full":
-                workers = local_stack.start_workers(local_stack.Stack(home, server, sandbox), prefix="fidelity")
+                workers = local_stack.start_workers(
+                    local_stack.Stack(home, server, sandbox), prefix="fidelity"
+                )
                 STACK_GROUPS.extend(workers.values())
             time.sleep(10)  # past the server's and workers' start-up burst: measure the idle stack
         yield sandbox
@@ -177,9 +181,13 @@ def other_client_probe(url: str, plan: LaunchPlan, concurrency: int, client: str
                 getters = [get] * concurrency
             else:  # httpx-per-worker
                 one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-                tls = ssl.create_default_context()  # made once: loading the CA bundle per client costs ~20 ms
+                tls = (
+                    ssl.create_default_context()
+                )  # made once: loading the CA bundle per client costs ~20 ms
                 clients = [
-                    await stack.enter_async_context(httpx.AsyncClient(limits=one, timeout=10, verify=tls))
+                    await stack.enter_async_context(
+                        httpx.AsyncClient(limits=one, timeout=10, verify=tls)
+                    )
                     for _ in range(concurrency)
                 ]
                 getters = [_httpx_get(c) for c in clients]
@@ -220,7 +228,13 @@ def group_cpu_seconds(pgid: int) -> float:
 
 
 def measure_case(
-    case: str, url: str, plan: LaunchPlan, concurrency: int, total: int, client: str, sandbox: manager.Sandbox
+    case: str,
+    url: str,
+    plan: LaunchPlan,
+    concurrency: int,
+    total: int,
+    client: str,
+    sandbox: manager.Sandbox,
 ) -> tuple[list[Row], list[Share]]:
     def send(url: str, plan: LaunchPlan, concurrency: int) -> pd.DataFrame:
         if client == "probe":
@@ -239,7 +253,9 @@ def measure_case(
     frames = [send(url, plan, concurrency) for _ in range(max(1, total // PROBE_REQUESTS))]
     wall = time.perf_counter() - wall_before
     samples = pd.concat(frames, ignore_index=True)
-    cpu = {name: (clock() - cpu_before[name]) * 1000 / len(samples) for name, clock in clocks.items()}
+    cpu = {
+        name: (clock() - cpu_before[name]) * 1000 / len(samples) for name, clock in clocks.items()
+    }
     print(
         f"  {case}: CPU ms per request "
         + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
@@ -252,9 +268,18 @@ def measure_case(
     late = sandbox.lateness()
     rows, shares = [], []
     for slo in plan.slos.latency:
-        latencies = samples[(samples["slo"] == slo.name) & ~samples["error"]]["latency_ms"].to_numpy()
+        latencies = samples[(samples["slo"] == slo.name) & ~samples["error"]][
+            "latency_ms"
+        ].to_numpy()
         rows += [
-            Row(case, slo.name, stat, configured(slo.name, stat), measured(latencies, stat), len(latencies))
+            Row(
+                case,
+                slo.name,
+                stat,
+                configured(slo.name, stat),
+                measured(latencies, stat),
+                len(latencies),
+            )
             for stat in STATS
         ]
         excess = measured(latencies, "mean") - configured(slo.name, "mean")
@@ -263,7 +288,9 @@ def measure_case(
 
 
 def print_table(rows: list[Row], tolerance: float) -> None:
-    print(f"\n| case | endpoint | stat | configured ms | measured ms | deviation | within {tolerance:.0%} |")
+    print(
+        f"\n| case | endpoint | stat | configured ms | measured ms | deviation | within {tolerance:.0%} |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         ok = "yes" if abs(row.deviation) <= tolerance else "**no**"
@@ -282,11 +309,17 @@ def print_table(rows: list[Row], tolerance: float) -> None:
 def print_shares(shares: list[Share]) -> None:
     """The mean excess split: the simulator's lateness against its deadlines (reported by the sandbox)
     and the rest — the client's own lag, the loopback and the scheduler."""
-    print("\n| case | endpoint | measured - configured mean | sandbox late mean / p95 / max | rest (client, kernel) |")
+    print(
+        "\n| case | endpoint | measured - configured mean | sandbox late mean / p95 / max | rest (client, kernel) |"
+    )
     print("|---|---|---|---|---|")
     for share in shares:
         late = share.sandbox_late
-        mean, p95, most = late.get("mean", float("nan")), late.get("p95", float("nan")), late.get("max", float("nan"))
+        mean, p95, most = (
+            late.get("mean", float("nan")),
+            late.get("p95", float("nan")),
+            late.get("max", float("nan")),
+        )
         print(
             f"| {share.case} | {share.endpoint} | {share.excess_ms:+.1f} ms | {mean:.1f} / {p95:.1f} / {most:.1f} ms "
             f"| {share.excess_ms - mean:+.1f} ms |"
@@ -295,11 +328,15 @@ def print_shares(shares: list[Share]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per case (in probes of 250)")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="requests per case (in probes of 250)"
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--hog", choices=["off", "on"], nargs="+", default=["off", "on"])
     parser.add_argument("--stack", choices=["full", "server", "none"], default="full")
-    parser.add_argument("--client", choices=["probe", "aiohttp", "httpx-per-worker"], default="probe")
+    parser.add_argument(
+        "--client", choices=["probe", "aiohttp", "httpx-per-worker"], default="probe"
+    )
     parser.add_argument("--tolerance", type=float, default=0.10)
     args = parser.parse_args()
     rows: list[Row] = []
@@ -317,7 +354,10 @@ def main() -> None:
                     )
                     rows += case_rows
                     shares += case_shares
-                    summary = "  ".join(f"{r.endpoint} {r.stat} {r.measured:.0f}/{r.configured:.0f}" for r in case_rows)
+                    summary = "  ".join(
+                        f"{r.endpoint} {r.stat} {r.measured:.0f}/{r.configured:.0f}"
+                        for r in case_rows
+                    )
                     print(f"{case}: {summary}  ({time.perf_counter() - started:.0f} s)", flush=True)
     print(f"\nstack: {args.stack}; client: {args.client}; {args.requests} requests per case")
     print_table(rows, args.tolerance)

@@ -44,7 +44,10 @@ def long_bake_plan(directory: Path) -> Path:
 
 def edge_all_stable(edge: str, n: int = 40) -> bool:
     with httpx.Client(timeout=5) as client:
-        return all(client.get(edge + "/health").headers.get("X-Golive-Version") == "stable" for _ in range(n))
+        return all(
+            client.get(edge + "/health").headers.get("X-Golive-Version") == "stable"
+            for _ in range(n)
+        )
 
 
 def trial(stack: local_stack.Stack, plan: Path, number: int) -> dict[str, float]:
@@ -82,7 +85,11 @@ def trial(stack: local_stack.Stack, plan: Path, number: int) -> dict[str, float]
                 marks["crashed"] = now
             if "weights" not in marks and stack.sandbox.routing()["weights"]["canary"] == 0:
                 marks["weights"] = now
-            if "weights" in marks and "edge" not in marks and edge_all_stable(stack.sandbox.urls["production_edge"]):
+            if (
+                "weights" in marks
+                and "edge" not in marks
+                and edge_all_stable(stack.sandbox.urls["production_edge"])
+            ):
                 marks["edge"] = time.monotonic() - killed
             time.sleep(0.1)
     if len(marks) < 3:
@@ -110,7 +117,9 @@ def main() -> None:
             f"({len(values)} trials)"
         )
     worst = max(r["edge"] for r in results)
-    print(f"target <= 15 s to the edge serving stable: {'met' if worst <= 15 else 'MISSED'} (worst {worst:.2f} s)")
+    print(
+        f"target <= 15 s to the edge serving stable: {'met' if worst <= 15 else 'MISSED'} (worst {worst:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

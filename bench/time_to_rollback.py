@@ -25,7 +25,11 @@ from golive.local.prefect_server import free_port
 _HOME = Path(tempfile.mkdtemp(prefix="golive-bench-"))
 _PORT = free_port()
 os.environ.update(
-    {"PREFECT_HOME": str(_HOME), "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    {
+        "PREFECT_HOME": str(_HOME),
+        "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
 )
 
 import httpx  # noqa: E402
@@ -40,7 +44,9 @@ def edge_all_stable(sandbox: manager.Sandbox, n: int = 40) -> bool:
         return all(client.get(url).headers.get("X-Golive-Version") == "stable" for _ in range(n))
 
 
-def trial(sandbox: manager.Sandbox, number: int, percent: int, onset_delay: float) -> dict[str, float]:
+def trial(
+    sandbox: manager.Sandbox, number: int, percent: int, onset_delay: float
+) -> dict[str, float]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
@@ -76,7 +82,9 @@ def trial(sandbox: manager.Sandbox, number: int, percent: int, onset_delay: floa
     assert state.is_failed(), f"trial {number}: the launch was not rolled back: {state.message}"
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"Rollback — emergency · {release}"]))
+            flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[f"Rollback — emergency · {release}"])
+            )
         )
     marks["verdict"] = runs[0].start_time.timestamp()
     return {k: marks[k] - marks["onset"] for k in ("verdict", "weights", "edge")}
@@ -106,7 +114,9 @@ def main() -> None:
             f"max {max(values):5.2f} s  ({len(values)} trials at {args.percent} %)"
         )
     worst = max(r["edge"] for r in results)
-    print(f"target <= 10 s to the edge serving stable: {'met' if worst <= 10 else 'MISSED'} (worst {worst:.2f} s)")
+    print(
+        f"target <= 10 s to the edge serving stable: {'met' if worst <= 10 else 'MISSED'} (worst {worst:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

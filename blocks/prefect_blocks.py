@@ -26,12 +26,18 @@ class GoliveEnvironment(Block):
     _description = "One environment (staging or production) of a golive launch plan."
     _documentation_url = "https://github.com/golive/golive/blob/main/docs/architecture.md"  # type: ignore[assignment]
 
-    url: str | None = Field(None, description="The site URL (CloudFront), e.g. https://edgarsautoshop.com")
+    url: str | None = Field(
+        None, description="The site URL (CloudFront), e.g. https://edgarsautoshop.com"
+    )
     api_base_url: str | None = Field(None, description="The API base URL")
     bucket: str | None = Field(None, description="S3 bucket that holds the releases")
     prefix: str | None = Field(None, description="Releases go under {prefix}/{release}/")
-    cloudfront_distribution_id: str | None = Field(None, description="The environment's distribution id")
-    aws_credentials: AwsCredentials | None = Field(None, description="Credentials for this environment")
+    cloudfront_distribution_id: str | None = Field(
+        None, description="The environment's distribution id"
+    )
+    aws_credentials: AwsCredentials | None = Field(
+        None, description="Credentials for this environment"
+    )
 
     def overlay(self) -> dict[str, str]:
         return {name: value for name in OVERLAY_FIELDS if (value := getattr(self, name))}

@@ -97,7 +97,12 @@ def lost_after_from_env() -> float | None:
     try:
         seconds = float(raw) if raw else DEFAULT_LOST_AFTER_S
     except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %.0f", LOST_AFTER_ENV, raw, DEFAULT_LOST_AFTER_S)
+        log.warning(
+            "%s=%r is not a number of seconds; using %.0f",
+            LOST_AFTER_ENV,
+            raw,
+            DEFAULT_LOST_AFTER_S,
+        )
         seconds = DEFAULT_LOST_AFTER_S
     return seconds if seconds > 0 else None
 
@@ -114,7 +119,9 @@ def _end_the_launch(scribe: Scribe) -> Callable[[float], None]:
                 data={"api_silent_s": round(seconds, 1)},
             )
         except Exception as error:  # noqa: BLE001 - the process ends either way
-            log.warning("could not record the end of the launch: %s: %s", type(error).__name__, error)
+            log.warning(
+                "could not record the end of the launch: %s: %s", type(error).__name__, error
+            )
         sys.stderr.write(
             f"golive: the Prefect API has not answered for {seconds:.0f} s: ending the launch "
             f"process (exit {EXIT_CODE}); production stays as it is until the server is back and "
@@ -140,7 +147,9 @@ def watching_the_api(scribe: Scribe) -> Iterator[ApiWatchdog | None]:
     if not api_url:
         yield None
         return
-    watchdog = ApiWatchdog(lambda: api_answers(api_url, api_key), lost_after, _end_the_launch(scribe)).start()
+    watchdog = ApiWatchdog(
+        lambda: api_answers(api_url, api_key), lost_after, _end_the_launch(scribe)
+    ).start()
     try:
         yield watchdog
     finally:

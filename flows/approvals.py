@@ -75,7 +75,12 @@ def request_approval(
     )
     word = decision_word(decided.decision)
     logger.info(
-        "%s: %s %s '%s'%s", gate, decided.approver, word, title, f" - {decided.comment}" if decided.comment else ""
+        "%s: %s %s '%s'%s",
+        gate,
+        decided.approver,
+        word,
+        title,
+        f" - {decided.comment}" if decided.comment else "",
     )
     refused = forbid_driver and decided.approver == driver
     event = "refused" if refused else word
@@ -96,7 +101,12 @@ def request_approval(
         },
     )
     if refused:
-        raise GateFailed(gate, f"{driver} is the driver of this launch and cannot approve it ('{title}')")
+        raise GateFailed(
+            gate, f"{driver} is the driver of this launch and cannot approve it ('{title}')"
+        )
     if not decided.approved:
-        raise GateFailed(gate, rejection_reason(approval_role(who_field), decided.approver, title, decided.comment))
+        raise GateFailed(
+            gate,
+            rejection_reason(approval_role(who_field), decided.approver, title, decided.comment),
+        )
     return decided

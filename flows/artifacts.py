@@ -14,11 +14,15 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", "-".join(parts).lower())).strip("-")
 
 
-def publish_checks(gate_slug: str, release: str, title: str, checks: list[CheckResult], summary: str = "") -> None:
+def publish_checks(
+    gate_slug: str, release: str, title: str, checks: list[CheckResult], summary: str = ""
+) -> None:
     key = artifact_key(gate_slug, release)
     create_markdown_artifact(
         key=key,
         markdown=checks_markdown(title, checks, summary),
         description=f"{title}: every check with its value and threshold",
     )
-    create_table_artifact(key=f"{key}-checks", table=checks_table(checks), description=f"{title}: checks")
+    create_table_artifact(
+        key=f"{key}-checks", table=checks_table(checks), description=f"{title}: checks"
+    )

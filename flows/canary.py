@@ -12,7 +12,11 @@ import time
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
@@ -54,7 +58,9 @@ SHARE_REQUESTS = 400
 )
 def shift(production: Environment, percent: int) -> str:
     change = router_for(production).set_canary_weight(percent)
-    return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (unchanged)")
+    return f"canary {change.before} % -> {change.after} %" + (
+        "" if change.changed else " (unchanged)"
+    )
 
 
 @task(name="evaluate", cache_policy=NO_CACHE)
@@ -94,7 +100,11 @@ def record_verdict(gate: str, percent: int, number: int, verdict: Verdict, decis
     )
 
 
-@flow(name="canary-step", flow_run_name="Gate {letter} — canary {percent} % · {release}", log_prints=True)
+@flow(
+    name="canary-step",
+    flow_run_name="Gate {letter} — canary {percent} % · {release}",
+    log_prints=True,
+)
 def canary_step(
     plan: LaunchPlan,
     release: str,
@@ -107,13 +117,27 @@ def canary_step(
     """One step; returns the canary's failure count so far. Raises GateFailed after rolling back."""
     gate = f"Canary {percent}%"
     gate_name = f"Gate {letter}"
-    record("gate", "started", f"{gate_name}: canary {percent} %", gate=gate_name, data={"percent": percent})
+    record(
+        "gate",
+        "started",
+        f"{gate_name}: canary {percent} %",
+        gate=gate_name,
+        data={"percent": percent},
+    )
     try:
-        failures = _canary_step(plan, release, driver, percent, letter, failures_before, progress_id, gate, gate_name)
+        failures = _canary_step(
+            plan, release, driver, percent, letter, failures_before, progress_id, gate, gate_name
+        )
     except BaseException as error:
         record("gate", "failed", shorten(error, 1000), gate=gate_name, data={"percent": percent})
         raise
-    record("gate", "passed", f"{gate_name}: canary {percent} % passed", gate=gate_name, data={"percent": percent})
+    record(
+        "gate",
+        "passed",
+        f"{gate_name}: canary {percent} % passed",
+        gate=gate_name,
+        data={"percent": percent},
+    )
     return failures
 
 
@@ -150,14 +174,24 @@ def _canary_step(
     costs = rollback_costs(plan, VERIFY_REQUESTS)
     worst_case = rollback_sentence(policy, window_intervals=window, costs=costs)
     if not share.ok:
-        _roll_back(plan, release, gate, f"canary traffic not as set at {percent} % rollout — {share.value}", percent)
+        _roll_back(
+            plan,
+            release,
+            gate,
+            f"canary traffic not as set at {percent} % rollout — {share.value}",
+            percent,
+        )
     tracker = StepTracker(policy, failures_before=failures_before)
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
-    seconds: list[float] = []  # what each evaluation really took: the worst case's estimate, measured
+    seconds: list[
+        float
+    ] = []  # what each evaluation really took: the worst case's estimate, measured
     while True:
         started = time.monotonic()
-        verdict = evaluate(plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %")
+        verdict = evaluate(
+            plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %"
+        )
         seconds.append(time.monotonic() - started)
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
@@ -177,7 +211,16 @@ def _canary_step(
     create_markdown_artifact(
         key=key,
         markdown=stage_markdown(
-            plan, release, percent, letter, verdicts, decision.decision, share, worst_case, seconds, costs.probe_seconds
+            plan,
+            release,
+            percent,
+            letter,
+            verdicts,
+            decision.decision,
+            share,
+            worst_case,
+            seconds,
+            costs.probe_seconds,
         ),
         description=f"canary {percent} %: every evaluation, the decision",
     )
@@ -202,7 +245,12 @@ def _canary_step(
     )
     if decision.decision == "rollback":
         _roll_back(
-            plan, release, gate, f"SLO breach at {percent} % rollout — {verdicts[-1].reason}", percent, verdicts[-1]
+            plan,
+            release,
+            gate,
+            f"SLO breach at {percent} % rollout — {verdicts[-1].reason}",
+            percent,
+            verdicts[-1],
         )
     if decision.decision == "ask_human":
         try:
@@ -217,25 +265,41 @@ def _canary_step(
             )
         except GateFailed as refused:
             _roll_back(
-                plan, release, gate, f"inconclusive at {percent} % rollout — {refused.reason}", percent, verdicts[-1]
+                plan,
+                release,
+                gate,
+                f"inconclusive at {percent} % rollout — {refused.reason}",
+                percent,
+                verdicts[-1],
             )
     logger.info("Canary %s%% PASSED - %s. Advancing.", percent, verdicts[-1].reason)
     announce(
         plan,
         release,
         "canary_stage_passed",
-        {**measured_values(plan, verdicts[-1].checks), **canary_values(plan, percent), "gate": gate_name},
+        {
+            **measured_values(plan, verdicts[-1].checks),
+            **canary_values(plan, percent),
+            "gate": gate_name,
+        },
         gate=gate_name,
     )
     return tracker.total_failures
 
 
 def _roll_back(
-    plan: LaunchPlan, release: str, gate: str, reason: str, percent: int, verdict: Verdict | None = None
+    plan: LaunchPlan,
+    release: str,
+    gate: str,
+    reason: str,
+    percent: int,
+    verdict: Verdict | None = None,
 ) -> None:
     """Emergency rollback now (the announcement goes out after: users first), then fail the launch."""
     _emit("golive.rollback.started", release, 0, None)
-    rolled = rollback_in_launch(plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)")
+    rolled = rollback_in_launch(
+        plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)"
+    )
     _emit("golive.rollback.completed", release, 0, None)
     measured = measured_values(plan, verdict.checks) if verdict else {}
     announce(
@@ -264,7 +328,10 @@ def _roll_back(
 def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> None:
     emit_event(
         event=event,
-        resource={"prefect.resource.id": f"golive.launch.{release}", "prefect.resource.name": release},
+        resource={
+            "prefect.resource.id": f"golive.launch.{release}",
+            "prefect.resource.name": release,
+        },
         payload={
             "percent": percent,
             "status": verdict.status if verdict else None,
@@ -281,4 +348,6 @@ def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
     )
     failures = 0
     for index, percent in enumerate(plan.canary.steps):
-        failures = canary_step(plan, release, driver, percent, canary_letter(index), failures, str(progress_id))
+        failures = canary_step(
+            plan, release, driver, percent, canary_letter(index), failures, str(progress_id)
+        )

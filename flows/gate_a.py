@@ -27,7 +27,9 @@ from tasks.metrics.confirmed import confirmed_slo_checks
 from tasks.s3_release import upload_release
 
 GATE = "Gate A"
-STAGING_PROBE = f"{GATE} — staging probe"  # the samples' stage: one evaluation, judged on all its probes
+STAGING_PROBE = (
+    f"{GATE} — staging probe"  # the samples' stage: one evaluation, judged on all its probes
+)
 
 
 @task(name="build frontend", cache_policy=NO_CACHE)
@@ -38,7 +40,10 @@ def build_frontend(plan: LaunchPlan, release: str, out_dir: Path) -> BuildOutput
 @task(name="upload release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def upload(environment: Environment, release: str, build: BuildOutput) -> int:
     uploaded = upload_release(
-        aws_client("s3", environment), environment.bucket, environment.release_prefix(release), build.directory
+        aws_client("s3", environment),
+        environment.bucket,
+        environment.release_prefix(release),
+        build.directory,
     )
     return len(uploaded)
 
@@ -62,14 +67,20 @@ def invalidate_and_wait(environment: Environment) -> dict:
 
 
 @task(name="wait until served", cache_policy=NO_CACHE)
-def wait_until_served(plan: LaunchPlan, environment: Environment, release: str, timeout: float = 120) -> CheckResult:
+def wait_until_served(
+    plan: LaunchPlan, environment: Environment, release: str, timeout: float = 120
+) -> CheckResult:
     """The site must serve the new release before anything is measured against it."""
     started = time.monotonic()
     seen = "nothing"
     while time.monotonic() - started < timeout:
         try:
             page = httpx.get(environment.url + "/", timeout=10)
-            seen = page.headers.get(plan.release_header) or _meta_release(page.text) or f"HTTP {page.status_code}"
+            seen = (
+                page.headers.get(plan.release_header)
+                or _meta_release(page.text)
+                or f"HTTP {page.status_code}"
+            )
             if seen == release:
                 return CheckResult(
                     name="staging serves the release",
@@ -106,11 +117,15 @@ def smoke_suites(plan: LaunchPlan, environment: Environment) -> list[CheckResult
 def staging_slos(plan: LaunchPlan, environment: Environment) -> list[CheckResult]:
     checks, samples = confirmed_slo_checks(plan, environment)
     if len(samples):
-        keep_samples(STAGING_PROBE, 1, samples)  # the report charts them, also when they stop the launch
+        keep_samples(
+            STAGING_PROBE, 1, samples
+        )  # the report charts them, also when they stop the launch
     return checks
 
 
-@flow(name="gate-a-staging", flow_run_name="Gate A — staging validation · {release}", log_prints=True)
+@flow(
+    name="gate-a-staging", flow_run_name="Gate A — staging validation · {release}", log_prints=True
+)
 def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
     logger = get_run_logger()
     staging = plan.environments.staging
@@ -121,7 +136,11 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
         except BuildFailed as error:
             checks.append(
                 CheckResult(
-                    name="build", status="fail", value="failed", threshold="exit 0 + index.html", detail=str(error)
+                    name="build",
+                    status="fail",
+                    value="failed",
+                    threshold="exit 0 + index.html",
+                    detail=str(error),
                 )
             )
             return _fail(release, checks)
@@ -145,7 +164,10 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
     moved = point_distribution(staging, release)
     checks.append(
         CheckResult(
-            name="staging distribution", status="pass", value=moved, threshold=staging.cloudfront_distribution_id
+            name="staging distribution",
+            status="pass",
+            value=moved,
+            threshold=staging.cloudfront_distribution_id,
         )
     )
     invalidation = invalidate_and_wait(staging)
@@ -184,15 +206,20 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
         CheckResult(
             name="approver: Gate A passed",
             status="pass",
-            value=f"approved by {decision.approver}" + (f" ({decision.comment})" if decision.comment else ""),
+            value=f"approved by {decision.approver}"
+            + (f" ({decision.comment})" if decision.comment else ""),
             threshold=f"one of {', '.join(plan.roles.approvers)}, not the driver",
         )
     )
-    publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A PASSED.")
+    publish_checks(
+        "gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A PASSED."
+    )
     return checks
 
 
-def collect_uat_signoffs(plan: LaunchPlan, release: str, driver: str, checks: list[CheckResult]) -> list[CheckResult]:
+def collect_uat_signoffs(
+    plan: LaunchPlan, release: str, driver: str, checks: list[CheckResult]
+) -> list[CheckResult]:
     """Every required UAT signer signs, in any order; the runbook's `uat-validation.sh status`."""
     remaining = list(plan.roles.uat_signers)
     signed: list[CheckResult] = []
@@ -227,6 +254,8 @@ def collect_uat_signoffs(plan: LaunchPlan, release: str, driver: str, checks: li
 
 
 def _fail(release: str, checks: list[CheckResult]) -> list[CheckResult]:
-    publish_checks("gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A FAILED.")
+    publish_checks(
+        "gate-a", release, f"Gate A — staging validation · {release}", checks, "Gate A FAILED."
+    )
     reasons = failure_summary(checks)
     raise GateFailed(GATE, reasons, checks)

@@ -71,9 +71,14 @@ def alarms_quiet(production: Environment) -> list[CheckResult]:
 def rollback_artifacts(production: Environment) -> list[CheckResult]:
     """What a rollback would restore must exist: the live release's objects and the routing state."""
     cloudfront = aws_client("cloudfront", production)
-    distribution = cloudfront.get_distribution(Id=production.cloudfront_distribution_id)["Distribution"]
+    distribution = cloudfront.get_distribution(Id=production.cloudfront_distribution_id)[
+        "Distribution"
+    ]
     paths = origin_paths(cloudfront, production.cloudfront_distribution_id)
-    live_origin = production.origin_id or distribution["DistributionConfig"]["DefaultCacheBehavior"]["TargetOriginId"]
+    live_origin = (
+        production.origin_id
+        or distribution["DistributionConfig"]["DefaultCacheBehavior"]["TargetOriginId"]
+    )
     live_path = paths.get(live_origin, "")
     objects = list_objects(aws_client("s3", production), production.bucket, live_path)
     has_index = any(o.key.endswith("/index.html") for o in objects)
@@ -103,8 +108,14 @@ def rollback_artifacts(production: Environment) -> list[CheckResult]:
     ]
 
 
-@flow(name="gate-b-production-prep", flow_run_name="Gate B — production preparation · {release}", log_prints=True)
-def gate_b_production_prep(plan: LaunchPlan, release: str, driver: str, gate_a: list[CheckResult]) -> list[CheckResult]:
+@flow(
+    name="gate-b-production-prep",
+    flow_run_name="Gate B — production preparation · {release}",
+    log_prints=True,
+)
+def gate_b_production_prep(
+    plan: LaunchPlan, release: str, driver: str, gate_a: list[CheckResult]
+) -> list[CheckResult]:
     production = plan.environments.production
     checks = production_health(production)
     checks += _guarded("permission probe", permissions, production)
@@ -148,6 +159,10 @@ def _guarded(name: str, check_task, production: Environment) -> list[CheckResult
     except Exception as error:
         return [
             CheckResult(
-                name=name, status="fail", value=type(error).__name__, threshold="succeeds", detail=shorten(error, 300)
+                name=name,
+                status="fail",
+                value=type(error).__name__,
+                threshold="succeeds",
+                detail=shorten(error, 300),
             )
         ]

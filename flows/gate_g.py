@@ -37,7 +37,9 @@ GATE = "Gate G"
 
 
 @task(name="checkpoint", cache_policy=NO_CACHE)
-def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tuple[list[CheckResult], pd.DataFrame]:
+def checkpoint(
+    plan: LaunchPlan, number: int, first: pd.DataFrame | None
+) -> tuple[list[CheckResult], pd.DataFrame]:
     """One checkpoint's checks, and its samples (the first checkpoint's are the trend baseline)."""
     production = plan.environments.production
     # The scenarios run while the probe measures, as users act while others read: the probe's
@@ -51,14 +53,17 @@ def checkpoint(plan: LaunchPlan, number: int, first: pd.DataFrame | None) -> tup
     checks += alarm_checks(alarm_states(production))
     if first is not None:  # "no degradation in response times": a rank test against checkpoint 1
         checks += [
-            trend_check(c) for c in compare_with_stable(samples, first, plan.slos, plan.canary.compare_with_stable)
+            trend_check(c)
+            for c in compare_with_stable(samples, first, plan.slos, plan.canary.compare_with_stable)
         ]
     checks += scenario_checks
     return checks, samples
 
 
 @flow(name="gate-g", flow_run_name="Gate G — stabilization · {release}", log_prints=True)
-def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: BackupManifest) -> list[CheckResult]:
+def gate_g_stabilization(
+    plan: LaunchPlan, release: str, driver: str, manifest: BackupManifest
+) -> list[CheckResult]:
     logger = get_run_logger()
     window = plan.stabilization
     logger.info(
@@ -73,7 +78,9 @@ def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: 
     started = time.monotonic()
     for number in range(1, window.checkpoints + 1):
         # Checkpoints at the end of each interval: 10, 20 and 30 minutes for the runbook's plan.
-        time.sleep(max(0.0, number * float(window.checkpoint_interval) - (time.monotonic() - started)))
+        time.sleep(
+            max(0.0, number * float(window.checkpoint_interval) - (time.monotonic() - started))
+        )
         checks, samples = checkpoint(plan, number, first)
         first = samples if first is None else first
         bad = failed(checks)
@@ -84,7 +91,11 @@ def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: 
             status,
             f"checkpoint {number}: {summary}",
             gate=GATE,
-            data={"checkpoint": number, "checks": [c.model_dump() for c in checks], "samples": int(len(samples))},
+            data={
+                "checkpoint": number,
+                "checks": [c.model_dump() for c in checks],
+                "samples": int(len(samples)),
+            },
         )
         sections.append(checks_markdown(f"Checkpoint {number} of {window.checkpoints}", checks))
         _publish(release, sections)
@@ -110,7 +121,12 @@ def gate_g_stabilization(plan: LaunchPlan, release: str, driver: str, manifest: 
         )
     except GateFailed as refused:
         _instability(
-            plan, release, manifest, f"final sign-off refused — {refused.reason}", checks, announce_failure=False
+            plan,
+            release,
+            manifest,
+            f"final sign-off refused — {refused.reason}",
+            checks,
+            announce_failure=False,
         )
     return checks
 
@@ -133,9 +149,20 @@ def _instability(
 ) -> None:
     """Full rollback (the runbook's `./rollback.sh full`), then fail the launch."""
     if announce_failure:
-        announce(plan, release, "stabilization_failed", {**measured_values(plan, checks), "reason": reason}, gate=GATE)
+        announce(
+            plan,
+            release,
+            "stabilization_failed",
+            {**measured_values(plan, checks), "reason": reason},
+            gate=GATE,
+        )
     outcome = rollback_in_launch(
-        plan, release, f"Post-launch instability - {reason}", mode="full", manifest=manifest, actor=f"golive ({GATE})"
+        plan,
+        release,
+        f"Post-launch instability - {reason}",
+        mode="full",
+        manifest=manifest,
+        actor=f"golive ({GATE})",
     )
     if outcome.ok:
         announce(

@@ -39,7 +39,9 @@ def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
     if len(samples):
         metrics["error_rate_pct"] = round(100 * float(samples["error"].mean()), 3)
     for slo in plan.slos.latency:
-        ok = samples[(samples["slo"] == slo.name) & ~samples["error"].astype(bool)]["latency_ms"].to_numpy(float)
+        ok = samples[(samples["slo"] == slo.name) & ~samples["error"].astype(bool)][
+            "latency_ms"
+        ].to_numpy(float)
         ok = ok[~np.isnan(ok)]
         if len(ok):
             metrics[f"{slo.name} {slo.stat}_ms"] = round(latency_stat(ok, slo.stat), 1)
@@ -62,7 +64,11 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
     checks += slo_checks + alarm_checks(alarm_states(production))
     bad = failed(checks)
     result = HealthResult(
-        at=datetime.now(UTC), release=release, status="fail" if bad else "pass", checks=checks, metrics=metrics
+        at=datetime.now(UTC),
+        release=release,
+        status="fail" if bad else "pass",
+        checks=checks,
+        metrics=metrics,
     )
     write_result(aws_client("s3", production), production.bucket, result)
     summary = failure_summary(bad) if bad else "all checks green"
@@ -70,7 +76,9 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
         key=artifact_key("health-check"),
         description=f"{launch_plan.app}: daily health check",
         markdown=checks_markdown(
-            f"Health check · {launch_plan.app} {release} · {result.at:%Y-%m-%d %H:%M} UTC", checks, summary
+            f"Health check · {launch_plan.app} {release} · {result.at:%Y-%m-%d %H:%M} UTC",
+            checks,
+            summary,
         ),
     )
     get_run_logger().info("Health check of %s: %s", release, summary)

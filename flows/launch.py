@@ -46,7 +46,9 @@ RECORD_LIMIT, MESSAGE_LIMIT = 1000, 500  # characters of a reason on the timelin
 
 
 @contextmanager
-def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False) -> Iterator[dict[str, Any]]:
+def gate(
+    plan: LaunchPlan, release: str, name: str, announce_pass: bool = False
+) -> Iterator[dict[str, Any]]:
     """Record the gate's start and end on the timeline; announce its result in the runbook's words.
 
     The body may put the gate's checks in the yielded dict: they go to the timeline (the
@@ -66,7 +68,9 @@ def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False)
             gate=name,
             data={"checks": [c.model_dump() for c in failure.checks]} if failure.checks else None,
         )
-        if failure.gate == name:  # canary and Gate G failures announce themselves, with their numbers
+        if (
+            failure.gate == name
+        ):  # canary and Gate G failures announce themselves, with their numbers
             announce(
                 plan,
                 release,
@@ -83,10 +87,18 @@ def gate(plan: LaunchPlan, release: str, name: str, announce_pass: bool = False)
         record("gate", "failed", shorten(error, RECORD_LIMIT) or type(error).__name__, gate=name)
         raise
     checks: list[CheckResult] = outcome.get("checks", [])
-    record("gate", "passed", f"{name} passed", gate=name, data={"checks": [c.model_dump() for c in checks]})
+    record(
+        "gate",
+        "passed",
+        f"{name} passed",
+        gate=name,
+        data={"checks": [c.model_dump() for c in checks]},
+    )
     if announce_pass:
         measured = measured_values(plan, checks)
-        announce(plan, release, "gate_passed", {**measured, **gate_values(name, measured)}, gate=name)
+        announce(
+            plan, release, "gate_passed", {**measured, **gate_values(name, measured)}, gate=name
+        )
 
 
 @flow(
@@ -129,13 +141,18 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
             )
             if isinstance(error, Exception):  # not on cancellation/kill: the process is going away
                 announce(
-                    launch_plan, release, "launch_failed", {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)}
+                    launch_plan,
+                    release,
+                    "launch_failed",
+                    {"gate": gate_name, "reason": shorten(reason, MESSAGE_LIMIT)},
                 )
                 # the incident's report; the on_failure hook, which writes after it, rewrites it
                 _reports(launch_plan, release, launch_id, rewrite=False)
             raise
         logger.info("%s %s: launch complete.", launch_plan.app, release)
-        scribe.record("launch", "completed", f"{launch_plan.app} {release}: launch complete", actor=driver)
+        scribe.record(
+            "launch", "completed", f"{launch_plan.app} {release}: launch complete", actor=driver
+        )
         announce(launch_plan, release, "launch_success")
         _reports(launch_plan, release, launch_id)
     return f"{launch_plan.app} {release}: rolled out to 100 % and stable"
@@ -168,11 +185,15 @@ def _reports(plan: LaunchPlan, release: str, launch_id: str, rewrite: bool = Tru
         with gate(plan, release, "Post-launch"):
             post_launch(plan, release, launch_id)
     except Exception as error:  # noqa: BLE001
-        get_run_logger().error("post-launch reports not written: %s: %s", type(error).__name__, error)
+        get_run_logger().error(
+            "post-launch reports not written: %s: %s", type(error).__name__, error
+        )
     if not rewrite:
         return
     # Written from inside Post-launch, they show it in progress: rewrite them now its end is recorded.
     try:
         publish_reports(plan, release, launch_id)
     except Exception as error:  # noqa: BLE001
-        get_run_logger().error("post-launch reports not rewritten: %s: %s", type(error).__name__, error)
+        get_run_logger().error(
+            "post-launch reports not rewritten: %s: %s", type(error).__name__, error
+        )

@@ -63,10 +63,14 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
         )
     except Exception as error:  # unknown is not "untouched": fall through and dispatch
         logger.warning(
-            "could not read launch %s's timeline (%s); dispatching the rollback anyway", launch, type(error).__name__
+            "could not read launch %s's timeline (%s); dispatching the rollback anyway",
+            launch,
+            type(error).__name__,
         )
     named = launch_label(release, driver, launch_plan.app if launch_plan else "")
-    reason = shorten(f"launch of {named} {state.name}: {state.message or 'no message'}", REASON_LIMIT)
+    reason = shorten(
+        f"launch of {named} {state.name}: {state.message or 'no message'}", REASON_LIMIT
+    )
     if scribe is not None and entries is not None and not touched_production(entries):
         scribe.record(
             "rollback",
@@ -81,15 +85,24 @@ def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
     return run_id
 
 
-def _dispatch(launch: str, plan: str, reason: str, actor: str, hook: str, scribe: Scribe | None) -> str | None:
+def _dispatch(
+    launch: str, plan: str, reason: str, actor: str, hook: str, scribe: Scribe | None
+) -> str | None:
     with get_client(sync_client=True) as client:
         try:
             deployment = client.read_deployment_by_name(ROLLBACK_DEPLOYMENT)
         except ObjectNotFound:
-            logger.error("%s is not deployed on this server: no rollback dispatched by %s", ROLLBACK_DEPLOYMENT, hook)
+            logger.error(
+                "%s is not deployed on this server: no rollback dispatched by %s",
+                ROLLBACK_DEPLOYMENT,
+                hook,
+            )
             if scribe is not None:
                 scribe.record(
-                    "rollback", "not_dispatched", f"{ROLLBACK_DEPLOYMENT} is not deployed on this server", actor=actor
+                    "rollback",
+                    "not_dispatched",
+                    f"{ROLLBACK_DEPLOYMENT} is not deployed on this server",
+                    actor=actor,
                 )
             return None
         run = client.create_flow_run_from_deployment(
@@ -115,17 +128,27 @@ def _after(launch: str, state: Any, named: str, plan: LaunchPlan | None, release
     try:
         marked = settle_orphans(launch, state.name, orphan_reason(named, state.name))
         if marked:
-            logger.info("marked %d run(s) of launch %s %s: %s", len(marked), launch, state.name, ", ".join(marked))
+            logger.info(
+                "marked %d run(s) of launch %s %s: %s",
+                len(marked),
+                launch,
+                state.name,
+                ", ".join(marked),
+            )
     except Exception as error:  # noqa: BLE001 - the UI's tidiness must not stop the rollback's record
         logger.warning("could not end launch %s's orphaned runs: %s", launch, type(error).__name__)
     if plan is None:
         return
     try:
-        from flows.post_launch import publish_reports  # pandas: only when there is a report to write
+        from flows.post_launch import (
+            publish_reports,
+        )  # pandas: only when there is a report to write
 
         publish_reports(plan, release, launch)
     except Exception as error:  # noqa: BLE001
-        logger.warning("launch %s's reports not rewritten: %s: %s", launch, type(error).__name__, error)
+        logger.warning(
+            "launch %s's reports not rewritten: %s: %s", launch, type(error).__name__, error
+        )
 
 
 def on_failure(flow: Any, flow_run: Any, state: Any) -> None:

@@ -46,15 +46,23 @@ def _send(notification: Notification, message: Message) -> None:
     block = load_notification_block(notification)
     with block.raise_on_failure():  # Apprise blocks otherwise only log a failed send
         result = block.notify(message.body, message.subject)
-        if inspect.isawaitable(result):  # called where an event loop runs: async_dispatch gave a coroutine
+        if inspect.isawaitable(
+            result
+        ):  # called where an event loop runs: async_dispatch gave a coroutine
             asyncio.run(result)  # type: ignore[arg-type]
 
 
 def announce(
-    plan: LaunchPlan, release: str, template: str, values: Mapping[str, object] | None = None, gate: str = ""
+    plan: LaunchPlan,
+    release: str,
+    template: str,
+    values: Mapping[str, object] | None = None,
+    gate: str = "",
 ) -> Message:
     """Render `template` and send it to every notification target; record each outcome."""
-    message = render(template, {**plan_values(plan, release), **(values or {})}, plan.communications.templates)
+    message = render(
+        template, {**plan_values(plan, release), **(values or {})}, plan.communications.templates
+    )
     try:
         logger = get_run_logger()
         logger.info("Announcing: %s", message.body)
@@ -68,7 +76,10 @@ def announce(
             why = _why(error)
             if logger:
                 logger.warning(
-                    "Message %r not sent to %s: %s", template, notifier_for(notification).describe(notification), why
+                    "Message %r not sent to %s: %s",
+                    template,
+                    notifier_for(notification).describe(notification),
+                    why,
                 )
             record(
                 "message",
@@ -83,6 +94,10 @@ def announce(
                 "sent",
                 message.body,
                 gate=gate,
-                data={"template": template, "channel": notification.name, "subject": message.subject},
+                data={
+                    "template": template,
+                    "channel": notification.name,
+                    "subject": message.subject,
+                },
             )
     return message

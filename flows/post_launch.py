@@ -31,9 +31,16 @@ def publish_reports(plan: LaunchPlan, release: str, launch: str) -> dict[str, st
     """Build the documents from S3, write them (locally and to S3) and publish them as artifacts
     of the current run; returns name -> local path. LookupError if the launch has no timeline."""
     scribe = Scribe.for_plan(plan, launch, release)
-    bundle, written = rewrite_until_settled(plan, scribe.s3, scribe.bucket, launch, reports_dir(launch))
+    bundle, written = rewrite_until_settled(
+        plan, scribe.s3, scribe.bucket, launch, reports_dir(launch)
+    )
     _artifacts(bundle, written, scribe.bucket)
-    _logger().info("%s written (%s): %s", bundle.report.title, bundle.report.outcome, written["launch-report.html"])
+    _logger().info(
+        "%s written (%s): %s",
+        bundle.report.title,
+        bundle.report.outcome,
+        written["launch-report.html"],
+    )
     return written
 
 
@@ -46,18 +53,26 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 def _artifacts(bundle: Bundle, written: dict[str, str], bucket: str) -> None:
     release = bundle.release
-    key = artifact_key("incident-report" if bundle.report.kind == "incident" else "launch-report", release)
+    key = artifact_key(
+        "incident-report" if bundle.report.kind == "incident" else "launch-report", release
+    )
     where = (
         f"\n\n---\nFiles: `{written['launch-report.html']}` (charts), `{written['samples.csv']}`; "
         f"also s3://{bucket}/golive/launches/{bundle.launch}/report/"
     )
-    create_markdown_artifact(key=key, markdown=bundle.report.markdown + where, description=bundle.report.title)
-    create_markdown_artifact(key=artifact_key("uat-summary", release), markdown=bundle.uat, description="UAT sign-offs")
+    create_markdown_artifact(
+        key=key, markdown=bundle.report.markdown + where, description=bundle.report.title
+    )
+    create_markdown_artifact(
+        key=artifact_key("uat-summary", release), markdown=bundle.uat, description="UAT sign-offs"
+    )
     create_markdown_artifact(
         key=artifact_key("playbook-summary", release),
         markdown=bundle.playbook,
         description="each runbook step: status, time, who",
     )
     create_markdown_artifact(
-        key=artifact_key("timeline", release), markdown=bundle.timeline, description="the Scribe's log"
+        key=artifact_key("timeline", release),
+        markdown=bundle.timeline,
+        description="the Scribe's log",
     )

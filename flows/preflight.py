@@ -37,7 +37,9 @@ def aws_identity(environment_name: str, environment: Environment) -> CheckResult
 @task(name="storage and distribution", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def storage_and_distribution(environment_name: str, environment: Environment) -> CheckResult:
     aws_client("s3", environment).head_bucket(Bucket=environment.bucket)
-    distribution = aws_client("cloudfront", environment).get_distribution(Id=environment.cloudfront_distribution_id)
+    distribution = aws_client("cloudfront", environment).get_distribution(
+        Id=environment.cloudfront_distribution_id
+    )
     status = distribution["Distribution"]["Status"]
     return CheckResult(
         name=f"{environment_name}: bucket and distribution",
@@ -65,7 +67,11 @@ def endpoint_resolvable(label: str, url: str) -> CheckResult:
         response = httpx.get(url, timeout=10, follow_redirects=True)
     except httpx.HTTPError as error:
         return CheckResult(
-            name=label, status="fail", value=type(error).__name__, threshold="answers", detail=f"GET {url} failed"
+            name=label,
+            status="fail",
+            value=type(error).__name__,
+            threshold="answers",
+            detail=f"GET {url} failed",
         )
     unhealthy = response.status_code >= 500
     return CheckResult(
@@ -77,7 +83,9 @@ def endpoint_resolvable(label: str, url: str) -> CheckResult:
     )
 
 
-@task(name="notification target resolvable", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(
+    name="notification target resolvable", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE
+)
 def notification_resolvable(notification: Notification) -> CheckResult:
     try:
         block = load_notification_block(notification)
@@ -111,9 +119,15 @@ def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
     ]
     for name, environment in plan.environments.items():
         checks.append(_safely(aws_identity, f"{name}: AWS identity", name, environment))
-        checks.append(_safely(storage_and_distribution, f"{name}: bucket and distribution", name, environment))
+        checks.append(
+            _safely(storage_and_distribution, f"{name}: bucket and distribution", name, environment)
+        )
         checks.append(endpoint_resolvable(f"{name}: site", environment.url))
-        checks.append(endpoint_resolvable(f"{name}: api health", environment.api_base_url + environment.health_path))
+        checks.append(
+            endpoint_resolvable(
+                f"{name}: api health", environment.api_base_url + environment.health_path
+            )
+        )
     checks += [notification_resolvable(n) for n in plan.notifications]
     publish_checks("preflight", release, f"Pre-flight · {release}", checks)
     if failed(checks):
@@ -139,5 +153,9 @@ def _safely(check_task, name: str, *args) -> CheckResult:  # type: ignore[no-unt
         return check_task(*args)
     except Exception as error:  # botocore ClientError, EndpointConnectionError, ...
         return CheckResult(
-            name=name, status="fail", value=type(error).__name__, threshold="succeeds", detail=shorten(error, 300)
+            name=name,
+            status="fail",
+            value=type(error).__name__,
+            threshold="succeeds",
+            detail=shorten(error, 300),
         )

@@ -32,7 +32,9 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
     production = plan.environments.production
     cloudfront, s3 = aws_client("cloudfront", production), aws_client("s3", production)
     paths = origin_paths(cloudfront, production.cloudfront_distribution_id)
-    live_origin = production.origin_id or default_origin_id(cloudfront, production.cloudfront_distribution_id)
+    live_origin = production.origin_id or default_origin_id(
+        cloudfront, production.cloudfront_distribution_id
+    )
     live_path = paths[live_origin]
     manifest = BackupManifest(
         launch=launch_id,

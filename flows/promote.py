@@ -22,16 +22,26 @@ def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
     production = plan.environments.production
     cloudfront = aws_client("cloudfront", production)
     change = point_origin(
-        cloudfront, production.cloudfront_distribution_id, production.origin_id, production.release_prefix(release)
+        cloudfront,
+        production.cloudfront_distribution_id,
+        production.origin_id,
+        production.release_prefix(release),
     )
     if change.changed:
         invalidate(cloudfront, production.cloudfront_distribution_id)
     checks = [
         CheckResult(
-            name="stable origin", status="pass", value=f"{change.previous_path} -> {change.new_path}", threshold=release
+            name="stable origin",
+            status="pass",
+            value=f"{change.previous_path} -> {change.new_path}",
+            threshold=release,
         )
     ]
-    checks.append(CheckResult(name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"))
+    checks.append(
+        CheckResult(
+            name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"
+        )
+    )
     deadline = time.monotonic() + 15
     while True:
         served = served_releases(production.url + "/", plan.release_header, requests=40)

@@ -36,7 +36,9 @@ from tasks.traffic import router_for
 from tasks.traffic.verify import served_releases, wait_for_share
 
 VERIFY_REQUESTS = 200
-_notices = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="golive-rollback-notice")
+_notices = concurrent.futures.ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="golive-rollback-notice"
+)
 
 
 class RollbackOutcome(BaseModel):
@@ -58,7 +60,9 @@ class RollbackOutcome(BaseModel):
 )
 def traffic_to_stable(production: Environment) -> str:
     change = router_for(production).set_canary_weight(0)
-    return f"canary {change.before} % -> {change.after} %" + ("" if change.changed else " (already at stable)")
+    return f"canary {change.before} % -> {change.after} %" + (
+        "" if change.changed else " (already at stable)"
+    )
 
 
 @task(
@@ -68,9 +72,14 @@ def traffic_to_stable(production: Environment) -> str:
     retry_condition_fn=retry_unless_denied,
     cache_policy=NO_CACHE,
 )
-def restore_origins(production: Environment, distribution_id: str, paths: dict[str, str]) -> list[str]:
+def restore_origins(
+    production: Environment, distribution_id: str, paths: dict[str, str]
+) -> list[str]:
     cloudfront = aws_client("cloudfront", production)
-    changes = [point_origin(cloudfront, distribution_id, origin_id, path) for origin_id, path in paths.items()]
+    changes = [
+        point_origin(cloudfront, distribution_id, origin_id, path)
+        for origin_id, path in paths.items()
+    ]
     if any(c.changed for c in changes):
         invalidate(cloudfront, distribution_id)
     return [f"{c.origin_id}: {c.previous_path} -> {c.new_path}" for c in changes]
@@ -83,8 +92,12 @@ def restore_origins(production: Environment, distribution_id: str, paths: dict[s
     retry_condition_fn=retry_unless_denied,
     cache_policy=NO_CACHE,
 )
-def production_state(production: Environment, distribution_id: str) -> tuple[dict[str, int], dict[str, str]]:
-    return router_for(production).weights(), origin_paths(aws_client("cloudfront", production), distribution_id)
+def production_state(
+    production: Environment, distribution_id: str
+) -> tuple[dict[str, int], dict[str, str]]:
+    return router_for(production).weights(), origin_paths(
+        aws_client("cloudfront", production), distribution_id
+    )
 
 
 @task(name="verify canary share", cache_policy=NO_CACHE)
@@ -147,7 +160,9 @@ def rollback_in_launch(
     with production_rollback_lock(lock_name(plan.app, production.cloudfront_distribution_id)):
         weights, origins = production_state(production, distribution)
         if already_rolled_back(mode, weights, origins, recorded, production.canary_origin_id):
-            outcome = _no_op(plan, release, mode, reason, actor, weights, origins, recorded, manifest)
+            outcome = _no_op(
+                plan, release, mode, reason, actor, weights, origins, recorded, manifest
+            )
         else:
             logger.warning("Executing %s rollback (triggered by %s): %s", mode, actor, reason)
             record(
@@ -179,12 +194,17 @@ def rollback_in_launch(
                 "effective",
                 f"{mode} rollback: {outcome.note}",
                 actor=actor,
-                data={"mode": mode, "verified": outcome.ok, "checks": [c.model_dump() for c in outcome.checks]},
+                data={
+                    "mode": mode,
+                    "verified": outcome.ok,
+                    "checks": [c.model_dump() for c in outcome.checks],
+                },
             )
             record(
                 "rollback",
                 "verified" if outcome.ok else "failed",
-                f"{mode} rollback verification: " + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks),
+                f"{mode} rollback verification: "
+                + "; ".join(f"{c.name}: {c.value}" for c in outcome.checks),
                 actor=actor,
             )
     publish_checks(
@@ -223,12 +243,17 @@ def _act(
 ) -> RollbackOutcome:
     production = plan.environments.production
     traffic = traffic_to_stable(production)  # first: users stop seeing the canary within seconds
-    checks = [CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")]
+    checks = [
+        CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")
+    ]
     if recorded:
         restored = restore_origins(production, distribution, recorded)
         checks.append(
             CheckResult(
-                name="origins restored", status="pass", value="; ".join(restored), threshold=f"as before {release}"
+                name="origins restored",
+                status="pass",
+                value="; ".join(restored),
+                threshold=f"as before {release}",
             )
         )
     checks.append(verify_share(plan, 0))
@@ -251,9 +276,13 @@ def _no_op(
     production = plan.environments.production
     target = manifest.live_release if manifest else "stable"
     note = f"no-op: production is already rolled back to {target} (weights {weights}, origins {origins})"
-    checks = [CheckResult(name="rollback needed", status="pass", value="no", threshold="-", detail=note)]
+    checks = [
+        CheckResult(name="rollback needed", status="pass", value="no", threshold="-", detail=note)
+    ]
     tidy = stale_origins(origins, recorded or {})
-    if tidy and manifest:  # only the idle canary origin can differ here: point it back, serves nobody
+    if (
+        tidy and manifest
+    ):  # only the idle canary origin can differ here: point it back, serves nobody
         note += "; idle canary origin restored: " + "; ".join(
             restore_origins(production, manifest.distribution_id, tidy)
         )

@@ -65,7 +65,10 @@ def rollback(
     manifest = latest_manifest(s3, production.bucket)
     if mode == "validate":
         if manifest is None:
-            raise GateFailed("Rollback validation", f"no backup manifest in s3://{production.bucket}/golive/backups/")
+            raise GateFailed(
+                "Rollback validation",
+                f"no backup manifest in s3://{production.bucket}/golive/backups/",
+            )
         return validate(launch_plan, manifest, reason)
     scribe = Scribe(
         launch=launch or (manifest.launch if manifest else "unknown"),
@@ -78,7 +81,9 @@ def rollback(
         scribe.release = entries[0].release
     try:
         with scribing(scribe):
-            return _roll_back(launch_plan, scribe, entries, manifest, reason, mode, launch, triggered_by)
+            return _roll_back(
+                launch_plan, scribe, entries, manifest, reason, mode, launch, triggered_by
+            )
     finally:  # also after a failed rollback: its record must reach the report
         _afterwards(launch_plan, scribe, entries, launch)
 
@@ -103,7 +108,11 @@ def _roll_back(
         actor=triggered_by,
         data={"mode": mode, "reason": reason, "rollback_run": run_id},
     )
-    if launch and not touched_production(entries) and (manifest is None or manifest.launch != launch):
+    if (
+        launch
+        and not touched_production(entries)
+        and (manifest is None or manifest.launch != launch)
+    ):
         note = (
             f"no-op: the launch of {launch_named(plan, entries)} ({launch}) stopped at {last_gate(entries)} "
             "before production was touched; nothing to roll back (a rollback now would undo the previous "
@@ -117,7 +126,11 @@ def _roll_back(
             f"Rollback ({mode}) · {scribe.release}",
             [
                 CheckResult(
-                    name="production touched by the launch", status="pass", value="no", threshold="-", detail=note
+                    name="production touched by the launch",
+                    status="pass",
+                    value="no",
+                    threshold="-",
+                    detail=note,
                 )
             ],
             f"Reason: {reason}",
@@ -129,7 +142,12 @@ def _roll_back(
             f"no backup manifest in s3://{production.bucket}/golive/backups/: nothing recorded to roll back "
             "to (fails closed)"
         )
-        scribe.record("rollback", "failed", "no backup manifest: nothing recorded to roll back to", actor=triggered_by)
+        scribe.record(
+            "rollback",
+            "failed",
+            "no backup manifest: nothing recorded to roll back to",
+            actor=triggered_by,
+        )
         announce(plan, scribe.release, "rollback_failed", {**said, "failure": failure})
         raise GateFailed("Rollback", failure)
     # the start is announced inside, once it is known that this run acts (not a no-op)
@@ -150,7 +168,9 @@ def _roll_back(
         announce(plan, manifest.release, "rollback_failed", {**said, "failure": failure})
         raise GateFailed("Rollback", failure)
     announce(plan, manifest.release, "rollback_complete", said)
-    return f"{mode} rollback of {manifest.release} complete: production serves {manifest.live_release}"
+    return (
+        f"{mode} rollback of {manifest.release} complete: production serves {manifest.live_release}"
+    )
 
 
 def launch_named(plan: LaunchPlan, entries: list[TimelineEntry]) -> str:
@@ -160,7 +180,9 @@ def launch_named(plan: LaunchPlan, entries: list[TimelineEntry]) -> str:
     return launch_label(release, started.actor if started else "", plan.app)
 
 
-def _afterwards(plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], launch: str | None) -> None:
+def _afterwards(
+    plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], launch: str | None
+) -> None:
     """End a dead launch's orphaned runs, and rewrite the launch's reports with this rollback in them.
     After the rollback, never instead of it: failures here are logged, not raised."""
     logger = get_run_logger()
@@ -169,9 +191,13 @@ def _afterwards(plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], 
             with get_client(sync_client=True) as client:
                 state = client.read_flow_run(UUID(launch)).state
             if state is not None and (state.is_crashed() or state.is_cancelled()):
-                settle_orphans(launch, state.name, orphan_reason(launch_named(plan, entries), state.name))
+                settle_orphans(
+                    launch, state.name, orphan_reason(launch_named(plan, entries), state.name)
+                )
         except Exception as error:  # noqa: BLE001
-            logger.warning("could not end launch %s's orphaned runs: %s", launch, type(error).__name__)
+            logger.warning(
+                "could not end launch %s's orphaned runs: %s", launch, type(error).__name__
+            )
     if scribe.launch == "unknown":
         return
     try:
@@ -179,7 +205,9 @@ def _afterwards(plan: LaunchPlan, scribe: Scribe, entries: list[TimelineEntry], 
 
         publish_reports(plan, scribe.release, scribe.launch)
     except Exception as error:  # noqa: BLE001
-        logger.warning("launch %s's reports not rewritten: %s: %s", scribe.launch, type(error).__name__, error)
+        logger.warning(
+            "launch %s's reports not rewritten: %s: %s", scribe.launch, type(error).__name__, error
+        )
 
 
 def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
@@ -192,13 +220,20 @@ def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
     checks.append(
         CheckResult(
-            name="production health", status="pass" if health == 200 else "fail", value=str(health), threshold="200"
+            name="production health",
+            status="pass" if health == 200 else "fail",
+            value=str(health),
+            threshold="200",
         )
     )
     checks += confirmed_slo_checks(plan, production)[0]
     checks += alarm_checks(alarm_states(production))
     publish_checks(
-        "rollback-validate", manifest.release, f"Rollback validation · {manifest.release}", checks, f"Reason: {reason}"
+        "rollback-validate",
+        manifest.release,
+        f"Rollback validation · {manifest.release}",
+        checks,
+        f"Reason: {reason}",
     )
     if failed(checks):
         raise GateFailed("Rollback validation", failure_summary(checks))

@@ -17,4 +17,6 @@ def keep_samples(stage: str, number: int, frame: pd.DataFrame) -> None:
     try:
         write_samples(scribe.s3, scribe.bucket, scribe.launch, stage, number, frame)
     except Exception as error:  # the report loses a point; the verdict does not depend on it
-        get_run_logger().warning("samples of %s #%d not kept: %s", stage, number, type(error).__name__)
+        get_run_logger().warning(
+            "samples of %s #%d not kept: %s", stage, number, type(error).__name__
+        )

@@ -49,7 +49,12 @@ class Scribe:
     @classmethod
     def for_plan(cls, plan: LaunchPlan, launch: str, release: str) -> Scribe:
         production = plan.environments.production
-        return cls(launch=launch, release=release, bucket=production.bucket, s3=aws_client("s3", production))
+        return cls(
+            launch=launch,
+            release=release,
+            bucket=production.bucket,
+            s3=aws_client("s3", production),
+        )
 
     def record(
         self,
@@ -75,7 +80,9 @@ class Scribe:
         self.entries.append(entry)
         try:
             timeline_store.append(self.s3, self.bucket, entry)
-        except Exception as error:  # the diary must not stop the launch, unless a rollback depends on it
+        except (
+            Exception
+        ) as error:  # the diary must not stop the launch, unless a rollback depends on it
             if required:
                 raise
             _logger().warning(

@@ -64,7 +64,16 @@ _SERVICES = [
 _TECHNICIANS = ["Edgar", "Rosa", "Marcus", "Lena"]
 
 
-_CARD_FIELDS = ("id", "customer_name", "vehicle", "technician", "scheduled_at", "status", "position", "version")
+_CARD_FIELDS = (
+    "id",
+    "customer_name",
+    "vehicle",
+    "technician",
+    "scheduled_at",
+    "status",
+    "position",
+    "version",
+)
 
 
 def _copy(appointment: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +112,14 @@ class AppointmentStore:
                 "estimate_cents": sum(price for _, price in services),
                 "technician": rng.choice(_TECHNICIANS),
                 "scheduled_at": (start + timedelta(minutes=30 * number)).isoformat(),
-                "notes": rng.choice(["", "Customer waiting on site", "Call before extra work", "Loaner car requested"]),
+                "notes": rng.choice(
+                    [
+                        "",
+                        "Customer waiting on site",
+                        "Call before extra work",
+                        "Loaner car requested",
+                    ]
+                ),
                 "status": status,
                 "position": positions[status],
                 "version": 1,
@@ -118,8 +134,12 @@ class AppointmentStore:
             cards = [{k: a[k] for k in _CARD_FIELDS} for a in self._appointments.values()]
         columns = []
         for status, title in COLUMNS:
-            column = sorted((c for c in cards if c["status"] == status), key=lambda c: c["position"])
-            columns.append({"status": status, "title": title, "count": len(column), "appointments": column})
+            column = sorted(
+                (c for c in cards if c["status"] == status), key=lambda c: c["position"]
+            )
+            columns.append(
+                {"status": status, "title": title, "count": len(column), "appointments": column}
+            )
         return {"columns": columns, "total": len(cards), "generated_at": _now()}
 
     def get(self, appointment_id: int) -> dict[str, Any] | None:
@@ -127,7 +147,9 @@ class AppointmentStore:
             found = self._appointments.get(appointment_id)
             return _copy(found) if found else None
 
-    def move(self, appointment_id: int, status: str, position: int, version: int) -> dict[str, Any] | None:
+    def move(
+        self, appointment_id: int, status: str, position: int, version: int
+    ) -> dict[str, Any] | None:
         """Drag and drop: move a card to a column and position, if `version` is current."""
         with self._lock:
             current = self._appointments.get(appointment_id)
@@ -137,7 +159,11 @@ class AppointmentStore:
                 raise Conflict(_copy(current))
             old_status = current["status"]
             others = sorted(
-                (a for a in self._appointments.values() if a["status"] == status and a["id"] != appointment_id),
+                (
+                    a
+                    for a in self._appointments.values()
+                    if a["status"] == status and a["id"] != appointment_id
+                ),
                 key=lambda a: a["position"],
             )
             position = max(0, min(position, len(others)))
@@ -147,7 +173,8 @@ class AppointmentStore:
             current["status"] = status
             if old_status != status:  # close the gap in the old column
                 rest = sorted(
-                    (a for a in self._appointments.values() if a["status"] == old_status), key=lambda a: a["position"]
+                    (a for a in self._appointments.values() if a["status"] == old_status),
+                    key=lambda a: a["position"],
                 )
                 for index, item in enumerate(rest):
                     item["position"] = index

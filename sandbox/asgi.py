@@ -95,7 +95,9 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def send_response(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+async def send_response(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
     """One response with its Content-Length (uvicorn drops the body of a HEAD response itself)."""
     await send(
         {

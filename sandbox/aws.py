@@ -18,5 +18,7 @@ def client(service: str, endpoint_url: str, region: str = "us-east-1") -> Any:
         region_name=region,
         aws_access_key_id=DUMMY_KEY_ID,
         aws_secret_access_key=DUMMY_SECRET,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30),
+        config=Config(
+            retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30
+        ),
     )

@@ -81,7 +81,12 @@ def protocol_of(service: str, headers: Mapping[str, str]) -> str:
 
 
 def identify(
-    service: str, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes | None
+    service: str,
+    method: str,
+    path: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes | None,
 ) -> AwsCall:
     """`path` is the decoded path; `body` is needed only for form-encoded (query protocol) requests."""
     protocol = protocol_of(service, headers)
@@ -107,7 +112,9 @@ class _Route:
     required_headers: tuple[str, ...]
     literal_length: int
 
-    def matches(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+    def matches(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> bool:
         return (
             method == self.method
             and self.path.fullmatch(path) is not None
@@ -120,7 +127,10 @@ class _Route:
     def specificity(self) -> tuple[int, int]:
         # PUT /{Bucket}/{Key+} is PutObject, CopyObject (x-amz-copy-source) or UploadPart
         # (?partNumber&uploadId): the operation that needs the most of what was sent wins.
-        return (len(self.literal_query) + len(self.required_query) + len(self.required_headers), self.literal_length)
+        return (
+            len(self.literal_query) + len(self.required_query) + len(self.required_headers),
+            self.literal_length,
+        )
 
 
 def _path_pattern(template: str) -> tuple[re.Pattern[str], int]:

@@ -54,8 +54,15 @@ def error_for(kind: ErrorKind, call: AwsCall) -> AwsError:
             f"{call.iam_action} (fault injected by the golive sandbox)",
         )
     if call.service == "s3":
-        return AwsError(500, "InternalError", "We encountered an internal error. Please try again.", sender=False)
-    return AwsError(503, "ServiceUnavailable", "Service is unavailable. Please try again later.", sender=False)
+        return AwsError(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+            sender=False,
+        )
+    return AwsError(
+        503, "ServiceUnavailable", "Service is unavailable. Please try again later.", sender=False
+    )
 
 
 def _namespace(call: AwsCall) -> str:
@@ -71,7 +78,9 @@ def _query_compatible(call: AwsCall) -> bool:
     return model is not None and "awsQueryCompatible" in model.metadata
 
 
-def render(error: AwsError, call: AwsCall, request_content_type: str = "") -> tuple[int, dict[str, str], bytes]:
+def render(
+    error: AwsError, call: AwsCall, request_content_type: str = ""
+) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of the error response."""
     request_id = str(uuid.uuid4())
     headers = {"x-amzn-requestid": request_id}
@@ -80,13 +89,21 @@ def render(error: AwsError, call: AwsCall, request_content_type: str = "") -> tu
         if _query_compatible(call):  # botocore then reports the query code (e.g. Throttling)
             headers["x-amzn-query-error"] = f"{error.code};{kind}"
         headers["content-type"] = request_content_type or "application/x-amz-json-1.1"
-        return error.status, headers, json.dumps({"__type": error.json_type, "message": error.message}).encode()
+        return (
+            error.status,
+            headers,
+            json.dumps({"__type": error.json_type, "message": error.message}).encode(),
+        )
     if call.protocol == "rest-json":
         headers |= {"content-type": "application/json", "x-amzn-errortype": error.json_type}
         return error.status, headers, json.dumps({"message": error.message}).encode()
     code, message = escape(error.code), escape(error.message)
     if call.service == "s3":
-        headers = {"content-type": "application/xml", "x-amz-request-id": request_id, "x-amz-id-2": request_id}
+        headers = {
+            "content-type": "application/xml",
+            "x-amz-request-id": request_id,
+            "x-amz-id-2": request_id,
+        }
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
             f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"

@@ -18,7 +18,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 FaultKind = Literal["throttle", "access_denied", "server_error", "slow"]
 KINDS: tuple[str, ...] = ("throttle", "access_denied", "server_error", "slow")
 # botocore client names people type -> the credential-scope name the proxy sees
-SERVICE_ALIASES = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "cloudwatch": "monitoring"}
+SERVICE_ALIASES = {
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "cloudwatch": "monitoring",
+}
 RECORD_LIMIT = 1000
 
 
@@ -29,9 +33,13 @@ class AwsFault(BaseModel):
     )
     kind: FaultKind
     action: str | None = Field(default=None, description="e.g. CopyObject; None = every action")
-    count: int | None = Field(default=1, description="how many matching calls to fault; None or -1 = every one")
+    count: int | None = Field(
+        default=1, description="how many matching calls to fault; None or -1 = every one"
+    )
     after: int = Field(default=0, ge=0, description="matching calls to let through first")
-    delay_s: float = Field(default=0.0, ge=0, le=120, description="for `slow`: seconds before forwarding")
+    delay_s: float = Field(
+        default=0.0, ge=0, le=120, description="for `slow`: seconds before forwarding"
+    )
     id: int = 0
     seen: int = 0  # matching calls so far (let through or faulted)
     faulted: int = 0
@@ -62,7 +70,9 @@ class AwsFault(BaseModel):
         return self.count is not None and self.faulted >= self.count
 
     def matches(self, service: str, action: str | None) -> bool:
-        return service == self.service and (self.action is None or (action or "").lower() == self.action.lower())
+        return service == self.service and (
+            self.action is None or (action or "").lower() == self.action.lower()
+        )
 
 
 class FaultedCall(BaseModel):

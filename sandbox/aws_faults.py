@@ -53,7 +53,9 @@ def changes_routing(service: str | None, method: str) -> bool:
     return service in ROUTING_SERVICES and method not in ("GET", "HEAD")
 
 
-def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def moto_client(
+    moto_url: str, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     client = httpx.AsyncClient(
         base_url=moto_url,
         transport=transport,
@@ -62,13 +64,17 @@ def moto_client(moto_url: str, transport: httpx.AsyncBaseTransport | None = None
         timeout=httpx.Timeout(120, connect=5),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
     )
-    for name in list(client.headers):  # no httpx defaults (Accept-Encoding, User-Agent) added to the client's
+    for name in list(
+        client.headers
+    ):  # no httpx defaults (Accept-Encoding, User-Agent) added to the client's
         del client.headers[name]
     return client
 
 
 def create_aws_proxy(
-    moto: httpx.AsyncClient, book: AwsFaultBook, on_routing_change: Callable[[], Awaitable[object]] | None = None
+    moto: httpx.AsyncClient,
+    book: AwsFaultBook,
+    on_routing_change: Callable[[], Awaitable[object]] | None = None,
 ) -> Starlette:
     """`on_routing_change` is awaited after moto accepted a call that may change routing, before the answer."""
 
@@ -78,16 +84,29 @@ def create_aws_proxy(
         if service is not None and book.wants(service):
             if request.headers.get("content-type", "").lower().startswith(FORM):
                 body = await request.body()  # small; the query protocol's Action is in it
-            call = identify(service, request.method, request.url.path, request.query_params, request.headers, body)
+            call = identify(
+                service,
+                request.method,
+                request.url.path,
+                request.query_params,
+                request.headers,
+                body,
+            )
             rule = book.take(call.service, call.action)
             if rule is not None and rule.kind != "slow":
                 await request.body()  # read what was sent, so the connection stays usable
                 return _fault(request, call, rule, book)
             if rule is not None:
-                book.record(faulted_call(rule, call.service, call.action, request.method, request.url.path))
+                book.record(
+                    faulted_call(rule, call.service, call.action, request.method, request.url.path)
+                )
                 await asyncio.sleep(rule.delay_s)
         response = await _forward(moto, request, body)
-        if on_routing_change and response.status_code < 400 and changes_routing(service, request.method):
+        if (
+            on_routing_change
+            and response.status_code < 400
+            and changes_routing(service, request.method)
+        ):
             await on_routing_change()
         return response
 
@@ -98,9 +117,19 @@ def _fault(request: Request, call: AwsCall, rule: AwsFault, book: AwsFaultBook) 
     error = error_for(rule.kind, call)  # type: ignore[arg-type]  # `slow` never gets here
     status, headers, payload = render(error, call, request.headers.get("content-type", ""))
     book.record(
-        faulted_call(rule, call.service, call.action, request.method, request.url.path, status=status, code=error.code)
+        faulted_call(
+            rule,
+            call.service,
+            call.action,
+            request.method,
+            request.url.path,
+            status=status,
+            code=error.code,
+        )
     )
-    log.info("AWS fault %s: %s %s -> %s %s", rule.kind, call.service, call.action, status, error.code)
+    log.info(
+        "AWS fault %s: %s %s -> %s %s", rule.kind, call.service, call.action, status, error.code
+    )
     return Response(payload, status_code=status, headers=headers)
 
 
@@ -110,7 +139,9 @@ async def _forward(moto: httpx.AsyncClient, request: Request, body: bytes | None
     )
     headers = [(k, v) for k, v in request.headers.raw if k.lower() not in HOP_BY_HOP]
     content = body
-    if content is None and ("content-length" in request.headers or "transfer-encoding" in request.headers):
+    if content is None and (
+        "content-length" in request.headers or "transfer-encoding" in request.headers
+    ):
         content = request.stream()  # type: ignore[assignment]  # streamed; Content-Length stays as sent
     outgoing = moto.build_request(
         request.method, moto.base_url.copy_with(raw_path=target), headers=headers, content=content
@@ -119,9 +150,15 @@ async def _forward(moto: httpx.AsyncClient, request: Request, body: bytes | None
         upstream = await moto.send(outgoing, stream=True)
     except httpx.HTTPError as error:
         log.warning("moto unreachable: %s", type(error).__name__)
-        return PlainTextResponse(f"sandbox AWS proxy: moto unreachable ({type(error).__name__})", status_code=502)
+        return PlainTextResponse(
+            f"sandbox AWS proxy: moto unreachable ({type(error).__name__})", status_code=502
+        )
     response = StreamingResponse(
-        upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+        upstream.aiter_raw(),
+        status_code=upstream.status_code,
+        background=BackgroundTask(upstream.aclose),
     )
-    response.raw_headers = [(k.lower(), v) for k, v in upstream.headers.raw if k.lower() not in HOP_BY_HOP]
+    response.raw_headers = [
+        (k.lower(), v) for k, v in upstream.headers.raw if k.lower() not in HOP_BY_HOP
+    ]
     return response

@@ -66,7 +66,9 @@ class ApiResponse:
     content_type: bytes = JSON
     version: str | None = None  # the backend that answered; None for the router's own 404/405
     allow: str | None = None  # on a 405
-    endpoint: str | None = None  # the simulated endpoint, and when its answer was due (time.monotonic())
+    endpoint: str | None = (
+        None  # the simulated endpoint, and when its answer was due (time.monotonic())
+    )
     due: float | None = None
 
     def headers(self, version_header: bytes) -> list[tuple[bytes, bytes]]:
@@ -139,7 +141,9 @@ class Backend:
         if route is None:
             return ApiResponse(404, b"Not Found", TEXT)
         if method not in route.methods:
-            return ApiResponse(405, b"Method Not Allowed", TEXT, allow=", ".join(sorted(route.methods)))
+            return ApiResponse(
+                405, b"Method Not Allowed", TEXT, allow=", ".join(sorted(route.methods))
+            )
         effect = self._faults.effect(self.name, route.endpoint)
         if effect.down:
             return self._json(503, {"error": "service unavailable", "backend": self.name})
@@ -150,7 +154,9 @@ class Backend:
             status, content = 500, {"error": "internal server error", "backend": self.name}
         else:
             status, content = self._answer(route, body)
-        return ApiResponse(status, _dumps(content), JSON, self.name, endpoint=route.endpoint, due=due)
+        return ApiResponse(
+            status, _dumps(content), JSON, self.name, endpoint=route.endpoint, due=due
+        )
 
     def _answer(self, route: _Route, body: bytes) -> tuple[int, Any]:
         store, appointment_id = self._store, route.appointment_id
@@ -168,7 +174,9 @@ class Backend:
             fields, problem = _json_body(body, {"status": str, "position": int, "version": int})
             return problem or _mutation(
                 appointment_id,
-                lambda: store.move(appointment_id, fields["status"], fields["position"], fields["version"]),
+                lambda: store.move(
+                    appointment_id, fields["status"], fields["position"], fields["version"]
+                ),
                 fields["status"],
             )
         fields, problem = _json_body(body, {"status": str, "version": int})
@@ -181,7 +189,9 @@ class Backend:
     def record_lateness(self, answer: ApiResponse) -> None:
         """Call once the answer is on its way: how long after its deadline that was."""
         if answer.due is not None and answer.endpoint is not None:
-            self.lateness.record(f"{self.name}/{answer.endpoint}", (time.monotonic() - answer.due) * 1000)
+            self.lateness.record(
+                f"{self.name}/{answer.endpoint}", (time.monotonic() - answer.due) * 1000
+            )
 
     def _json(self, status: int, content: Any) -> ApiResponse:
         return ApiResponse(status, _dumps(content), JSON, self.name)
@@ -196,7 +206,9 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
         arrived = arrival(scope)
         body = await read_body(receive)
         answer = await backend.handle(scope["method"], scope["path"], body, arrived)
-        await send_response(send, answer.status, answer.headers(backend.version_header), answer.body)
+        await send_response(
+            send, answer.status, answer.headers(backend.version_header), answer.body
+        )
         backend.record_lateness(answer)
 
     return app
@@ -211,9 +223,15 @@ def _not_found(appointment_id: int) -> tuple[int, Any]:
     return 404, {"error": "not found", "id": appointment_id}
 
 
-def _mutation(appointment_id: int, apply: Callable[[], dict[str, Any] | None], status: str) -> tuple[int, Any]:
+def _mutation(
+    appointment_id: int, apply: Callable[[], dict[str, Any] | None], status: str
+) -> tuple[int, Any]:
     if status not in STATUSES:
-        return 422, {"error": "validation", "field": "status", "message": f"expected one of {', '.join(STATUSES)}"}
+        return 422, {
+            "error": "validation",
+            "field": "status",
+            "message": f"expected one of {', '.join(STATUSES)}",
+        }
     try:
         updated = apply()
     except Conflict as conflict:
@@ -229,7 +247,9 @@ def _mutation(appointment_id: int, apply: Callable[[], dict[str, Any] | None], s
     return 200, updated
 
 
-def _json_body(body: bytes, fields: dict[str, type]) -> tuple[dict[str, Any], tuple[int, Any] | None]:
+def _json_body(
+    body: bytes, fields: dict[str, type]
+) -> tuple[dict[str, Any], tuple[int, Any] | None]:
     try:
         parsed = json.loads(body)
     except ValueError:
@@ -237,5 +257,8 @@ def _json_body(body: bytes, fields: dict[str, type]) -> tuple[dict[str, Any], tu
     for field, kind in fields.items():
         value = parsed.get(field) if isinstance(parsed, dict) else None
         if not isinstance(value, kind) or isinstance(value, bool):
-            return {}, (422, {"error": "validation", "field": field, "message": f"expected {kind.__name__}"})
+            return {}, (
+                422,
+                {"error": "validation", "field": field, "message": f"expected {kind.__name__}"},
+            )
     return parsed, None

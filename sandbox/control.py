@@ -40,7 +40,10 @@ def create_control(
                 "weights": snapshot.weights,
                 "staging_origins": snapshot.staging_origins,
                 "production_origins": snapshot.production_origins,
-                "releases": {version: release_of(path) for version, path in snapshot.production_origins.items()},
+                "releases": {
+                    version: release_of(path)
+                    for version, path in snapshot.production_origins.items()
+                },
                 "read_at": snapshot.read_at,
                 "problem": snapshot.problem,  # routing the watcher could not read; the weights are the last it could
                 "faults": [f.model_dump() for f in faults.list()],
@@ -59,7 +62,9 @@ def create_control(
     async def clear_faults(request: Request) -> Response:
         target = request.query_params.get("target")
         if target is not None and target not in TARGETS:
-            return JSONResponse({"error": f"unknown target {target!r}", "expected": list(TARGETS)}, status_code=422)
+            return JSONResponse(
+                {"error": f"unknown target {target!r}", "expected": list(TARGETS)}, status_code=422
+            )
         faults.clear(target)
         return JSONResponse({"ok": True})
 
@@ -67,7 +72,9 @@ def create_control(
         try:
             rule = AwsFault.model_validate(await request.json())
         except (ValidationError, ValueError) as error:
-            return JSONResponse({"error": "invalid AWS fault", "detail": str(error)}, status_code=422)
+            return JSONResponse(
+                {"error": "invalid AWS fault", "detail": str(error)}, status_code=422
+            )
         return JSONResponse(aws_faults.add(rule).model_dump())
 
     async def list_aws_faults(request: Request) -> Response:
@@ -85,7 +92,10 @@ def create_control(
     async def set_router(request: Request) -> Response:
         kind = (await request.json()).get("kind")
         if kind not in ROUTERS:
-            return JSONResponse({"error": f"kind: unknown router {kind!r}", "expected": list(ROUTERS)}, status_code=422)
+            return JSONResponse(
+                {"error": f"kind: unknown router {kind!r}", "expected": list(ROUTERS)},
+                status_code=422,
+            )
         watcher.router = kind
         await asyncio.to_thread(watcher.refresh)
         return JSONResponse({"router": kind})
@@ -110,7 +120,9 @@ def create_control(
             Route("/aws-faults", list_aws_faults, methods=["GET"]),
             Route("/aws-faults", clear_aws_faults, methods=["DELETE"]),
             Route("/router", set_router, methods=["POST"]),
-            Route("/timing", timing, methods=["GET", "DELETE"]),  # how late simulated answers left, per endpoint
+            Route(
+                "/timing", timing, methods=["GET", "DELETE"]
+            ),  # how late simulated answers left, per endpoint
             Route("/reset", reset, methods=["POST"]),
         ]
     )

@@ -58,7 +58,13 @@ SERVICES = (
 )
 # The probe's path (edges, backends) runs on uvicorn's C parser: under load the pure-Python h11
 # parser is time the client measures. The others keep h11, as they were tested.
-HOT_PATH = ("staging_backend", "stable_backend", "canary_backend", "staging_edge", "production_edge")
+HOT_PATH = (
+    "staging_backend",
+    "stable_backend",
+    "canary_backend",
+    "staging_edge",
+    "production_edge",
+)
 # the proxy passes moto's own Date and Server headers through rather than adding uvicorn's
 SERVER_OPTIONS: dict[str, dict[str, Any]] = {"aws": {"server_header": False, "date_header": False}}
 
@@ -119,7 +125,9 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
     try:
         ids = seed_world(spec, moto_url)
         faults = FaultBook()
-        lateness = Lateness()  # how late simulated answers leave: the sandbox's share of what clients measure
+        lateness = (
+            Lateness()
+        )  # how late simulated answers leave: the sandbox's share of what clients measure
         aws_faults = AwsFaultBook()
         moto_http = moto_client(moto_url)
         staging_store, production_store = AppointmentStore(), AppointmentStore()
@@ -142,19 +150,31 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
         backends = {
             name: Backend(name, store, faults, spec.version_header, lateness=lateness)
-            for name, store in (("staging", staging_store), ("stable", production_store), ("canary", production_store))
+            for name, store in (
+                ("staging", staging_store),
+                ("stable", production_store),
+                ("canary", production_store),
+            )
         }
         apps = {
             "staging_backend": backend_app(backends["staging"]),
             "stable_backend": backend_app(backends["stable"]),
             "canary_backend": backend_app(backends["canary"]),
-            "staging_edge": create_edge("staging", watcher, {"staging": backends["staging"]}, faults, static),
+            "staging_edge": create_edge(
+                "staging", watcher, {"staging": backends["staging"]}, faults, static
+            ),
             "production_edge": create_edge(
-                "production", watcher, {"stable": backends["stable"], "canary": backends["canary"]}, faults, static
+                "production",
+                watcher,
+                {"stable": backends["stable"], "canary": backends["canary"]},
+                faults,
+                static,
             ),
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
-            "aws": create_aws_proxy(moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)),
+            "aws": create_aws_proxy(
+                moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)
+            ),
         }
         servers = {
             name: _Server(
@@ -174,9 +194,13 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         }
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: [setattr(s, "should_exit", True) for s in servers.values()])
+            loop.add_signal_handler(
+                signum, lambda: [setattr(s, "should_exit", True) for s in servers.values()]
+            )
         watcher.start()
-        tasks = [asyncio.create_task(servers[name].serve(sockets=[sockets[name]])) for name in SERVICES]
+        tasks = [
+            asyncio.create_task(servers[name].serve(sockets=[sockets[name]])) for name in SERVICES
+        ]
         while not all(s.started for s in servers.values()):
             if any(t.done() for t in tasks):
                 raise RuntimeError("a sandbox server failed to start")
@@ -213,7 +237,9 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="golive sandbox process (use `golive sandbox up`)")
     parser.add_argument("--state-dir", required=True, type=Path)
-    parser.add_argument("--spec", type=Path, help="JSON WorldSpec; defaults to the sandbox plan's world")
+    parser.add_argument(
+        "--spec", type=Path, help="JSON WorldSpec; defaults to the sandbox plan's world"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # one line per proxied AWS call (with its query, e.g. a presigned URL's) is noise, and not for a log

@@ -35,7 +35,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
 }
-_SECURITY_RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_SECURITY_RAW = [
+    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+]
 _STATIC_TTL_S = 1.0
 _NOT_FOUND = (404, [(b"content-type", b"text/plain; charset=utf-8")], b"404 Not Found")
 
@@ -96,7 +98,10 @@ def create_edge(
     """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}."""
     rng = rng or random.Random()
     spec = watcher.spec
-    version_header, release_header = spec.version_header.lower().encode(), spec.release_header.lower().encode()
+    version_header, release_header = (
+        spec.version_header.lower().encode(),
+        spec.release_header.lower().encode(),
+    )
     via = f"1.1 golive-sandbox-edge ({environment})".encode()
 
     def route(snapshot_origins: dict[str, str], weights: dict[str, int]) -> tuple[str, str]:
@@ -110,14 +115,20 @@ def create_edge(
             return
         arrived = arrival(scope)
         snapshot = watcher.snapshot
-        origins = snapshot.staging_origins if environment == "staging" else snapshot.production_origins
+        origins = (
+            snapshot.staging_origins if environment == "staging" else snapshot.production_origins
+        )
         version, origin_path = route(origins, snapshot.weights)
         path = scope["path"]
         answer = None
         if path == "/health" or path.startswith("/api/"):
             backend = backends[version]
             answer = await backend.handle(scope["method"], path, await read_body(receive), arrived)
-            status, headers, body = answer.status, [(b"content-type", answer.content_type)], answer.body
+            status, headers, body = (
+                answer.status,
+                [(b"content-type", answer.content_type)],
+                answer.body,
+            )
         else:
             status, headers, body = await _static(origin_path, path)
         headers += [

@@ -10,7 +10,9 @@ from sandbox.seed import SeededIds
 from sandbox.spec import WorldSpec
 
 
-def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str) -> dict[str, str]:
+def sandbox_environment(
+    spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str
+) -> dict[str, str]:
     return {
         # the runbook's "Environment Configuration" block
         "STAGING_URL": urls["staging_edge"],
@@ -32,7 +34,9 @@ def sandbox_environment(spec: WorldSpec, ids: SeededIds, urls: dict[str, str], c
     }
 
 
-def write_env_file(path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str) -> None:
+def write_env_file(
+    path: Path, spec: WorldSpec, ids: SeededIds, urls: dict[str, str], chat_token: str
+) -> None:
     lines = [
         "# golive sandbox environment: `source` this file",
         *(

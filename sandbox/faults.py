@@ -18,7 +18,9 @@ ENDPOINTS: tuple[str, ...] = ("health", "board", "drawer", "move", "status", "st
 
 class Fault(BaseModel):
     target: Target
-    endpoint: str | None = Field(default=None, description="one of ENDPOINTS; None = every endpoint")
+    endpoint: str | None = Field(
+        default=None, description="one of ENDPOINTS; None = every endpoint"
+    )
     latency_ms: float = Field(default=0.0, ge=0, le=60_000)
     error_rate: float = Field(default=0.0, ge=0, le=1)
     down: bool = False
@@ -69,7 +71,9 @@ class FaultBook:
     def effect(self, target: str, endpoint: str | None) -> Effect:
         with self._lock:
             found = [
-                f for key, f in self._faults.items() if key[0] == target and (key[1] is None or key[1] == endpoint)
+                f
+                for key, f in self._faults.items()
+                if key[0] == target and (key[1] is None or key[1] == endpoint)
             ]
         if not found:
             return NO_EFFECT

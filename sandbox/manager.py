@@ -63,7 +63,9 @@ class Sandbox:
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, self.urls["control"] + path, timeout=60, **kwargs)
         if response.status_code >= 400:
-            raise SandboxError(f"sandbox control {method} {path}: {response.status_code} {response.text}")
+            raise SandboxError(
+                f"sandbox control {method} {path}: {response.status_code} {response.text}"
+            )
         return response.json()
 
     def set_fault(
@@ -185,7 +187,9 @@ def status(state_dir: Path | None = None) -> Sandbox | None:
     return Sandbox(state_dir, state)
 
 
-def up(state_dir: Path | None = None, spec: WorldSpec | None = None, timeout: float = 90) -> Sandbox:
+def up(
+    state_dir: Path | None = None, spec: WorldSpec | None = None, timeout: float = 90
+) -> Sandbox:
     """Start a sandbox in the background and return when it serves; reuse a running one."""
     state_dir = state_dir or default_state_dir()
     running = status(state_dir)

@@ -34,14 +34,20 @@ def hashed_files(build_dir: Path) -> set[str]:
 
 def content_type(name: str) -> str:
     guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return guessed + "; charset=utf-8" if guessed.startswith("text/") or guessed == "application/json" else guessed
+    return (
+        guessed + "; charset=utf-8"
+        if guessed.startswith("text/") or guessed == "application/json"
+        else guessed
+    )
 
 
 def put_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[str]:
     """PutObject every file of a build under `prefix`; index.html last, so that no reader of the
     prefix gets a page whose assets are not there yet. Returns the keys written."""
     if not build_dir.is_dir():
-        raise FileNotFoundError(f"build_dir: {build_dir} is not a directory (expected a built release)")
+        raise FileNotFoundError(
+            f"build_dir: {build_dir} is not a directory (expected a built release)"
+        )
     immutable = hashed_files(build_dir)
     files = sorted(
         (p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()),

@@ -29,7 +29,9 @@ PRODUCTION_COMMENT = "golive-sandbox production"
 class SeededIds:
     staging_distribution_id: str
     production_distribution_id: str
-    routers: dict[str, dict[str, str]] = field(default_factory=dict)  # router kind -> what it seeded
+    routers: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # router kind -> what it seeded
 
     def as_dict(self) -> dict[str, str]:
         """One flat mapping (state.json's "ids", the tests' and users' names for what was seeded)."""
@@ -40,7 +42,9 @@ class SeededIds:
         for kind, seeded in self.routers.items():
             clash = flat.keys() & seeded.keys()
             if clash:  # a new router reusing a name would hide another's resource
-                raise ValueError(f"router {kind!r}: seeded ids {sorted(clash)} are already named by another")
+                raise ValueError(
+                    f"router {kind!r}: seeded ids {sorted(clash)} are already named by another"
+                )
             flat.update(seeded)
         return flat
 
@@ -50,7 +54,10 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     _seed_bucket(s3, spec)
     cloudfront = client("cloudfront", endpoint_url, spec.region)
     staging_id = _ensure_distribution(
-        cloudfront, spec, STAGING_COMMENT, {"staging": "/" + spec.release_prefix("staging", spec.initial_release)}
+        cloudfront,
+        spec,
+        STAGING_COMMENT,
+        {"staging": "/" + spec.release_prefix("staging", spec.initial_release)},
     )
     production_path = "/" + spec.release_prefix("production", spec.initial_release)
     production_id = _ensure_distribution(
@@ -58,7 +65,9 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     )
     # Every simulated router is seeded, whichever the edge follows: `POST /router` switches at run time.
     routers = {
-        kind: entry.seed({name: client(name, endpoint_url, spec.region) for name in entry.services}, spec)
+        kind: entry.seed(
+            {name: client(name, endpoint_url, spec.region) for name in entry.services}, spec
+        )
         for kind, entry in ROUTERS.items()
     }
     _seed_alarms(client("cloudwatch", endpoint_url, spec.region), spec)
@@ -87,7 +96,9 @@ def _seed_bucket(s3: Any, spec: WorldSpec) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         build = build_frontend(spec.initial_release, Path(tmp) / "dist")
         for environment in ("staging", "production"):
-            put_release(s3, spec.bucket, spec.release_prefix(environment, spec.initial_release), build)
+            put_release(
+                s3, spec.bucket, spec.release_prefix(environment, spec.initial_release), build
+            )
 
 
 def _origin(spec: WorldSpec, origin_id: str, path: str) -> dict[str, Any]:
@@ -99,14 +110,19 @@ def _origin(spec: WorldSpec, origin_id: str, path: str) -> dict[str, Any]:
     }
 
 
-def _distribution_config(spec: WorldSpec, comment: str, origins: dict[str, str], reference: str) -> dict[str, Any]:
+def _distribution_config(
+    spec: WorldSpec, comment: str, origins: dict[str, str], reference: str
+) -> dict[str, Any]:
     first = next(iter(origins))
     return {
         "CallerReference": reference,
         "Comment": comment,
         "Enabled": True,
         "DefaultRootObject": "index.html",
-        "Origins": {"Quantity": len(origins), "Items": [_origin(spec, i, p) for i, p in origins.items()]},
+        "Origins": {
+            "Quantity": len(origins),
+            "Items": [_origin(spec, i, p) for i, p in origins.items()],
+        },
         "DefaultCacheBehavior": {
             "TargetOriginId": first,
             "ViewerProtocolPolicy": "redirect-to-https",
@@ -117,18 +133,27 @@ def _distribution_config(spec: WorldSpec, comment: str, origins: dict[str, str],
     }
 
 
-def _ensure_distribution(cloudfront: Any, spec: WorldSpec, comment: str, origins: dict[str, str]) -> str:
+def _ensure_distribution(
+    cloudfront: Any, spec: WorldSpec, comment: str, origins: dict[str, str]
+) -> str:
     items = cloudfront.list_distributions().get("DistributionList", {}).get("Items", []) or []
     for item in items:
         if item.get("Comment") == comment:
             current = cloudfront.get_distribution_config(Id=item["Id"])
             config = current["DistributionConfig"]
-            config["Origins"] = {"Quantity": len(origins), "Items": [_origin(spec, i, p) for i, p in origins.items()]}
+            config["Origins"] = {
+                "Quantity": len(origins),
+                "Items": [_origin(spec, i, p) for i, p in origins.items()],
+            }
             config["Enabled"] = True
-            cloudfront.update_distribution(Id=item["Id"], IfMatch=current["ETag"], DistributionConfig=config)
+            cloudfront.update_distribution(
+                Id=item["Id"], IfMatch=current["ETag"], DistributionConfig=config
+            )
             return item["Id"]
     created = cloudfront.create_distribution(
-        DistributionConfig=_distribution_config(spec, comment, origins, reference=comment.replace(" ", "-"))
+        DistributionConfig=_distribution_config(
+            spec, comment, origins, reference=comment.replace(" ", "-")
+        )
     )
     return created["Distribution"]["Id"]
 
@@ -146,4 +171,6 @@ def _seed_alarms(cloudwatch: Any, spec: WorldSpec) -> None:
             ComparisonOperator="GreaterThanOrEqualToThreshold",
             TreatMissingData="notBreaching",
         )
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="golive sandbox seed")
+        cloudwatch.set_alarm_state(
+            AlarmName=name, StateValue="OK", StateReason="golive sandbox seed"
+        )

@@ -33,11 +33,15 @@ class RoutingSnapshot:
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
     router: str = "route53"
     read_at: float = 0.0
-    problem: str | None = None  # why the last read failed (the rest is the last good read), else None
+    problem: str | None = (
+        None  # why the last read failed (the rest is the last good read), else None
+    )
 
 
 class RoutingWatcher:
-    def __init__(self, spec: WorldSpec, ids: SeededIds, endpoint_url: str, interval: float = 1.0) -> None:
+    def __init__(
+        self, spec: WorldSpec, ids: SeededIds, endpoint_url: str, interval: float = 1.0
+    ) -> None:
         self.spec = spec
         self.ids = ids
         self.router: str = spec.router
@@ -49,7 +53,9 @@ class RoutingWatcher:
             for name in sorted({s for entry in ROUTERS.values() for s in entry.services})
         }
         self._stop = threading.Event()
-        self._reading = threading.Lock()  # one read at a time: an older read never lands after a newer one
+        self._reading = (
+            threading.Lock()
+        )  # one read at a time: an older read never lands after a newer one
         self._thread = threading.Thread(target=self._run, name="routing-watcher", daemon=True)
         self.snapshot = RoutingSnapshot(router=self.router)
         self.refresh()
@@ -100,6 +106,8 @@ class RoutingWatcher:
         entry = router(self.router)
         try:
             return entry.read_weights(self._aws, self.spec, self.ids.routers[entry.kind]), None
-        except Exception as error:  # UnreadableRouting or an AWS error: the edge keeps the last weights
+        except (
+            Exception
+        ) as error:  # UnreadableRouting or an AWS error: the edge keeps the last weights
             log.warning("%s weights unreadable, keeping %s: %s", entry.kind, last, error)
             return last, f"{entry.title}: {error}"

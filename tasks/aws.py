@@ -23,7 +23,9 @@ from blocks.plan import Environment
 # PriorRequestNotComplete, ...) and 500/502/503/504 with jittered exponential backoff, and
 # never AccessDenied; adaptive mode (experimental in botocore) would add a client-side rate
 # limiter that delays a client's later calls after a throttle.
-RETRY_CONFIG = Config(retries={"total_max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+RETRY_CONFIG = Config(
+    retries={"total_max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=60
+)
 
 
 @lru_cache(maxsize=16)
@@ -47,7 +49,9 @@ def session_for(environment: Environment) -> boto3.Session:
         return _block_session(environment.aws_credentials_block)
     if environment.block and (session := _environment_block_session(environment.block)):
         return session
-    return _default_session(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+    return _default_session(
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    )
 
 
 @lru_cache(maxsize=16)
@@ -65,7 +69,9 @@ _creating = threading.Lock()
 
 
 # For probes where an error is an answer (e.g. "IAM simulation is not allowed here"): one attempt.
-NO_RETRY_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+NO_RETRY_CONFIG = Config(
+    retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30
+)
 
 
 def aws_client(service: str, environment: Environment) -> Any:
@@ -74,4 +80,6 @@ def aws_client(service: str, environment: Environment) -> Any:
     region = session.region_name or "us-east-1"
     name = service.removesuffix("-no-retry")
     with _creating:
-        return session.client(name, region_name=region, config=NO_RETRY_CONFIG if name != service else RETRY_CONFIG)
+        return session.client(
+            name, region_name=region, config=NO_RETRY_CONFIG if name != service else RETRY_CONFIG
+        )

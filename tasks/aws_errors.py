@@ -18,7 +18,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 # signature, credential and session token of a presigned URL that an error may quote.
 _SECRETS = [
     (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "<access-key-id>"),
-    (re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"']+", re.IGNORECASE), r"\1<redacted>"),
+    (
+        re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"']+", re.IGNORECASE),
+        r"\1<redacted>",
+    ),
     (re.compile(r"(Credential=)[^,\s]+"), r"\1<redacted>"),
     (re.compile(r"(Signature=)[0-9a-f]{16,}"), r"\1<redacted>"),
     (re.compile(r"(https?://)[^/@\s]+@"), r"\1"),
@@ -53,8 +56,12 @@ def aws_action(
         details = error.response.get("Error", {})
         code = details.get("Code") or "Error"
         message = details.get("Message") or ""
-        raise error_type(action, resource, scrub(f"{code}: {message}" if message else code)) from error
-    except BotoCoreError as error:  # no credentials, endpoint unreachable, retries exhausted on a timeout, ...
+        raise error_type(
+            action, resource, scrub(f"{code}: {message}" if message else code)
+        ) from error
+    except (
+        BotoCoreError
+    ) as error:  # no credentials, endpoint unreachable, retries exhausted on a timeout, ...
         raise error_type(action, resource, scrub(f"{type(error).__name__}: {error}")) from error
 
 

@@ -48,8 +48,13 @@ def now() -> str:
 def list_objects(s3: Any, bucket: str, prefix: str) -> list[LiveObject]:
     found: list[LiveObject] = []
     with aws_action("s3:ListObjectsV2", f"s3://{bucket}/{prefix.strip('/')}/"):
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.strip("/") + "/"):
-            found += [LiveObject(key=o["Key"], etag=o["ETag"].strip('"')) for o in page.get("Contents", [])]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix.strip("/") + "/"
+        ):
+            found += [
+                LiveObject(key=o["Key"], etag=o["ETag"].strip('"'))
+                for o in page.get("Contents", [])
+            ]
     return found
 
 
@@ -93,7 +98,9 @@ def read_manifest(s3: Any, bucket: str, key: str) -> BackupManifest | None:
 def latest_manifest(s3: Any, bucket: str) -> BackupManifest | None:
     with aws_action("s3:GetObject", f"s3://{bucket}/{BACKUP_PREFIX}/latest.json"):
         try:
-            pointer = json.loads(s3.get_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}/latest.json")["Body"].read())
+            pointer = json.loads(
+                s3.get_object(Bucket=bucket, Key=f"{BACKUP_PREFIX}/latest.json")["Body"].read()
+            )
         except s3.exceptions.NoSuchKey:
             return None
     return read_manifest(s3, bucket, pointer["key"])

@@ -26,7 +26,13 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelled, Crashed
 
-UNFINISHED = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING]
+UNFINISHED = [
+    StateType.SCHEDULED,
+    StateType.PENDING,
+    StateType.RUNNING,
+    StateType.PAUSED,
+    StateType.CANCELLING,
+]
 MAX_DEPTH = 5  # launch -> canary step -> rollback: a little room beyond
 
 
@@ -65,7 +71,9 @@ def settle_orphans(launch: str | UUID, ended_as: str, why: str) -> list[str]:
             marked.append(run.name)
         tasks = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=family)),
-            task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=UNFINISHED))),
+            task_run_filter=TaskRunFilter(
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=UNFINISHED))
+            ),
         )
         for task_run in tasks:
             client.set_task_run_state(task_run.id, state(message=why), force=True)

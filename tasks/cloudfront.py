@@ -37,7 +37,9 @@ def default_origin_id(cloudfront: Any, distribution_id: str) -> str:
     return config["DefaultCacheBehavior"]["TargetOriginId"]
 
 
-def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, prefix: str) -> OriginChange:
+def point_origin(
+    cloudfront: Any, distribution_id: str, origin_id: str | None, prefix: str
+) -> OriginChange:
     """Set the origin's path to /prefix. Idempotent: an origin already there is left alone.
 
     The update carries the ETag it read (IfMatch), so a concurrent change to the
@@ -50,7 +52,9 @@ def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, p
     origin = next((o for o in origins if o["Id"] == origin_id), None)
     if origin is None:
         known = ", ".join(o["Id"] for o in origins)
-        raise LookupError(f"distribution {distribution_id} has no origin {origin_id!r} (origins: {known})")
+        raise LookupError(
+            f"distribution {distribution_id} has no origin {origin_id!r} (origins: {known})"
+        )
     new_path = "/" + prefix.strip("/")
     change = OriginChange(distribution_id, origin_id, origin.get("OriginPath", ""), new_path)
     if change.changed:
@@ -59,12 +63,18 @@ def point_origin(cloudfront: Any, distribution_id: str, origin_id: str | None, p
             "cloudfront:UpdateDistribution",
             f"distribution {distribution_id} (origin {origin_id}: {change.previous_path} -> {new_path})",
         ):
-            cloudfront.update_distribution(Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config)
+            cloudfront.update_distribution(
+                Id=distribution_id, IfMatch=current["ETag"], DistributionConfig=config
+            )
     return change
 
 
 def invalidate(
-    cloudfront: Any, distribution_id: str, paths: list[str] | None = None, timeout: float = 900, poll: float = 1.0
+    cloudfront: Any,
+    distribution_id: str,
+    paths: list[str] | None = None,
+    timeout: float = 900,
+    poll: float = 1.0,
 ) -> dict[str, Any]:
     """Create an invalidation and wait until CloudFront reports it Completed (or fail)."""
     with aws_action("cloudfront:CreateInvalidation", f"distribution {distribution_id}"):
@@ -79,14 +89,17 @@ def invalidate(
     status = created["Status"]
     while status.lower() != "completed":
         if time.monotonic() - started > timeout:
-            raise TimeoutError(f"invalidation {created['Id']} on {distribution_id} not completed after {timeout:.0f}s")
+            raise TimeoutError(
+                f"invalidation {created['Id']} on {distribution_id} not completed after {timeout:.0f}s"
+            )
         time.sleep(poll)
         with aws_action(
-            "cloudfront:GetInvalidation", f"invalidation {created['Id']} of distribution {distribution_id}"
+            "cloudfront:GetInvalidation",
+            f"invalidation {created['Id']} of distribution {distribution_id}",
         ):
-            status = cloudfront.get_invalidation(DistributionId=distribution_id, Id=created["Id"])["Invalidation"][
-                "Status"
-            ]
+            status = cloudfront.get_invalidation(DistributionId=distribution_id, Id=created["Id"])[
+                "Invalidation"
+            ]["Status"]
     return {"id": created["Id"], "status": status, "seconds": round(time.monotonic() - started, 2)}
 
 

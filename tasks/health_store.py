@@ -12,7 +12,12 @@ HEALTH_PREFIX = "golive/health"
 
 def write_result(s3: Any, bucket: str, result: HealthResult) -> str:
     key = f"{HEALTH_PREFIX}/{result.at:%Y%m%dT%H%M%S.%f}.json"
-    s3.put_object(Bucket=bucket, Key=key, Body=result.model_dump_json().encode(), ContentType="application/json")
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=result.model_dump_json().encode(),
+        ContentType="application/json",
+    )
     return key
 
 

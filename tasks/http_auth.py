@@ -32,8 +32,12 @@ __all__ = [
     "safe_url",
 ]
 
-SecretLoader = Callable[[str], SecretStr]  # block name -> secret (a Prefect Secret block in production)
-SessionFactory = Callable[[], Any]  # -> boto3.Session; Any keeps boto3 out of this module's import graph
+SecretLoader = Callable[
+    [str], SecretStr
+]  # block name -> secret (a Prefect Secret block in production)
+SessionFactory = Callable[
+    [], Any
+]  # -> boto3.Session; Any keeps boto3 out of this module's import graph
 
 # Headers we sign: the ones a proxy will not rewrite. Signing Connection or Accept-Encoding
 # would break the signature behind any hop that normalises them.
@@ -69,7 +73,9 @@ class SigV4Auth(httpx.Auth):
 
     requires_request_body = True  # the payload hash is part of the signature
 
-    def __init__(self, session: Any, region: str | None = None, service: str = "execute-api") -> None:
+    def __init__(
+        self, session: Any, region: str | None = None, service: str = "execute-api"
+    ) -> None:
         region = region or getattr(session, "region_name", None)
         if not region:
             raise AuthError("sigv4 needs an AWS region (none given and the boto3 session has none)")
@@ -84,7 +90,9 @@ class SigV4Auth(httpx.Auth):
         # Frozen: a refreshing credential provider must not change keys halfway through a signature.
         frozen = credentials.get_frozen_credentials()
         headers = {name: request.headers[name] for name in _SIGNED if name in request.headers}
-        aws_request = AWSRequest(method=request.method, url=str(request.url), data=request.content, headers=headers)
+        aws_request = AWSRequest(
+            method=request.method, url=str(request.url), data=request.content, headers=headers
+        )
         _BotoSigV4(frozen, self.service, self.region).add_auth(aws_request)
         for name, value in aws_request.headers.items():
             if name.lower() not in _SIGNED:  # Authorization, X-Amz-Date, X-Amz-Security-Token
@@ -115,7 +123,9 @@ def auth_for(
     try:
         token = secret_loader(block)
     except Exception as error:  # the loader's message could quote the secret: keep only its type
-        raise AuthError(f"cannot load the bearer secret block {block!r} ({type(error).__name__})") from None
+        raise AuthError(
+            f"cannot load the bearer secret block {block!r} ({type(error).__name__})"
+        ) from None
     return BearerAuth(token)
 
 

@@ -21,7 +21,14 @@ from golive.core.smoke import Observation, assess, not_run, unreachable
 from tasks.http_auth import AuthError, redact, safe_url
 from tasks.id_source import ID_PLACEHOLDER, IdPool, IdSourceError
 
-__all__ = ["AuthSpec", "base_urls_of", "run_smoke_check", "run_smoke_suites", "run_suite", "smoke_client"]
+__all__ = [
+    "AuthSpec",
+    "base_urls_of",
+    "run_smoke_check",
+    "run_smoke_suites",
+    "run_suite",
+    "smoke_client",
+]
 
 # One auth for every check, a chooser per check (tasks.http_auth.AuthChooser), or none.
 AuthSpec = httpx.Auth | Callable[[SmokeCheck], httpx.Auth | None] | None
@@ -30,7 +37,11 @@ DEFAULT_TIMEOUT_S = 10.0
 
 def smoke_client(timeout: float = DEFAULT_TIMEOUT_S) -> httpx.Client:
     """A client for smoke checks. No redirects: a 301 to a login page must not read as a 200."""
-    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, headers={"User-Agent": "golive-smoke"})
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        headers={"User-Agent": "golive-smoke"},
+    )
 
 
 def base_urls_of(env: Environment) -> dict[str, str]:
@@ -54,7 +65,9 @@ def run_smoke_check(
         if pool is None:
             return not_run(check, suite, "the path uses {id} but the plan has no probe.id_source")
         try:
-            pool.load(client, base_urls["api"], auth)  # ids are API data, whichever target the check hits
+            pool.load(
+                client, base_urls["api"], auth
+            )  # ids are API data, whichever target the check hits
             path = pool.fill(path)
         except IdSourceError as error:
             return not_run(check, suite, str(error))
@@ -74,7 +87,9 @@ def run_smoke_check(
             latency_ms=_ms_since(started),
         )
     # .request() has read the whole body, so this is time to last byte, as a user waits for it.
-    observed = Observation(response.status_code, _ms_since(started), response.headers, response.content)
+    observed = Observation(
+        response.status_code, _ms_since(started), response.headers, response.content
+    )
     return assess(check, observed, suite)
 
 
@@ -93,7 +108,9 @@ def run_suite(
     results = []
     for check in checks:
         try:
-            check_auth = auth(check) if callable(auth) and not isinstance(auth, httpx.Auth) else auth
+            check_auth = (
+                auth(check) if callable(auth) and not isinstance(auth, httpx.Auth) else auth
+            )
         except AuthError as error:
             results.append(not_run(check, suite, str(error)))
             continue
@@ -102,7 +119,12 @@ def run_suite(
 
 
 def run_smoke_suites(
-    plan: LaunchPlan, env: Environment, client: httpx.Client, auth: AuthSpec = None, *, suites: list[str] | None = None
+    plan: LaunchPlan,
+    env: Environment,
+    client: httpx.Client,
+    auth: AuthSpec = None,
+    *,
+    suites: list[str] | None = None,
 ) -> list[CheckResult]:
     """Every suite of the plan (or the named ones) against one environment; results in plan order.
 
@@ -110,14 +132,23 @@ def run_smoke_suites(
     independent, and one after another they cost the sum of every check's latency."""
     unknown = set(suites or ()) - set(plan.smoke.suites)
     if unknown:
-        raise ValueError(f"unknown smoke suites {sorted(unknown)}; the plan has {list(plan.smoke.suites)}")
+        raise ValueError(
+            f"unknown smoke suites {sorted(unknown)}; the plan has {list(plan.smoke.suites)}"
+        )
     ids = IdPool(plan.probe.id_source) if plan.probe.id_source is not None else None
-    chosen = [(name, checks) for name, checks in plan.smoke.suites.items() if suites is None or name in suites]
+    chosen = [
+        (name, checks)
+        for name, checks in plan.smoke.suites.items()
+        if suites is None or name in suites
+    ]
     if not chosen:
         return []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="golive-smoke") as pool:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=len(chosen), thread_name_prefix="golive-smoke"
+    ) as pool:
         running = [
-            pool.submit(run_suite, name, checks, base_urls_of(env), client, auth, ids=ids) for name, checks in chosen
+            pool.submit(run_suite, name, checks, base_urls_of(env), client, auth, ids=ids)
+            for name, checks in chosen
         ]
         return [result for suite in running for result in suite.result()]
 

@@ -63,14 +63,18 @@ class IdPool:
         url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
             try:
-                answer: httpx.Response | httpx.HTTPError = client.get(url, auth=auth or httpx.USE_CLIENT_DEFAULT)
+                answer: httpx.Response | httpx.HTTPError = client.get(
+                    url, auth=auth or httpx.USE_CLIENT_DEFAULT
+                )
             except httpx.HTTPError as exc:
                 answer = exc
             if (error := self._attempt_error(answer, url, auth)) is None:
                 return
         raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
-    async def aload(self, session: ProbeSession, base_url: str, auth: httpx.Auth | None = None) -> None:
+    async def aload(
+        self, session: ProbeSession, base_url: str, auth: httpx.Auth | None = None
+    ) -> None:
         """As `load`, on the probe's session: the id request is also the probe's warm-up."""
         if self._ids is not None:
             return
@@ -81,16 +85,24 @@ class IdPool:
             except TransportError as exc:
                 error = f"no response ({exc})"
                 continue
-            if self._accept(answer.status, lambda body=answer.body: json.loads(body), safe_url(url)):
+            if self._accept(
+                answer.status, lambda body=answer.body: json.loads(body), safe_url(url)
+            ):
                 return
             error = f"status {answer.status}"
         raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
 
-    def _attempt_error(self, answer: httpx.Response | httpx.HTTPError, url: str, auth: httpx.Auth | None) -> str | None:
+    def _attempt_error(
+        self, answer: httpx.Response | httpx.HTTPError, url: str, auth: httpx.Auth | None
+    ) -> str | None:
         """None once ids are accepted; otherwise why this attempt failed (secrets redacted)."""
         if isinstance(answer, httpx.HTTPError):
             return redact(f"{type(answer).__name__}: {answer}", auth)
-        return None if self._accept(answer.status_code, answer.json, safe_url(url)) else f"status {answer.status_code}"
+        return (
+            None
+            if self._accept(answer.status_code, answer.json, safe_url(url))
+            else f"status {answer.status_code}"
+        )
 
     def _accept(self, status: int, parsed: Callable[[], object], url: str) -> bool:
         if status != 200:
@@ -98,8 +110,12 @@ class IdPool:
         try:
             ids = ids_in(parsed(), self.source)
         except ValueError:
-            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: the body is not JSON") from None
+            raise IdSourceError(
+                f"cannot get ids for {{id}} from GET {url}: the body is not JSON"
+            ) from None
         if not ids:
-            raise IdSourceError(f"cannot get ids for {{id}} from GET {url}: {self.source.json_path} matched no ids")
+            raise IdSourceError(
+                f"cannot get ids for {{id}} from GET {url}: {self.source.json_path} matched no ids"
+            )
         self._ids = ids
         return True

@@ -54,7 +54,11 @@ def simulate(iam: Any, principal_arn: str, environment: Environment) -> list[Cap
     results = []
     for capability, actions in needed_capabilities(environment).items():
         response = iam.simulate_principal_policy(PolicySourceArn=principal_arn, ActionNames=actions)
-        denied = [r["EvalActionName"] for r in response["EvaluationResults"] if r["EvalDecision"] != "allowed"]
+        denied = [
+            r["EvalActionName"]
+            for r in response["EvaluationResults"]
+            if r["EvalDecision"] != "allowed"
+        ]
         results.append(
             CapabilityResult(
                 capability,
@@ -66,7 +70,9 @@ def simulate(iam: Any, principal_arn: str, environment: Environment) -> list[Cap
     return results
 
 
-def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> list[CapabilityResult]:
+def read_only_probe(
+    clients: Callable[[str], Any], environment: Environment
+) -> list[CapabilityResult]:
     """One harmless read per capability, on the plan's own resources: proves golive can reach
     and read what it will change (not that it may write it — only simulation can say that)."""
     calls: dict[str, Callable[[], Any]] = {
@@ -79,7 +85,9 @@ def read_only_probe(clients: Callable[[str], Any], environment: Environment) -> 
         "invalidate": lambda: clients("cloudfront").list_invalidations(
             DistributionId=environment.cloudfront_distribution_id, MaxItems="1"
         ),
-        "read alarms": lambda: clients("cloudwatch").describe_alarms(AlarmNames=environment.alarms[:100]),
+        "read alarms": lambda: clients("cloudwatch").describe_alarms(
+            AlarmNames=environment.alarms[:100]
+        ),
     }
     if (traffic := traffic_capability(environment)) and environment.router is not None:
         name, entry = traffic
@@ -106,11 +114,15 @@ def _reason(error: Exception) -> str:
     return shorten(f"{type(error).__name__}: {first_line}", 160)
 
 
-def probe_permissions(clients: Callable[[str], Any], environment: Environment) -> tuple[list[CapabilityResult], str]:
+def probe_permissions(
+    clients: Callable[[str], Any], environment: Environment
+) -> tuple[list[CapabilityResult], str]:
     """(results, note on the method). Simulation first; any failure to simulate falls back."""
     try:
         arn = clients("sts").get_caller_identity()["Arn"]
         return simulate(clients("iam-no-retry"), arn, environment), "iam:SimulatePrincipalPolicy"
-    except Exception as error:  # AccessDenied, not implemented, an unparsable 500: all mean "cannot simulate"
+    except (
+        Exception
+    ) as error:  # AccessDenied, not implemented, an unparsable 500: all mean "cannot simulate"
         note = f"read-only calls (IAM simulation unavailable: {_reason(error)})"
         return read_only_probe(clients, environment), note

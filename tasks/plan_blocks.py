@@ -6,7 +6,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from blocks.plan import LaunchPlan, PlanError, Problem, environment_block_names, read_plan_file, validate_plan
+from blocks.plan import (
+    LaunchPlan,
+    PlanError,
+    Problem,
+    environment_block_names,
+    read_plan_file,
+    validate_plan,
+)
 
 
 def _load_environment_block(name: str):  # type: ignore[no-untyped-def]
@@ -23,12 +30,18 @@ def load_plan_with_blocks(path: Path, env: Mapping[str, str] = os.environ) -> La
         try:
             overlays[environment] = _load_environment_block(block_name).overlay()
         except ValueError:
-            problems.append(_missing(("environments", environment, "block"), block_name, "GoliveEnvironment"))
+            problems.append(
+                _missing(("environments", environment, "block"), block_name, "GoliveEnvironment")
+            )
     if problems:
         raise PlanError(problems, source=path)
-    from tasks.plugins import check_plugins  # late: the plug-in registries import boto3-facing modules
+    from tasks.plugins import (
+        check_plugins,
+    )  # late: the plug-in registries import boto3-facing modules
 
-    return check_plugins(validate_plan(raw, env=env, source=path, environment_overlays=overlays), source=path)
+    return check_plugins(
+        validate_plan(raw, env=env, source=path, environment_overlays=overlays), source=path
+    )
 
 
 def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
@@ -45,13 +58,29 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
             wanted.append((("environments", name, "block"), environment.block, GoliveEnvironment))
         if environment.aws_credentials_block:
             wanted.append(
-                (("environments", name, "aws_credentials_block"), environment.aws_credentials_block, AwsCredentials)
+                (
+                    ("environments", name, "aws_credentials_block"),
+                    environment.aws_credentials_block,
+                    AwsCredentials,
+                )
             )
     for index, notification in enumerate(plan.notifications):
-        wanted.append((("notifications", index, "block"), notification.block, notifier_for(notification).block_type()))
+        wanted.append(
+            (
+                ("notifications", index, "block"),
+                notification.block,
+                notifier_for(notification).block_type(),
+            )
+        )
     for suite, index, check in plan.smoke.all_checks():
         if check.bearer_secret_block:
-            wanted.append((("smoke", "suites", suite, index, "bearer_secret_block"), check.bearer_secret_block, Secret))
+            wanted.append(
+                (
+                    ("smoke", "suites", suite, index, "bearer_secret_block"),
+                    check.bearer_secret_block,
+                    Secret,
+                )
+            )
     problems = []
     for loc, block_name, block_type in wanted:
         try:
@@ -63,5 +92,7 @@ def unresolvable_blocks(plan: LaunchPlan) -> list[Problem]:
 
 def _missing(loc: tuple[str | int, ...], name: str, type_name: str) -> Problem:
     return Problem(
-        loc, repr(name), f"a {type_name} block of that name on the Prefect server (create it in the UI under Blocks)"
+        loc,
+        repr(name),
+        f"a {type_name} block of that name on the Prefect server (create it in the UI under Blocks)",
     )

@@ -93,7 +93,9 @@ def _record(bucket: str, launch: str) -> _Record:
 def _read_new(keys: list[str], known: dict[str, T], read: Callable[[str], T]) -> list[T]:
     missing = [key for key in keys if key not in known]
     if missing:
-        with ThreadPoolExecutor(max_workers=min(READERS, len(missing)), thread_name_prefix="golive-report") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(READERS, len(missing)), thread_name_prefix="golive-report"
+        ) as pool:
             known.update(zip(missing, pool.map(read, missing), strict=True))
     return [known[key] for key in keys]
 
@@ -117,7 +119,9 @@ def read_record(s3: Any, bucket: str, launch: str) -> tuple[list[TimelineEntry],
 def build_bundle(plan: LaunchPlan, s3: Any, bucket: str, launch: str) -> Bundle:
     entries, samples = read_record(s3, bucket, launch)
     if not entries:
-        raise LookupError(f"no timeline for launch {launch} in s3://{bucket}/{timeline_store.launch_prefix(launch)}/")
+        raise LookupError(
+            f"no timeline for launch {launch} in s3://{bucket}/{timeline_store.launch_prefix(launch)}/"
+        )
     release = entries[0].release
     return Bundle(
         launch=launch,
@@ -137,7 +141,11 @@ def write_bundle(bundle: Bundle, directory: Path, s3: Any, bucket: str) -> dict[
     for name, text in bundle.files().items():
         (directory / name).write_text(text, encoding="utf-8")
         content_type = (
-            "text/html" if name.endswith(".html") else "text/csv" if name.endswith(".csv") else "text/markdown"
+            "text/html"
+            if name.endswith(".html")
+            else "text/csv"
+            if name.endswith(".csv")
+            else "text/markdown"
         )
         s3.put_object(
             Bucket=bucket,

@@ -20,7 +20,9 @@ LEASE_SECONDS = 60  # renewed while the holder lives; frees a dead holder's slot
 
 
 def lock_name(app: str, distribution_id: str) -> str:
-    return "golive-rollback-" + re.sub(r"[^a-z0-9]+", "-", f"{app}-{distribution_id}".lower()).strip("-")
+    return "golive-rollback-" + re.sub(
+        r"[^a-z0-9]+", "-", f"{app}-{distribution_id}".lower()
+    ).strip("-")
 
 
 def ensure_limit(name: str) -> None:
@@ -36,5 +38,7 @@ def ensure_limit(name: str) -> None:
 @contextmanager
 def production_rollback_lock(name: str, timeout_s: float = 300) -> Iterator[None]:
     ensure_limit(name)
-    with concurrency(name, occupy=1, timeout_seconds=timeout_s, strict=True, lease_duration=LEASE_SECONDS):
+    with concurrency(
+        name, occupy=1, timeout_seconds=timeout_s, strict=True, lease_duration=LEASE_SECONDS
+    ):
         yield

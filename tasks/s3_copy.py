@@ -27,7 +27,9 @@ def copy_release(
     for obj in ordered:
         relative = obj.key[len(source_prefix.strip("/")) + 1 :]
         key = f"{target_prefix.strip('/')}/{relative}"
-        with aws_action("s3:CopyObject", f"s3://{target_bucket}/{key} (from s3://{source_bucket}/{obj.key})"):
+        with aws_action(
+            "s3:CopyObject", f"s3://{target_bucket}/{key} (from s3://{source_bucket}/{obj.key})"
+        ):
             result = s3.copy_object(
                 Bucket=target_bucket,
                 Key=key,

@@ -40,8 +40,15 @@ class UploadedObject:
 def object_headers(relative_path: str) -> tuple[str, str]:
     """(Content-Type, Cache-Control) for a file of a built release."""
     suffix = Path(relative_path).suffix.lower()
-    content_type = _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(relative_path)[0] or "application/octet-stream"
-    if content_type.startswith("text/") or content_type in ("application/json", "application/javascript"):
+    content_type = (
+        _EXTRA_TYPES.get(suffix)
+        or mimetypes.guess_type(relative_path)[0]
+        or "application/octet-stream"
+    )
+    if content_type.startswith("text/") or content_type in (
+        "application/json",
+        "application/javascript",
+    ):
         content_type += "; charset=utf-8"
     cache_control = IMMUTABLE if _HASHED.search(relative_path) else NO_CACHE
     return content_type, cache_control
@@ -68,7 +75,13 @@ def upload_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[U
         body = path.read_bytes()
         with aws_action("s3:PutObject", f"s3://{bucket}/{key}"):
             response = s3.put_object(
-                Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
             )
-        uploaded.append(UploadedObject(key, response["ETag"].strip('"'), content_type, cache_control, len(body)))
+        uploaded.append(
+            UploadedObject(key, response["ETag"].strip('"'), content_type, cache_control, len(body))
+        )
     return uploaded

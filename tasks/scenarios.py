@@ -19,7 +19,11 @@ from tasks.id_source import IdPool, IdSourceError
 
 
 def run_scenario(
-    scenario: Scenario, base_url: str, client: httpx.Client, ids: IdPool | None, auth: httpx.Auth | None = None
+    scenario: Scenario,
+    base_url: str,
+    client: httpx.Client,
+    ids: IdPool | None,
+    auth: httpx.Auth | None = None,
 ) -> CheckResult:
     name = f"scenario: {scenario.name}"
     threshold = f"{len(scenario.steps)} steps as the plan says"
@@ -29,19 +33,25 @@ def run_scenario(
             ids.load(client, base_url, auth)
             variables["id"] = ids.fill("{id}")
         except IdSourceError as error:
-            return CheckResult(name=name, status="fail", value="not run", threshold=threshold, detail=str(error))
+            return CheckResult(
+                name=name, status="fail", value="not run", threshold=threshold, detail=str(error)
+            )
     for number, step in enumerate(scenario.steps, 1):
         url = base_url + fill(step.path, variables)
         extra = {"json": fill(step.body, variables)} if step.body is not None else {}
         try:
-            response = client.request(step.method, url, auth=auth or httpx.USE_CLIENT_DEFAULT, **extra)
+            response = client.request(
+                step.method, url, auth=auth or httpx.USE_CLIENT_DEFAULT, **extra
+            )
         except httpx.HTTPError as error:
             return CheckResult(
                 name=name,
                 status="fail",
                 value=f"step {number}: no response",
                 threshold=threshold,
-                detail=redact(f"{step.method} {safe_url(url)}: {type(error).__name__}: {error}", auth),
+                detail=redact(
+                    f"{step.method} {safe_url(url)}: {type(error).__name__}: {error}", auth
+                ),
             )
         try:
             body = response.json()
@@ -66,7 +76,9 @@ def run_scenario(
     )
 
 
-def run_scenarios(plan: LaunchPlan, env: Environment, auth: httpx.Auth | None = None) -> list[CheckResult]:
+def run_scenarios(
+    plan: LaunchPlan, env: Environment, auth: httpx.Auth | None = None
+) -> list[CheckResult]:
     ids = IdPool(plan.probe.id_source) if plan.probe.id_source is not None else None
     with smoke_client() as client:
         return [run_scenario(s, env.api_base_url, client, ids, auth) for s in plan.scenarios]

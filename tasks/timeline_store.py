@@ -29,7 +29,12 @@ def launch_prefix(launch: str) -> str:
 
 def append(s3: Any, bucket: str, entry: TimelineEntry) -> str:
     key = f"{launch_prefix(entry.launch)}/timeline/{entry.at:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}.json"
-    s3.put_object(Bucket=bucket, Key=key, Body=entry.model_dump_json().encode(), ContentType="application/json")
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=entry.model_dump_json().encode(),
+        ContentType="application/json",
+    )
     return key
 
 
@@ -57,11 +62,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "stage"
 
 
-def write_samples(s3: Any, bucket: str, launch: str, stage: str, number: int, frame: pd.DataFrame) -> str:
+def write_samples(
+    s3: Any, bucket: str, launch: str, stage: str, number: int, frame: pd.DataFrame
+) -> str:
     """One evaluation's samples, tagged with the stage, so the report can chart them later."""
     key = f"{launch_prefix(launch)}/samples/{_slug(stage)}-{number:03d}.csv"
     tagged = frame.assign(stage=stage, evaluation=number)
-    s3.put_object(Bucket=bucket, Key=key, Body=tagged.to_csv(index=False).encode(), ContentType="text/csv")
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=tagged.to_csv(index=False).encode(), ContentType="text/csv"
+    )
     return key
 
 
@@ -76,7 +85,9 @@ def read_sample(s3: Any, bucket: str, key: str) -> pd.DataFrame:
 
 
 def read_samples(s3: Any, bucket: str, launch: str) -> pd.DataFrame:
-    return combine_samples([read_sample(s3, bucket, key) for key in sample_keys(s3, bucket, launch)])
+    return combine_samples(
+        [read_sample(s3, bucket, key) for key in sample_keys(s3, bucket, launch)]
+    )
 
 
 def combine_samples(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -86,14 +97,31 @@ def combine_samples(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(
-            columns=["ts", "slo", "path", "status", "latency_ms", "error", "version", "release", "stage", "evaluation"]
+            columns=[
+                "ts",
+                "slo",
+                "path",
+                "status",
+                "latency_ms",
+                "error",
+                "version",
+                "release",
+                "stage",
+                "evaluation",
+            ]
         )
-    return pd.concat(frames, ignore_index=True).sort_values("ts", kind="stable").reset_index(drop=True)
+    return (
+        pd.concat(frames, ignore_index=True).sort_values("ts", kind="stable").reset_index(drop=True)
+    )
 
 
 def launches(s3: Any, bucket: str) -> list[str]:
     """Launch ids that have a timeline, oldest prefix first."""
     found: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{LAUNCH_PREFIX}/", Delimiter="/"):
-        found += [p["Prefix"].rstrip("/").rsplit("/", 1)[-1] for p in page.get("CommonPrefixes", [])]
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{LAUNCH_PREFIX}/", Delimiter="/"
+    ):
+        found += [
+            p["Prefix"].rstrip("/").rsplit("/", 1)[-1] for p in page.get("CommonPrefixes", [])
+        ]
     return found

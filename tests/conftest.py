@@ -69,7 +69,9 @@ def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> N
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     logging.raiseExceptions = False  # the same after a normal end: the capture files close next
-    if _is_the_run(config):  # after xdist's workers ended: what of the run still runs has no owner left
+    if _is_the_run(
+        config
+    ):  # after xdist's workers ended: what of the run still runs has no owner left
         with no_interrupts():
             stop_groups(groups_of(carrying(RUN_TAG, os.environ[RUN_TAG])), grace=5)
 

@@ -40,7 +40,9 @@ class QuietHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 keep-alive, no access log; `answer()` sends one whole response."""
 
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # one response, one segment: no 40 ms delayed-ACK stall in the numbers
+    disable_nagle_algorithm = (
+        True  # one response, one segment: no 40 ms delayed-ACK stall in the numbers
+    )
 
     def answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -70,16 +72,23 @@ def _self_signed() -> ssl.SSLContext:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    with tempfile.TemporaryDirectory(prefix="golive-loopback-tls-") as folder:  # ssl loads from files only
+    with tempfile.TemporaryDirectory(
+        prefix="golive-loopback-tls-"
+    ) as folder:  # ssl loads from files only
         cert, secret = Path(folder, "cert.pem"), Path(folder, "key.pem")
         cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
         secret.write_bytes(
             key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
             )
         )
         context.load_cert_chain(cert, secret)

@@ -34,7 +34,9 @@ def _unique_names(names: list[str], what: str) -> list[str]:
     return names
 
 
-def _unique_field(checks: _Checks, items: Sequence[Any], field: str, prefix: tuple[str | int, ...], what: str) -> None:
+def _unique_field(
+    checks: _Checks, items: Sequence[Any], field: str, prefix: tuple[str | int, ...], what: str
+) -> None:
     """Report every item whose `field` repeats an earlier one, at that item's path."""
     seen: set[Any] = set()
     for index, item in enumerate(items):

@@ -38,7 +38,9 @@ class CanaryPolicy(_Model):
     max_consecutive_failures: int = Field(2, ge=1)
     max_total_failures: int = Field(3, ge=1)
     max_inconclusive_extensions: int = Field(2, ge=0)
-    share_tolerance: PositiveFraction = Percent(0.05, "5%")  # allowed deviation of the observed canary share
+    share_tolerance: PositiveFraction = Percent(
+        0.05, "5%"
+    )  # allowed deviation of the observed canary share
     compare_with_stable: CompareWithStable = CompareWithStable()
 
     @field_validator("steps")
@@ -57,7 +59,9 @@ class CanaryPolicy(_Model):
         checks = _Checks()
         if self.evaluation_interval > self.bake:
             checks.fail(
-                "evaluation_interval", self.evaluation_interval, f"must not be longer than bake ({self.bake.text!r})"
+                "evaluation_interval",
+                self.evaluation_interval,
+                f"must not be longer than bake ({self.bake.text!r})",
             )
         if self.max_total_failures < self.max_consecutive_failures:
             checks.fail(

@@ -16,7 +16,9 @@ from blocks.plan.units import Duration, PositiveDuration
 
 class Approvals(_Model):
     timeout: PositiveDuration = Duration(3600, "1h")  # then the gate fails closed
-    poll_interval: PositiveDuration = Duration(5, "5s")  # how often a paused gate checks for a decision
+    poll_interval: PositiveDuration = Duration(
+        5, "5s"
+    )  # how often a paused gate checks for a decision
 
 
 class Notification(_Model):
@@ -28,4 +30,6 @@ class Notification(_Model):
 class Communications(_Model):
     """Overrides of the runbook's message templates (blocks/message_templates.py), by name."""
 
-    templates: dict[str, str] = Field(default_factory=dict)  # template name -> body with {placeholders}
+    templates: dict[str, str] = Field(
+        default_factory=dict
+    )  # template name -> body with {placeholders}

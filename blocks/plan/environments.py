@@ -15,7 +15,15 @@ from pydantic import Field, field_validator, model_validator
 from blocks.plan.base import _duplicates, _Model
 from blocks.plan.errors import _MISSING, PlanValueError, _Checks
 from blocks.plan.routers import RouterConfig
-from blocks.plan.strings import BlockName, BucketName, DistributionId, HttpUrl, NonEmpty, S3Prefix, UrlPath
+from blocks.plan.strings import (
+    BlockName,
+    BucketName,
+    DistributionId,
+    HttpUrl,
+    NonEmpty,
+    S3Prefix,
+    UrlPath,
+)
 
 
 class Environment(_Model):
@@ -55,8 +63,15 @@ class Environments(_Model):
     def _production_ready(self) -> Self:
         checks = _Checks()
         if self.production.router is None:
-            checks.fail(("production", "router"), _MISSING, "required: the canary shifts production traffic with it")
-        if (self.staging.bucket, self.staging.prefix) == (self.production.bucket, self.production.prefix):
+            checks.fail(
+                ("production", "router"),
+                _MISSING,
+                "required: the canary shifts production traffic with it",
+            )
+        if (self.staging.bucket, self.staging.prefix) == (
+            self.production.bucket,
+            self.production.prefix,
+        ):
             checks.fail(
                 ("production", "prefix"),
                 self.production.prefix,

@@ -52,7 +52,9 @@ class _Problems(ValueError):
 class PlanError(Exception):
     """A plan that cannot be used; `problems` holds one line per problem."""
 
-    def __init__(self, problems: Sequence[Problem | str], source: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[Problem | str], source: str | os.PathLike[str] | None = None
+    ) -> None:
         self.problems = [str(p) for p in problems]
         self.source = str(source) if source is not None else None
         super().__init__(self._message())

@@ -148,7 +148,10 @@ class LaunchPlan(_Model):
                 "evaluations there will be inconclusive"
             )
         rate = self.probe.rate
-        if rate is not None and self.probe.requests_per_evaluation / rate > self.canary.evaluation_interval:
+        if (
+            rate is not None
+            and self.probe.requests_per_evaluation / rate > self.canary.evaluation_interval
+        ):
             seconds = self.probe.requests_per_evaluation / rate
             found.append(
                 f"probe.rate: {rate.text} sends {self.probe.requests_per_evaluation} requests in {seconds:g} s, "

@@ -33,7 +33,9 @@ ENV_OVERRIDES: Mapping[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def apply_env_overrides(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def apply_env_overrides(
+    raw: Mapping[str, Any], env: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Return a copy of `raw` with overrides set, and {field path: variable} of those applied.
 
     Empty variables are ignored (an `export X=` should not blank a hostname), and a
@@ -68,7 +70,9 @@ class _StrictLoader(yaml.SafeLoader):
         self.duplicates: list[str] = []
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     first_line: dict[Hashable, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -123,7 +127,9 @@ def validate_plan(
     """
     if not isinstance(raw, Mapping):
         expected = "a mapping with app, environments, roles, build, smoke, slos, canary, …"
-        raise PlanError([Problem((), "(empty)" if raw is None else show(raw), expected)], source=source)
+        raise PlanError(
+            [Problem((), "(empty)" if raw is None else show(raw), expected)], source=source
+        )
     raw = _with_overlays(raw, environment_overlays or {})
     data, applied = apply_env_overrides(raw, env or {})
     try:
@@ -143,7 +149,10 @@ def load_plan(
     """Read, override and validate a plan file; PlanError lists every problem."""
     plan_path = Path(path)
     return validate_plan(
-        read_plan_file(plan_path), env=env, source=plan_path, environment_overlays=environment_overlays
+        read_plan_file(plan_path),
+        env=env,
+        source=plan_path,
+        environment_overlays=environment_overlays,
     )
 
 
@@ -164,7 +173,9 @@ def environment_block_names(raw: Any) -> dict[str, str]:
     }
 
 
-def _with_overlays(raw: Mapping[str, Any], overlays: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _with_overlays(
+    raw: Mapping[str, Any], overlays: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     data = copy.deepcopy(dict(raw))
     for environment, values in overlays.items():
         section = _section(data, ["environments", environment])

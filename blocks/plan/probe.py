@@ -39,7 +39,9 @@ class ProbeConfig(_Model):
     requests_per_evaluation: int = Field(200, ge=1)
     concurrency: int = Field(16, ge=1)
     rate: RequestRate | None = None  # None: closed loop, the next request as soon as one returns
-    max_client_lag: PositiveLatency | None = None  # None: a tenth of each SLO's threshold (client_lag_bounds_ms)
+    max_client_lag: PositiveLatency | None = (
+        None  # None: a tenth of each SLO's threshold (client_lag_bounds_ms)
+    )
     id_source: IdSource | None = None
 
 
@@ -47,6 +49,8 @@ class MetricsConfig(_Model):
     """Which metric source measures the SLOs: `kind` names one (tasks/metrics/registry.py knows them and
     checks its settings: under the kind's own key, except the probe's, which are the top-level `probe:`)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)  # a kind's own section: its registry entry checks it
+    model_config = ConfigDict(
+        extra="allow", frozen=True
+    )  # a kind's own section: its registry entry checks it
 
     kind: Slug = "probe"

@@ -20,7 +20,9 @@ class RouterConfig(_Model):
     """`kind` names a traffic router; each router's section (`route53: {...}`, `alb: {...}`) is kept raw."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    __pydantic_extra__: dict[str, dict[str, Any] | None] = Field(init=False)  # router name -> its section
+    __pydantic_extra__: dict[str, dict[str, Any] | None] = Field(
+        init=False
+    )  # router name -> its section
 
     kind: NonEmpty
 

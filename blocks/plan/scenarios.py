@@ -27,8 +27,12 @@ class ScenarioStep(_Request):
     expect_status: int = Field(200, ge=100, le=599)
     json_fields: list[JsonPath] = Field(default_factory=list)  # must exist
     capture: dict[Slug, JsonPath] = Field(default_factory=dict)  # variable -> where in the response
-    expect_equal: dict[JsonPath, Any] = Field(default_factory=dict)  # the first value there equals this
-    expect_includes: dict[JsonPath, Any] = Field(default_factory=dict)  # one of the values there equals this
+    expect_equal: dict[JsonPath, Any] = Field(
+        default_factory=dict
+    )  # the first value there equals this
+    expect_includes: dict[JsonPath, Any] = Field(
+        default_factory=dict
+    )  # one of the values there equals this
 
     @model_validator(mode="after")
     def _body_needs_a_body_method(self) -> Self:
@@ -70,7 +74,9 @@ class Scenario(_Model):
                 ("expect_includes", step.expect_includes),
             ):
                 for name in sorted(
-                    used(template) - known - set(step.capture) if field.startswith("expect") else used(template) - known
+                    used(template) - known - set(step.capture)
+                    if field.startswith("expect")
+                    else used(template) - known
                 ):
                     yield (
                         ("steps", index, field),

@@ -44,7 +44,9 @@ class LatencySlo(_Model):
 class Slos(_Model):
     error_rate: ErrorRateSlo
     latency: list[LatencySlo] = Field(default_factory=list)
-    min_samples: int = Field(50, ge=10)  # per version per evaluation; fewer is inconclusive, never a pass
+    min_samples: int = Field(
+        50, ge=10
+    )  # per version per evaluation; fewer is inconclusive, never a pass
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -78,4 +80,8 @@ def default_max_client_lag_ms(slos: Slos, max_client_lag_ms: float | None = None
     bounds = client_lag_bounds_ms(slos, max_client_lag_ms)
     if bounds:
         return min(bounds.values())
-    return float(max_client_lag_ms) if max_client_lag_ms is not None else CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS
+    return (
+        float(max_client_lag_ms)
+        if max_client_lag_ms is not None
+        else CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS
+    )

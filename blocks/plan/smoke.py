@@ -33,7 +33,9 @@ class _Request(_Model):
 
     def _check_body(self, checks: _Checks) -> None:
         if self.body is not None and self.method not in _BODY_METHODS:
-            checks.fail("body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}")
+            checks.fail(
+                "body", self.body, f"a body is only sent with POST, PUT or PATCH, not {self.method}"
+            )
 
 
 class SmokeCheck(_Request):
@@ -42,7 +44,9 @@ class SmokeCheck(_Request):
     path: UrlPath
     expect_status: int = Field(200, ge=100, le=599)
     json_fields: list[JsonPath] = Field(default_factory=list)  # must exist in the JSON body
-    headers: dict[HeaderName, str] = Field(default_factory=dict)  # header -> required substring ("" = present)
+    headers: dict[HeaderName, str] = Field(
+        default_factory=dict
+    )  # header -> required substring ("" = present)
     max_latency_ms: float | None = Field(None, gt=0)
     auth: Literal["none", "sigv4", "bearer"] = "none"
     bearer_secret_block: BlockName | None = None  # a Prefect Secret block
@@ -53,7 +57,9 @@ class SmokeCheck(_Request):
         if self.auth == "bearer" and self.bearer_secret_block is None:
             checks.fail("bearer_secret_block", _MISSING, "required when auth is 'bearer'")
         if self.auth != "bearer" and self.bearer_secret_block is not None:
-            checks.fail("bearer_secret_block", self.bearer_secret_block, "only used when auth is 'bearer'")
+            checks.fail(
+                "bearer_secret_block", self.bearer_secret_block, "only used when auth is 'bearer'"
+            )
         self._check_body(checks)
         checks.raise_any()
         return self

@@ -66,18 +66,28 @@ def _relative_path(value: str) -> str:
 
 NonEmpty = Annotated[str, _matching(r"\s*\S.*", "a non-empty string")]
 PersonName = Annotated[
-    str, _matching(r"[a-z0-9][a-z0-9._-]*", "a lowercase name matching ^[a-z0-9][a-z0-9._-]*$, such as 'alice'")
+    str,
+    _matching(
+        r"[a-z0-9][a-z0-9._-]*", "a lowercase name matching ^[a-z0-9][a-z0-9._-]*$, such as 'alice'"
+    ),
 ]
 BlockName = Annotated[
     str,
     _matching(
-        r"[a-z0-9]+(?:-[a-z0-9]+)*", "a Prefect block name (lowercase letters, digits, dashes), such as 'launch-slack'"
+        r"[a-z0-9]+(?:-[a-z0-9]+)*",
+        "a Prefect block name (lowercase letters, digits, dashes), such as 'launch-slack'",
     ),
 ]
 Slug = Annotated[
-    str, _matching(r"[a-z0-9][a-z0-9._-]*", "a lowercase name (letters, digits, '.', '_', '-'), such as 'board'")
+    str,
+    _matching(
+        r"[a-z0-9][a-z0-9._-]*",
+        "a lowercase name (letters, digits, '.', '_', '-'), such as 'board'",
+    ),
 ]
-HeaderName = Annotated[str, _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")]
+HeaderName = Annotated[
+    str, _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")
+]
 UrlPath = Annotated[str, AfterValidator(_url_path)]
 TemplatePath = Annotated[str, AfterValidator(_template_path)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
@@ -90,12 +100,17 @@ JsonPath = Annotated[
     ),
 ]
 BucketName = Annotated[
-    str, _matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lowercase letters, digits, '.', '-'")
+    str,
+    _matching(
+        r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+        "an S3 bucket name: 3-63 lowercase letters, digits, '.', '-'",
+    ),
 ]
 S3Prefix = Annotated[
     str,
     _matching(
-        r"[\w!.*'()-]+(?:/[\w!.*'()-]+)*", "an S3 key prefix without leading or trailing '/', such as 'releases'"
+        r"[\w!.*'()-]+(?:/[\w!.*'()-]+)*",
+        "an S3 key prefix without leading or trailing '/', such as 'releases'",
     ),
 ]
 DistributionId = Annotated[
@@ -104,11 +119,15 @@ DistributionId = Annotated[
 DnsName = Annotated[
     str,
     _matching(
-        r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}\.?", "a lowercase DNS name such as 'example.com.'"
+        r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}\.?",
+        "a lowercase DNS name such as 'example.com.'",
     ),
     AfterValidator(_dns_name),
 ]
 AwsShortName = Annotated[
-    str, _matching(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", "a name of 1-32 letters, digits and '-'")
+    str,
+    _matching(
+        r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", "a name of 1-32 letters, digits and '-'"
+    ),
 ]
 RelativePath = Annotated[NonEmpty, AfterValidator(_relative_path)]

@@ -57,7 +57,9 @@ class _TextNumber(float):
     _json_example: ClassVar[str]
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls._parse,  # type: ignore[attr-defined]
             serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.text),

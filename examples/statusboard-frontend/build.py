@@ -29,7 +29,9 @@ def content_hash(data: bytes) -> str:
 
 def build(release: str, out: Path) -> dict[str, str]:
     if not release or any(c in release for c in "/\\ \n"):
-        raise SystemExit(f"build: invalid release {release!r}: expected a name without '/' or spaces")
+        raise SystemExit(
+            f"build: invalid release {release!r}: expected a name without '/' or spaces"
+        )
     if out.exists():
         shutil.rmtree(out)
     (out / "assets").mkdir(parents=True)
@@ -46,7 +48,9 @@ def build(release: str, out: Path) -> dict[str, str]:
     for logical, hashed in manifest.items():
         page = page.replace(f'"{logical}"', f'"{hashed}"')
     (out / "index.html").write_text(page)
-    (out / "asset-manifest.json").write_text(json.dumps({"release": release, "files": manifest}, indent=2))
+    (out / "asset-manifest.json").write_text(
+        json.dumps({"release": release, "files": manifest}, indent=2)
+    )
     return manifest
 
 

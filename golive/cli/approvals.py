@@ -11,7 +11,9 @@ from golive.local.approvals_client import pending_approvals, resume
 console = Console()
 
 
-def approvals(details: bool = typer.Option(False, "--details", help="Also show what each approver is shown.")) -> None:
+def approvals(
+    details: bool = typer.Option(False, "--details", help="Also show what each approver is shown."),
+) -> None:
     """List paused gates waiting for someone."""
     waiting = pending_approvals()
     if not waiting:
@@ -22,14 +24,19 @@ def approvals(details: bool = typer.Option(False, "--details", help="Also show w
         console.print(f"\n⏸  [bold]{pending.run_name}[/bold]  (pause {pending.pause_key})")
         console.print(f"   run id:    {pending.run_id}", soft_wrap=True)
         console.print(
-            f"   {pending.who_field}: {', '.join(pending.eligible) or '(form not ready yet)'}", soft_wrap=True
+            f"   {pending.who_field}: {', '.join(pending.eligible) or '(form not ready yet)'}",
+            soft_wrap=True,
         )
-        console.print(f"   paused:    {pending.paused_since}; times out {pending.timeout_at or 'never'}")
+        console.print(
+            f"   paused:    {pending.paused_since}; times out {pending.timeout_at or 'never'}"
+        )
     if details:
         for pending in waiting:
             console.rule(f"{pending.run_name} · {pending.pause_key}")
             console.print(Markdown(pending.description or "(no description)"))
-    console.print("Resume one: [bold]golive approve RUN_ID --as NAME [--reject] [--comment ...][/bold]")
+    console.print(
+        "Resume one: [bold]golive approve RUN_ID --as NAME [--reject] [--comment ...][/bold]"
+    )
 
 
 def approve(
@@ -48,4 +55,6 @@ def approve(
     if not result.accepted:
         console.print(f"[red]Refused:[/red] {result.reason}")
         raise typer.Exit(1) from None
-    console.print(f"[green]{decision}d[/green] as {who}; the gate resumes within its poll interval.")
+    console.print(
+        f"[green]{decision}d[/green] as {who}; the gate resumes within its poll interval."
+    )

@@ -22,8 +22,12 @@ app.command(name="status")(status)
 
 @app.command()
 def demo(
-    interactive: bool = typer.Option(False, "--interactive", help="Approve in the Prefect UI yourself."),
-    release: str | None = typer.Option(None, help="Release name (default: a fresh timestamped one)."),
+    interactive: bool = typer.Option(
+        False, "--interactive", help="Approve in the Prefect UI yourself."
+    ),
+    release: str | None = typer.Option(
+        None, help="Release name (default: a fresh timestamped one)."
+    ),
     plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan."),
 ) -> None:
     """Run a launch in the embedded sandbox (what `make demo` does)."""

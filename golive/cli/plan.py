@@ -37,7 +37,9 @@ def _plan() -> None:
 
 @plan_app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="The launch plan (YAML), e.g. plans/statusboard-v2.yaml.")],
+    file: Annotated[
+        Path, typer.Argument(help="The launch plan (YAML), e.g. plans/statusboard-v2.yaml.")
+    ],
     offline: Annotated[
         bool, typer.Option("--offline", help="Do not check block names against the Prefect API.")
     ] = False,
@@ -79,7 +81,12 @@ def _check_blocks(plan: LaunchPlan, file: Path) -> str | None:
 
 def _print_problems(console: Console, error: PlanError) -> None:
     count = len(error.problems)
-    console.print(Text(f"✗ {error.source or 'plan'}: {count} problem{'s' if count != 1 else ''}", style="bold red"))
+    console.print(
+        Text(
+            f"✗ {error.source or 'plan'}: {count} problem{'s' if count != 1 else ''}",
+            style="bold red",
+        )
+    )
     for line in error.problems:  # Text, not markup: messages contain [brackets]
         console.print(Text(f"  {line}", style="red"))
 
@@ -88,10 +95,18 @@ def summary(plan: LaunchPlan, file: Path) -> Group:
     """Everything an Approver should see before saying go, as rich renderables."""
     parts: list = [Text(f"✓ {file}: {plan.app} launch plan is valid", style="bold green")]
     parts += [_environment_panel(name, env, plan) for name, env in plan.environments.items()]
-    parts += [_roles_and_build(plan), _smoke_table(plan), _slo_table(plan), _timings(plan), _notifications(plan)]
+    parts += [
+        _roles_and_build(plan),
+        _smoke_table(plan),
+        _slo_table(plan),
+        _timings(plan),
+        _notifications(plan),
+    ]
     parts += [Text(f"! {warning}", style="yellow") for warning in plan.warnings()]
     if not plan.build_working_dir.is_dir():
-        parts.append(Text(f"! build.working_dir: {plan.build_working_dir} does not exist", style="yellow"))
+        parts.append(
+            Text(f"! build.working_dir: {plan.build_working_dir} does not exist", style="yellow")
+        )
     return Group(*parts)
 
 
@@ -134,7 +149,11 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
             [
                 ("approvers", ", ".join(plan.roles.approvers)),
                 ("UAT signers", ", ".join(plan.roles.uat_signers)),
-                ("build", " ".join(plan.build.command) + f"  in {plan.build.working_dir} → {plan.build.output_dir}"),
+                (
+                    "build",
+                    " ".join(plan.build.command)
+                    + f"  in {plan.build.working_dir} → {plan.build.output_dir}",
+                ),
                 ("headers", f"version {plan.version_header}, release {plan.release_header}"),
             ]
         ),
@@ -155,12 +174,17 @@ def _smoke_table(plan: LaunchPlan) -> Table:
 
 def _slo_table(plan: LaunchPlan) -> Table:
     slos = plan.slos
-    table = Table(title=f"SLOs (at least {slos.min_samples} samples per version per evaluation)", title_justify="left")
+    table = Table(
+        title=f"SLOs (at least {slos.min_samples} samples per version per evaluation)",
+        title_justify="left",
+    )
     table.add_column("SLO", style="bold")
     table.add_column("measure", overflow="fold")
     table.add_column("pass / fail")
     table.add_row(
-        "error rate", "all probed requests", f"< {slos.error_rate.target.text} / ≥ {slos.error_rate.limit.text}"
+        "error rate",
+        "all probed requests",
+        f"< {slos.error_rate.target.text} / ≥ {slos.error_rate.limit.text}",
     )
     for slo in slos.latency:
         table.add_row(slo.name, f"{slo.stat} of {slo.path}", f"< {slo.threshold.text}")
@@ -170,7 +194,9 @@ def _slo_table(plan: LaunchPlan) -> Table:
 def _timings(plan: LaunchPlan) -> Panel:
     canary, probe, stab = plan.canary, plan.probe, plan.stabilization
     compare = canary.compare_with_stable
-    id_source = f", ids from {probe.id_source.path} {probe.id_source.json_path}" if probe.id_source else ""
+    id_source = (
+        f", ids from {probe.id_source.path} {probe.id_source.json_path}" if probe.id_source else ""
+    )
     return Panel(
         _key_values(
             [

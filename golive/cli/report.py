@@ -28,11 +28,17 @@ def _production(plan: str):  # noqa: ANN202 - (LaunchPlan, s3 client)
 
 
 def report(
-    launch: str | None = typer.Argument(None, help="The launch's flow-run id, or a release (its latest launch)."),
+    launch: str | None = typer.Argument(
+        None, help="The launch's flow-run id, or a release (its latest launch)."
+    ),
     health: bool = typer.Option(False, "--health", help="Summarize the health checks instead."),
     since: str = typer.Option("7d", help="With --health: how far back, e.g. 24h, 7d."),
-    plan: str = typer.Option("plans/sandbox.yaml", help="Launch plan (its production bucket holds the record)."),
-    out: Path | None = typer.Option(None, help="Directory for the files (default .golive/reports/<launch>)."),
+    plan: str = typer.Option(
+        "plans/sandbox.yaml", help="Launch plan (its production bucket holds the record)."
+    ),
+    out: Path | None = typer.Option(
+        None, help="Directory for the files (default .golive/reports/<launch>)."
+    ),
 ) -> None:
     """Regenerate a launch's report, UAT and playbook summaries — or the week's health-check summary."""
     from blocks.plan import PlanValueError, parse_duration

@@ -16,7 +16,8 @@ from sandbox.routers import ROUTERS
 from sandbox.routers import router as simulated_router
 
 sandbox_app = typer.Typer(
-    help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.", no_args_is_help=True
+    help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
+    no_args_is_help=True,
 )
 console = Console()
 StateDir = typer.Option(
@@ -31,7 +32,9 @@ ROUTER_CHOICES = ", ".join(f"{kind} ({entry.title})" for kind, entry in ROUTERS.
 def _running(state_dir: Path | None) -> manager.Sandbox:
     running = manager.status(state_dir)
     if running is None:
-        console.print("[red]No sandbox is running here.[/red] Start one with [bold]golive sandbox up[/bold].")
+        console.print(
+            "[red]No sandbox is running here.[/red] Start one with [bold]golive sandbox up[/bold]."
+        )
         raise typer.Exit(1)
     return running
 
@@ -62,7 +65,9 @@ def up(
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
-    console.print(f"[green]Sandbox up[/green] (pid {sandbox.state['pid']}, state in {sandbox.state_dir})")
+    console.print(
+        f"[green]Sandbox up[/green] (pid {sandbox.state['pid']}, state in {sandbox.state_dir})"
+    )
     _print_environment(sandbox)
 
 
@@ -121,7 +126,9 @@ def fault(
     error_rate: float = typer.Option(0.0, help="Fraction of requests answered with 500 (0..1)."),
     down_: bool = typer.Option(False, "--down", help="Answer every request with 503."),
     endpoint: str | None = typer.Option(None, help=f"Only this endpoint: {', '.join(ENDPOINTS)}."),
-    drop_header: list[str] = typer.Option([], help="Security header the edge stops sending (repeatable)."),
+    drop_header: list[str] = typer.Option(
+        [], help="Security header the edge stops sending (repeatable)."
+    ),
     clear: bool = typer.Option(False, "--clear", help="Remove the target's faults instead."),
     state_dir: Path | None = StateDir,
 ) -> None:
@@ -130,7 +137,9 @@ def fault(
         console.print(f"[red]--target: {target!r} — expected one of {', '.join(TARGETS)}[/red]")
         raise typer.Exit(2) from None
     if endpoint is not None and endpoint not in ENDPOINTS:
-        console.print(f"[red]--endpoint: {endpoint!r} — expected one of {', '.join(ENDPOINTS)}[/red]")
+        console.print(
+            f"[red]--endpoint: {endpoint!r} — expected one of {', '.join(ENDPOINTS)}[/red]"
+        )
         raise typer.Exit(2) from None
     sandbox = _running(state_dir)
     if clear:
@@ -154,13 +163,19 @@ def fault(
 
 @sandbox_app.command("aws-fault")
 def aws_fault(
-    service: str | None = typer.Argument(None, help="s3, cloudfront, route53, elbv2, cloudwatch, sts, iam, ..."),
+    service: str | None = typer.Argument(
+        None, help="s3, cloudfront, route53, elbv2, cloudwatch, sts, iam, ..."
+    ),
     kind: str | None = typer.Argument(None, help=f"{', '.join(KINDS)}."),
     count: int = typer.Option(1, help="How many matching calls to fault; -1 for every call."),
-    action: str | None = typer.Option(None, help="Only this action, e.g. CopyObject or UpdateDistribution."),
+    action: str | None = typer.Option(
+        None, help="Only this action, e.g. CopyObject or UpdateDistribution."
+    ),
     after: int = typer.Option(0, help="Let this many matching calls through first."),
     delay: float = typer.Option(0.0, help="For `slow`: seconds before the call is forwarded."),
-    clear: bool = typer.Option(False, "--clear", help="Remove every AWS fault (and the record of faulted calls)."),
+    clear: bool = typer.Option(
+        False, "--clear", help="Remove every AWS fault (and the record of faulted calls)."
+    ),
     state_dir: Path | None = StateDir,
 ) -> None:
     """Make the sandbox's AWS endpoint fail (or stall) the next calls to a service, as AWS would."""
@@ -173,7 +188,9 @@ def aws_fault(
         console.print(f"[red]give a SERVICE and a KIND ({', '.join(KINDS)}), or --clear[/red]")
         raise typer.Exit(2) from None
     try:
-        rule = sandbox.set_aws_fault(service, kind, count=count, action=action, after=after, delay_s=delay)
+        rule = sandbox.set_aws_fault(
+            service, kind, count=count, action=action, after=after, delay_s=delay
+        )
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

@@ -16,7 +16,12 @@ console = Console()
 
 def snapshot(plan: str) -> Snapshot | None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterParentTaskRunId
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterParentTaskRunId,
+    )
     from prefect.client.schemas.sorting import FlowRunSort
 
     from blocks.plan import load_plan
@@ -31,7 +36,9 @@ def snapshot(plan: str) -> Snapshot | None:
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["golive"])),
-            flow_run_filter=FlowRunFilter(parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True)),
+            flow_run_filter=FlowRunFilter(
+                parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True)
+            ),
             sort=FlowRunSort.START_TIME_DESC,
             limit=5,
         )
@@ -46,7 +53,11 @@ def snapshot(plan: str) -> Snapshot | None:
     except Exception:  # noqa: BLE001 - the dashboard shows what it can
         weights = {}
     return Snapshot(
-        run_name=run.name, state=run.state.name if run.state else "?", entries=entries, weights=weights, pending=pending
+        run_name=run.name,
+        state=run.state.name if run.state else "?",
+        entries=entries,
+        weights=weights,
+        pending=pending,
     )
 
 

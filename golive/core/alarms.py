@@ -44,5 +44,9 @@ def alarm_checks(states: Mapping[str, str] | None) -> list[CheckResult]:
             detail = f"{label}: CloudWatch has no alarm of that name (misspelt or deleted): cannot be proven quiet"
         else:
             detail = f"{label}: unknown state {state!r}: cannot be proven quiet"
-        checks.append(CheckResult(name=label, status=status, value=str(state), threshold=_THRESHOLD, detail=detail))
+        checks.append(
+            CheckResult(
+                name=label, status=status, value=str(state), threshold=_THRESHOLD, detail=detail
+            )
+        )
     return checks

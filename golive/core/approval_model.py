@@ -30,12 +30,20 @@ class ApprovalDecision(pydantic.BaseModel):
         return self.decision == "approve"
 
 
-def approval_form(title: str, approvers: list[str], shown_markdown: str, who_field: str = "approver") -> type[RunInput]:
+def approval_form(
+    title: str, approvers: list[str], shown_markdown: str, who_field: str = "approver"
+) -> type[RunInput]:
     if not approvers:
         raise ValueError("an approval needs at least one eligible approver")
     fields = {
-        "decision": (Decision, pydantic.Field(..., description="approve lets the launch go on; reject stops it")),
-        who_field: (Literal[tuple(approvers)], pydantic.Field(..., description="who you are (from the plan's list)")),
+        "decision": (
+            Decision,
+            pydantic.Field(..., description="approve lets the launch go on; reject stops it"),
+        ),
+        who_field: (
+            Literal[tuple(approvers)],
+            pydantic.Field(..., description="who you are (from the plan's list)"),
+        ),
         "comment": (str, pydantic.Field("", description="optional note for the launch record")),
     }
     form = pydantic.create_model(_class_name(title), __base__=RunInput, **fields)  # type: ignore[call-overload]

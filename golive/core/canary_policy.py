@@ -132,7 +132,9 @@ class StepTracker:
     """Feed one verdict per evaluation interval; the decision says what the flow does next."""
 
     policy: StepPolicy
-    failures_before: int = 0  # failures in earlier steps of this canary (max_total_failures is per canary)
+    failures_before: int = (
+        0  # failures in earlier steps of this canary (max_total_failures is per canary)
+    )
     evaluations: int = 0
     consecutive_failures: int = 0
     total_failures: int = field(init=False)
@@ -157,7 +159,9 @@ class StepTracker:
 
     def observe(self, verdict: Verdict) -> StepDecision:
         if self.done:
-            raise RuntimeError(f"this step is over ({self.history[-1].decision}); start a new tracker")
+            raise RuntimeError(
+                f"this step is over ({self.history[-1].decision}); start a new tracker"
+            )
         policy = self.policy
         self.evaluations += 1
         if verdict.status == "fail":
@@ -166,7 +170,10 @@ class StepTracker:
             self.fresh_from = self.evaluations
         elif verdict.status in ("pass", "warn"):
             self.consecutive_failures = 0
-        if verdict.status == "fail" and self.consecutive_failures >= policy.max_consecutive_failures:
+        if (
+            verdict.status == "fail"
+            and self.consecutive_failures >= policy.max_consecutive_failures
+        ):
             count = self.consecutive_failures
             why = (
                 f"failed evaluation, and the plan rolls back at the first ({verdict.reason})"
@@ -187,7 +194,8 @@ class StepTracker:
             )
         if verdict.ok:
             return self._decide(
-                "advance", f"bake complete, {self.evaluations} evaluations, last {verdict.status}: {verdict.reason}"
+                "advance",
+                f"bake complete, {self.evaluations} evaluations, last {verdict.status}: {verdict.reason}",
             )
         if self.extensions < policy.max_inconclusive_extensions:
             self.extensions += 1
@@ -247,7 +255,11 @@ def _enough(frames: list[pd.DataFrame], slos: Slos, version: str) -> bool:
             continue
         mine = frame["version"].to_numpy(dtype=object) == version
         requests += int(np.count_nonzero(mine))
-        ok = mine & ~frame["error"].to_numpy().astype(bool) & ~np.isnan(frame["latency_ms"].to_numpy(dtype=float))
+        ok = (
+            mine
+            & ~frame["error"].to_numpy().astype(bool)
+            & ~np.isnan(frame["latency_ms"].to_numpy(dtype=float))
+        )
         names = frame["slo"].to_numpy(dtype=object)
         for name in successful:
             successful[name] += int(np.count_nonzero(ok & (names == name)))
@@ -284,7 +296,8 @@ def probe_seconds(plan: LaunchPlan, requests: int | None = None) -> tuple[float,
     rounds = math.ceil(total / probe.concurrency)
     by_concurrency = rounds * latency_ms / 1000
     basis = (
-        f"{total} requests at concurrency {probe.concurrency} × {budget_ms(latency_ms)}, {_latency_basis(plan.slos)}"
+        f"{total} requests at concurrency {probe.concurrency} × {budget_ms(latency_ms)}, "
+        f"{_latency_basis(plan.slos)}"
     )
     if probe.rate is None:
         return by_concurrency, basis
@@ -301,7 +314,9 @@ def rollback_costs(plan: LaunchPlan, share_requests: int = SHARE_CHECK_REQUESTS)
     latency_ms = _expected_latency_ms(plan.slos)
     check = math.ceil(share_requests / plan.probe.concurrency) * latency_ms / 1000
     router = plan.environments.production.router
-    kind = {"route53": "Route 53", "alb": "ALB"}.get(router.kind, router.kind) if router else "router"
+    kind = (
+        {"route53": "Route 53", "alb": "ALB"}.get(router.kind, router.kind) if router else "router"
+    )
     after = ", then until INSYNC, and the record's TTL for clients" if kind == "Route 53" else ""
     action_basis = (
         f"the {kind} change ({_duration(ROUTER_CHANGE_S)}{after}) and the share check "
@@ -318,13 +333,21 @@ def rollback_costs(plan: LaunchPlan, share_requests: int = SHARE_CHECK_REQUESTS)
 
 def _expected_latency_ms(slos: Slos) -> float:
     # The probe sends round-robin over the latency SLOs' paths; with none, the health path, budgeted at 1 s.
-    return sum(float(s.threshold) for s in slos.latency) / len(slos.latency) if slos.latency else 1000.0
+    return (
+        sum(float(s.threshold) for s in slos.latency) / len(slos.latency)
+        if slos.latency
+        else 1000.0
+    )
 
 
 def _latency_basis(slos: Slos) -> str:
     if not slos.latency:
         return "no latency SLO: the health path at 1 s"
-    return "the latency SLO's threshold" if len(slos.latency) == 1 else "the latency SLOs' mean threshold"
+    return (
+        "the latency SLO's threshold"
+        if len(slos.latency) == 1
+        else "the latency SLOs' mean threshold"
+    )
 
 
 def worst_case_time_to_rollback(
@@ -347,17 +370,24 @@ def worst_case_time_to_rollback(
         raise ValueError("window_intervals must be at least 1")
     if evaluation_seconds < 0:
         raise ValueError("evaluation_seconds must not be negative")
-    return (step.max_consecutive_failures * window_intervals + 1) * max(step.evaluation_interval, evaluation_seconds)
+    return (step.max_consecutive_failures * window_intervals + 1) * max(
+        step.evaluation_interval, evaluation_seconds
+    )
 
 
 def rollback_sentence(
-    policy: StepPolicy | CanaryPolicy, *, window_intervals: int = 1, costs: RollbackCosts | None = None
+    policy: StepPolicy | CanaryPolicy,
+    *,
+    window_intervals: int = 1,
+    costs: RollbackCosts | None = None,
 ) -> str:
     """The stage artifact's sentence on how long a breach can last: to the rollback decision and, with the
     plan's `costs` (`rollback_costs`), through the rollback's own action to traffic on stable."""
     step = policy if isinstance(policy, StepPolicy) else StepPolicy.from_plan(policy)
     cycle = max(step.evaluation_interval, costs.probe_seconds if costs else 0.0)
-    decision = worst_case_time_to_rollback(step, window_intervals=window_intervals, evaluation_seconds=cycle)
+    decision = worst_case_time_to_rollback(
+        step, window_intervals=window_intervals, evaluation_seconds=cycle
+    )
     first = _duration((window_intervals + 1) * cycle)
     window = (
         "an evaluation judges a whole interval of it"
@@ -384,7 +414,9 @@ def rollback_sentence(
     if costs.probe_seconds > step.evaluation_interval:
         per = f"as its probe ({costs.probe_basis}) outlasts the {interval} interval"
     else:
-        per = f"the interval (its probe, {costs.probe_basis}, needs {_duration(costs.probe_seconds)})"
+        per = (
+            f"the interval (its probe, {costs.probe_basis}, needs {_duration(costs.probe_seconds)})"
+        )
     failures = f"{count} failed evaluation{'s' if count > 1 else ''}"
     per_window = f"{window_intervals} interval{'s' if window_intervals > 1 else ''} per window"
     return (
@@ -395,7 +427,9 @@ def rollback_sentence(
     )
 
 
-def measured_sentence(seconds: Sequence[float], estimated_probe_seconds: float | None = None) -> str:
+def measured_sentence(
+    seconds: Sequence[float], estimated_probe_seconds: float | None = None
+) -> str:
     """What the step's evaluations really took (probe, alarms and judge each), against the probe's estimate."""
     if not seconds:
         return "No evaluation ran."

@@ -75,5 +75,7 @@ def failure_summary(checks: list[CheckResult], detail_limit: int = 400) -> str:
     parts = []
     for c in failed(checks):
         detail = shorten(c.detail, detail_limit)
-        parts.append(f"{c.name}: {c.value}" + (f" ({detail})" if detail and detail != c.value else ""))
+        parts.append(
+            f"{c.name}: {c.value}" + (f" ({detail})" if detail and detail != c.value else "")
+        )
     return "; ".join(parts)

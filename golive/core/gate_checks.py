@@ -37,5 +37,7 @@ def trend_check(check: CheckResult) -> CheckResult:
         "detail": as_trend(check.detail),
     }
     if check.status == "fail":
-        update.update(status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)")
+        update.update(
+            status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)"
+        )
     return check.model_copy(update=update)

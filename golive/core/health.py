@@ -25,7 +25,9 @@ class HealthResult(BaseModel):
     release: str  # the release production served
     status: Literal["pass", "fail"]
     checks: list[CheckResult] = Field(default_factory=list)
-    metrics: dict[str, float] = Field(default_factory=dict)  # e.g. {"error_rate_pct": 0.2, "board p95_ms": 412.0}
+    metrics: dict[str, float] = Field(
+        default_factory=dict
+    )  # e.g. {"error_rate_pct": 0.2, "board p95_ms": 412.0}
 
 
 def _number(value: float) -> str:
@@ -60,10 +62,17 @@ def health_week_summary(results: Iterable[HealthResult], since: datetime) -> str
         "",
     ]
     if failures:
-        lines += ["## Failed runs", "", "| time (UTC) | release | failing checks |", "|---|---|---|"]
+        lines += [
+            "## Failed runs",
+            "",
+            "| time (UTC) | release | failing checks |",
+            "|---|---|---|",
+        ]
         for run in failures:
             bad = failed(run.checks)
-            what = "; ".join(f"{c.name}: {c.value}" + (f" ({c.detail})" if c.detail else "") for c in bad)
+            what = "; ".join(
+                f"{c.name}: {c.value}" + (f" ({c.detail})" if c.detail else "") for c in bad
+            )
             what = what or "no failing check recorded"
             lines.append(f"| {run.at:%Y-%m-%d %H:%M} | {md_cell(run.release)} | {md_cell(what)} |")
         lines.append("")

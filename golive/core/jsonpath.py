@@ -30,7 +30,11 @@ def parse(path: str) -> list[Step]:
     while position < len(path):
         match = _TOKEN.match(path, position)
         dotted = match is not None and match[0].startswith(".")
-        if match is None or (dotted and position == 0) or (match[1] and not dotted and position > 0):
+        if (
+            match is None
+            or (dotted and position == 0)
+            or (match[1] and not dotted and position > 0)
+        ):
             raise ValueError(
                 f"invalid JSON path {path!r} at character {position + 1}: "
                 "expected keys joined by '.', each optionally followed by [N], [*] or [key=value]"
@@ -72,7 +76,11 @@ def _children(node: Any, step: Step) -> list[Any]:
         return list(node)
     if isinstance(step, tuple):
         key, value = step
-        return [item for item in node if isinstance(item, dict) and key in item and _text(item[key]) == value]
+        return [
+            item
+            for item in node
+            if isinstance(item, dict) and key in item and _text(item[key]) == value
+        ]
     return [node[step]] if step < len(node) else []
 
 

@@ -62,7 +62,14 @@ from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, Status, worst
 from golive.core.formatting import budget_ms, is_at_least, ms, percent, percent_limit
 from golive.core.latency_stats import QUANTILES, latency_stat
-from golive.core.probe_health import PROBE_CHECK, ClientLag, LagBounds, client_lag, server_errors_only, under_saturation
+from golive.core.probe_health import (
+    PROBE_CHECK,
+    ClientLag,
+    LagBounds,
+    client_lag,
+    server_errors_only,
+    under_saturation,
+)
 
 __all__ = [
     "BREACH_ALPHA",
@@ -93,7 +100,9 @@ class Verdict(BaseModel):
     reason: str  # one sentence: the checks that decided the status
     samples: int  # rows judged (after the version filter)
     version: str | None = None
-    notes: list[str] = Field(default_factory=list)  # what was not judged and why (e.g. no stable traffic)
+    notes: list[str] = Field(
+        default_factory=list
+    )  # what was not judged and why (e.g. no stable traffic)
 
     @property
     def ok(self) -> bool:
@@ -101,7 +110,11 @@ class Verdict(BaseModel):
 
 
 def judge(
-    samples: pd.DataFrame, slos: Slos, *, version: str | None = None, max_client_lag_ms: float | None = None
+    samples: pd.DataFrame,
+    slos: Slos,
+    *,
+    version: str | None = None,
+    max_client_lag_ms: float | None = None,
 ) -> Verdict:
     """Judge one evaluation's samples (of one version, if given) against the plan's SLOs.
 
@@ -118,7 +131,9 @@ def judge(
         if lag is not None and lag.saturated
         else []
     )
-    return verdict_of(under_saturation(checks, lag, standing), samples=len(frame), version=version, lag=lag)
+    return verdict_of(
+        under_saturation(checks, lag, standing), samples=len(frame), version=version, lag=lag
+    )
 
 
 def verdict_of(
@@ -141,9 +156,16 @@ def verdict_of(
     elif status == "pass":
         reason = (f"{version}: " if version else "") + "all SLOs met: " + ", ".join(deciding)
     else:
-        reason = (f"{version}: " if version else "") + ("; ".join(deciding) if deciding else "no checks")
+        reason = (f"{version}: " if version else "") + (
+            "; ".join(deciding) if deciding else "no checks"
+        )
     return Verdict(
-        status=status, checks=checks, reason=reason, samples=samples, version=version, notes=list(notes or [])
+        status=status,
+        checks=checks,
+        reason=reason,
+        samples=samples,
+        version=version,
+        notes=list(notes or []),
     )
 
 
@@ -179,7 +201,9 @@ def latency_check(frame: pd.DataFrame, slo: LatencySlo, min_samples: int) -> Che
     threshold = f"< {budget_ms(slo.threshold)}"
     rows = frame[(frame["slo"] == slo.name) & ~frame["error"].astype(bool)]
     latencies = rows["latency_ms"].to_numpy(dtype=float)
-    latencies = latencies[~np.isnan(latencies)]  # a source may not know a latency; it is no sample then
+    latencies = latencies[
+        ~np.isnan(latencies)
+    ]  # a source may not know a latency; it is no sample then
     value = latency_stat(latencies, slo.stat) if len(latencies) else None
     shown = ms(value, slo.threshold) if value is not None else "no samples"
     if value is None or len(latencies) < min_samples:
@@ -255,7 +279,10 @@ def judge_canary(
     """
     canary, stable = _split(samples)
     checks = [_canary_error_rate(canary, slos.error_rate, slos.min_samples, alpha)]
-    checks += [_canary_latency(canary.successful(slo.name), slo, slos.min_samples, alpha) for slo in slos.latency]
+    checks += [
+        _canary_latency(canary.successful(slo.name), slo, slos.min_samples, alpha)
+        for slo in slos.latency
+    ]
     notes: list[str] = []
     if not compare.enabled:
         notes.append("canary vs stable: not compared (compare_with_stable is disabled in the plan)")
@@ -270,7 +297,9 @@ def judge_canary(
     if lag is not None and lag.saturated:
         served, _ = _split(server_errors_only(samples))
         standing.append(_canary_error_rate(served, slos.error_rate, slos.min_samples, alpha))
-    checks = under_saturation(checks, lag, standing) + alarm_checks(alarms)  # an ALARM is not the probe's evidence
+    checks = under_saturation(checks, lag, standing) + alarm_checks(
+        alarms
+    )  # an ALARM is not the probe's evidence
     return verdict_of(checks, samples=len(canary), version=CANARY, notes=notes, lag=lag)
 
 
@@ -347,7 +376,9 @@ def _binomial_tail(k: int, n: int, rate: float) -> float:
     return 1.0 if k <= 0 else float(bdtrc(k - 1, n, rate))
 
 
-def _canary_error_rate(side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: float | None) -> CheckResult:
+def _canary_error_rate(
+    side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: float | None
+) -> CheckResult:
     total, errors = len(side), side.errors
     threshold = f"< {percent_limit(slo.target)} (fail at {percent_limit(slo.limit)})"
     rate = errors / total if total else 0.0
@@ -376,11 +407,18 @@ def _canary_error_rate(side: _Side, slo: ErrorRateSlo, min_samples: int, alpha: 
     else:
         status, detail = "pass", f"error rate {value} < {percent_limit(slo.target)}"
     return CheckResult(
-        name="error rate", status=status, value=value, threshold=threshold, detail=f"{detail} ({counts})", samples=total
+        name="error rate",
+        status=status,
+        value=value,
+        threshold=threshold,
+        detail=f"{detail} ({counts})",
+        samples=total,
     )
 
 
-def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, alpha: float | None) -> CheckResult:
+def _canary_latency(
+    latencies: np.ndarray, slo: LatencySlo, min_samples: int, alpha: float | None
+) -> CheckResult:
     name = f"{slo.name} {slo.stat}"
     threshold = f"< {budget_ms(slo.threshold)}"
     n = len(latencies)
@@ -390,13 +428,19 @@ def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, al
     shown = ms(value, slo.threshold)
     if is_at_least(value, slo.threshold):
         over = f"{name} {shown} >= {budget_ms(slo.threshold)}"
-        exact = slo.stat != "mean"  # the binomial test is exact at any n; the t-test needs min_samples
+        exact = (
+            slo.stat != "mean"
+        )  # the binomial test is exact at any n; the t-test needs min_samples
         if n < min_samples and (alpha is None or not exact):
             return _too_few(name, shown, n, min_samples, threshold, successful=True)
         if alpha is None:
-            return CheckResult(name=name, status="fail", value=shown, threshold=threshold, detail=over, samples=n)
+            return CheckResult(
+                name=name, status="fail", value=shown, threshold=threshold, detail=over, samples=n
+            )
         if exact:
-            tail = 1 - _QUANTILES[slo.stat] / 100  # the share of samples the stat allows over the line
+            tail = (
+                1 - _QUANTILES[slo.stat] / 100
+            )  # the share of samples the stat allows over the line
             at_or_over = int(np.count_nonzero(latencies >= slo.threshold * (1 - 1e-12)))
             p = _binomial_tail(at_or_over, n, tail)
             evidence = (
@@ -421,7 +465,10 @@ def _canary_latency(latencies: np.ndarray, slo: LatencySlo, min_samples: int, al
 
 def _mean_above(latencies: np.ndarray, threshold: float) -> float:
     """One-sided t-test p-value of 'the true mean is at or under the threshold'."""
-    mean, sd = float(np.mean(latencies)), float(np.std(latencies, ddof=1)) if len(latencies) > 1 else 0.0
+    mean, sd = (
+        float(np.mean(latencies)),
+        float(np.std(latencies, ddof=1)) if len(latencies) > 1 else 0.0,
+    )
     if sd == 0:
         return 0.0 if is_at_least(mean, threshold) else 1.0
     t = (mean - threshold) / (sd / np.sqrt(len(latencies)))
@@ -429,12 +476,24 @@ def _mean_above(latencies: np.ndarray, threshold: float) -> float:
 
 
 def _tested(
-    name: str, value: str, threshold: str, over: str, evidence: str, p: float, alpha: float, samples: int
+    name: str,
+    value: str,
+    threshold: str,
+    over: str,
+    evidence: str,
+    p: float,
+    alpha: float,
+    samples: int,
 ) -> CheckResult:
     """A value over the line fails if the test shows it; otherwise it is not yet known — never a pass."""
     if p < alpha:
         return CheckResult(
-            name=name, status="fail", value=value, threshold=threshold, detail=f"{over} ({evidence})", samples=samples
+            name=name,
+            status="fail",
+            value=value,
+            threshold=threshold,
+            detail=f"{over} ({evidence})",
+            samples=samples,
         )
     return CheckResult(
         name=name,
@@ -446,14 +505,21 @@ def _tested(
     )
 
 
-def _compare(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable) -> list[CheckResult]:
+def _compare(
+    canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable
+) -> list[CheckResult]:
     # The plan's alpha is per evaluation: Bonferroni over the error rate and each latency SLO,
     # or an evaluation with three comparisons would fail on noise three times as often.
     alpha = compare.alpha / (1 + len(slos.latency))
     checks = [_compare_errors(canary, stable, slos, compare, alpha)]
     checks += [
         _compare_latency(
-            canary.successful(slo.name), stable.successful(slo.name), slo, slos.min_samples, compare, alpha
+            canary.successful(slo.name),
+            stable.successful(slo.name),
+            slo,
+            slos.min_samples,
+            compare,
+            alpha,
         )
         for slo in slos.latency
     ]
@@ -466,7 +532,9 @@ def _alpha_text(compare: CompareWithStable, alpha: float) -> str:
     return f"α={alpha:.2g}: {compare.alpha:g} over {round(compare.alpha / alpha)} comparisons"
 
 
-def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable, alpha: float) -> CheckResult:
+def _compare_errors(
+    canary: _Side, stable: _Side, slos: Slos, compare: CompareWithStable, alpha: float
+) -> CheckResult:
     name = "error rate vs stable"
     tolerance = float(slos.error_rate.target)
     threshold = f"not above stable by > {percent_limit(tolerance).replace(' %', ' pp')} ({_alpha_text(compare, alpha)})"
@@ -483,7 +551,10 @@ def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWi
     e_canary, e_stable = canary.errors, stable.errors
     difference = e_canary / n_canary - e_stable / n_stable
     p = float(
-        fisher_exact([[e_canary, n_canary - e_canary], [e_stable, n_stable - e_stable]], alternative="greater").pvalue
+        fisher_exact(
+            [[e_canary, n_canary - e_canary], [e_stable, n_stable - e_stable]],
+            alternative="greater",
+        ).pvalue
     )
     value = f"{difference * 100:+.2f} pp ({_p(p)})"
     versus = f"{percent(e_canary / n_canary)} vs {percent(e_stable / n_stable)}"
@@ -502,11 +573,18 @@ def _compare_errors(canary: _Side, stable: _Side, slos: Slos, compare: CompareWi
 
 
 def _compare_latency(
-    canary: np.ndarray, stable: np.ndarray, slo: LatencySlo, min_samples: int, compare: CompareWithStable, alpha: float
+    canary: np.ndarray,
+    stable: np.ndarray,
+    slo: LatencySlo,
+    min_samples: int,
+    compare: CompareWithStable,
+    alpha: float,
 ) -> CheckResult:
     name = f"{slo.name} {slo.stat} vs stable"
     tolerance = float(compare.max_relative_slowdown)
-    threshold = f"not slower than stable by > {percent_limit(tolerance)} ({_alpha_text(compare, alpha)})"
+    threshold = (
+        f"not slower than stable by > {percent_limit(tolerance)} ({_alpha_text(compare, alpha)})"
+    )
     if min(len(canary), len(stable)) < min_samples:
         return CheckResult(
             name=name,
@@ -549,7 +627,12 @@ def _effect_check(
         status: Status = "fail"
         detail = f"{observed} > {tolerance} tolerance"
     elif p < alpha:
-        status, detail = "warn", f"{observed}: significantly worse, within the {tolerance} tolerance"
+        status, detail = (
+            "warn",
+            f"{observed}: significantly worse, within the {tolerance} tolerance",
+        )
     else:
         status, detail = "pass", f"{observed}: no significant regression"
-    return CheckResult(name=name, status=status, value=value, threshold=threshold, detail=detail, samples=samples)
+    return CheckResult(
+        name=name, status=status, value=value, threshold=threshold, detail=detail, samples=samples
+    )

@@ -56,7 +56,9 @@ class Message(BaseModel):
     overridden: bool = False  # the plan's wording, not the runbook's
 
 
-def render(name: str, values: Mapping[str, object], overrides: Mapping[str, str] | None = None) -> Message:
+def render(
+    name: str, values: Mapping[str, object], overrides: Mapping[str, str] | None = None
+) -> Message:
     """Template `name` (a key of TEMPLATES; KeyError otherwise: a bug, not data) with `values`."""
     if name not in TEMPLATES:
         raise KeyError(f"unknown message template {name!r}; templates: {', '.join(TEMPLATES)}")
@@ -70,7 +72,13 @@ def render(name: str, values: Mapping[str, object], overrides: Mapping[str, str]
         missing.clear()
         body = _fill(template.body, given, missing) or template.body
     subject = _fill(template.subject, given, missing) or template.subject
-    return Message(name=name, subject=subject, body=body, missing=list(dict.fromkeys(missing)), overridden=overridden)
+    return Message(
+        name=name,
+        subject=subject,
+        body=body,
+        missing=list(dict.fromkeys(missing)),
+        overridden=overridden,
+    )
 
 
 def _fill(text: str, values: Mapping[str, object], missing: list[str]) -> str | None:
@@ -100,7 +108,9 @@ def slo_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def plan_values(plan: LaunchPlan, release: str, *, launch: str = "", driver: str = "") -> dict[str, str]:
+def plan_values(
+    plan: LaunchPlan, release: str, *, launch: str = "", driver: str = ""
+) -> dict[str, str]:
     """The placeholders every template may use: app, release, targets, per-SLO thresholds."""
     slos = plan.slos
     targets = [f"{slo_label(s.name)} {s.stat} <{budget_ms(s.threshold)}" for s in slos.latency]
@@ -140,7 +150,9 @@ def measured_values(plan: LaunchPlan, checks: Iterable[CheckResult]) -> dict[str
 
 def gate_values(gate: str, measured: Mapping[str, str] | None = None) -> dict[str, str]:
     """gate, gate_summary, gate_detail and next_step in the runbook's words, for gate_passed."""
-    summary, detail, next_step = _GATE_WORDS.get(gate, ("All checks passed", "All checks green", ""))
+    summary, detail, next_step = _GATE_WORDS.get(
+        gate, ("All checks passed", "All checks green", "")
+    )
     if "{slo_values}" in detail:
         detail = detail.replace("{slo_values}", (measured or {}).get("slo_values", MISSING))
     values = {"gate": gate, "gate_summary": summary, "gate_detail": detail}

@@ -72,7 +72,9 @@ class LagBounds:
 
     slos: tuple[LatencySlo, ...]
     per_slo_ms: dict[str, float]  # 'board p95' -> ms
-    p95_ms: float  # where no SLO number can be worked out: the tightest bound (1 s with no latency SLO)
+    p95_ms: (
+        float  # where no SLO number can be worked out: the tightest bound (1 s with no latency SLO)
+    )
 
     @classmethod
     def of(cls, slos: Slos, max_client_lag_ms: float | None = None) -> LagBounds:
@@ -85,7 +87,9 @@ class LagBounds:
 
     @classmethod
     def uniform(cls, bound_ms: float, slos: Sequence[LatencySlo] = ()) -> LagBounds:
-        return cls(tuple(slos), {f"{s.name} {s.stat}": float(bound_ms) for s in slos}, float(bound_ms))
+        return cls(
+            tuple(slos), {f"{s.name} {s.stat}": float(bound_ms) for s in slos}, float(bound_ms)
+        )
 
     @property
     def tightest_ms(self) -> float:
@@ -175,14 +179,18 @@ class ClientLag:
             if self.send_p95_ms is None or self.send_max_ms is None
             else f"; sent late by p95 {ms(self.send_p95_ms)}, max {ms(self.send_max_ms)}"
         )
-        return f"{head}; {self.late} of {self.measured} requests late by more than {tightest}{sends}"
+        return (
+            f"{head}; {self.late} of {self.measured} requests late by more than {tightest}{sends}"
+        )
 
     @property
     def reason(self) -> str:
         return f"probe saturated: {self.figures}"
 
 
-def client_lag(samples: pd.DataFrame, bounds: LagBounds, versions: Sequence[str] | None = None) -> ClientLag | None:
+def client_lag(
+    samples: pd.DataFrame, bounds: LagBounds, versions: Sequence[str] | None = None
+) -> ClientLag | None:
     """The samples' client lag, or None when none of them knows it (judge as if it were not there).
 
     `versions`: work the distortion out per version (the canary judge: canary and stable).
@@ -205,13 +213,17 @@ def client_lag(samples: pd.DataFrame, bounds: LagBounds, versions: Sequence[str]
     )
 
 
-def _distortions(samples: pd.DataFrame, slos: Sequence[LatencySlo], versions: Sequence[str] | None) -> dict[str, float]:
+def _distortions(
+    samples: pd.DataFrame, slos: Sequence[LatencySlo], versions: Sequence[str] | None
+) -> dict[str, float]:
     """SLO label -> how much higher its stat is as measured than with each sample's lag taken off."""
     if not slos or not {"slo", "latency_ms", "error"} <= set(samples.columns):
         return {}
     names = samples["slo"].to_numpy(dtype=object)
     latency = samples["latency_ms"].to_numpy(dtype=float)
-    lag = np.nan_to_num(pd.to_numeric(samples[LAG_COLUMN], errors="coerce").to_numpy(dtype=float), nan=0.0)
+    lag = np.nan_to_num(
+        pd.to_numeric(samples[LAG_COLUMN], errors="coerce").to_numpy(dtype=float), nan=0.0
+    )
     usable = ~samples["error"].to_numpy().astype(bool) & ~np.isnan(latency)
     if versions is not None and "version" in samples.columns:
         version = samples["version"].to_numpy(dtype=object)
@@ -225,7 +237,9 @@ def _distortions(samples: pd.DataFrame, slos: Sequence[LatencySlo], versions: Se
             if not mine.any():
                 continue
             measured = latency[mine]
-            moved = latency_stat(measured, slo.stat) - latency_stat(np.maximum(measured - lag[mine], 0.0), slo.stat)
+            moved = latency_stat(measured, slo.stat) - latency_stat(
+                np.maximum(measured - lag[mine], 0.0), slo.stat
+            )
             label = f"{slo.name} {slo.stat}"
             found[label] = max(found.get(label, 0.0), float(moved))
     return found
@@ -276,17 +290,25 @@ def under_saturation(
     if not lag.saturated:
         return [*checks, lag_check(lag)]
     stands = {check.name: check for check in standing if check.status == "fail"}
-    kept = [_standing(stands[check.name]) if check.name in stands else _not_judged(check) for check in checks]
+    kept = [
+        _standing(stands[check.name]) if check.name in stands else _not_judged(check)
+        for check in checks
+    ]
     return [lag_check(lag), *kept]
 
 
 def _standing(check: CheckResult) -> CheckResult:
-    return check.model_copy(update={"detail": f"{check.detail}, 5xx answers alone: no client lag explains them"})
+    return check.model_copy(
+        update={"detail": f"{check.detail}, 5xx answers alone: no client lag explains them"}
+    )
 
 
 def _not_judged(check: CheckResult) -> CheckResult:
     if check.status != "fail":
         return check
     return check.model_copy(
-        update={"status": "inconclusive", "detail": f"{check.detail} — measured by a saturated probe: not judged"}
+        update={
+            "status": "inconclusive",
+            "detail": f"{check.detail} — measured by a saturated probe: not judged",
+        }
     )

@@ -25,11 +25,24 @@ from golive.core.checks import CheckResult
 from golive.core.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.core.judge import CANARY, STABLE, judge, latency_stat
 from golive.core.probe_health import LAG_COLUMN, LagBounds, client_lag
-from golive.core.summaries import StepSummary, playbook_steps, playbook_summary_markdown, step_of, uat_summary_markdown
+from golive.core.summaries import (
+    StepSummary,
+    playbook_steps,
+    playbook_summary_markdown,
+    step_of,
+    uat_summary_markdown,
+)
 from golive.core.svg_chart import Boundary, Series, Threshold, line_chart
 from golive.core.timeline import TimelineEntry, ordered
 
-__all__ = ["Report", "charts", "evaluation_stats", "launch_report", "playbook_summary_markdown", "uat_summary_markdown"]
+__all__ = [
+    "Report",
+    "charts",
+    "evaluation_stats",
+    "launch_report",
+    "playbook_summary_markdown",
+    "uat_summary_markdown",
+]
 
 _LAUNCH_ENDS = ("completed", "failed", "crashed", "cancelled")
 _ROLLED_BACK = ("effective", "verified")
@@ -83,7 +96,9 @@ def _normalized(samples: pd.DataFrame | None) -> pd.DataFrame:
 def _versions(frame: pd.DataFrame) -> list[str]:
     """Canary and stable first, then any other version the samples name (staging, unknown), as they appear."""
     seen = list(dict.fromkeys(frame["version"]))
-    return [v for v in (CANARY, STABLE) if v in seen] + [v for v in seen if v not in (CANARY, STABLE)]
+    return [v for v in (CANARY, STABLE) if v in seen] + [
+        v for v in seen if v not in (CANARY, STABLE)
+    ]
 
 
 def _color(version: str, versions: Sequence[str]) -> str:
@@ -114,7 +129,9 @@ def evaluation_stats(samples: pd.DataFrame | None, plan: LaunchPlan) -> pd.DataF
     rows = []
     for seq, (stage, number) in enumerate(_evaluation_order(frame), 1):
         group = frame[(frame["stage"] == stage) & (frame["evaluation"] == number)]
-        lag = client_lag(group, LagBounds.of(plan.slos, plan.max_client_lag_ms))  # one probe, every version
+        lag = client_lag(
+            group, LagBounds.of(plan.slos, plan.max_client_lag_ms)
+        )  # one probe, every version
         for version in versions:
             side = group[group["version"] == version]
             if side.empty:
@@ -157,7 +174,11 @@ def _new_release_rows(frame: pd.DataFrame, release: str) -> pd.DataFrame:
     if frame.empty:
         return frame
     split = frame["version"].isin((CANARY, STABLE))
-    chosen = frame["release"] == release if (frame["release"] == release).any() else frame["version"] == CANARY
+    chosen = (
+        frame["release"] == release
+        if (frame["release"] == release).any()
+        else frame["version"] == CANARY
+    )
     split_stage = split.groupby(frame["stage"]).transform("any").astype(bool)
     return frame[chosen | ~split_stage]
 
@@ -186,13 +207,19 @@ class _Table:
         if not self.rows:
             return "\n".join([*out, f"<p>{escape(self.empty)}</p>"])
         out.append(
-            "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in self.headers) + "</tr></thead><tbody>"
+            "<table><thead><tr>"
+            + "".join(f"<th>{escape(h)}</th>" for h in self.headers)
+            + "</tr></thead><tbody>"
         )
         for row in self.rows:
             cells = []
             for index, cell in enumerate(row):
                 word = cell.split(" ")[0].lower() if cell else ""
-                css = f' class="st-{word}"' if index == self.status_column and _CSS_WORD.fullmatch(word) else ""
+                css = (
+                    f' class="st-{word}"'
+                    if index == self.status_column and _CSS_WORD.fullmatch(word)
+                    else ""
+                )
                 cells.append(f"<td{css}>{escape(cell)}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
@@ -213,7 +240,9 @@ def _compliance(frame: pd.DataFrame, plan: LaunchPlan, release: str) -> _Table:
     new = _new_release_rows(frame, release)
     stages = list(dict.fromkeys(stage for stage, _ in _evaluation_order(new)))
     for stage in stages:
-        verdict = judge(new[new["stage"] == stage], plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
+        verdict = judge(
+            new[new["stage"] == stage], plan.slos, max_client_lag_ms=plan.max_client_lag_ms
+        )
         for check in verdict.checks:
             table.rows.append(
                 [
@@ -252,7 +281,9 @@ def _per_evaluation(stats: pd.DataFrame, plan: LaunchPlan) -> _Table:
                 str(values["requests"]),
                 percent(values["error_rate"]),
                 *("-" if pd.isna(values[n]) else f"{values[n]:.0f} ms" for n in names),
-                "-" if pd.isna(values["client_lag_p95_ms"]) else f"{values['client_lag_p95_ms']:.1f} ms",
+                "-"
+                if pd.isna(values["client_lag_p95_ms"])
+                else f"{values['client_lag_p95_ms']:.1f} ms",
             ]
         )
     return table
@@ -274,12 +305,21 @@ def _entries_table(
             return str(e.data.get(column[5:], "") or "-")
         return str(getattr(e, column) or "-")
 
-    return _Table(title, headers, [[value(e, c) for c in columns] for e in entries], status_column=status_column)
+    return _Table(
+        title,
+        headers,
+        [[value(e, c) for c in columns] for e in entries],
+        status_column=status_column,
+    )
 
 
 def _checks_of(entry: TimelineEntry) -> list[CheckResult]:
     raw = entry.data.get("checks")
-    return [CheckResult.model_validate(c) for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    return (
+        [CheckResult.model_validate(c) for c in raw if isinstance(c, dict)]
+        if isinstance(raw, list)
+        else []
+    )
 
 
 def _stopped(entries: list[TimelineEntry], steps: list[StepSummary]) -> _Table | None:
@@ -314,10 +354,18 @@ def _stopped(entries: list[TimelineEntry], steps: list[StepSummary]) -> _Table |
 
 
 def _sections(
-    entries: list[TimelineEntry], frame: pd.DataFrame, stats: pd.DataFrame, plan: LaunchPlan, release: str
+    entries: list[TimelineEntry],
+    frame: pd.DataFrame,
+    stats: pd.DataFrame,
+    plan: LaunchPlan,
+    release: str,
 ) -> list[_Table]:
     of = lambda *kinds: [e for e in entries if e.kind in kinds]  # noqa: E731
-    steps = _Table("Steps", ["step", "status", "start (UTC)", "end (UTC)", "duration", "approved by"], status_column=1)
+    steps = _Table(
+        "Steps",
+        ["step", "status", "start (UTC)", "end (UTC)", "duration", "approved by"],
+        status_column=1,
+    )
     summaries = playbook_steps(entries, plan)
     stopped = _stopped(entries, summaries)
     for s in summaries:
@@ -392,7 +440,9 @@ def _outcome(entries: list[TimelineEntry]) -> tuple[Literal["launch", "incident"
     failed = end is not None and end.event != "completed"
     if failed and end is not None:
         # the launch's own words first: a state hook's later entry only repeats them, or says it crashed
-        reasons = [str(e.data["reason"]) for e in ends if e.event != "completed" and e.data.get("reason")]
+        reasons = [
+            str(e.data["reason"]) for e in ends if e.event != "completed" and e.data.get("reason")
+        ]
         reason = reasons[0] if reasons else end.summary
     elif rollbacks:
         reason = str(rollbacks[0].data.get("reason") or rollbacks[0].summary)
@@ -412,7 +462,9 @@ def _probe_health(frame: pd.DataFrame, plan: LaunchPlan) -> tuple[str, str]:
         bool(found and found.saturated)
         for found in (
             client_lag(
-                frame[(frame["stage"] == stage) & (frame["evaluation"] == number)], bounds, versions=(CANARY, STABLE)
+                frame[(frame["stage"] == stage) & (frame["evaluation"] == number)],
+                bounds,
+                versions=(CANARY, STABLE),
             )
             for stage, number in keys
         )
@@ -464,7 +516,9 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
 
 def _boundaries(stats: pd.DataFrame) -> list[Boundary]:
     firsts = stats.drop_duplicates("stage")[["seq", "stage"]]
-    return [Boundary(float(seq) - 0.5, stage or "-") for seq, stage in firsts.itertuples(index=False)]
+    return [
+        Boundary(float(seq) - 0.5, stage or "-") for seq, stage in firsts.itertuples(index=False)
+    ]
 
 
 def _series(stats: pd.DataFrame, column: str, scale: float = 1.0) -> list[Series]:
@@ -472,7 +526,9 @@ def _series(stats: pd.DataFrame, column: str, scale: float = 1.0) -> list[Series
     versions = _versions(stats)
     for version in versions:
         side = stats[stats["version"] == version]
-        points = [(float(x), float(y) * scale) for x, y in zip(side["seq"], side[column], strict=True)]
+        points = [
+            (float(x), float(y) * scale) for x, y in zip(side["seq"], side[column], strict=True)
+        ]
         out.append(Series(version, points, _color(version, versions)))
     return out
 
@@ -498,7 +554,9 @@ def charts(stats: pd.DataFrame, plan: LaunchPlan) -> list[str]:
             _series(stats, "error_rate", 100.0),
             unit=" %",
             thresholds=[
-                Threshold(error.target * 100, f"target {percent_limit(error.target)}", _TARGET_COLOR),
+                Threshold(
+                    error.target * 100, f"target {percent_limit(error.target)}", _TARGET_COLOR
+                ),
                 Threshold(error.limit * 100, f"limit {percent_limit(error.limit)}", _LIMIT_COLOR),
             ],
             boundaries=marks,
@@ -528,7 +586,12 @@ svg.chart{width:100%;max-width:760px;display:block;margin:.5rem 0 1rem}.plot{fil
 
 
 def _markdown(
-    title: str, kind: str, outcome: str, reason: str, facts: list[tuple[str, str]], tables: list[_Table]
+    title: str,
+    kind: str,
+    outcome: str,
+    reason: str,
+    facts: list[tuple[str, str]],
+    tables: list[_Table],
 ) -> str:
     icon = "🚨" if kind == "incident" else "✅"
     lines = [
@@ -557,7 +620,12 @@ def _html(
     facts_html = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     # the charts go with the per-evaluation numbers; what stopped the launch, the steps and compliance come first
     after = next(i for i, t in enumerate(tables) if t.title == _COMPLIANCE) + 1
-    body = [*(t.html() for t in tables[:after]), "<h2>Charts</h2>", *svgs, *(t.html() for t in tables[after:])]
+    body = [
+        *(t.html() for t in tables[:after]),
+        "<h2>Charts</h2>",
+        *svgs,
+        *(t.html() for t in tables[after:]),
+    ]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -574,7 +642,10 @@ def _html(
 
 
 def launch_report(
-    entries: Sequence[TimelineEntry], samples: pd.DataFrame | None, plan: LaunchPlan, release: str | None = None
+    entries: Sequence[TimelineEntry],
+    samples: pd.DataFrame | None,
+    plan: LaunchPlan,
+    release: str | None = None,
 ) -> Report:
     """The report of one launch; `release` defaults to the timeline's."""
     timeline = ordered(list(entries))

@@ -23,7 +23,11 @@ def placeholders(template: Any) -> set[str]:
     if isinstance(template, str):
         return set(_PLACEHOLDER.findall(template))
     if isinstance(template, Mapping):
-        return set().union(*(placeholders(k) | placeholders(v) for k, v in template.items())) if template else set()
+        return (
+            set().union(*(placeholders(k) | placeholders(v) for k, v in template.items()))
+            if template
+            else set()
+        )
     if isinstance(template, (list, tuple)):
         return set().union(*(placeholders(v) for v in template)) if template else set()
     return set()
@@ -46,7 +50,9 @@ def _same(actual: Any, expected: Any) -> bool:
     return actual == expected or str(actual) == str(expected)
 
 
-def judge_step(step: Any, status: int, body: Any, variables: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+def judge_step(
+    step: Any, status: int, body: Any, variables: Mapping[str, Any]
+) -> tuple[list[str], dict[str, Any]]:
     """Problems with one step's response (empty = as expected) and the values it captures.
 
     `step` is a blocks.plan.ScenarioStep (duck-typed, so the core stays free of the plan).
@@ -65,11 +71,17 @@ def judge_step(step: Any, status: int, body: Any, variables: Mapping[str, Any]) 
         else:
             problems.append(f"cannot capture {name}: no {path} in the response")
     for path, expected in step.expect_equal.items():
-        found, want = jsonpath.find(body, fill(path, variables)), fill(expected, {**variables, **captured})
+        found, want = (
+            jsonpath.find(body, fill(path, variables)),
+            fill(expected, {**variables, **captured}),
+        )
         if not found or not _same(found[0], want):
             problems.append(f"{path} is {found[0] if found else 'missing'!r}, expected {want!r}")
     for path, expected in step.expect_includes.items():
-        found, want = jsonpath.find(body, fill(path, variables)), fill(expected, {**variables, **captured})
+        found, want = (
+            jsonpath.find(body, fill(path, variables)),
+            fill(expected, {**variables, **captured}),
+        )
         if not any(_same(value, want) for value in found):
             problems.append(f"{path} does not include {want!r} (found {len(found)} values)")
     return problems, captured

@@ -18,7 +18,15 @@ from golive.core import jsonpath
 from golive.core.checks import CheckResult
 from golive.core.formatting import budget_ms, is_at_least, ms, shorten
 
-__all__ = ["Observation", "assess", "check_name", "not_run", "problems", "threshold_text", "unreachable"]
+__all__ = [
+    "Observation",
+    "assess",
+    "check_name",
+    "not_run",
+    "problems",
+    "threshold_text",
+    "unreachable",
+]
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,10 @@ def threshold_text(check: SmokeCheck) -> str:
     if check.headers:
         parts.append(
             "headers "
-            + ", ".join(f"{name} contains {wanted!r}" if wanted else name for name, wanted in check.headers.items())
+            + ", ".join(
+                f"{name} contains {wanted!r}" if wanted else name
+                for name, wanted in check.headers.items()
+            )
         )
     if check.max_latency_ms is not None:
         parts.append(f"< {budget_ms(check.max_latency_ms)}")
@@ -77,7 +88,9 @@ def assess(check: SmokeCheck, observed: Observation, suite: str) -> CheckResult:
     )
 
 
-def unreachable(check: SmokeCheck, suite: str, *, error: str, method: str, url: str, latency_ms: float) -> CheckResult:
+def unreachable(
+    check: SmokeCheck, suite: str, *, error: str, method: str, url: str, latency_ms: float
+) -> CheckResult:
     """No response (timeout, refused, TLS...): fail closed. `error` must already be free of secrets."""
     return CheckResult(
         name=check_name(suite, check),

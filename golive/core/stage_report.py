@@ -26,7 +26,9 @@ def stage_markdown(
     each took), the decision, the worst case from the plan and what the evaluations measured."""
     names = [s.name for s in plan.slos.latency]
     rows = [
-        "| # | verdict | error rate | " + " | ".join(names) + " | samples | client lag | took | reason |",
+        "| # | verdict | error rate | "
+        + " | ".join(names)
+        + " | samples | client lag | took | reason |",
         "|---|---|---|" + "---|" * len(names) + "---|---|---|---|",
     ]
     for number, verdict in enumerate(verdicts, 1):
@@ -55,6 +57,8 @@ def stage_markdown(
             "",
             *rows,
             "",
-            checks_markdown("Last evaluation", last.checks, "; ".join(last.notes)) if last else "No evaluation ran.",
+            checks_markdown("Last evaluation", last.checks, "; ".join(last.notes))
+            if last
+            else "No evaluation ran.",
         ]
     )

@@ -63,13 +63,16 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
         "rollout",
         "-"
         if percent is None
-        else f"{percent} % canary" + (f"  (weights {snapshot.weights})" if snapshot.weights else ""),
+        else f"{percent} % canary"
+        + (f"  (weights {snapshot.weights})" if snapshot.weights else ""),
     )
     parts: list[Any] = [Panel(head, title="golive status")]
 
     verdict = latest_verdict(entries)
     if verdict is not None:
-        table = Table(title=f"Latest numbers — {verdict.gate} at {verdict.at:%H:%M:%S} UTC: {verdict.event}")
+        table = Table(
+            title=f"Latest numbers — {verdict.gate} at {verdict.at:%H:%M:%S} UTC: {verdict.event}"
+        )
         for column in ("check", "value", "threshold", "status", "samples"):
             table.add_column(column)
         for check in verdict.data.get("checks", []):
@@ -86,12 +89,20 @@ def render(snapshot: Snapshot, log_lines: int = 8) -> Group:
         for column in ("gate run", "pause", "who may decide", "run id"):
             waiting.add_column(column)
         for pending in snapshot.pending:
-            waiting.add_row(pending.run_name, pending.pause_key, ", ".join(pending.eligible), str(pending.run_id))
+            waiting.add_row(
+                pending.run_name,
+                pending.pause_key,
+                ", ".join(pending.eligible),
+                str(pending.run_id),
+            )
         parts.append(waiting)
     log = Table(title="Timeline (latest)", show_header=False)
     for entry in entries[-log_lines:]:
         log.add_row(
-            f"{entry.at:%H:%M:%S}", entry.gate or "-", f"{entry.kind} {entry.event}", shorten(entry.summary, 120)
+            f"{entry.at:%H:%M:%S}",
+            entry.gate or "-",
+            f"{entry.kind} {entry.event}",
+            shorten(entry.summary, 120),
         )
     parts.append(log)
     return Group(*parts)

@@ -90,7 +90,10 @@ def uat_summary_markdown(entries: Sequence[TimelineEntry], signers: Sequence[str
     if signers:
         missing = [name for name in signers if name not in approved]
         verdict = "approved" if not missing else f"NOT approved — missing: {', '.join(missing)}"
-        lines += [f"**UAT {verdict}** ({len(signers) - len(missing)} of {len(signers)} required sign-offs).", ""]
+        lines += [
+            f"**UAT {verdict}** ({len(signers) - len(missing)} of {len(signers)} required sign-offs).",
+            "",
+        ]
     if signoffs:
         lines += ["| signer | decision | when (UTC) | comment |", "|---|---|---|---|"]
         for e in signoffs:
@@ -134,7 +137,10 @@ class StepSummary:
 
 def _canary_labels(entries: list[TimelineEntry], plan: LaunchPlan | None) -> dict[str, str]:
     if plan is not None:
-        return {canary_gate(i): f"{canary_gate(i)} — canary {p} %" for i, p in enumerate(plan.canary.steps)}
+        return {
+            canary_gate(i): f"{canary_gate(i)} — canary {p} %"
+            for i, p in enumerate(plan.canary.steps)
+        }
     fixed = {*_BEFORE_CANARY, *_AFTER_CANARY}
     labels: dict[str, str] = {}
     for e in entries:  # without a plan, the canary steps that left a trace, in order
@@ -144,10 +150,16 @@ def _canary_labels(entries: list[TimelineEntry], plan: LaunchPlan | None) -> dic
     return labels
 
 
-def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = None) -> list[StepSummary]:
+def playbook_steps(
+    entries: Sequence[TimelineEntry], plan: LaunchPlan | None = None
+) -> list[StepSummary]:
     """Each runbook step's status, times and approvals; the plan (if given) names canary steps not reached."""
     timeline = ordered(list(entries))
-    labels = {s: s for s in _BEFORE_CANARY} | _canary_labels(timeline, plan) | {s: s for s in _AFTER_CANARY}
+    labels = (
+        {s: s for s in _BEFORE_CANARY}
+        | _canary_labels(timeline, plan)
+        | {s: s for s in _AFTER_CANARY}
+    )
     launch_ends = [e.at for e in timeline if e.kind == "launch" and e.event in _LAUNCH_ENDS]
     by_step: dict[str, list[TimelineEntry]] = {step: [] for step in labels}
     for e in timeline:
@@ -156,7 +168,8 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
     steps = list(labels)
     # Post-launch runs however the launch ended: it does not make the steps before it skipped
     reached_after = {
-        step: any(by_step[later] for later in steps[i + 1 :] if later != _POST_LAUNCH) for i, step in enumerate(steps)
+        step: any(by_step[later] for later in steps[i + 1 :] if later != _POST_LAUNCH)
+        for i, step in enumerate(steps)
     }
     out = []
     for step in steps:
@@ -191,7 +204,9 @@ def playbook_steps(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = N
     return out
 
 
-def playbook_summary_markdown(entries: Sequence[TimelineEntry], plan: LaunchPlan | None = None) -> str:
+def playbook_summary_markdown(
+    entries: Sequence[TimelineEntry], plan: LaunchPlan | None = None
+) -> str:
     steps = playbook_steps(entries, plan)
     lines = [
         "# Playbook summary",

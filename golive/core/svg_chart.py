@@ -94,9 +94,13 @@ def line_chart(
     whole = sorted({round(x) for x in xs if float(x).is_integer()})
     every = max(1, math.ceil(len(whole) / 25))  # at most ~25 labels fit under the plot
     for x in whole[::every]:
-        out.append(f'<text x="{px(x):.1f}" y="{_TOP + plot_h + 14}" class="tick" text-anchor="middle">{x}</text>')
+        out.append(
+            f'<text x="{px(x):.1f}" y="{_TOP + plot_h + 14}" class="tick" text-anchor="middle">{x}</text>'
+        )
     for index, b in enumerate(boundaries):
-        label_y = _TOP + 10 + 12 * (index % 2)  # alternate rows so neighbouring labels do not overlap
+        label_y = (
+            _TOP + 10 + 12 * (index % 2)
+        )  # alternate rows so neighbouring labels do not overlap
         out.append(
             f'<line x1="{px(b.x):.1f}" x2="{px(b.x):.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" class="boundary">'
             f"<title>{escape(b.label)}</title></line>"
@@ -118,7 +122,10 @@ def line_chart(
             f'stroke="{escape(s.color)}" stroke-width="2" points="{coords}"><title>{escape(s.name)}</title>'
             "</polyline>"
         )
-        out += [f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{escape(s.color)}"/>' for x, y in points]
+        out += [
+            f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{escape(s.color)}"/>'
+            for x, y in points
+        ]
     legend_x = _LEFT
     for s in drawn:
         out.append(
@@ -126,7 +133,9 @@ def line_chart(
             f'<text x="{legend_x + 14}" y="{_H - 4}" class="legend">{escape(s.name)}</text>'
         )
         legend_x += 14 + 8 * len(s.name) + 16
-    out.append(f'<text x="{_W - _RIGHT}" y="{_H - 4}" class="tick" text-anchor="end">{escape(x_label)}</text>')
+    out.append(
+        f'<text x="{_W - _RIGHT}" y="{_H - 4}" class="tick" text-anchor="end">{escape(x_label)}</text>'
+    )
     if not drawn:
         out.append(
             f'<text x="{_LEFT + plot_w / 2}" y="{_TOP + plot_h / 2}" class="tick" text-anchor="middle">'

@@ -60,7 +60,12 @@ def timeline_markdown(entries: list[TimelineEntry], title: str = "Timeline") -> 
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    rows = [f"# {title}", "", "| time (UTC) | gate | what | who | summary |", "|---|---|---|---|---|"]
+    rows = [
+        f"# {title}",
+        "",
+        "| time (UTC) | gate | what | who | summary |",
+        "|---|---|---|---|---|",
+    ]
     for entry in ordered(entries):
         rows.append(
             f"| {entry.at:%H:%M:%S} | {cell(entry.gate or '-')} | {entry.kind} {entry.event} | "

@@ -44,7 +44,9 @@ class ResumeResult:
 
 def _paused_runs(client: SyncPrefectClient) -> list[FlowRun]:
     return client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+        ),
         sort=FlowRunSort.START_TIME_DESC,
         limit=200,
     )
@@ -69,7 +71,11 @@ def describe(client: SyncPrefectClient, run: FlowRun) -> PendingApproval:
     who = properties.get(who_field, {})
     # a one-name Literal is rendered as "const" rather than a one-item "enum"
     eligible = list(who.get("enum", [])) or ([who["const"]] if "const" in who else [])
-    description = (_read_input(client, run.id, keyset["description"]) or "") if keyset.get("description") else ""
+    description = (
+        (_read_input(client, run.id, keyset["description"]) or "")
+        if keyset.get("description")
+        else ""
+    )
     expires = details.pause_timeout if details else None
     return PendingApproval(
         run_id=run.id,
@@ -101,7 +107,11 @@ def pending_approvals(client: SyncPrefectClient | None = None) -> list[PendingAp
 
 
 def resume(
-    run_id: UUID | str, who: str, decision: str = "approve", comment: str = "", client: SyncPrefectClient | None = None
+    run_id: UUID | str,
+    who: str,
+    decision: str = "approve",
+    comment: str = "",
+    client: SyncPrefectClient | None = None,
 ) -> ResumeResult:
     """Resume a paused gate with a decision. The server validates `who` against the form's list."""
     if client is None:
@@ -110,10 +120,14 @@ def resume(
     run_id = UUID(str(run_id))
     pending = describe(client, client.read_flow_run(run_id))
     if not pending.ready:
-        return ResumeResult(False, "this run is not waiting for an approval form (not paused, or not ready yet)")
+        return ResumeResult(
+            False, "this run is not waiting for an approval form (not paused, or not ready yet)"
+        )
     result = client.resume_flow_run(
         run_id, run_input={"decision": decision, pending.who_field: who, "comment": comment}
     )
     accepted = result.status.value == "ACCEPT"
-    reason = getattr(result.details, "reason", None) or ("accepted" if accepted else str(result.status.value))
+    reason = getattr(result.details, "reason", None) or (
+        "accepted" if accepted else str(result.status.value)
+    )
     return ResumeResult(accepted, reason)

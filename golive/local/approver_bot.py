@@ -66,7 +66,9 @@ class ApproverBot:
             while not self._stop.wait(self.interval):
                 try:
                     self._answer_pending(client, tried)
-                except Exception as error:  # keep answering: a passing API error must not end the bot
+                except (
+                    Exception
+                ) as error:  # keep answering: a passing API error must not end the bot
                     log.warning("approver bot: %s: %s", type(error).__name__, error)
                     self.errors.append(f"{type(error).__name__}: {error}")
 

@@ -107,30 +107,45 @@ def _stop_everything(console: Console, home: Path) -> None:
     from golive.local.local_stack import stop_stack
     from golive.local.processes import no_interrupts
 
-    with no_interrupts():  # a second Ctrl-C (uv forwards the first one again) must not stop the stopping
+    with (
+        no_interrupts()
+    ):  # a second Ctrl-C (uv forwards the first one again) must not stop the stopping
         stopped = stop_stack(home)
     console.print(f"Stopped: {', '.join(stopped)}." if stopped else "Nothing was left running.")
 
 
-def _run_demo(console: Console, interactive: bool, release: str | None, plan: str, home: Path) -> bool:
+def _run_demo(
+    console: Console, interactive: bool, release: str | None, plan: str, home: Path
+) -> bool:
     import os
 
-    from golive.local.local_stack import setup_workspace, start_stack, start_workers, use_stack_api_here
+    from golive.local.local_stack import (
+        setup_workspace,
+        start_stack,
+        start_workers,
+        use_stack_api_here,
+    )
 
     release = release or datetime.now().strftime("v2.0.0-%Y%m%d%H%M%S")
     console.rule("[bold]golive demo[/bold]")
     console.print("Starting the local stack: sandbox world, Prefect server (UI), process worker…")
     stack = start_stack(home)
-    console.print(f"[green]Sandbox up[/green]; its environment: [bold]source {stack.sandbox.env_file}[/bold]")
+    console.print(
+        f"[green]Sandbox up[/green]; its environment: [bold]source {stack.sandbox.env_file}[/bold]"
+    )
     show_world(stack.sandbox, console)
     console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
-    console.print("Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…")
+    console.print(
+        "Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…"
+    )
     setup_workspace(stack)
     start_workers(stack)
     console.print(
         f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool (logs: {stack.home}/worker-*.log)"
     )
-    os.environ.update(DEMO_CLIENT_ENV)  # after the workers started: it is for this process's clients only
+    os.environ.update(
+        DEMO_CLIENT_ENV
+    )  # after the workers started: it is for this process's clients only
     use_stack_api_here()
     ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
     show_world(stack.sandbox, console)
@@ -141,15 +156,25 @@ def _run_demo(console: Console, interactive: bool, release: str | None, plan: st
     return ok
 
 
-def follow_launch(console: Console, ui_url: str, release: str, plan: str, interactive: bool) -> bool:
+def follow_launch(
+    console: Console, ui_url: str, release: str, plan: str, interactive: bool
+) -> bool:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    from golive.local.approver_bot import HOLD_ENV, SANDBOX_APPROVER, ApproverBot, held_sign_offs, sandbox_policy
+    from golive.local.approver_bot import (
+        HOLD_ENV,
+        SANDBOX_APPROVER,
+        ApproverBot,
+        held_sign_offs,
+        sandbox_policy,
+    )
     from golive.local.prefect_server import healthy
 
     run = run_deployment(
-        "golive/launch", parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan}, timeout=0
+        "golive/launch",
+        parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
+        timeout=0,
     )
     console.print(
         f"Launch [bold]{release}[/bold] started (driver {DEMO_DRIVER}): [link]{ui_url}/runs/flow-run/{run.id}[/link]"
@@ -165,7 +190,9 @@ def follow_launch(console: Console, ui_url: str, release: str, plan: str, intera
             f"'{SANDBOX_APPROVER}' (demo only; use --interactive to approve yourself)."
         )
         if held := held_sign_offs():
-            console.print(f"[yellow]SANDBOX APPROVER[/yellow] leaves {', '.join(sorted(held))} to you (${HOLD_ENV}).")
+            console.print(
+                f"[yellow]SANDBOX APPROVER[/yellow] leaves {', '.join(sorted(held))} to you (${HOLD_ENV})."
+            )
     approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
     seen: dict[str, str] = {}
     api_url = ui_url + "/api"
@@ -205,17 +232,25 @@ def _print_where(console: Console, ui_url: str, launch: str) -> None:
     from tasks.report_bundle import reports_dir
 
     report = reports_dir(launch) / "launch-report.html"
-    console.print(f"  the run, its gates and artifacts: [link]{ui_url}/runs/flow-run/{launch}[/link]")
+    console.print(
+        f"  the run, its gates and artifacts: [link]{ui_url}/runs/flow-run/{launch}[/link]"
+    )
     console.print(f"  the report:    {report if report.exists() else '(not written: see the run)'}")
-    console.print(f"  its siblings:  {report.parent}/ (samples.csv, uat-summary.md, playbook-summary.md, timeline.md)")
-    console.print("  the messages:  uv run golive sandbox messages      the dashboard: uv run golive status --once")
+    console.print(
+        f"  its siblings:  {report.parent}/ (samples.csv, uat-summary.md, playbook-summary.md, timeline.md)"
+    )
+    console.print(
+        "  the messages:  uv run golive sandbox messages      the dashboard: uv run golive status --once"
+    )
 
 
 def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 
     children = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id]))
+        flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])
+        )
     )
     for child in sorted(children, key=lambda r: r.created or 0):
         state = child.state.name if child.state else "?"

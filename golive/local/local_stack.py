@@ -17,12 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.local import prefect_server
-from golive.local.processes import STACK_TAG, alive, child_groups, stack_tag, stop_groups, tagged_groups
+from golive.local.processes import (
+    STACK_TAG,
+    alive,
+    child_groups,
+    stack_tag,
+    stop_groups,
+    tagged_groups,
+)
 from sandbox import manager
 
 REPO = Path(__file__).resolve().parents[2]  # golive/local/local_stack.py -> the repo
 WORK_POOL = "golive-pool"
-ROLLBACK_POOL = "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
+ROLLBACK_POOL = (
+    "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
+)
 HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
 HOME_ENV = "GOLIVE_HOME"
 DEFAULT_UI_PORT = 4200
@@ -73,7 +82,9 @@ def start_stack(home: Path | None = None, ui: bool = True) -> Stack:
     server = prefect_server.start(home / "prefect", port=port, ui=ui, extra_env=stack_tag(home))
     stack = Stack(home, server, sandbox)
     # this process talks to the stack, but is not part of it: `golive stop` must not stop it
-    os.environ.update({k: v for k, v in stack.env().items() if k not in ("PATH", STACK_TAG, *WORKER_ENV)})
+    os.environ.update(
+        {k: v for k, v in stack.env().items() if k not in ("PATH", STACK_TAG, *WORKER_ENV)}
+    )
     use_stack_api_here()
     return stack
 
@@ -95,7 +106,9 @@ def run_prefect(stack: Stack, *args: str, timeout: float = 300) -> str:
         timeout=timeout,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -120,7 +133,9 @@ def install_heartbeat_automation(stack: Stack, within_s: int | None = None) -> N
     spec = yaml.safe_load(HEARTBEAT_AUTOMATION.read_text())
     if within_s is not None:
         spec["trigger"]["within"] = within_s
-        spec["actions"][0]["message"] = spec["actions"][0]["message"].replace("90 s", f"{within_s} s")
+        spec["actions"][0]["message"] = spec["actions"][0]["message"].replace(
+            "90 s", f"{within_s} s"
+        )
     path = stack.home / "launch-heartbeat.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     try:
@@ -159,7 +174,9 @@ def worker_pid(home: Path, pool: str = WORK_POOL) -> int:
 
 def start_workers(stack: Stack, prefix: str = "golive") -> dict[str, int]:
     """The launch worker and the rollback worker (on a real install: on different hosts)."""
-    return {pool: start_worker(stack, f"{prefix}-{pool}", pool) for pool in (WORK_POOL, ROLLBACK_POOL)}
+    return {
+        pool: start_worker(stack, f"{prefix}-{pool}", pool) for pool in (WORK_POOL, ROLLBACK_POOL)
+    }
 
 
 def stop_worker(home: Path | None = None, pool: str | None = None) -> bool:

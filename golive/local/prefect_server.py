@@ -53,7 +53,9 @@ def healthy(api_url: str) -> bool:
         return False
 
 
-def server_env(home: Path, port: int, ui: bool = True, extra: dict[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    home: Path, port: int, ui: bool = True, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {**os.environ, **(extra or {})}
     env.update(
         {
@@ -75,7 +77,11 @@ def server_env(home: Path, port: int, ui: bool = True, extra: dict[str, str] | N
 
 
 def start(
-    home: Path, port: int | None = None, ui: bool = True, timeout: float = 120, extra_env: dict[str, str] | None = None
+    home: Path,
+    port: int | None = None,
+    ui: bool = True,
+    timeout: float = 120,
+    extra_env: dict[str, str] | None = None,
 ) -> PrefectServer:
     """Start `prefect server start` in its own process group; reuse one already running in `home`.
     Interrupted (Ctrl-C) or failed before it is healthy, it stops what it started."""
@@ -89,7 +95,17 @@ def start(
     port = port or free_port()
     log = open(home / "server.log", "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=server_env(home, port, ui, extra_env),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -102,13 +118,19 @@ def start(
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"prefect server exited ({process.returncode}); see {home / 'server.log'}")
+                raise RuntimeError(
+                    f"prefect server exited ({process.returncode}); see {home / 'server.log'}"
+                )
             if healthy(server.api_url):
                 state_file.write_text(json.dumps({"port": port, "pid": process.pid}))
                 return server
             time.sleep(0.5)
-        raise RuntimeError(f"prefect server not healthy after {timeout:.0f}s; see {home / 'server.log'}")
-    except BaseException:  # KeyboardInterrupt too: a server nobody knows about would be left running
+        raise RuntimeError(
+            f"prefect server not healthy after {timeout:.0f}s; see {home / 'server.log'}"
+        )
+    except (
+        BaseException
+    ):  # KeyboardInterrupt too: a server nobody knows about would be left running
         stop(server)
         raise
 

@@ -27,7 +27,9 @@ def router(kind: str) -> SimulatedRouter:
     try:
         return ROUTERS[kind]
     except KeyError:
-        raise ValueError(f"router: unknown kind {kind!r} (expected one of {', '.join(ROUTERS)})") from None
+        raise ValueError(
+            f"router: unknown kind {kind!r} (expected one of {', '.join(ROUTERS)})"
+        ) from None
 
 
 __all__ = ["ROUTERS", "SimulatedRouter", "UnreadableRouting", "router"]

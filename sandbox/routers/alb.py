@@ -32,13 +32,16 @@ def _load_balancer(ec2: Any, elbv2: Any, spec: WorldSpec) -> dict[str, Any]:
     except elbv2.exceptions.LoadBalancerNotFoundException:
         vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
         subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{spec.region}{zone}")[
-                "Subnet"
-            ]["SubnetId"]
+            ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{spec.region}{zone}"
+            )["Subnet"]["SubnetId"]
             for i, zone in ((1, "a"), (2, "b"))
         ]
         return elbv2.create_load_balancer(
-            Name=spec.load_balancer_name, Subnets=subnets, Scheme="internet-facing", Type="application"
+            Name=spec.load_balancer_name,
+            Subnets=subnets,
+            Scheme="internet-facing",
+            Type="application",
         )["LoadBalancers"][0]
 
 
@@ -46,9 +49,9 @@ def _target_group(elbv2: Any, name: str, vpc_id: str) -> str:
     try:
         return elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]["TargetGroupArn"]
     except elbv2.exceptions.TargetGroupNotFoundException:
-        return elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc_id, TargetType="ip")[
-            "TargetGroups"
-        ][0]["TargetGroupArn"]
+        return elbv2.create_target_group(
+            Name=name, Protocol="HTTP", Port=80, VpcId=vpc_id, TargetType="ip"
+        )["TargetGroups"][0]["TargetGroupArn"]
 
 
 def seed(aws: Clients, spec: WorldSpec) -> dict[str, str]:
@@ -61,7 +64,10 @@ def seed(aws: Clients, spec: WorldSpec) -> dict[str, str]:
     listener = next((item for item in listeners if item["Port"] == spec.listener_port), None)
     if listener is None:
         listener = elbv2.create_listener(
-            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=spec.listener_port, DefaultActions=actions
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=spec.listener_port,
+            DefaultActions=actions,
         )["Listeners"][0]
     else:
         elbv2.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=actions)
@@ -84,7 +90,9 @@ def read_weights(aws: Clients, spec: WorldSpec, ids: Ids) -> Weights:
         )
     action = forwards[-1]  # what comes before a forward (authenticate-*) does not route
     groups = action.get("ForwardConfig", {}).get("TargetGroups") or (
-        [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}] if action.get("TargetGroupArn") else []
+        [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
+        if action.get("TargetGroupArn")
+        else []
     )
     versions = {ids["stable_target_group_arn"]: "stable", ids["canary_target_group_arn"]: "canary"}
     weights: Weights = {"stable": 0, "canary": 0}

@@ -33,14 +33,17 @@ def seed(aws: Clients, spec: WorldSpec) -> dict[str, str]:
     zones = route53.list_hosted_zones_by_name(DNSName=spec.hosted_zone).get("HostedZones", [])
     zone = next((z for z in zones if z["Name"] == spec.hosted_zone), None)
     if zone is None:
-        zone = route53.create_hosted_zone(Name=spec.hosted_zone, CallerReference=f"golive-{spec.hosted_zone}")[
-            "HostedZone"
-        ]
+        zone = route53.create_hosted_zone(
+            Name=spec.hosted_zone, CallerReference=f"golive-{spec.hosted_zone}"
+        )["HostedZone"]
     zone_id = zone["Id"].split("/")[-1]
     route53.change_resource_record_sets(
         HostedZoneId=zone_id,
         ChangeBatch={
-            "Changes": [_record(spec, spec.stable_set_identifier, 100), _record(spec, spec.canary_set_identifier, 0)]
+            "Changes": [
+                _record(spec, spec.stable_set_identifier, 100),
+                _record(spec, spec.canary_set_identifier, 0),
+            ]
         },
     )
     return {"hosted_zone_id": zone_id}
@@ -56,13 +59,17 @@ def read_weights(aws: Clients, spec: WorldSpec, ids: Ids) -> Weights:
         if record["Name"] != spec.record_name or record["Type"] not in _ROUTING_TYPES:
             continue
         where = f"Route 53 {record['Type']} {spec.record_name} set {record.get('SetIdentifier')!r}"
-        if record.get("SetIdentifier") not in versions:  # traffic would go somewhere the edge does not serve
+        if (
+            record.get("SetIdentifier") not in versions
+        ):  # traffic would go somewhere the edge does not serve
             raise UnreadableRouting(
                 f"{where}: not one the edge serves (expected set identifiers "
                 f"{spec.stable_set_identifier!r}, {spec.canary_set_identifier!r})"
             )
         if "Weight" not in record:
-            raise UnreadableRouting(f"{where}: has no Weight (routed by another policy; expected weighted)")
+            raise UnreadableRouting(
+                f"{where}: has no Weight (routed by another policy; expected weighted)"
+            )
         weights[versions[record["SetIdentifier"]]] = int(record["Weight"])
     missing = [set_id for set_id, version in versions.items() if version not in weights]
     if missing:

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-if TYPE_CHECKING:  # pandas only where samples are made: a plan check (and an emergency rollback) loads this
+if (
+    TYPE_CHECKING
+):  # pandas only where samples are made: a plan check (and an emergency rollback) loads this
     import pandas as pd
 
     from blocks.plan import Environment, LaunchPlan, Problem

@@ -40,7 +40,14 @@ from tasks.traffic import aws_action
 from tasks.traffic.alb import AlbSettings
 from tasks.traffic.registry import settings_for
 
-__all__ = ["METRICS", "MISSING", "SUMMARY_COLUMNS", "CloudWatchSummary", "MetricsError", "alarm_states"]
+__all__ = [
+    "METRICS",
+    "MISSING",
+    "SUMMARY_COLUMNS",
+    "CloudWatchSummary",
+    "MetricsError",
+    "alarm_states",
+]
 
 NAMESPACE = "AWS/ApplicationELB"
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -92,12 +99,18 @@ class CloudWatchSummary:
             )
         from tasks.aws import aws_client
 
-        alb = settings_for(router, "alb")  # whichever router shifts traffic: the ALB's names are read here
+        alb = settings_for(
+            router, "alb"
+        )  # whichever router shifts traffic: the ALB's names are read here
         assert isinstance(alb, AlbSettings)
         elbv2 = elbv2 or aws_client("elbv2", environment)
         load_balancer, groups = _dimensions(elbv2, alb)
         return cls(
-            cloudwatch or aws_client("cloudwatch", environment), load_balancer, groups, window=window, period=period
+            cloudwatch or aws_client("cloudwatch", environment),
+            load_balancer,
+            groups,
+            window=window,
+            period=period,
         )
 
     def read(self) -> pd.DataFrame:
@@ -108,7 +121,10 @@ class CloudWatchSummary:
             f"q{i}": (version, key)
             for i, (version, key) in enumerate((v, k) for v in self.target_groups for k in METRICS)
         }
-        queries = [self._query(query_id, version, key, period) for query_id, (version, key) in wanted.items()]
+        queries = [
+            self._query(query_id, version, key, period)
+            for query_id, (version, key) in wanted.items()
+        ]
         rows: list[dict[str, Any]] = []
         for result in self._metric_data(queries, end - timedelta(seconds=window), end):
             version, key = wanted[result["Id"]]
@@ -139,10 +155,14 @@ class CloudWatchSummary:
             },
         }
 
-    def _metric_data(self, queries: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def _metric_data(
+        self, queries: list[dict[str, Any]], start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end}
-        with aws_action("cloudwatch:GetMetricData", f"load balancer {self.load_balancer}", MetricsError):
+        with aws_action(
+            "cloudwatch:GetMetricData", f"load balancer {self.load_balancer}", MetricsError
+        ):
             while True:
                 page = self.cloudwatch.get_metric_data(**kwargs)
                 results += page["MetricDataResults"]
@@ -152,7 +172,9 @@ class CloudWatchSummary:
         # Pages may split one query's points: merge them by query id.
         merged: dict[str, dict[str, Any]] = {}
         for result in results:
-            into = merged.setdefault(result["Id"], {"Id": result["Id"], "Timestamps": [], "Values": []})
+            into = merged.setdefault(
+                result["Id"], {"Id": result["Id"], "Timestamps": [], "Values": []}
+            )
             into["Timestamps"] += result["Timestamps"]
             into["Values"] += result["Values"]
         return list(merged.values())
@@ -171,9 +193,18 @@ def _with_error_rate(rows: list[dict[str, Any]]) -> pd.DataFrame:
             continue
         errors = values.get((version, "errors_5xx", period))
         if errors is None:
-            rows.append({"version": version, "metric": "errors_5xx", "value": 0.0, "period": period})
+            rows.append(
+                {"version": version, "metric": "errors_5xx", "value": 0.0, "period": period}
+            )
             errors = 0.0
-        rows.append({"version": version, "metric": "error_rate", "value": errors / requests, "period": period})
+        rows.append(
+            {
+                "version": version,
+                "metric": "error_rate",
+                "value": errors / requests,
+                "period": period,
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     frame["period"] = pd.to_datetime(frame["period"], utc=True)
     frame = frame.astype(SUMMARY_COLUMNS)
@@ -206,8 +237,12 @@ def alarm_states(environment: Environment, cloudwatch: Any | None = None) -> dic
 
 def _dimensions(elbv2: Any, alb: AlbSettings) -> tuple[str, dict[str, str]]:
     """ARNs -> dimension values: '...:loadbalancer/app/n/id' -> 'app/n/id', '...:targetgroup/n/id' -> itself."""
-    with aws_action("elbv2:DescribeLoadBalancers", f"load balancer {alb.load_balancer_name}", MetricsError):
-        lb_arn = elbv2.describe_load_balancers(Names=[alb.load_balancer_name])["LoadBalancers"][0]["LoadBalancerArn"]
+    with aws_action(
+        "elbv2:DescribeLoadBalancers", f"load balancer {alb.load_balancer_name}", MetricsError
+    ):
+        lb_arn = elbv2.describe_load_balancers(Names=[alb.load_balancer_name])["LoadBalancers"][0][
+            "LoadBalancerArn"
+        ]
     groups = {}
     for version, name in (("stable", alb.stable_target_group), ("canary", alb.canary_target_group)):
         with aws_action("elbv2:DescribeTargetGroups", f"target group {name}", MetricsError):

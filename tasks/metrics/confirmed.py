@@ -35,7 +35,9 @@ def measure_and_judge(plan: LaunchPlan, environment: Environment) -> tuple[Verdi
     return verdict, samples
 
 
-def confirmed_slo_checks(plan: LaunchPlan, environment: Environment) -> tuple[list[CheckResult], pd.DataFrame]:
+def confirmed_slo_checks(
+    plan: LaunchPlan, environment: Environment
+) -> tuple[list[CheckResult], pd.DataFrame]:
     """measure_and_judge's checks; with no ids for {id} (the id source failed) one inconclusive check:
     without the drawer's samples the SLOs cannot be proved, and what cannot be proved does not pass."""
     try:
@@ -43,7 +45,11 @@ def confirmed_slo_checks(plan: LaunchPlan, environment: Environment) -> tuple[li
     except IdSourceError as error:
         return [
             CheckResult(
-                name="SLO probe", status="inconclusive", value="not run", threshold="samples", detail=str(error)
+                name="SLO probe",
+                status="inconclusive",
+                value="not run",
+                threshold="samples",
+                detail=str(error),
             )
         ], empty_samples()
     return verdict.checks, samples

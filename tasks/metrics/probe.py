@@ -108,7 +108,9 @@ async def probe_async(
     async with ProbeSession(workers, timeout) as session:
         ids: IdPool | None = None
         if any(ID_PLACEHOLDER in path for _, path in targets):
-            if plan.probe.id_source is None:  # plan validation prevents this; fail loudly if bypassed
+            if (
+                plan.probe.id_source is None
+            ):  # plan validation prevents this; fail loudly if bypassed
                 raise ValueError("an SLO path uses {id} but the plan has no probe.id_source")
             ids = IdPool(plan.probe.id_source, rng)
             await ids.aload(session, base_url, auth)  # also the warm-up below
@@ -116,7 +118,9 @@ async def probe_async(
             await _warm_up(session, base_url + targets[0][1], auth)
 
         rows: list[dict[str, object]] = []
-        spans: list[tuple[float, float, float]] = []  # (due, started, ended) per row, perf_counter seconds
+        spans: list[
+            tuple[float, float, float]
+        ] = []  # (due, started, ended) per row, perf_counter seconds
 
         async def send(index: int, due: float) -> None:
             # Request i goes to target i mod len(targets).
@@ -173,7 +177,9 @@ async def send_on_schedule(
             task = asyncio.create_task(one(index, max(scheduled, freed)))
             running.add(task)
             task.add_done_callback(running.discard)
-            await asyncio.sleep(0)  # one loop turn: the request starts, and a burst of sends is no single stall
+            await asyncio.sleep(
+                0
+            )  # one loop turn: the request starts, and a burst of sends is no single stall
         if running:
             await asyncio.gather(*running)
     finally:

@@ -31,10 +31,16 @@ def metric_source_problems(plan: LaunchPlan) -> list[Problem]:
         return [unknown]
     source = METRIC_SOURCES.get(kind)
     # Settings in a top-level section (the probe's `probe:`) leave no key of its own under `metrics`.
-    own = source.settings.removeprefix("metrics.") if source.settings.startswith("metrics.") else None
+    own = (
+        source.settings.removeprefix("metrics.") if source.settings.startswith("metrics.") else None
+    )
     where = f"metrics.{own}" if own else f"the plan's top-level {source.settings}: section"
     problems = [
-        Problem(("metrics", key), show(value), f"unknown key: the {kind} source's settings go in {where}")
+        Problem(
+            ("metrics", key),
+            show(value),
+            f"unknown key: the {kind} source's settings go in {where}",
+        )
         for key, value in (plan.metrics.model_extra or {}).items()
         if key != own
     ]

@@ -51,7 +51,9 @@ def auth_headers(auth: httpx.Auth | None, method: str, url: str) -> dict[str, st
     request = httpx.Request(method, url)
     before = dict(request.headers)
     flow = auth.sync_auth_flow(request)
-    signed = next(flow)  # golive's auths sign in one step; a challenge-response auth is not a probe's
+    signed = next(
+        flow
+    )  # golive's auths sign in one step; a challenge-response auth is not a probe's
     flow.close()
     added = {name: value for name, value in signed.headers.items() if before.get(name) != value}
     if added:
@@ -86,7 +88,9 @@ class ProbeSession:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> ProbeSession:
-        connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=self._connections, ssl=_tls_context())
+        connector = aiohttp.TCPConnector(
+            limit=self._connections, limit_per_host=self._connections, ssl=_tls_context()
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._timeout),
@@ -96,18 +100,25 @@ class ProbeSession:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
     ) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def get(self, url: str, auth: httpx.Auth | None = None, *, timeout: float | None = None) -> Answer:
+    async def get(
+        self, url: str, auth: httpx.Auth | None = None, *, timeout: float | None = None
+    ) -> Answer:
         """GET `url` and read the whole body; TransportError if no response came."""
         if self._session is None:
             raise RuntimeError("ProbeSession used outside `async with`")
         # aiohttp reads `timeout=None` as "no timeout at all": pass one only to override the session's
-        options: dict[str, Any] = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout is not None else {}
+        options: dict[str, Any] = (
+            {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout is not None else {}
+        )
         try:
             async with self._session.get(
                 url, headers=auth_headers(auth, "GET", url), allow_redirects=False, **options
@@ -118,7 +129,9 @@ class ProbeSession:
             raise TransportError(type(error).__name__) from None
 
 
-def run_blocking(make: Callable[[], Coroutine[Any, Any, T]], thread_name: str = "golive-probe") -> T:
+def run_blocking(
+    make: Callable[[], Coroutine[Any, Any, T]], thread_name: str = "golive-probe"
+) -> T:
     """Run `make()` to completion on a fresh uvloop loop, also when called inside a running loop.
 
     libuv's loop: its callbacks cost a fraction of the pure-Python loop's, and a measuring client's
@@ -135,5 +148,7 @@ def run_blocking(make: Callable[[], Coroutine[Any, Any, T]], thread_name: str = 
         asyncio.get_running_loop()
     except RuntimeError:
         return run()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name) as pool:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix=thread_name
+    ) as pool:
         return pool.submit(run).result()

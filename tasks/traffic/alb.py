@@ -16,7 +16,14 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from blocks.plan import AwsShortName, FieldChecks, PlanModel
-from tasks.traffic import TrafficError, WeightChange, aws_action, canary_percent, check_percent, target_weights
+from tasks.traffic import (
+    TrafficError,
+    WeightChange,
+    aws_action,
+    canary_percent,
+    check_percent,
+    target_weights,
+)
 from tasks.traffic.plugin import RouterPlugin
 
 __all__ = ["ROUTER", "AlbRouter", "AlbSettings"]
@@ -34,7 +41,11 @@ class AlbSettings(PlanModel):
     def _distinct_groups(self) -> Self:
         checks = FieldChecks()
         if self.canary_target_group == self.stable_target_group:
-            checks.fail("canary_target_group", self.canary_target_group, "must differ from stable_target_group")
+            checks.fail(
+                "canary_target_group",
+                self.canary_target_group,
+                "must differ from stable_target_group",
+            )
         checks.raise_any()
         return self
 
@@ -45,7 +56,9 @@ class AlbRouter:
     def __init__(self, config: AlbSettings, elbv2: Any) -> None:
         self.config = config
         self.elbv2 = elbv2
-        self.resource = f"listener :{config.listener_port} of load balancer {config.load_balancer_name}"
+        self.resource = (
+            f"listener :{config.listener_port} of load balancer {config.load_balancer_name}"
+        )
         self._listener_arn: str | None = None
         self._group_arns: dict[str, str] | None = None
 
@@ -69,7 +82,9 @@ class AlbRouter:
         # TargetGroupArn and ForwardConfig together must name the same single group: keep only the config.
         forward.pop("TargetGroupArn", None)
         config = forward.setdefault("ForwardConfig", {})
-        config["TargetGroups"] = [{"TargetGroupArn": arns[v], "Weight": target[v]} for v in ("stable", "canary")]
+        config["TargetGroups"] = [
+            {"TargetGroupArn": arns[v], "Weight": target[v]} for v in ("stable", "canary")
+        ]
         with aws_action("elbv2:ModifyListener", self.resource):
             self.elbv2.modify_listener(ListenerArn=self.listener_arn(), DefaultActions=new_actions)
         return WeightChange(canary_percent(before), percent, True, self.listener_arn(), target)
@@ -80,14 +95,22 @@ class AlbRouter:
         if self._listener_arn is None:
             lb_resource = f"load balancer {self.config.load_balancer_name}"
             with aws_action("elbv2:DescribeLoadBalancers", lb_resource):
-                lbs = self.elbv2.describe_load_balancers(Names=[self.config.load_balancer_name])["LoadBalancers"]
+                lbs = self.elbv2.describe_load_balancers(Names=[self.config.load_balancer_name])[
+                    "LoadBalancers"
+                ]
             with aws_action("elbv2:DescribeListeners", self.resource):
-                listeners = self.elbv2.describe_listeners(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Listeners"]
-            match = next((item for item in listeners if item["Port"] == self.config.listener_port), None)
+                listeners = self.elbv2.describe_listeners(
+                    LoadBalancerArn=lbs[0]["LoadBalancerArn"]
+                )["Listeners"]
+            match = next(
+                (item for item in listeners if item["Port"] == self.config.listener_port), None
+            )
             if match is None:
                 ports = ", ".join(str(item["Port"]) for item in listeners) or "none"
                 raise TrafficError(
-                    "elbv2:DescribeListeners", self.resource, f"no listener on that port (ports: {ports})"
+                    "elbv2:DescribeListeners",
+                    self.resource,
+                    f"no listener on that port (ports: {ports})",
                 )
             self._listener_arn = match["ListenerArn"]
         return self._listener_arn
@@ -101,27 +124,35 @@ class AlbRouter:
                 ("canary", self.config.canary_target_group),
             ):
                 with aws_action("elbv2:DescribeTargetGroups", f"target group {name}"):
-                    arns[version] = self.elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]["TargetGroupArn"]
+                    arns[version] = self.elbv2.describe_target_groups(Names=[name])["TargetGroups"][
+                        0
+                    ]["TargetGroupArn"]
             self._group_arns = arns
         return self._group_arns
 
     def _default_actions(self) -> list[dict[str, Any]]:
         with aws_action("elbv2:DescribeListeners", self.resource):
-            listener = self.elbv2.describe_listeners(ListenerArns=[self.listener_arn()])["Listeners"][0]
+            listener = self.elbv2.describe_listeners(ListenerArns=[self.listener_arn()])[
+                "Listeners"
+            ][0]
         return list(listener.get("DefaultActions", []))
 
     def _forward_action(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
         forwards = [a for a in actions if a.get("Type") == "forward"]
         if len(forwards) != 1:
             raise TrafficError(
-                "elbv2:DescribeListeners", self.resource, f"expected one forward default action, found {len(forwards)}"
+                "elbv2:DescribeListeners",
+                self.resource,
+                f"expected one forward default action, found {len(forwards)}",
             )
         return forwards[0]
 
     def _weights(self, actions: list[dict[str, Any]]) -> dict[str, int]:
         forward = self._forward_action(actions)
         groups = forward.get("ForwardConfig", {}).get("TargetGroups", [])
-        if not groups and forward.get("TargetGroupArn"):  # a plain forward sends everything to one group
+        if not groups and forward.get(
+            "TargetGroupArn"
+        ):  # a plain forward sends everything to one group
             groups = [{"TargetGroupArn": forward["TargetGroupArn"], "Weight": 1}]
         by_arn = {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups}
         arns = self.group_arns()

@@ -27,7 +27,9 @@ class RouterPlugin(Generic[S]):
     kind: str  # the plan's `router.kind`, and the name of the router's section beside it
     settings: type[S]  # validates that section (`router.<kind>: {...}`)
     service: str  # the boto3 client the router drives ("route53", "elbv2")
-    actions: tuple[str, ...]  # the IAM actions a launch needs for it (simulated by the permission probe)
+    actions: tuple[
+        str, ...
+    ]  # the IAM actions a launch needs for it (simulated by the permission probe)
     # One harmless read of the plan's own resources, for when IAM simulation is unavailable:
     # raises (ClientError, BotoCoreError or LookupError) if golive cannot reach and read them.
     probe_read: Callable[[Any, S], None]

@@ -14,7 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from blocks.plan import MISSING, Environment, LaunchPlan, PlanError, Problem, RouterConfig, problems_from, show
+from blocks.plan import (
+    MISSING,
+    Environment,
+    LaunchPlan,
+    PlanError,
+    Problem,
+    RouterConfig,
+    problems_from,
+    show,
+)
 from golive.core.registry import Registry
 from tasks.traffic import TrafficRouter, alb, route53
 from tasks.traffic.plugin import RouterPlugin
@@ -81,7 +90,9 @@ def router_problems(router: RouterConfig, loc: Loc) -> list[Problem]:
     known = ROUTERS.kinds()
     problems: list[Problem] = []
     if router.kind not in known:
-        problems.append(Problem((*loc, "kind"), show(router.kind), f"a traffic router: one of {_either(known)}"))
+        problems.append(
+            Problem((*loc, "kind"), show(router.kind), f"a traffic router: one of {_either(known)}")
+        )
     elif router.section(router.kind) is None:
         problems.append(_missing_section(loc, router.kind))
     # Every section given is checked, the selected one or not: a plan switches `kind` by one word.
@@ -98,7 +109,9 @@ def router_problems(router: RouterConfig, loc: Loc) -> list[Problem]:
 
 def _section_problems(error: ValidationError, entry: RouterPlugin[Any], loc: Loc) -> list[Problem]:
     # blocks.plan's own translation, so a router's field problems read like every other plan problem
-    return [Problem((*loc, *p.loc), p.given, p.expected) for p in problems_from(error, entry.settings)]
+    return [
+        Problem((*loc, *p.loc), p.given, p.expected) for p in problems_from(error, entry.settings)
+    ]
 
 
 def _missing_section(loc: Loc, kind: str) -> Problem:

@@ -18,7 +18,14 @@ from typing import Any, Self
 from pydantic import model_validator
 
 from blocks.plan import DnsName, FieldChecks, NonEmpty, PlanModel
-from tasks.traffic import TrafficError, WeightChange, aws_action, canary_percent, check_percent, target_weights
+from tasks.traffic import (
+    TrafficError,
+    WeightChange,
+    aws_action,
+    canary_percent,
+    check_percent,
+    target_weights,
+)
 from tasks.traffic.plugin import RouterPlugin
 
 __all__ = ["ROUTER", "Route53Router", "Route53Settings"]
@@ -35,10 +42,20 @@ class Route53Settings(PlanModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         checks = FieldChecks()
-        if self.record_name != self.hosted_zone and not self.record_name.endswith("." + self.hosted_zone):
-            checks.fail("record_name", self.record_name, f"a name inside the hosted zone {self.hosted_zone!r}")
+        if self.record_name != self.hosted_zone and not self.record_name.endswith(
+            "." + self.hosted_zone
+        ):
+            checks.fail(
+                "record_name",
+                self.record_name,
+                f"a name inside the hosted zone {self.hosted_zone!r}",
+            )
         if self.canary_set_identifier == self.stable_set_identifier:
-            checks.fail("canary_set_identifier", self.canary_set_identifier, "must differ from stable_set_identifier")
+            checks.fail(
+                "canary_set_identifier",
+                self.canary_set_identifier,
+                "must differ from stable_set_identifier",
+            )
         checks.raise_any()
         return self
 
@@ -47,7 +64,12 @@ class Route53Router:
     """A TrafficRouter over two weighted records; waits until a change is INSYNC."""
 
     def __init__(
-        self, config: Route53Settings, route53: Any, *, sync_timeout: float = 180.0, poll_interval: float = 2.0
+        self,
+        config: Route53Settings,
+        route53: Any,
+        *,
+        sync_timeout: float = 180.0,
+        poll_interval: float = 2.0,
     ) -> None:
         self.config = config
         self.route53 = route53
@@ -71,14 +93,21 @@ class Route53Router:
         records = self._records()
         before = {version: int(record.get("Weight", 0)) for version, record in records.items()}
         if before == target:
-            return WeightChange(canary_percent(before), percent, False, self.config.record_name, before)
+            return WeightChange(
+                canary_percent(before), percent, False, self.config.record_name, before
+            )
         changes = [
-            {"Action": "UPSERT", "ResourceRecordSet": {**records[version], "Weight": target[version]}}
+            {
+                "Action": "UPSERT",
+                "ResourceRecordSet": {**records[version], "Weight": target[version]},
+            }
             for version in ("stable", "canary")
         ]
         batch = {"Comment": f"golive: canary weight {percent}%", "Changes": changes}
         with aws_action("route53:ChangeResourceRecordSets", self.resource):
-            change = self.route53.change_resource_record_sets(HostedZoneId=self.zone_id(), ChangeBatch=batch)
+            change = self.route53.change_resource_record_sets(
+                HostedZoneId=self.zone_id(), ChangeBatch=batch
+            )
         self._wait_in_sync(change["ChangeInfo"])
         return WeightChange(canary_percent(before), percent, True, self.config.record_name, target)
 
@@ -94,10 +123,14 @@ class Route53Router:
         name = self.config.hosted_zone
         resource = f"zone {name}"
         with aws_action("route53:ListHostedZonesByName", resource):
-            zones = self.route53.list_hosted_zones_by_name(DNSName=name, MaxItems="10").get("HostedZones", [])
+            zones = self.route53.list_hosted_zones_by_name(DNSName=name, MaxItems="10").get(
+                "HostedZones", []
+            )
         matching = [z for z in zones if z["Name"].lower() == name.lower()]
         if not matching:
-            raise TrafficError("route53:ListHostedZonesByName", resource, "no hosted zone with that name")
+            raise TrafficError(
+                "route53:ListHostedZonesByName", resource, "no hosted zone with that name"
+            )
         if len(matching) > 1:  # e.g. a public and a private zone of the same name: refuse to guess
             ids = ", ".join(z["Id"].split("/")[-1] for z in matching)
             raise TrafficError(
@@ -111,18 +144,27 @@ class Route53Router:
         """{"stable": record, "canary": record} as Route 53 returns them; TrafficError if one is missing."""
         name = self.config.record_name.lower()
         found: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"HostedZoneId": self.zone_id(), "StartRecordName": name, "MaxItems": "100"}
+        kwargs: dict[str, Any] = {
+            "HostedZoneId": self.zone_id(),
+            "StartRecordName": name,
+            "MaxItems": "100",
+        }
         with aws_action("route53:ListResourceRecordSets", self.resource):
             while True:  # records come sorted by name, so ours are at the start of the listing
                 page = self.route53.list_resource_record_sets(**kwargs)
                 found += [r for r in page["ResourceRecordSets"] if r["Name"].lower() == name]
                 if not page.get("IsTruncated") or page.get("NextRecordName", "").lower() != name:
                     break
-                kwargs.update(StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"])
+                kwargs.update(
+                    StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"]
+                )
                 if "NextRecordIdentifier" in page:
                     kwargs["StartRecordIdentifier"] = page["NextRecordIdentifier"]
         by_set = {r["SetIdentifier"]: r for r in found if "SetIdentifier" in r}
-        wanted = {"stable": self.config.stable_set_identifier, "canary": self.config.canary_set_identifier}
+        wanted = {
+            "stable": self.config.stable_set_identifier,
+            "canary": self.config.canary_set_identifier,
+        }
         missing = [identifier for identifier in wanted.values() if identifier not in by_set]
         if missing:
             present = ", ".join(sorted(by_set)) or "none"
@@ -164,10 +206,14 @@ class Route53Router:
 
 def probe_read(route53: Any, settings: Route53Settings) -> None:
     """The zone by name, then the start of its record listing at the plan's record."""
-    zones = route53.list_hosted_zones_by_name(DNSName=settings.hosted_zone, MaxItems="1")["HostedZones"]
+    zones = route53.list_hosted_zones_by_name(DNSName=settings.hosted_zone, MaxItems="1")[
+        "HostedZones"
+    ]
     if not zones or zones[0]["Name"] != settings.hosted_zone:
         raise LookupError(f"route53:ListHostedZonesByName: no hosted zone {settings.hosted_zone}")
-    route53.list_resource_record_sets(HostedZoneId=zones[0]["Id"], StartRecordName=settings.record_name, MaxItems="2")
+    route53.list_resource_record_sets(
+        HostedZoneId=zones[0]["Id"], StartRecordName=settings.record_name, MaxItems="2"
+    )
 
 
 def describe(settings: Route53Settings) -> str:
@@ -181,7 +227,11 @@ ROUTER: RouterPlugin[Route53Settings] = RouterPlugin(
     kind="route53",
     settings=Route53Settings,
     service="route53",
-    actions=("route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"),
+    actions=(
+        "route53:ListResourceRecordSets",
+        "route53:ChangeResourceRecordSets",
+        "route53:GetChange",
+    ),
     probe_read=probe_read,
     describe=describe,
     build=Route53Router,

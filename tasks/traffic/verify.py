@@ -75,7 +75,9 @@ class ShareObservation:
     """One burst: how many responses each version header value had; ok/detail once judged."""
 
     url: str
-    counts: dict[str, int]  # header value -> responses; NO_RESPONSE / NO_HEADER for unattributed ones
+    counts: dict[
+        str, int
+    ]  # header value -> responses; NO_RESPONSE / NO_HEADER for unattributed ones
     seconds: float
     canary_value: str = "canary"
     stable_value: str = "stable"
@@ -106,10 +108,19 @@ class ShareObservation:
 
     def judged(self, expected_percent: float, tolerance: float) -> ShareObservation:
         """This observation with ok/detail; responses naming no known version fail it (fail closed)."""
-        ok, detail = share_within_tolerance(self.fraction if self.n else 0.0, expected_percent, self.n, tolerance)
+        ok, detail = share_within_tolerance(
+            self.fraction if self.n else 0.0, expected_percent, self.n, tolerance
+        )
         if self.unattributed:
-            others = {k: v for k, v in self.counts.items() if k not in (self.canary_value, self.stable_value)}
-            ok, detail = False, f"{detail}; {self.unattributed} responses named no known version {others}"
+            others = {
+                k: v
+                for k, v in self.counts.items()
+                if k not in (self.canary_value, self.stable_value)
+            }
+            ok, detail = (
+                False,
+                f"{detail}; {self.unattributed} responses named no known version {others}",
+            )
         return replace(self, ok=ok, detail=detail)
 
 
@@ -127,9 +138,16 @@ def observed_canary_share(
     if requests < 1 or concurrency < 1:
         raise ValueError("requests and concurrency must be at least 1")
     started_at, started = time.time(), time.perf_counter()
-    counts = run_blocking(lambda: _count_versions(url, version_header, requests, concurrency, timeout))
+    counts = run_blocking(
+        lambda: _count_versions(url, version_header, requests, concurrency, timeout)
+    )
     return ShareObservation(
-        url, dict(counts), round(time.perf_counter() - started, 3), canary_value, stable_value, started_at=started_at
+        url,
+        dict(counts),
+        round(time.perf_counter() - started, 3),
+        canary_value,
+        stable_value,
+        started_at=started_at,
     )
 
 
@@ -157,10 +175,17 @@ def wait_for_share(
     observations: list[ShareObservation] = []
     while True:
         observation = observed_canary_share(
-            url, version_header, requests, concurrency, canary_value=canary_value, stable_value=stable_value
+            url,
+            version_header,
+            requests,
+            concurrency,
+            canary_value=canary_value,
+            stable_value=stable_value,
         )
         observations.append(observation.judged(expected_percent, tolerance))
-        out_of_time = len(observations) >= MIN_OBSERVATIONS and time.monotonic() + interval > deadline
+        out_of_time = (
+            len(observations) >= MIN_OBSERVATIONS and time.monotonic() + interval > deadline
+        )
         if observations[-1].ok or out_of_time:
             return observations
         time.sleep(interval)
@@ -173,7 +198,9 @@ def count_header_values(
     return dict(run_blocking(lambda: _count_versions(url, header, requests, concurrency, timeout)))
 
 
-async def _count_versions(url: str, header: str, total: int, concurrency: int, timeout: float) -> Counter[str]:
+async def _count_versions(
+    url: str, header: str, total: int, concurrency: int, timeout: float
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     remaining = iter(range(total))
     workers = min(concurrency, total)
@@ -195,7 +222,9 @@ async def _count_versions(url: str, header: str, total: int, concurrency: int, t
     return counts
 
 
-def served_releases(url: str, release_header: str, requests: int = 100, concurrency: int = 16) -> dict[str, int]:
+def served_releases(
+    url: str, release_header: str, requests: int = 100, concurrency: int = 16
+) -> dict[str, int]:
     """Which release serves `url`: {release: responses} over `requests` GETs (unanswered or
     unlabelled ones are counted too)."""
     return count_header_values(url, release_header, requests, concurrency)

@@ -35,7 +35,10 @@ def set_route53_weights(sandbox: manager.Sandbox, stable: int, canary: int) -> N
                         "ResourceRecords": [{"Value": f"{set_id}.{spec.hosted_zone}"}],
                     },
                 }
-                for set_id, weight in ((spec.stable_set_identifier, stable), (spec.canary_set_identifier, canary))
+                for set_id, weight in (
+                    (spec.stable_set_identifier, stable),
+                    (spec.canary_set_identifier, canary),
+                )
             ]
         },
     )

@@ -95,7 +95,11 @@ def run_launch(
 
 
 def run_gate(
-    gate_flow: Callable[..., Any], *args: Any, policy: Policy | None = None, timeout: float = 90, **kwargs: Any
+    gate_flow: Callable[..., Any],
+    *args: Any,
+    policy: Policy | None = None,
+    timeout: float = 90,
+    **kwargs: Any,
 ) -> LaunchResult:
     """Run one gate's flow on its own, with the scripted approver answering its sign-offs, as
     run_launch does for a whole launch. The gate runs as the subflow of a flow that does nothing
@@ -110,7 +114,9 @@ def run_gate(
 
     box: dict[str, State] = {}
     with ApproverBot(policy or approve_all()) as bot:
-        worker = threading.Thread(target=lambda: box.setdefault("state", one_gate(return_state=True)), daemon=True)
+        worker = threading.Thread(
+            target=lambda: box.setdefault("state", one_gate(return_state=True)), daemon=True
+        )
         worker.start()
         worker.join(timeout)
         assert not worker.is_alive(), (
@@ -125,7 +131,9 @@ def signed_uat(plan: Any) -> list[Any]:
     from golive.core.checks import CheckResult
 
     return [
-        CheckResult(name=f"UAT: {name}", status="pass", value="approved", threshold="required signer")
+        CheckResult(
+            name=f"UAT: {name}", status="pass", value="approved", threshold="required signer"
+        )
         for name in plan.roles.uat_signers
     ]
 
@@ -151,7 +159,9 @@ def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
     """Artifacts of a launch and its subflows, latest per key."""
     with get_client(sync_client=True) as client:
         children = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])
+            )
         )
         run_ids = [flow_run_id, *[c.id for c in children]]
         found = {}
@@ -168,7 +178,9 @@ def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
 class WhenRouting:
     """While a launch runs: once `ready(routing)` holds (polled every 50 ms), do `act(sandbox)` once."""
 
-    def __init__(self, sandbox: Any, ready: Callable[[dict[str, Any]], bool], act: Callable[[Any], object]) -> None:
+    def __init__(
+        self, sandbox: Any, ready: Callable[[dict[str, Any]], bool], act: Callable[[Any], object]
+    ) -> None:
         self.sandbox, self.ready, self.act = sandbox, ready, act
         self.injected_at: float | None = None
         self._stop = threading.Event()

@@ -48,7 +48,9 @@ def with_router(environment: Environment, **changes: Any) -> Environment:
     assert router is not None
     kind = changes.pop("kind", router.kind)
     section = {**(router.section(kind) or {}), **changes}
-    return environment.model_copy(update={"router": router.model_copy(update={"kind": kind, kind: section})})
+    return environment.model_copy(
+        update={"router": router.model_copy(update={"kind": kind, kind: section})}
+    )
 
 
 def health_url(environment: Environment) -> str:

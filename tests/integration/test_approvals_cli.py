@@ -31,7 +31,10 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
     ensure_sandbox_blocks(sandbox.environment())
     box = {}
     launch = threading.Thread(
-        target=lambda: box.setdefault("state", golive(release="v3.0.0", driver="dana", return_state=True)), daemon=True
+        target=lambda: box.setdefault(
+            "state", golive(release="v3.0.0", driver="dana", return_state=True)
+        ),
+        daemon=True,
     )
     launch.start()
     try:
@@ -39,13 +42,25 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
         listed = runner.invoke(app, ["approvals", "--details"])
         assert listed.exit_code == 0, listed.output
         assert str(pending.run_id) in listed.output and "preflight-green-light" in listed.output
-        assert "alice, bob, sandbox-approver" in listed.output and "Pre-flight for StatusBoardV2" in listed.output
+        assert (
+            "alice, bob, sandbox-approver" in listed.output
+            and "Pre-flight for StatusBoardV2" in listed.output
+        )
 
         refused = runner.invoke(app, ["approve", str(pending.run_id), "--as", "mallory"])
         assert refused.exit_code == 1 and "'mallory' is not one of" in refused.output
 
         rejected = runner.invoke(
-            app, ["approve", str(pending.run_id), "--as", "bob", "--reject", "--comment", "comms bridge not open yet"]
+            app,
+            [
+                "approve",
+                str(pending.run_id),
+                "--as",
+                "bob",
+                "--reject",
+                "--comment",
+                "comms bridge not open yet",
+            ],
         )
         assert rejected.exit_code == 0, rejected.output
     finally:

@@ -35,7 +35,9 @@ NEW = "v1.1.0"
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0
+    )
 
 
 def copy_new_release(plan: LaunchPlan) -> list[Any]:
@@ -59,7 +61,9 @@ def point_canary(production: Environment, release: str = NEW) -> Any:
     )
 
 
-def assert_users_see_only_the_live_release(sandbox: manager.Sandbox, production: Environment, plan: LaunchPlan) -> None:
+def assert_users_see_only_the_live_release(
+    sandbox: manager.Sandbox, production: Environment, plan: LaunchPlan
+) -> None:
     time.sleep(0.6)  # past the routing watcher's poll, had anything changed
     assert set(sandbox.routing()["releases"].values()) == {LIVE}
     for url in (production.url + "/", production.api_base_url + production.health_path):
@@ -108,7 +112,12 @@ def test_each_service_answers_the_injected_errors_as_aws_would(
     ],
 )
 def test_throttling_and_5xx_are_retried_until_the_call_succeeds(
-    sandbox: manager.Sandbox, plan: LaunchPlan, production: Environment, service: str, kind: str, action: str
+    sandbox: manager.Sandbox,
+    plan: LaunchPlan,
+    production: Environment,
+    service: str,
+    kind: str,
+    action: str,
 ) -> None:
     sandbox.set_aws_fault(service, kind, action=action, count=2)
     if service == "s3":
@@ -117,9 +126,11 @@ def test_throttling_and_5xx_are_retried_until_the_call_succeeds(
         assert point_canary(production).changed
     elif action == "CreateInvalidation":
         assert (
-            invalidate(aws_client("cloudfront", production), production.cloudfront_distribution_id, poll=0.1)[
-                "status"
-            ].lower()
+            invalidate(
+                aws_client("cloudfront", production),
+                production.cloudfront_distribution_id,
+                poll=0.1,
+            )["status"].lower()
             == "completed"
         )
     elif action == "ChangeResourceRecordSets":
@@ -135,21 +146,31 @@ def test_throttling_and_5xx_are_retried_until_the_call_succeeds(
 def test_a_copy_broken_half_way_fails_and_users_stay_on_the_live_release(
     sandbox: manager.Sandbox, plan: LaunchPlan, production: Environment, kind: str, attempts: int
 ) -> None:
-    sandbox.set_aws_fault("s3", kind, action="CopyObject", after=2, count=-1)  # persistent from the 3rd copy
+    sandbox.set_aws_fault(
+        "s3", kind, action="CopyObject", after=2, count=-1
+    )  # persistent from the 3rd copy
     with pytest.raises(AwsActionError) as raised:
         copy_new_release(plan)
     message = str(raised.value)
-    assert message.startswith(f"s3:CopyObject on s3://{production.bucket}/{production.release_prefix(NEW)}/")
+    assert message.startswith(
+        f"s3:CopyObject on s3://{production.bucket}/{production.release_prefix(NEW)}/"
+    )
     assert (
         "AccessDenied: User: " in message and "not authorized to perform: s3:CopyObject" in message
         if kind == "access_denied"
         else "InternalError" in message
     )
     assert DUMMY_KEY_ID not in message and DUMMY_SECRET not in message
-    assert len(sandbox.aws_faulted_calls("s3")) == attempts  # AccessDenied is not retried; a 500 is, 5 in all
+    assert (
+        len(sandbox.aws_faulted_calls("s3")) == attempts
+    )  # AccessDenied is not retried; a 500 is, 5 in all
     sandbox.clear_aws_faults()
-    copied = list_objects(aws_client("s3", production), production.bucket, production.release_prefix(NEW))
-    assert len(copied) == 2 and not any(o.key.endswith("index.html") for o in copied)  # index.html goes last
+    copied = list_objects(
+        aws_client("s3", production), production.bucket, production.release_prefix(NEW)
+    )
+    assert len(copied) == 2 and not any(
+        o.key.endswith("index.html") for o in copied
+    )  # index.html goes last
     assert_users_see_only_the_live_release(sandbox, production, plan)
 
 
@@ -157,7 +178,9 @@ def test_access_denied_on_pointing_the_canary_origin_fails_closed(
     sandbox: manager.Sandbox, plan: LaunchPlan, production: Environment
 ) -> None:
     copy_new_release(plan)
-    before = origin_paths(aws_client("cloudfront", production), production.cloudfront_distribution_id)
+    before = origin_paths(
+        aws_client("cloudfront", production), production.cloudfront_distribution_id
+    )
     sandbox.set_aws_fault("cloudfront", "access_denied", action="UpdateDistribution", count=-1)
     with pytest.raises(AwsActionError) as raised:
         point_canary(production)
@@ -168,7 +191,10 @@ def test_access_denied_on_pointing_the_canary_origin_fails_closed(
     assert "not authorized to perform: cloudfront:UpdateDistribution" in message
     assert DUMMY_KEY_ID not in message and DUMMY_SECRET not in message
     assert len(sandbox.aws_faulted_calls("cloudfront")) == 1  # not retried
-    assert origin_paths(aws_client("cloudfront", production), production.cloudfront_distribution_id) == before
+    assert (
+        origin_paths(aws_client("cloudfront", production), production.cloudfront_distribution_id)
+        == before
+    )
     assert_users_see_only_the_live_release(sandbox, production, plan)
 
 
@@ -183,11 +209,20 @@ def test_slow_calls_are_answered_late(sandbox: manager.Sandbox, production: Envi
 def test_the_cli_sets_aws_faults_and_reset_clears_them(sandbox: manager.Sandbox) -> None:
     runner = CliRunner()
     state_dir = str(sandbox.state_dir)
-    result = runner.invoke(app, ["sandbox", "aws-fault", "s3", "throttle", "--count", "3", "--state-dir", state_dir])
+    result = runner.invoke(
+        app, ["sandbox", "aws-fault", "s3", "throttle", "--count", "3", "--state-dir", state_dir]
+    )
     assert result.exit_code == 0, result.output
     assert "throttle on the next 3 call(s) to s3" in result.output
-    assert runner.invoke(app, ["sandbox", "aws-fault", "cloudwatch", "slow", "--state-dir", state_dir]).exit_code == 2
-    assert [(r["service"], r["kind"], r["count"]) for r in sandbox.aws_fault_rules()] == [("s3", "throttle", 3)]
+    assert (
+        runner.invoke(
+            app, ["sandbox", "aws-fault", "cloudwatch", "slow", "--state-dir", state_dir]
+        ).exit_code
+        == 2
+    )
+    assert [(r["service"], r["kind"], r["count"]) for r in sandbox.aws_fault_rules()] == [
+        ("s3", "throttle", 3)
+    ]
     sandbox.reset()
     assert sandbox.aws_fault_rules() == []
 
@@ -202,13 +237,23 @@ def test_a_launch_whose_deploy_is_denied_stops_with_users_on_the_live_release(
 
     ensure_sandbox_blocks(sandbox.environment())
     before = sandbox.routing()
-    sandbox.set_aws_fault("s3", "access_denied", action="CopyObject", count=-1)  # only the production deploy copies
+    sandbox.set_aws_fault(
+        "s3", "access_denied", action="CopyObject", count=-1
+    )  # only the production deploy copies
     result = run_launch("v3.9.0", timeout=180)
     assert result.state.is_failed()
-    assert "s3:CopyObject on s3://statusboard-sandbox/" in result.message and "AccessDenied" in result.message
+    assert (
+        "s3:CopyObject on s3://statusboard-sandbox/" in result.message
+        and "AccessDenied" in result.message
+    )
     denied = [c for c in sandbox.aws_faulted_calls() if c["action"] == "CopyObject"]
     assert len(denied) == 1  # not retried: permissions do not come back by asking again
     after = sandbox.routing()
-    assert (after["weights"], after["production_origins"]) == (before["weights"], before["production_origins"])
+    assert (after["weights"], after["production_origins"]) == (
+        before["weights"],
+        before["production_origins"],
+    )
     edge = sandbox.urls["production_edge"]
-    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v1.0.0"}
+    assert {
+        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
+    } == {"v1.0.0"}

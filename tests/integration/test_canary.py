@@ -19,20 +19,30 @@ def launch_world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # n
 
 def served_releases(sandbox: manager.Sandbox, n: int = 60) -> set[str]:
     edge = sandbox.urls["production_edge"]
-    return {httpx.get(edge + path).headers["X-Golive-Release"] for path in ("/", "/health") for _ in range(n // 2)}
+    return {
+        httpx.get(edge + path).headers["X-Golive-Release"]
+        for path in ("/", "/health")
+        for _ in range(n // 2)
+    }
 
 
 def fault_at_step(sandbox: manager.Sandbox, percent: int, **fault: object) -> WhenRouting:
     """Inject a fault into the canary as soon as the launch has shifted to `percent`."""
-    return WhenRouting(sandbox, at_canary(percent), lambda world: world.set_fault("canary", **fault))
+    return WhenRouting(
+        sandbox, at_canary(percent), lambda world: world.set_fault("canary", **fault)
+    )
 
 
 @pytest.mark.parametrize("percent", [10, 50])  # 30 %: bench/time_to_rollback.py
-def test_latency_fault_rolls_back_at_that_stage(launch_world: manager.Sandbox, percent: int) -> None:
+def test_latency_fault_rolls_back_at_that_stage(
+    launch_world: manager.Sandbox, percent: int
+) -> None:
     with fault_at_step(launch_world, percent, latency_ms=900, endpoint="board"):
         result = run_launch(f"v2.2.{percent}", timeout=180)
     assert result.state.is_failed()
-    assert f"Canary {percent}% FAILED - SLO breach at {percent} % rollout — " in result.message, result.message
+    assert f"Canary {percent}% FAILED - SLO breach at {percent} % rollout — " in result.message, (
+        result.message
+    )
     assert "board p95" in result.message
     assert "Emergency rollback COMPLETE" in result.message
     assert launch_world.routing()["weights"] == {"stable": 100, "canary": 0}
@@ -53,7 +63,9 @@ def alarm_at_step(sandbox: manager.Sandbox, percent: int) -> WhenRouting:
         sandbox,
         at_canary(percent),
         lambda world: aws(world, "cloudwatch").set_alarm_state(
-            AlarmName="statusboard-5xx", StateValue="ALARM", StateReason="5xx on the canary target group"
+            AlarmName="statusboard-5xx",
+            StateValue="ALARM",
+            StateReason="5xx on the canary target group",
         ),
     )
 
@@ -62,7 +74,9 @@ def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox) -> None:
     with alarm_at_step(launch_world, 10):
         result = run_launch("v2.4.0", timeout=180)
     assert result.state.is_failed()
-    assert "Canary 10% FAILED" in result.message and "statusboard-5xx" in result.message, result.message
+    assert "Canary 10% FAILED" in result.message and "statusboard-5xx" in result.message, (
+        result.message
+    )
     assert served_releases(launch_world) == {"v1.0.0"}
 
 
@@ -74,7 +88,8 @@ def test_a_canary_that_gets_no_traffic_is_not_passed(launch_world: manager.Sandb
     finally:
         launch_world.use_router("route53")
     assert result.state.is_failed()
-    assert "Canary 10% FAILED - canary traffic not as set at 10 % rollout — 0.0 % canary" in result.message, (
-        result.message
-    )
+    assert (
+        "Canary 10% FAILED - canary traffic not as set at 10 % rollout — 0.0 % canary"
+        in result.message
+    ), result.message
     assert served_releases(launch_world) == {"v1.0.0"}

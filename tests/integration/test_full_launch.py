@@ -14,7 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 
 from flows.rollback_deployments import rollback
 from golive.core.timeline import TimelineEntry
@@ -58,7 +63,9 @@ def reports_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def healthy(sandbox_session: manager.Sandbox, prefect_api, reports_root: Path) -> tuple[LaunchResult, list]:  # noqa: ANN001
+def healthy(
+    sandbox_session: manager.Sandbox, prefect_api, reports_root: Path
+) -> tuple[LaunchResult, list]:  # noqa: ANN001
     sandbox_session.reset()
     ensure_sandbox_blocks(sandbox_session.environment())
     result = run_launch("v8.0.0", timeout=300)
@@ -99,7 +106,9 @@ def test_a_healthy_launch_runs_the_whole_runbook(
     )
     assert b'"live_release": "v1.0.0"' in manifest
     edge = sandbox_session.urls["production_edge"]
-    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v8.0.0"}
+    assert {
+        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
+    } == {"v8.0.0"}
     assert "scenario: stale-move-conflicts" in artifacts["gate-g-v8-0-0"].data
     keys = {p.pause_key for p, _, r in result.answered if r.accepted}
     assert {"gate-a-approval", "gate-b-approval", "full-rollout-approval", "final-signoff"} <= keys
@@ -143,11 +152,17 @@ def test_the_timeline_records_every_gate_approval_and_message(
     assert all(e.event == "sent" for e in sent)
 
 
-def test_the_report_files_are_written(healthy: tuple[LaunchResult, list], reports_root: Path) -> None:
+def test_the_report_files_are_written(
+    healthy: tuple[LaunchResult, list], reports_root: Path
+) -> None:
     result, _ = healthy
     directory = reports_dir(launch_id_of(result))
     html = (directory / "launch-report.html").read_text()
-    assert "<svg" in html and "Launch report" in html and "Incident" not in html.split("<body", 1)[1][:2000]
+    assert (
+        "<svg" in html
+        and "Launch report" in html
+        and "Incident" not in html.split("<body", 1)[1][:2000]
+    )
     rows = (directory / "samples.csv").read_text().splitlines()
     assert rows[0].startswith("ts,") and len(rows) > 1000
     assert "Gate G" in (directory / "playbook-summary.md").read_text()
@@ -167,13 +182,17 @@ def test_no_secret_appears_in_logs_artifacts_reports_messages_or_timeline(
             *[
                 r.id
                 for r in client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id]))
+                    flow_run_filter=FlowRunFilter(
+                        parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id])
+                    )
                 )
             ],
         ]
         logs = [
             log.message
-            for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)), limit=200)
+            for log in client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)), limit=200
+            )
         ]
     corpus = {
         "logs": "\n".join(logs),
@@ -188,14 +207,18 @@ def test_no_secret_appears_in_logs_artifacts_reports_messages_or_timeline(
             assert secret not in text, f"a secret is in the {where}"
 
 
-def test_golive_report_regenerates_the_documents_from_s3(healthy: tuple[LaunchResult, list], tmp_path: Path) -> None:
+def test_golive_report_regenerates_the_documents_from_s3(
+    healthy: tuple[LaunchResult, list], tmp_path: Path
+) -> None:
     from typer.testing import CliRunner
 
     from golive.cli import app
 
     result, _ = healthy
     out = tmp_path / "again"
-    ran = CliRunner().invoke(app, ["report", "v8.0.0", "--out", str(out)])  # by release: its latest launch
+    ran = CliRunner().invoke(
+        app, ["report", "v8.0.0", "--out", str(out)]
+    )  # by release: its latest launch
     assert ran.exit_code == 0, ran.output
     assert "Launch report" in ran.output
     original = reports_dir(launch_id_of(result))
@@ -203,7 +226,9 @@ def test_golive_report_regenerates_the_documents_from_s3(healthy: tuple[LaunchRe
     assert (out / "samples.csv").read_text() == (original / "samples.csv").read_text()
     assert "Post-launch" in (out / "playbook-summary.md").read_text()
     missing = CliRunner().invoke(app, ["report", "v0.0.0-never"])
-    assert missing.exit_code == 1 and "no launch with id or release 'v0.0.0-never'" in missing.output
+    assert (
+        missing.exit_code == 1 and "no launch with id or release 'v0.0.0-never'" in missing.output
+    )
 
 
 def test_golive_status_shows_the_latest_launch(healthy: tuple[LaunchResult, list]) -> None:
@@ -218,14 +243,18 @@ def test_golive_status_shows_the_latest_launch(healthy: tuple[LaunchResult, list
     assert "Timeline (latest)" in ran.output
 
 
-def test_validate_fails_closed_while_production_serves_the_launch(healthy: tuple[LaunchResult, list]) -> None:
+def test_validate_fails_closed_while_production_serves_the_launch(
+    healthy: tuple[LaunchResult, list],
+) -> None:
     state = rollback(reason="check", mode="validate", return_state=True)
     assert state.is_failed() and "every response from v1.0.0" in state.message
 
 
 def served(sandbox: manager.Sandbox) -> set[str]:
     edge = sandbox.urls["production_edge"]
-    return {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(20)}
+    return {
+        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(20)
+    }
 
 
 def rollbacks(entries: list[TimelineEntry], event: str) -> list[TimelineEntry]:
@@ -245,7 +274,10 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
             target=lambda who=who: outcomes.setdefault(
                 who,
                 rollback(
-                    reason="Post-launch instability - board errors", mode="full", launch=launch_id, triggered_by=who
+                    reason="Post-launch instability - board errors",
+                    mode="full",
+                    launch=launch_id,
+                    triggered_by=who,
                 ),
             ),
             daemon=True,
@@ -256,7 +288,10 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
         racer.start()
     for racer in racers:
         racer.join(120)
-    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["full rollback of v8.0.0 complete", "no-op"], outcomes
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == [
+        "full rollback of v8.0.0 complete",
+        "no-op",
+    ], outcomes
     assert served(sandbox) == {"v1.0.0"}
     assert sandbox.routing()["weights"] == {"stable": 100, "canary": 0}
 
@@ -264,8 +299,12 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
     assert {e.actor for e in rollbacks(entries, "requested")} == set(outcomes)
     effective, noop = rollbacks(entries, "effective"), rollbacks(entries, "noop")
     assert len(effective) == 1 and len(noop) == 1
-    assert outcomes[effective[0].actor].startswith("full rollback") and outcomes[noop[0].actor].startswith("no-op")
-    assert effective[0].at < noop[0].at  # serialized by the lock: the loser looked after the winner acted
+    assert outcomes[effective[0].actor].startswith("full rollback") and outcomes[
+        noop[0].actor
+    ].startswith("no-op")
+    assert (
+        effective[0].at < noop[0].at
+    )  # serialized by the lock: the loser looked after the winner acted
 
     # the rollback that acted said so (after a crash nothing else would); the no-op said nothing
     said = [m["text"] for m in sandbox.messages()[said_before:]]
@@ -278,7 +317,9 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
     # and both reached the launch's report, rewritten when they ended: now an incident report
     report = (
         aws(sandbox, "s3")
-        .get_object(Bucket="statusboard-sandbox", Key=f"golive/launches/{launch_id}/report/launch-report.md")["Body"]
+        .get_object(
+            Bucket="statusboard-sandbox", Key=f"golive/launches/{launch_id}/report/launch-report.md"
+        )["Body"]
         .read()
         .decode()
     )
@@ -291,7 +332,9 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
 
     again = rollback(reason="double click", mode="full")
     assert again.startswith("no-op: production is already rolled back to v1.0.0")
-    assert rollback(reason="after the incident", mode="validate").startswith("validated: production serves v1.0.0")
+    assert rollback(reason="after the incident", mode="validate").startswith(
+        "validated: production serves v1.0.0"
+    )
 
 
 def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
@@ -300,7 +343,9 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
     reports_root: Path,
 ) -> None:
     # The chat is unreachable for this launch: messages fail, the launch does not care.
-    ensure_sandbox_blocks({**sandbox.environment(), "GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/dead/x"})
+    ensure_sandbox_blocks(
+        {**sandbox.environment(), "GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/dead/x"}
+    )
     try:
         # Slow the board once the stable origin serves the release: Gate G is running.
         with WhenRouting(
@@ -316,12 +361,16 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
     assert "Full rollback COMPLETE: production serves v1.0.0" in result.message
     sandbox.clear_faults()
     edge = sandbox.urls["production_edge"]
-    assert {httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)} == {"v1.0.0"}
+    assert {
+        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
+    } == {"v1.0.0"}
     assert set(sandbox.routing()["production_origins"].values()) == {"/releases/v1.0.0"}
 
     entries = timeline(sandbox, launch_id_of(result))
     effective = [e for e in entries if e.kind == "rollback" and e.event == "effective"]
-    assert [e.actor for e in effective] == ["golive (Gate G)"] and effective[0].data["mode"] == "full"
+    assert [e.actor for e in effective] == ["golive (Gate G)"] and effective[0].data[
+        "mode"
+    ] == "full"
     not_sent = [e for e in entries if e.kind == "message"]
     assert not_sent and all(e.event == "not_sent" for e in not_sent)
     assert {e.data["template"] for e in not_sent} >= {

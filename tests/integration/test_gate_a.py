@@ -44,7 +44,9 @@ def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
     s3 = aws(sandbox, "s3")
     keys = [
         o["Key"]
-        for o in s3.list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"], Prefix="releases/").get("Contents", [])
+        for o in s3.list_objects_v2(
+            Bucket=sandbox.environment()["S3_BUCKET"], Prefix="releases/"
+        ).get("Contents", [])
     ]
     assert not any(release in key for key in keys), "a production object was written"
     routing = sandbox.routing()
@@ -54,9 +56,14 @@ def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
 
 def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> None:
     # Gate B's Approver says no, so the launch stops right after Gate A: production untouched
-    result = run_launch("v1.1.0", policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")}))
+    result = run_launch(
+        "v1.1.0", policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")})
+    )
     assert result.state.is_failed()
-    assert "Gate B FAILED - the Approver alice rejected 'Production ready': stop after Gate A" in result.message
+    assert (
+        "Gate B FAILED - the Approver alice rejected 'Production ready': stop after Gate A"
+        in result.message
+    )
     assert launch_world.routing()["staging_origins"] == {"staging": "/staging/releases/v1.1.0"}
     production_untouched(launch_world, "v1.1.0")
     artifacts = artifacts_of(result.state.state_details.flow_run_id)
@@ -74,19 +81,33 @@ def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> 
     ):
         assert expected in gate_a, expected
     keys = {pending.pause_key for pending, _, result_ in result.answered if result_.accepted}
-    assert keys == {"preflight-green-light", "uat-signoff-1", "uat-signoff-2", "gate-a-approval", "gate-b-approval"}
+    assert keys == {
+        "preflight-green-light",
+        "uat-signoff-1",
+        "uat-signoff-2",
+        "gate-a-approval",
+        "gate-b-approval",
+    }
 
 
 FAULTS = {
     "staging down": (dict(target="staging", down=True), "infrastructure/api-health"),
-    "board p95 over budget": (dict(target="staging", latency_ms=900, endpoint="board"), "board p95"),
+    "board p95 over budget": (
+        dict(target="staging", latency_ms=900, endpoint="board"),
+        "board p95",
+    ),
     "5xx above the limit": (dict(target="staging", error_rate=0.2), "error rate"),
-    "missing security header": (dict(target="staging", drop_headers=["Strict-Transport-Security"]), "security/hsts"),
+    "missing security header": (
+        dict(target="staging", drop_headers=["Strict-Transport-Security"]),
+        "security/hsts",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(FAULTS))
-def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, plan: LaunchPlan, case: str) -> None:
+def test_gate_a_fails_on_a_broken_staging(
+    launch_world: manager.Sandbox, plan: LaunchPlan, case: str
+) -> None:
     fault, failing_check = FAULTS[case]
     launch_world.set_fault(**fault)
     result = run_gate_a(plan, "v1.2.0")
@@ -101,7 +122,9 @@ def test_gate_a_fails_on_a_broken_staging(launch_world: manager.Sandbox, plan: L
 
 def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path: Path) -> None:
     plan = variant(
-        launch_world, tmp_path, build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"]
+        launch_world,
+        tmp_path,
+        build__command=["python", "-c", "import sys; print('tsc: 3 errors'); sys.exit(3)"],
     )
     result = run_gate_a(plan, "v1.2.1")
     assert result.state.is_failed()
@@ -112,33 +135,57 @@ def test_failing_build_stops_gate_a(launch_world: manager.Sandbox, tmp_path: Pat
 
 
 def test_rejected_approval_fails_gate_a(launch_world: manager.Sandbox, plan: LaunchPlan) -> None:
-    result = run_gate_a(plan, "v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")}))
+    result = run_gate_a(
+        plan, "v1.3.0", policy=scripted({"gate-a-approval": ("alice", "reject", "board looks off")})
+    )
     assert result.state.is_failed()
-    assert "Gate A FAILED - the Approver alice rejected 'Gate A passed': board looks off" in result.message
+    assert (
+        "Gate A FAILED - the Approver alice rejected 'Gate A passed': board looks off"
+        in result.message
+    )
     production_untouched(launch_world, "v1.3.0")
 
 
 def test_approval_timeout_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
     plan = variant(launch_world, tmp_path, approvals={"timeout": "3s", "poll_interval": "1s"})
-    silent_on_gate_a = scripted({}, default=lambda p: None if p.pause_key == "gate-a-approval" else approve_all()(p))
+    silent_on_gate_a = scripted(
+        {}, default=lambda p: None if p.pause_key == "gate-a-approval" else approve_all()(p)
+    )
     result = run_gate_a(plan, "v1.3.1", policy=silent_on_gate_a)
     assert result.state.is_failed()
-    assert "Gate A FAILED - no decision on 'Gate A passed' within 3s (fails closed)" in result.message
+    assert (
+        "Gate A FAILED - no decision on 'Gate A passed' within 3s (fails closed)" in result.message
+    )
     production_untouched(launch_world, "v1.3.1")
 
 
-def test_approver_not_on_the_list_is_refused_by_the_server(launch_world: manager.Sandbox, tmp_path: Path) -> None:
+def test_approver_not_on_the_list_is_refused_by_the_server(
+    launch_world: manager.Sandbox, tmp_path: Path
+) -> None:
     plan = variant(launch_world, tmp_path, approvals={"timeout": "4s", "poll_interval": "1s"})
-    result = run_gate_a(plan, "v1.3.2", policy=scripted({"gate-a-approval": ("mallory", "approve", "")}))
-    refused = [(answer, res) for pending, answer, res in result.answered if pending.pause_key == "gate-a-approval"]
+    result = run_gate_a(
+        plan, "v1.3.2", policy=scripted({"gate-a-approval": ("mallory", "approve", "")})
+    )
+    refused = [
+        (answer, res)
+        for pending, answer, res in result.answered
+        if pending.pause_key == "gate-a-approval"
+    ]
     assert refused and not refused[0][1].accepted
     assert "'mallory' is not one of" in refused[0][1].reason
     assert result.state.is_failed() and "no decision on 'Gate A passed' within 4s" in result.message
     production_untouched(launch_world, "v1.3.2")
 
 
-def test_driver_cannot_approve_their_own_launch(launch_world: manager.Sandbox, plan: LaunchPlan) -> None:
-    result = run_gate_a(plan, "v1.3.3", driver="alice", policy=scripted({"gate-a-approval": ("alice", "approve", "")}))
+def test_driver_cannot_approve_their_own_launch(
+    launch_world: manager.Sandbox, plan: LaunchPlan
+) -> None:
+    result = run_gate_a(
+        plan,
+        "v1.3.3",
+        driver="alice",
+        policy=scripted({"gate-a-approval": ("alice", "approve", "")}),
+    )
     assert result.state.is_failed()
     assert "alice is the driver of this launch and cannot approve it" in result.message
     production_untouched(launch_world, "v1.3.3")

@@ -15,7 +15,14 @@ from flows.gate_b import gate_b_production_prep
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import LaunchResult, artifacts_of, plan_variant, run_gate, scripted, signed_uat
+from tests.integration.launch_helpers import (
+    LaunchResult,
+    artifacts_of,
+    plan_variant,
+    run_gate,
+    scripted,
+    signed_uat,
+)
 
 
 @pytest.fixture
@@ -57,12 +64,19 @@ def _disable_distribution(sandbox: manager.Sandbox) -> None:
 
 def _delete_live_release(sandbox: manager.Sandbox) -> None:
     s3 = aws(sandbox, "s3")
-    objects = s3.list_objects_v2(Bucket="statusboard-sandbox", Prefix="releases/v1.0.0/")["Contents"]
-    s3.delete_objects(Bucket="statusboard-sandbox", Delete={"Objects": [{"Key": o["Key"]} for o in objects]})
+    objects = s3.list_objects_v2(Bucket="statusboard-sandbox", Prefix="releases/v1.0.0/")[
+        "Contents"
+    ]
+    s3.delete_objects(
+        Bucket="statusboard-sandbox", Delete={"Objects": [{"Key": o["Key"]} for o in objects]}
+    )
 
 
 BREAKAGES = {
-    "production unhealthy": (lambda sb: sb.set_fault("stable", down=True, endpoint="health"), "production api health"),
+    "production unhealthy": (
+        lambda sb: sb.set_fault("stable", down=True, endpoint="health"),
+        "production api health",
+    ),
     "alarm in ALARM": (
         lambda sb: aws(sb, "cloudwatch").set_alarm_state(
             AlarmName="statusboard-latency", StateValue="ALARM", StateReason="p99 high"
@@ -80,17 +94,24 @@ def test_gate_b_fails_closed(launch_world: manager.Sandbox, plan: LaunchPlan, ca
     breakage(launch_world)
     result = run_gate_b(plan, f"v4.0.{list(BREAKAGES).index(case)}")
     assert result.state.is_failed()
-    assert "Gate B FAILED - Production environment issue" in result.message and failing_check in result.message, (
-        result.message
-    )
+    assert (
+        "Gate B FAILED - Production environment issue" in result.message
+        and failing_check in result.message
+    ), result.message
     assert_production_untouched(launch_world, f"v4.0.{list(BREAKAGES).index(case)}")
     assert "gate-b-approval" not in {p.pause_key for p, _, _ in result.answered}
 
 
 def test_missing_alarm_fails_closed(launch_world: manager.Sandbox, tmp_path: Path) -> None:
-    plan = variant(launch_world, tmp_path, environments__production__alarms=["statusboard-5xx", "statusboard-typo"])
+    plan = variant(
+        launch_world,
+        tmp_path,
+        environments__production__alarms=["statusboard-5xx", "statusboard-typo"],
+    )
     result = run_gate_b(plan, "v4.1.0")
-    assert result.state.is_failed() and "alarm statusboard-typo: MISSING" in result.message, result.message
+    assert result.state.is_failed() and "alarm statusboard-typo: MISSING" in result.message, (
+        result.message
+    )
     assert_production_untouched(launch_world, "v4.1.0")
 
 
@@ -116,7 +137,12 @@ def test_permission_probe_fails_closed(launch_world: manager.Sandbox, tmp_path: 
 
 
 def test_gate_b_rejected_by_the_approver(launch_world: manager.Sandbox, plan: LaunchPlan) -> None:
-    result = run_gate_b(plan, "v4.3.0", policy=scripted({"gate-b-approval": ("alice", "reject", "change freeze")}))
+    result = run_gate_b(
+        plan, "v4.3.0", policy=scripted({"gate-b-approval": ("alice", "reject", "change freeze")})
+    )
     assert result.state.is_failed()
-    assert "Gate B FAILED - the Approver alice rejected 'Production ready': change freeze" in result.message
+    assert (
+        "Gate B FAILED - the Approver alice rejected 'Production ready': change freeze"
+        in result.message
+    )
     assert_production_untouched(launch_world, "v4.3.0")

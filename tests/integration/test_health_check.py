@@ -29,7 +29,11 @@ def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sa
     # 30 %: far over the 5 % budget, yet the id source (also the board) answers within its 5 attempts
     world.set_fault("stable", endpoint="board", error_rate=0.3)
     state = health_check(return_state=True)
-    assert state.is_failed() and "Health check FAILED" in state.message and "error rate" in state.message
+    assert (
+        state.is_failed()
+        and "Health check FAILED" in state.message
+        and "error rate" in state.message
+    )
     [message] = world.messages()
     assert message["text"].startswith("⚠️ StatusBoardV2 health check FAILED for v1.0.0 - ")
 

@@ -56,12 +56,18 @@ def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(
 
     samples = pd.read_csv(directory / "samples.csv")
     staging = samples[samples["stage"] == "Gate A — staging probe"]
-    assert len(staging) >= 250 and set(staging["version"]) >= {"staging"}  # both probes: first and confirmation
+    assert len(staging) >= 250 and set(staging["version"]) >= {
+        "staging"
+    }  # both probes: first and confirmation
     html = (directory / "launch-report.html").read_text()
     assert 'data-series="staging"' in html and "no samples" not in html
 
     playbook = (directory / "playbook-summary.md").read_text()
-    steps = {line.split(" | ")[0].strip("| "): line for line in playbook.splitlines() if line.startswith("| ")}
+    steps = {
+        line.split(" | ")[0].strip("| "): line
+        for line in playbook.splitlines()
+        if line.startswith("| ")
+    }
     assert "✅ passed" in steps["Post-launch"] and "❌ failed" in steps["Gate A"], playbook
     assert "not reached" in steps["Gate B"]
     # the on_failure hook wrote after Post-launch: its entry reached the report
@@ -70,7 +76,8 @@ def test_a_launch_stopped_at_gate_a_reports_what_stopped_it(
     s3 = aws(sandbox, "s3")
     copy = (
         s3.get_object(
-            Bucket=sandbox.environment()["S3_BUCKET"], Key=f"{launch_prefix(launch)}/report/launch-report.md"
+            Bucket=sandbox.environment()["S3_BUCKET"],
+            Key=f"{launch_prefix(launch)}/report/launch-report.md",
         )["Body"]
         .read()
         .decode()
@@ -98,14 +105,21 @@ def test_a_dead_launchs_unfinished_runs_are_ended_with_a_reason(prefect_api) -> 
 
         def subflow(state, key: str):  # noqa: ANN001, ANN202 - a subflow as the engine records one
             parent_task = client.create_task_run(
-                _probe, launch.id, dynamic_key=key, state=Completed() if state.is_completed() else Running()
+                _probe,
+                launch.id,
+                dynamic_key=key,
+                state=Completed() if state.is_completed() else Running(),
             )
-            return parent_task, client.create_flow_run(_step, parent_task_run_id=parent_task.id, state=state)
+            return parent_task, client.create_flow_run(
+                _step, parent_task_run_id=parent_task.id, state=state
+            )
 
         running_task, running_step = subflow(Running(), "step-1")
         _, paused_step = subflow(Paused(), "step-2")
         done_task, done_step = subflow(Completed(), "step-0")
-        probe = client.create_task_run(_probe, running_step.id, dynamic_key="probe-1", state=Running())
+        probe = client.create_task_run(
+            _probe, running_step.id, dynamic_key="probe-1", state=Running()
+        )
 
         why = "the launch (StatusBoardV2 v7.0.0 by dana) ended Crashed while this step ran; its process is gone"
         marked = settle_orphans(launch.id, "Crashed", why)
@@ -113,7 +127,9 @@ def test_a_dead_launchs_unfinished_runs_are_ended_with_a_reason(prefect_api) -> 
         assert sorted(marked) == sorted([running_step.name, paused_step.name, probe.name])
 
         def state(run_id, kind: str = "flow"):  # noqa: ANN001, ANN202
-            return (client.read_flow_run(run_id) if kind == "flow" else client.read_task_run(run_id)).state
+            return (
+                client.read_flow_run(run_id) if kind == "flow" else client.read_task_run(run_id)
+            ).state
 
         for run_id, kind in (
             (running_step.id, "flow"),

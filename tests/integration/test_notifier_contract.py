@@ -106,9 +106,14 @@ def test_the_kinds_block_loads_from_the_api_and_sends_to_loopback(kind: str, pre
 @pytest.mark.parametrize("kind", NOTIFIERS.kinds())
 def test_a_failed_send_is_detected_and_never_raises_into_the_launch(kind: str, prefect_api) -> None:  # noqa: ANN001
     plan, note = _saved(kind, f"127.0.0.1:{free_port()}")  # nothing listens there
-    message = render("gate_failed", {"app": plan.app, "release": "v9.9.9", "gate": "Gate A", "reason": REASON})
+    message = render(
+        "gate_failed", {"app": plan.app, "release": "v9.9.9", "gate": "Gate A", "reason": REASON}
+    )
     with pytest.raises(Exception) as failed:  # noqa: PT011 - each block type fails in its own way
         _send(note, message)
     why = _why(failed.value)
     assert SECRET not in why and "127.0.0.1" not in why
-    assert announce(plan, "v9.9.9", "gate_failed", {"gate": "Gate A", "reason": REASON}).body == message.body
+    assert (
+        announce(plan, "v9.9.9", "gate_failed", {"gate": "Gate A", "reason": REASON}).body
+        == message.body
+    )

@@ -9,7 +9,9 @@ from sandbox import manager
 from tasks.notify_blocks import load_notification_block
 
 
-def test_a_block_is_loaded_once_and_afresh_after_the_sandbox_saves_it(sandbox: manager.Sandbox, prefect_api) -> None:  # noqa: ANN001
+def test_a_block_is_loaded_once_and_afresh_after_the_sandbox_saves_it(
+    sandbox: manager.Sandbox, prefect_api
+) -> None:  # noqa: ANN001
     chat = Notification(name="chat", kind="webhook", block=SANDBOX_CHAT_BLOCK)
     try:
         ensure_sandbox_blocks({"GOLIVE_CHAT_WEBHOOK_URL": "http://127.0.0.1:9/first"})

@@ -47,8 +47,12 @@ def test_plan_check_names_unresolvable_blocks(prefect_api, tmp_path: Path) -> No
     )
     result = CliRunner().invoke(app, ["plan", "check", str(plan_file)])
     assert result.exit_code == 1
-    output = " ".join((result.output + (result.stderr if result.stderr_bytes is not None else "")).split())
-    assert "notifications[0].block: 'no-such-chat' — a CustomWebhookNotificationBlock block" in output
+    output = " ".join(
+        (result.output + (result.stderr if result.stderr_bytes is not None else "")).split()
+    )
+    assert (
+        "notifications[0].block: 'no-such-chat' — a CustomWebhookNotificationBlock block" in output
+    )
     assert "environments.production.block: 'no-such-env' — a GoliveEnvironment block" in output
     offline = CliRunner().invoke(app, ["plan", "check", "--offline", str(plan_file)])
     assert offline.exit_code == 0, offline.output

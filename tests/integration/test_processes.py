@@ -8,7 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from golive.local.processes import alive, child_groups, group_alive, stack_tag, stop_groups, tagged, tagged_groups
+from golive.local.processes import (
+    alive,
+    child_groups,
+    group_alive,
+    stack_tag,
+    stop_groups,
+    tagged,
+    tagged_groups,
+)
 
 # a parent that starts a child in a session of its own (as a process worker starts a flow run), then waits
 PARENT = (
@@ -20,7 +28,9 @@ STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); 
 
 
 def start(code: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code], start_new_session=True, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, env={**os.environ, **(env or {})}
+    )
 
 
 def wait_for(check, timeout: float = 10) -> None:  # noqa: ANN001

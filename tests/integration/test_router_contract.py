@@ -105,7 +105,10 @@ def test_users_are_split_as_the_weights_say(
         router = router_for(environment)
         for percent in (30, 100, 0):
             router.set_canary_weight(percent)
-            wait_for(lambda percent=percent: routing_weights(sandbox) == target_weights(percent), timeout=3)
+            wait_for(
+                lambda percent=percent: routing_weights(sandbox) == target_weights(percent),
+                timeout=3,
+            )
             requests = SHARE_REQUESTS if percent == 30 else EXACT_REQUESTS
             observations = wait_for_share(
                 health_url(environment),
@@ -123,7 +126,9 @@ def test_users_are_split_as_the_weights_say(
         sandbox.use_router(followed)
 
 
-def test_a_missing_resource_is_a_traffic_error_naming_action_and_resource(environment: Environment, kind: str) -> None:
+def test_a_missing_resource_is_a_traffic_error_naming_action_and_resource(
+    environment: Environment, kind: str
+) -> None:
     assert kind in MISSING, f"add {kind!r} to MISSING: section fields naming what the sandbox lacks"
     missing = MISSING[kind]
     router = router_for(with_router(environment, **missing.changes))

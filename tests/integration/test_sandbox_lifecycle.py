@@ -95,9 +95,14 @@ def test_fault_and_messages_commands(sandbox: manager.Sandbox) -> None:
     )
     assert result.exit_code == 0, result.output
     assert sandbox.routing()["faults"][0]["latency_ms"] == 600
-    bad = runner.invoke(app, ["sandbox", "fault", "--target", "canary", "--endpoint", "boards", *state])
+    bad = runner.invoke(
+        app, ["sandbox", "fault", "--target", "canary", "--endpoint", "boards", *state]
+    )
     assert bad.exit_code == 2 and "--endpoint" in bad.output and "board" in bad.output
-    assert runner.invoke(app, ["sandbox", "fault", "--target", "canary", "--clear", *state]).exit_code == 0
+    assert (
+        runner.invoke(app, ["sandbox", "fault", "--target", "canary", "--clear", *state]).exit_code
+        == 0
+    )
     assert sandbox.routing()["faults"] == []
 
     httpx.post(sandbox.environment()["GOLIVE_CHAT_WEBHOOK_URL"], json={"text": "hello launch"})

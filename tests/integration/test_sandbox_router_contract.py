@@ -18,7 +18,14 @@ import pytest
 
 from sandbox import manager
 from sandbox.routers import ROUTERS
-from tests.integration.helpers import aws, fetch_many, routing_weights, set_alb_weights, set_route53_weights, wait_for
+from tests.integration.helpers import (
+    aws,
+    fetch_many,
+    routing_weights,
+    set_alb_weights,
+    set_route53_weights,
+    wait_for,
+)
 
 REQUESTS = 600  # per share measured: 4.5 standard deviations of binomial(600, 0.3) is ±0.084
 
@@ -29,12 +36,16 @@ class AwsUser:
 
     seeded: Callable[[manager.Sandbox], None]  # asserts the seeded resources are there
     set_weights: Callable[[manager.Sandbox, int, int], None]
-    break_routing: Callable[[manager.Sandbox], str]  # an unreadable change; returns what the report names
+    break_routing: Callable[
+        [manager.Sandbox], str
+    ]  # an unreadable change; returns what the report names
 
 
 def _route53_seeded(sandbox: manager.Sandbox) -> None:
     spec, zone = sandbox.spec, sandbox.state["ids"]["hosted_zone_id"]
-    records = aws(sandbox, "route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    records = aws(sandbox, "route53").list_resource_record_sets(HostedZoneId=zone)[
+        "ResourceRecordSets"
+    ]
     weighted = {r["SetIdentifier"]: r["Weight"] for r in records if r["Name"] == spec.record_name}
     assert weighted == {spec.stable_set_identifier: 100, spec.canary_set_identifier: 0}
 
@@ -47,7 +58,8 @@ def _route53_delete_canary(sandbox: manager.Sandbox) -> str:
         if r.get("SetIdentifier") == sandbox.spec.canary_set_identifier
     )
     route53.change_resource_record_sets(
-        HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
     )
     return "no weighted record for set 'canary'"
 
@@ -56,7 +68,9 @@ def _alb_seeded(sandbox: manager.Sandbox) -> None:
     spec, ids, elbv2 = sandbox.spec, sandbox.state["ids"], aws(sandbox, "elbv2")
     lb = elbv2.describe_load_balancers(Names=[spec.load_balancer_name])["LoadBalancers"][0]
     assert lb["LoadBalancerArn"] == ids["load_balancer_arn"]
-    groups = elbv2.describe_target_groups(Names=[spec.stable_target_group, spec.canary_target_group])
+    groups = elbv2.describe_target_groups(
+        Names=[spec.stable_target_group, spec.canary_target_group]
+    )
     assert {g["TargetGroupArn"] for g in groups["TargetGroups"]} == {
         ids["stable_target_group_arn"],
         ids["canary_target_group_arn"],
@@ -74,7 +88,10 @@ def _alb_fixed_response(sandbox: manager.Sandbox) -> str:
     aws(sandbox, "elbv2").modify_listener(
         ListenerArn=sandbox.state["ids"]["listener_arn"],
         DefaultActions=[
-            {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain"}}
+            {
+                "Type": "fixed-response",
+                "FixedResponseConfig": {"StatusCode": "503", "ContentType": "text/plain"},
+            }
         ],
     )
     return "fixed-response"
@@ -89,7 +106,9 @@ AWS_USERS: dict[str, AwsUser] = {
 @pytest.fixture(params=list(ROUTERS))
 def kind(request: pytest.FixtureRequest, sandbox: manager.Sandbox) -> Iterator[str]:
     """The edge follows this router for the test (every router is seeded, whichever it follows)."""
-    assert request.param in AWS_USERS, f"simulated router {request.param!r} has no AwsUser in {__name__}"
+    assert request.param in AWS_USERS, (
+        f"simulated router {request.param!r} has no AwsUser in {__name__}"
+    )
     sandbox.use_router(request.param)
     try:
         yield request.param
@@ -98,7 +117,9 @@ def kind(request: pytest.FixtureRequest, sandbox: manager.Sandbox) -> Iterator[s
 
 
 def _versions(sandbox: manager.Sandbox, count: int) -> list[str]:
-    responses = asyncio.run(fetch_many(sandbox.urls["production_edge"] + "/health", count, concurrency=50))
+    responses = asyncio.run(
+        fetch_many(sandbox.urls["production_edge"] + "/health", count, concurrency=50)
+    )
     assert all(r.status_code == 200 for r in responses)
     return [r.headers[sandbox.spec.version_header] for r in responses]
 
@@ -116,7 +137,9 @@ def test_boto3_weights_are_what_the_edge_applies(sandbox: manager.Sandbox, kind:
     wait_for(lambda: routing_weights(sandbox) == {"stable": 70, "canary": 30}, timeout=3)
     share = _versions(sandbox, REQUESTS).count("canary") / REQUESTS
     tolerance = 4.5 * math.sqrt(0.3 * 0.7 / REQUESTS)  # a false failure about once in 150,000 runs
-    assert abs(share - 0.3) < tolerance, f"{kind}: canary share {share:.3f}, expected 0.30 ± {tolerance:.3f}"
+    assert abs(share - 0.3) < tolerance, (
+        f"{kind}: canary share {share:.3f}, expected 0.30 ± {tolerance:.3f}"
+    )
 
     AWS_USERS[kind].set_weights(sandbox, 0, 100)
     wait_for(lambda: routing_weights(sandbox) == {"stable": 0, "canary": 100}, timeout=3)
@@ -126,7 +149,9 @@ def test_boto3_weights_are_what_the_edge_applies(sandbox: manager.Sandbox, kind:
     assert set(_versions(sandbox, 20)) == {"canary"}
 
 
-def test_an_unreadable_change_is_reported_not_served_as_0_percent(sandbox: manager.Sandbox, kind: str) -> None:
+def test_an_unreadable_change_is_reported_not_served_as_0_percent(
+    sandbox: manager.Sandbox, kind: str
+) -> None:
     AWS_USERS[kind].set_weights(sandbox, 70, 30)
     wait_for(lambda: routing_weights(sandbox) == {"stable": 70, "canary": 30}, timeout=3)
     named = AWS_USERS[kind].break_routing(sandbox)
@@ -146,5 +171,7 @@ def test_route53_all_weights_zero_are_equal_shares(sandbox: manager.Sandbox) -> 
     set_route53_weights(sandbox, 0, 0)
     wait_for(lambda: routing_weights(sandbox) == {"stable": 0, "canary": 0}, timeout=3)
     share = _versions(sandbox, REQUESTS).count("canary") / REQUESTS
-    assert abs(share - 0.5) < 4.5 * math.sqrt(0.25 / REQUESTS), f"canary share {share:.3f}, expected 0.50"
+    assert abs(share - 0.5) < 4.5 * math.sqrt(0.25 / REQUESTS), (
+        f"canary share {share:.3f}, expected 0.50"
+    )
     assert sandbox.routing()["problem"] is None

@@ -16,7 +16,13 @@ import httpx
 from sandbox import manager
 from sandbox.seed import build_frontend
 from tasks.s3_release import upload_release
-from tests.integration.helpers import aws, fetch_many, routing_weights, set_route53_weights, wait_for
+from tests.integration.helpers import (
+    aws,
+    fetch_many,
+    routing_weights,
+    set_route53_weights,
+    wait_for,
+)
 
 
 def only_endpoint_env(sandbox: manager.Sandbox) -> dict[str, str]:
@@ -26,7 +32,12 @@ def only_endpoint_env(sandbox: manager.Sandbox) -> dict[str, str]:
     env.update(
         {
             k: sandbox_env[k]
-            for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+            for k in (
+                "AWS_ENDPOINT_URL",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_DEFAULT_REGION",
+            )
         }
     )
     return env
@@ -78,7 +89,11 @@ print(json.dumps({"dists": sorted(d["Comment"] for d in dists),
                   "identity": boto3.client("sts").get_caller_identity()["Account"]}))
 """
     out = subprocess.run(
-        [sys.executable, "-c", script], env=only_endpoint_env(sandbox), capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        env=only_endpoint_env(sandbox),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     import json
 
@@ -89,9 +104,16 @@ print(json.dumps({"dists": sorted(d["Comment"] for d in dists),
     assert world["identity"].isdigit()
 
 
-def test_switching_the_origin_path_switches_the_site(sandbox: manager.Sandbox, tmp_path: Path) -> None:
+def test_switching_the_origin_path_switches_the_site(
+    sandbox: manager.Sandbox, tmp_path: Path
+) -> None:
     bucket = sandbox.environment()["S3_BUCKET"]
-    upload_release(aws(sandbox, "s3"), bucket, "staging/releases/v2.0.0", build_frontend("v2.0.0", tmp_path / "b"))
+    upload_release(
+        aws(sandbox, "s3"),
+        bucket,
+        "staging/releases/v2.0.0",
+        build_frontend("v2.0.0", tmp_path / "b"),
+    )
     site = sandbox.urls["staging_edge"]
     assert 'content="v1.0.0"' in httpx.get(site + "/").text
 
@@ -145,12 +167,16 @@ def test_latency_is_a_distribution_not_a_constant(sandbox: manager.Sandbox) -> N
 
 def test_error_fault_shows_in_status_codes(sandbox: manager.Sandbox) -> None:
     sandbox.set_fault("stable", error_rate=0.5)
-    responses = asyncio.run(fetch_many(sandbox.urls["production_edge"] + "/api/admin/dashboard/stats", 200, 20))
+    responses = asyncio.run(
+        fetch_many(sandbox.urls["production_edge"] + "/api/admin/dashboard/stats", 200, 20)
+    )
     errors = sum(r.status_code == 500 for r in responses)
     assert {r.status_code for r in responses} <= {200, 500}
     assert 60 <= errors <= 140, f"{errors} of 200 failed with error_rate 0.5"
     sandbox.clear_faults("stable")
-    assert httpx.get(sandbox.urls["production_edge"] + "/api/admin/dashboard/stats").status_code == 200
+    assert (
+        httpx.get(sandbox.urls["production_edge"] + "/api/admin/dashboard/stats").status_code == 200
+    )
 
 
 def test_down_backend_fails_health_and_drop_header_strips_it(sandbox: manager.Sandbox) -> None:
@@ -166,9 +192,13 @@ def test_down_backend_fails_health_and_drop_header_strips_it(sandbox: manager.Sa
 def test_drag_and_drop_with_optimistic_concurrency(sandbox: manager.Sandbox) -> None:
     api = sandbox.urls["production_edge"] + "/api/admin/appointments"
     card = httpx.get(f"{api}/5").json()
-    moved = httpx.patch(f"{api}/5/move", json={"status": "ready", "position": 0, "version": card["version"]})
+    moved = httpx.patch(
+        f"{api}/5/move", json={"status": "ready", "position": 0, "version": card["version"]}
+    )
     assert moved.status_code == 200 and moved.json()["version"] == card["version"] + 1
-    stale = httpx.patch(f"{api}/5/move", json={"status": "completed", "position": 0, "version": card["version"]})
+    stale = httpx.patch(
+        f"{api}/5/move", json={"status": "completed", "position": 0, "version": card["version"]}
+    )
     assert stale.status_code == 409
     conflict = stale.json()
     assert conflict["error"] == "conflict" and conflict["current_version"] == card["version"] + 1
@@ -177,12 +207,16 @@ def test_drag_and_drop_with_optimistic_concurrency(sandbox: manager.Sandbox) -> 
     ready = next(c for c in board["columns"] if c["status"] == "ready")
     assert ready["appointments"][0]["id"] == 5
     # status change shows on the next board read and in the stats
-    status = httpx.patch(f"{api}/5/status", json={"status": "completed", "version": card["version"] + 1})
+    status = httpx.patch(
+        f"{api}/5/status", json={"status": "completed", "version": card["version"] + 1}
+    )
     assert status.status_code == 200
     board = httpx.get(f"{api}/board").json()
     stats = httpx.get(sandbox.urls["production_edge"] + "/api/admin/dashboard/stats").json()
     assert {c["status"]: c["count"] for c in board["columns"]} == stats["by_status"]
-    assert 5 in [a["id"] for c in board["columns"] if c["status"] == "completed" for a in c["appointments"]]
+    assert 5 in [
+        a["id"] for c in board["columns"] if c["status"] == "completed" for a in c["appointments"]
+    ]
 
 
 def test_drawer_has_complete_appointment_data(sandbox: manager.Sandbox) -> None:
@@ -201,14 +235,18 @@ def test_drawer_has_complete_appointment_data(sandbox: manager.Sandbox) -> None:
         "version",
     ):
         assert drawer[field] not in (None, ""), field
-    assert httpx.get(sandbox.urls["staging_edge"] + "/api/admin/appointments/999").status_code == 404
+    assert (
+        httpx.get(sandbox.urls["staging_edge"] + "/api/admin/appointments/999").status_code == 404
+    )
 
 
 def test_edge_holds_a_burst_of_200_concurrent_requests(sandbox: manager.Sandbox) -> None:
     set_route53_weights(sandbox, 50, 50)
     wait_for(lambda: routing_weights(sandbox)["canary"] == 50, timeout=3)
     responses = asyncio.run(
-        fetch_many(sandbox.urls["production_edge"] + "/api/admin/appointments/board", 200, concurrency=200)
+        fetch_many(
+            sandbox.urls["production_edge"] + "/api/admin/appointments/board", 200, concurrency=200
+        )
     )
     assert [r.status_code for r in responses] == [200] * 200
     assert {r.headers["X-Golive-Version"] for r in responses} == {"stable", "canary"}
@@ -223,16 +261,24 @@ def test_chat_sink_records_notifications(sandbox: manager.Sandbox) -> None:
 
 def test_reset_restores_the_seeded_world(sandbox: manager.Sandbox, tmp_path: Path) -> None:
     s3 = aws(sandbox, "s3")
-    upload_release(s3, sandbox.environment()["S3_BUCKET"], "releases/v9", build_frontend("v9", tmp_path / "b"))
+    upload_release(
+        s3, sandbox.environment()["S3_BUCKET"], "releases/v9", build_frontend("v9", tmp_path / "b")
+    )
     set_route53_weights(sandbox, 0, 100)
-    aws(sandbox, "cloudwatch").set_alarm_state(AlarmName="statusboard-5xx", StateValue="ALARM", StateReason="t")
+    aws(sandbox, "cloudwatch").set_alarm_state(
+        AlarmName="statusboard-5xx", StateValue="ALARM", StateReason="t"
+    )
     sandbox.set_fault("canary", error_rate=1)
     ids_before = sandbox.state["ids"]
     sandbox.reset()
     assert routing_weights(sandbox) == {"stable": 100, "canary": 0}
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"])["Contents"]]
+    keys = [
+        o["Key"] for o in s3.list_objects_v2(Bucket=sandbox.environment()["S3_BUCKET"])["Contents"]
+    ]
     assert not any(k.startswith("releases/v9") for k in keys)
-    alarms = aws(sandbox, "cloudwatch").describe_alarms(AlarmNames=["statusboard-5xx"])["MetricAlarms"]
+    alarms = aws(sandbox, "cloudwatch").describe_alarms(AlarmNames=["statusboard-5xx"])[
+        "MetricAlarms"
+    ]
     assert alarms[0]["StateValue"] == "OK"
     assert sandbox.routing()["faults"] == []
     assert manager.status(sandbox.state_dir).state["ids"] == ids_before

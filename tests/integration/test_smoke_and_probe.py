@@ -25,7 +25,9 @@ from tasks.metrics.probe_source import PROBE_SOURCE
 from tasks.metrics.registry import source_for
 from tests.loopback import serving
 
-PROBE_REQUESTS = 160  # 80 per latency SLO: well above the sandbox plan's min_samples (20), about a second
+PROBE_REQUESTS = (
+    160  # 80 per latency SLO: well above the sandbox plan's min_samples (20), about a second
+)
 TOKEN = "sandbox-bearer-token-5f1c2e"
 
 
@@ -56,11 +58,15 @@ def test_all_smoke_suites_pass_on_healthy_staging(plan: LaunchPlan) -> None:
 
 def test_the_same_suites_pass_on_production(plan: LaunchPlan) -> None:
     with smoke_client() as client:
-        results = run_smoke_suites(plan, plan.environments.production, client, suites=["infrastructure", "api"])
+        results = run_smoke_suites(
+            plan, plan.environments.production, client, suites=["infrastructure", "api"]
+        )
     assert {r.status for r in results} == {"pass"}, [r for r in results if r.status != "pass"]
 
 
-def test_staging_down_fails_the_infrastructure_checks(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+def test_staging_down_fails_the_infrastructure_checks(
+    sandbox: manager.Sandbox, plan: LaunchPlan
+) -> None:
     sandbox.set_fault("staging", down=True)
     results = staging_smoke(plan, ["infrastructure"])
     assert results["infrastructure/api-health"].status == "fail"
@@ -70,7 +76,9 @@ def test_staging_down_fails_the_infrastructure_checks(sandbox: manager.Sandbox, 
     assert results["infrastructure/site-index"].status == "pass"
 
 
-def test_a_dropped_hsts_header_fails_the_security_suite(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+def test_a_dropped_hsts_header_fails_the_security_suite(
+    sandbox: manager.Sandbox, plan: LaunchPlan
+) -> None:
     sandbox.set_fault("staging", drop_headers=["Strict-Transport-Security"])
     results = staging_smoke(plan, ["security"])
     assert results["security/hsts"].status == "fail"
@@ -78,14 +86,18 @@ def test_a_dropped_hsts_header_fails_the_security_suite(sandbox: manager.Sandbox
     assert [name for name, r in results.items() if r.status != "pass"] == ["security/hsts"]
 
 
-def test_a_slow_board_fails_its_budget_and_the_judge(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+def test_a_slow_board_fails_its_budget_and_the_judge(
+    sandbox: manager.Sandbox, plan: LaunchPlan
+) -> None:
     sandbox.set_fault("staging", latency_ms=900, endpoint="board")
     performance = staging_smoke(plan, ["performance"])
     board = performance["performance/board-latency"]
     assert board.status == "fail" and "over the 800 ms budget" in board.detail
     assert performance["performance/drawer-latency"].status == "pass"
 
-    verdict = judge(staging_probe(plan, requests=100), plan.slos)  # 50 slow boards: ~2 s at concurrency 32
+    verdict = judge(
+        staging_probe(plan, requests=100), plan.slos
+    )  # 50 slow boards: ~2 s at concurrency 32
     assert verdict.status == "fail", verdict.reason
     failed = [c.name for c in verdict.checks if c.status == "fail"]
     assert failed == ["board p95"]
@@ -113,7 +125,9 @@ def test_a_healthy_probe_passes_the_judge(plan: LaunchPlan) -> None:
     assert samples["slo"].value_counts().to_dict() == {"board": 80, "drawer": 80}  # round-robin
     assert set(samples["version"]) == {"staging"} and set(samples["release"]) == {"v1.0.0"}
     drawer_paths = set(samples.loc[samples["slo"] == "drawer", "path"])
-    assert len(drawer_paths) > 1 and all(p.rsplit("/", 1)[-1].isdigit() for p in drawer_paths)  # random ids
+    assert len(drawer_paths) > 1 and all(
+        p.rsplit("/", 1)[-1].isdigit() for p in drawer_paths
+    )  # random ids
     assert not samples["error"].any() and (samples["status"] == 200).all()
     assert samples["ts"].is_monotonic_increasing
 
@@ -141,14 +155,18 @@ def test_the_probe_is_the_plans_metric_source(plan: LaunchPlan) -> None:
     source = source_for(plan)  # the sandbox plan has no metrics: section
     assert source is PROBE_SOURCE and isinstance(source, MetricsSource)
     few = plan.model_copy(
-        update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 20, "concurrency": 4})}
+        update={
+            "probe": plan.probe.model_copy(update={"requests_per_evaluation": 20, "concurrency": 4})
+        }
     )
     assert len(source.collect(few, plan.environments.staging)) == 20
 
 
 def test_an_unreachable_backend_is_all_errors(plan: LaunchPlan) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    board_only = plan.model_copy(update={"slos": plan.slos.model_copy(update={"latency": plan.slos.latency[:1]})})
+    board_only = plan.model_copy(
+        update={"slos": plan.slos.model_copy(update={"latency": plan.slos.latency[:1]})}
+    )
     samples = probe(closed, board_only, requests=10)
     assert (samples["status"] == 0).all() and samples["error"].all()
     assert set(samples["version"]) == {"unknown"}
@@ -195,11 +213,19 @@ def free_port() -> int:
 def secured(auth: str) -> SmokeCheck:
     extra = {"bearer_secret_block": "statusboard-api-token"} if auth == "bearer" else {}
     return SmokeCheck.model_validate(
-        {"name": "secured-health", "path": "/health", "json_fields": ["status"], "auth": auth, **extra}
+        {
+            "name": "secured-health",
+            "path": "/health",
+            "json_fields": ["status"],
+            "auth": auth,
+            **extra,
+        }
     )
 
 
-def test_bearer_auth_passes_with_the_token_and_fails_without(auth_server: tuple[str, list[dict[str, str]]]) -> None:
+def test_bearer_auth_passes_with_the_token_and_fails_without(
+    auth_server: tuple[str, list[dict[str, str]]],
+) -> None:
     base, seen = auth_server
     bases = {"site": base, "api": base}
     right = AuthChooser(secret_loader=lambda block: SecretStr(TOKEN))
@@ -211,9 +237,16 @@ def test_bearer_auth_passes_with_the_token_and_fails_without(auth_server: tuple[
     assert passed.status == "pass", passed.detail
     assert anonymous.status == "fail" and anonymous.detail == "expected status 200, got 401"
     assert refused.status == "fail" and "got 401" in refused.detail
-    assert [h.get("Authorization") for h in seen] == [f"Bearer {TOKEN}", None, "Bearer not-the-token"]
+    assert [h.get("Authorization") for h in seen] == [
+        f"Bearer {TOKEN}",
+        None,
+        "Bearer not-the-token",
+    ]
     for result in (passed, anonymous, refused):
-        assert TOKEN not in result.model_dump_json() and "not-the-token" not in result.model_dump_json()
+        assert (
+            TOKEN not in result.model_dump_json()
+            and "not-the-token" not in result.model_dump_json()
+        )
 
 
 def test_sigv4_signs_with_aws4_hmac_sha256(auth_server: tuple[str, list[dict[str, str]]]) -> None:
@@ -226,7 +259,11 @@ def test_sigv4_signs_with_aws4_hmac_sha256(auth_server: tuple[str, list[dict[str
     )
     with smoke_client() as client:
         (result,) = run_suite(
-            "api", [secured("sigv4")], {"site": base, "api": base}, client, AuthChooser(lambda: session)
+            "api",
+            [secured("sigv4")],
+            {"site": base, "api": base},
+            client,
+            AuthChooser(lambda: session),
         )
     # the local server wants a bearer token, so 401: what matters is what was sent
     headers = {k.lower(): v for k, v in seen[0].items()}

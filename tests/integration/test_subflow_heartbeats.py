@@ -22,7 +22,9 @@ def _launch() -> tuple[int | None, int | None, int | None]:
     return before, inside, get_current_settings().flows.heartbeat_frequency
 
 
-def test_subflows_started_inside_send_no_heartbeats_and_the_launch_keeps_its_own(prefect_api) -> None:  # noqa: ANN001
+def test_subflows_started_inside_send_no_heartbeats_and_the_launch_keeps_its_own(
+    prefect_api,
+) -> None:  # noqa: ANN001
     before, inside, after = _launch()
     assert before is not None and before >= 30  # Prefect's default (180 s) or the worker's setting
     assert inside is None

@@ -26,23 +26,29 @@ EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
 # suite's (test_router_contract.py); here, what is particular to each router.
 
 
-def test_route53_change_is_one_batch_keeping_the_records(sandbox: manager.Sandbox, production: Environment) -> None:
+def test_route53_change_is_one_batch_keeping_the_records(
+    sandbox: manager.Sandbox, production: Environment
+) -> None:
     route53 = Spy(aws_client("route53", production))
     router = router_for(production, client=route53)
     assert isinstance(router, Route53Router)
     assert router.set_canary_weight(30).changed
     assert route53.writes() == ["change_resource_record_sets"]
-    records = route53.client.list_resource_record_sets(HostedZoneId=sandbox.state["ids"]["hosted_zone_id"])[
-        "ResourceRecordSets"
-    ]
+    records = route53.client.list_resource_record_sets(
+        HostedZoneId=sandbox.state["ids"]["hosted_zone_id"]
+    )["ResourceRecordSets"]
     weighted = {r["SetIdentifier"]: r for r in records if "SetIdentifier" in r}
-    assert {k: (r["Type"], r["TTL"], r["Weight"], r["ResourceRecords"]) for k, r in weighted.items()} == {
+    assert {
+        k: (r["Type"], r["TTL"], r["Weight"], r["ResourceRecords"]) for k, r in weighted.items()
+    } == {
         "stable": ("CNAME", 60, 70, [{"Value": "stable.statusboard.sandbox."}]),
         "canary": ("CNAME", 60, 30, [{"Value": "canary.statusboard.sandbox."}]),
     }
 
 
-def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sandbox, plan: LaunchPlan) -> None:
+def test_share_check_catches_weights_the_edge_does_not_serve(
+    sandbox: manager.Sandbox, plan: LaunchPlan
+) -> None:
     # the ALB says 100 % canary, but the edge follows Route 53 (still 0 %): the check must fail
     production = plan.environments.production
     router_for(with_router(production, kind="alb")).set_canary_weight(100)
@@ -56,7 +62,9 @@ def test_share_check_catches_weights_the_edge_does_not_serve(sandbox: manager.Sa
         timeout=0.0,
         interval=0.3,
     )
-    assert len(observations) == 2  # a miss is looked at again before it counts, even with no time left
+    assert (
+        len(observations) == 2
+    )  # a miss is looked at again before it counts, even with no time left
     assert not observations[-1].ok
     assert "every response from canary" in observations[-1].detail
     assert observations[-1].counts == {"stable": EXACT_REQUESTS}
@@ -87,7 +95,9 @@ def test_alb_change_keeps_the_listener_and_writes_once_per_change(
 
 
 def test_missing_hosted_zone_names_zone_and_action(production: Environment) -> None:
-    environment = with_router(production, hosted_zone="missing.sandbox.", record_name="api.missing.sandbox.")
+    environment = with_router(
+        production, hosted_zone="missing.sandbox.", record_name="api.missing.sandbox."
+    )
     with pytest.raises(TrafficError) as caught:
         router_for(environment).current_weight()
     assert str(caught.value) == (
@@ -97,12 +107,16 @@ def test_missing_hosted_zone_names_zone_and_action(production: Environment) -> N
 
 def test_a_missing_set_identifier_names_the_ones_present(production: Environment) -> None:
     environment = with_router(production, canary_set_identifier="green")
-    with pytest.raises(TrafficError, match=r"SetIdentifier 'green' \(SetIdentifiers present: canary, stable\)"):
+    with pytest.raises(
+        TrafficError, match=r"SetIdentifier 'green' \(SetIdentifiers present: canary, stable\)"
+    ):
         router_for(environment).current_weight()
 
 
 def test_denied_change_names_the_action_and_record(production: Environment) -> None:
-    route53 = Spy(aws_client("route53", production), fail={"change_resource_record_sets": "AccessDenied"})
+    route53 = Spy(
+        aws_client("route53", production), fail={"change_resource_record_sets": "AccessDenied"}
+    )
     with pytest.raises(TrafficError) as caught:
         router_for(production, client=route53).set_canary_weight(10)
     assert str(caught.value) == (
@@ -113,11 +127,19 @@ def test_denied_change_names_the_action_and_record(production: Environment) -> N
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"load_balancer_name": "nope"}, r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound"),
-        ({"canary_target_group": "nope"}, r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound"),
+        (
+            {"load_balancer_name": "nope"},
+            r"^elbv2:DescribeLoadBalancers on load balancer nope: LoadBalancerNotFound",
+        ),
+        (
+            {"canary_target_group": "nope"},
+            r"^elbv2:DescribeTargetGroups on target group nope: TargetGroupNotFound",
+        ),
     ],
 )
-def test_alb_errors_name_the_missing_resource(production: Environment, changes: dict[str, Any], message: str) -> None:
+def test_alb_errors_name_the_missing_resource(
+    production: Environment, changes: dict[str, Any], message: str
+) -> None:
     with pytest.raises(TrafficError, match=message):
         router_for(with_router(production, kind="alb", **changes)).set_canary_weight(10)
 
@@ -128,7 +150,9 @@ def test_alb_errors_name_the_missing_resource(production: Environment, changes: 
 def publish_alb_metrics(production: Environment, source: CloudWatchSummary, end: datetime) -> None:
     cloudwatch = aws_client("cloudwatch", production)
 
-    def put(version: str, metric: str, values: list[float], minutes_before_end: list[int], unit: str) -> None:
+    def put(
+        version: str, metric: str, values: list[float], minutes_before_end: list[int], unit: str
+    ) -> None:
         dimensions = [
             {"Name": "TargetGroup", "Value": source.target_groups[version]},
             {"Name": "LoadBalancer", "Value": source.load_balancer},
@@ -150,7 +174,9 @@ def publish_alb_metrics(production: Environment, source: CloudWatchSummary, end:
     put("stable", "RequestCount", [600, 400], [2, 1], "Count")
     put("stable", "HTTPCode_Target_5XX_Count", [2], [1], "Count")
     put("stable", "TargetResponseTime", [0.1, 0.2, 0.3], [2, 1, 1], "Seconds")
-    put("canary", "RequestCount", [100], [1], "Count")  # no 5XX datapoint: ALBs publish none for zero
+    put(
+        "canary", "RequestCount", [100], [1], "Count"
+    )  # no 5XX datapoint: ALBs publish none for zero
     put("canary", "TargetResponseTime", [0.05, 0.07], [1, 1], "Seconds")
 
 
@@ -159,7 +185,9 @@ def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
     end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
     source = CloudWatchSummary.for_environment(production, window=300)
     source.end = end
-    assert not isinstance(source, MetricsSource)  # aggregates, not per-request samples: a summary reader
+    assert not isinstance(
+        source, MetricsSource
+    )  # aggregates, not per-request samples: a summary reader
     assert source.load_balancer.startswith("app/statusboard-prod/")
     assert source.target_groups["canary"].startswith("targetgroup/statusboard-canary/")
     publish_alb_metrics(production, source, end)
@@ -183,7 +211,9 @@ def test_cloudwatch_reads_what_was_published(production: Environment) -> None:
 
     source.period = 60  # per minute, for trends
     per_minute = source.read()
-    stable_requests = per_minute[(per_minute.version == "stable") & (per_minute.metric == "requests")]
+    stable_requests = per_minute[
+        (per_minute.version == "stable") & (per_minute.metric == "requests")
+    ]
     assert stable_requests["value"].tolist() == [600, 400]
 
     source.end = end - timedelta(hours=1)  # nothing there: no rows, which the judge must not pass
@@ -195,7 +225,9 @@ def test_alarm_states_report_alarm_and_missing(production: Environment) -> None:
     aws_client("cloudwatch", production).set_alarm_state(
         AlarmName="statusboard-latency", StateValue="ALARM", StateReason="golive test"
     )
-    environment = production.model_copy(update={"alarms": [*production.alarms, "statusboard-deleted"]})
+    environment = production.model_copy(
+        update={"alarms": [*production.alarms, "statusboard-deleted"]}
+    )
     assert alarm_states(environment) == {
         "statusboard-5xx": "OK",
         "statusboard-latency": "ALARM",

@@ -11,12 +11,16 @@ from golive.local import local_stack
 from golive.local.prefect_server import PrefectServer
 from sandbox import manager
 
-HEARTBEAT_WITHIN_S = 45  # launch heartbeats every 30 s (Prefect's minimum): one missed beat and a margin
+HEARTBEAT_WITHIN_S = (
+    45  # launch heartbeats every 30 s (Prefect's minimum): one missed beat and a margin
+)
 
 
 @pytest.fixture(scope="session")
 def deployed_stack(
-    prefect_api: PrefectServer, sandbox_session: manager.Sandbox, tmp_path_factory: pytest.TempPathFactory
+    prefect_api: PrefectServer,
+    sandbox_session: manager.Sandbox,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[local_stack.Stack]:
     home = Path(tmp_path_factory.mktemp("stack"))
     stack = local_stack.Stack(home, prefect_api, sandbox_session)

@@ -38,12 +38,13 @@ pytestmark = pytest.mark.system
 
 REPO = Path(__file__).resolve().parents[2]
 INTERRUPTED_RUN = REPO / "tests" / "system" / "interrupted" / "launch_to_interrupt.py"
-EXIT_WITHIN_S = (
-    60  # generous: every stop path is bounded by a 10 s grace and a SIGKILL; a busy 2-core machine doubles it
-)
+# generous: every stop path is bounded by a 10 s grace and a SIGKILL; a busy 2-core machine doubles it
+EXIT_WITHIN_S = 60
 
 
-def wait_until(what: str, check: Callable[[], object], timeout: float, every: float = 0.25) -> object:
+def wait_until(
+    what: str, check: Callable[[], object], timeout: float, every: float = 0.25
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := check():
@@ -105,7 +106,16 @@ def _default_interrupts() -> None:
 def outside_env() -> dict[str, str]:
     """This session's environment without what its fixtures set (Prefect, sandbox, pytest): the child
     sets up its own, as a fresh terminal would."""
-    ours = ("PYTEST_", "PREFECT_", "GOLIVE_", "AWS_", "STAGING_", "PROD_", "S3_BUCKET", "CLOUDFRONT_DIST_ID")
+    ours = (
+        "PYTEST_",
+        "PREFECT_",
+        "GOLIVE_",
+        "AWS_",
+        "STAGING_",
+        "PROD_",
+        "S3_BUCKET",
+        "CLOUDFRONT_DIST_ID",
+    )
     return {k: v for k, v in os.environ.items() if not k.startswith(ours)}
 
 
@@ -216,7 +226,9 @@ def waiting_for(demo: Child, home: Path, pause_key: str) -> bool:
     server = home / "prefect" / "server.json"
     if not server.exists():
         return False
-    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{json.loads(server.read_text())['port']}/api"}):
+    with temporary_settings(
+        {PREFECT_API_URL: f"http://127.0.0.1:{json.loads(server.read_text())['port']}/api"}
+    ):
         return any(p.pause_key == pause_key for p in pending_approvals())
 
 
@@ -235,12 +247,16 @@ def test_ctrl_c_of_golive_demo_stops_the_whole_stack(tmp_path: Path) -> None:
     finally:
         demo.kill()
     assert code == 130, demo.output[-4000:]
-    assert "Interrupted" in demo.output and "Stopped: workers, prefect server, sandbox" in demo.output
+    assert (
+        "Interrupted" in demo.output and "Stopped: workers, prefect server, sandbox" in demo.output
+    )
     assert left_behind(home) == ""
     assert_no_logging_loop(demo.output)
 
 
-def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_leaves_nothing(tmp_path: Path) -> None:
+def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_leaves_nothing(
+    tmp_path: Path,
+) -> None:
     demo, home = start_demo(tmp_path)
     try:
         launch, launch_id = running_launch(demo, home)
@@ -254,9 +270,9 @@ def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_l
         sandbox = manager.status(home / "sandbox")
         assert sandbox, "the demo's sandbox is still up"
         entries = read_timeline(aws(sandbox, "s3"), sandbox.environment()["S3_BUCKET"], launch_id)
-        assert [e.actor for e in entries if e.kind == "launch" and e.event == "crashed"] == ["golive (API watchdog)"], [
-            (e.kind, e.event, e.summary) for e in entries
-        ]
+        assert [e.actor for e in entries if e.kind == "launch" and e.event == "crashed"] == [
+            "golive (API watchdog)"
+        ], [(e.kind, e.event, e.summary) for e in entries]
 
         stop = subprocess.run(
             [sys.executable, "-m", "golive.cli", "stop"],
@@ -266,7 +282,9 @@ def test_a_server_that_goes_away_ends_the_launch_and_the_demo_then_golive_stop_l
             env={**outside_env(), "GOLIVE_HOME": str(home)},
             timeout=EXIT_WITHIN_S,
         )
-        assert stop.returncode == 0 and "workers" in stop.stdout and "sandbox" in stop.stdout, stop.stdout
+        assert stop.returncode == 0 and "workers" in stop.stdout and "sandbox" in stop.stdout, (
+            stop.stdout
+        )
     finally:
         demo.kill()
     assert left_behind(home) == ""

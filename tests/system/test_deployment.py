@@ -26,7 +26,9 @@ def wait_final(run_id: UUID, timeout: float = 120):  # noqa: ANN201
     raise AssertionError(f"flow run {run_id} not final after {timeout}s")
 
 
-def test_launch_deployment_runs_on_the_worker_and_rollback_full_undoes_it(stack: local_stack.Stack) -> None:
+def test_launch_deployment_runs_on_the_worker_and_rollback_full_undoes_it(
+    stack: local_stack.Stack,
+) -> None:
     out = local_stack.run_prefect(
         stack, "deployment", "run", "golive/launch", "-p", "release=v5.0.0", "-p", "driver=dana"
     )
@@ -74,4 +76,7 @@ def test_health_check_deployment_runs_daily_and_judges_production(stack: local_s
     stack.sandbox.set_fault("stable", endpoint="drawer", error_rate=0.5)
     broken = run_check()
     assert broken.state.is_failed() and "Health check FAILED" in broken.state.message
-    assert any(m["text"].startswith("⚠️ StatusBoardV2 health check FAILED") for m in stack.sandbox.messages())
+    assert any(
+        m["text"].startswith("⚠️ StatusBoardV2 health check FAILED")
+        for m in stack.sandbox.messages()
+    )

@@ -29,13 +29,21 @@ PLAN = load_plan("plans/sandbox.yaml", env={})
 )
 def test_each_state(state: str, status: str, detail: str) -> None:
     [check] = alarm_checks({"a": state})
-    assert (check.name, check.status, check.value, check.detail) == ("alarm a", status, state, detail)
+    assert (check.name, check.status, check.value, check.detail) == (
+        "alarm a",
+        status,
+        state,
+        detail,
+    )
     assert check.threshold == "OK or INSUFFICIENT_DATA"
 
 
 def test_one_check_per_alarm_in_plan_order_and_none_without_alarms() -> None:
     checks = alarm_checks({"z-latency": "OK", "a-5xx": MISSING})
-    assert [(c.name, c.status) for c in checks] == [("alarm z-latency", "pass"), ("alarm a-5xx", "fail")]
+    assert [(c.name, c.status) for c in checks] == [
+        ("alarm z-latency", "pass"),
+        ("alarm a-5xx", "fail"),
+    ]
     assert alarm_checks({}) == [] and alarm_checks(None) == []
 
 
@@ -58,7 +66,9 @@ def test_a_missing_alarm_fails_the_canary_on_healthy_samples() -> None:
         for i in range(60)
         for slo in PLAN.slos.latency
     ]
-    healthy = judge_canary(samples_frame(rows), PLAN.slos, PLAN.canary.compare_with_stable, {}, step=100)
+    healthy = judge_canary(
+        samples_frame(rows), PLAN.slos, PLAN.canary.compare_with_stable, {}, step=100
+    )
     assert healthy.status == "pass", healthy.reason
     verdict = judge_canary(
         samples_frame(rows),

@@ -7,7 +7,13 @@ import threading
 
 import pytest
 
-from flows.api_watchdog import DEFAULT_LOST_AFTER_S, LOST_AFTER_ENV, ApiWatchdog, api_answers, lost_after_from_env
+from flows.api_watchdog import (
+    DEFAULT_LOST_AFTER_S,
+    LOST_AFTER_ENV,
+    ApiWatchdog,
+    api_answers,
+    lost_after_from_env,
+)
 
 
 def test_fires_once_the_api_has_been_silent_long_enough() -> None:
@@ -53,7 +59,10 @@ def test_a_refused_connection_is_no_answer_but_a_slow_server_is_there() -> None:
     ],
 )
 def test_which_processes_are_watched(
-    monkeypatch: pytest.MonkeyPatch, flow_run: str | None, setting: str | None, expected: float | None
+    monkeypatch: pytest.MonkeyPatch,
+    flow_run: str | None,
+    setting: str | None,
+    expected: float | None,
 ) -> None:
     for name, value in (("PREFECT__FLOW_RUN_ID", flow_run), (LOST_AFTER_ENV, setting)):
         if value is None:

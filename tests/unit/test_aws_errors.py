@@ -13,8 +13,13 @@ from tasks.traffic import aws_action as traffic_action
 def test_a_client_error_names_the_action_the_resource_and_the_code() -> None:
     with pytest.raises(AwsActionError) as raised:
         with aws_action("s3:CopyObject", "s3://bucket/releases/v2/index.html"):
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "CopyObject")
-    assert str(raised.value) == "s3:CopyObject on s3://bucket/releases/v2/index.html: AccessDenied: not authorized"
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "CopyObject"
+            )
+    assert (
+        str(raised.value)
+        == "s3:CopyObject on s3://bucket/releases/v2/index.html: AccessDenied: not authorized"
+    )
     with pytest.raises(TrafficError):
         with traffic_action("route53:ChangeResourceRecordSets", "record api."):
             raise ClientError({"Error": {"Code": "Throttling"}}, "ChangeResourceRecordSets")
@@ -49,6 +54,10 @@ def test_denied_is_never_retried_by_prefect_but_throttling_is() -> None:
 
     denied = AwsActionError("cloudfront:UpdateDistribution", "E123", "AccessDenied: not allowed")
     throttled = AwsActionError("s3:CopyObject", "s3://b/k", "SlowDown: reduce your request rate")
-    assert is_denied(denied) and not is_denied(throttled) and not is_denied(RuntimeError("AccessDenied"))
+    assert (
+        is_denied(denied)
+        and not is_denied(throttled)
+        and not is_denied(RuntimeError("AccessDenied"))
+    )
     assert retry_unless_denied(None, None, failed_with(denied)) is False
     assert retry_unless_denied(None, None, failed_with(throttled)) is True

@@ -45,16 +45,72 @@ FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
         ),
         ("s3", "PUT", "/bucket/releases/v1/app.js", {}, {}, None, "PutObject"),
         ("s3", "PUT", "/bucket/big", {"partNumber": "1", "uploadId": "u"}, {}, None, "UploadPart"),
-        ("s3", "GET", "/bucket", {"list-type": "2", "prefix": "releases/"}, {}, None, "ListObjectsV2"),
+        (
+            "s3",
+            "GET",
+            "/bucket",
+            {"list-type": "2", "prefix": "releases/"},
+            {},
+            None,
+            "ListObjectsV2",
+        ),
         ("s3", "POST", "/bucket", {"delete": ""}, {}, None, "DeleteObjects"),
         ("s3", "GET", "/", {}, {}, None, "ListBuckets"),
-        ("cloudfront", "PUT", "/2020-05-31/distribution/E1/config", {}, {}, None, "UpdateDistribution"),
-        ("cloudfront", "GET", "/2020-05-31/distribution/E1/config", {}, {}, None, "GetDistributionConfig"),
-        ("cloudfront", "POST", "/2020-05-31/distribution/E1/invalidation", {}, {}, None, "CreateInvalidation"),
-        ("route53", "POST", "/2013-04-01/hostedzone/Z1/rrset/", {}, {}, None, "ChangeResourceRecordSets"),
+        (
+            "cloudfront",
+            "PUT",
+            "/2020-05-31/distribution/E1/config",
+            {},
+            {},
+            None,
+            "UpdateDistribution",
+        ),
+        (
+            "cloudfront",
+            "GET",
+            "/2020-05-31/distribution/E1/config",
+            {},
+            {},
+            None,
+            "GetDistributionConfig",
+        ),
+        (
+            "cloudfront",
+            "POST",
+            "/2020-05-31/distribution/E1/invalidation",
+            {},
+            {},
+            None,
+            "CreateInvalidation",
+        ),
+        (
+            "route53",
+            "POST",
+            "/2013-04-01/hostedzone/Z1/rrset/",
+            {},
+            {},
+            None,
+            "ChangeResourceRecordSets",
+        ),
         ("route53", "GET", "/2013-04-01/change/C1", {}, {}, None, "GetChange"),
-        ("elasticloadbalancing", "POST", "/", {}, FORM, b"Action=ModifyListener&Version=2015-12-01", "ModifyListener"),
-        ("sts", "POST", "/", {}, FORM, b"Action=GetCallerIdentity&Version=2011-06-15", "GetCallerIdentity"),
+        (
+            "elasticloadbalancing",
+            "POST",
+            "/",
+            {},
+            FORM,
+            b"Action=ModifyListener&Version=2015-12-01",
+            "ModifyListener",
+        ),
+        (
+            "sts",
+            "POST",
+            "/",
+            {},
+            FORM,
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+            "GetCallerIdentity",
+        ),
         (
             "monitoring",
             "POST",
@@ -70,14 +126,23 @@ FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
     ],
 )
 def test_service_and_action_are_told_from_the_request(
-    service: str, method: str, path: str, query: dict, headers: dict, body: bytes | None, action: str
+    service: str,
+    method: str,
+    path: str,
+    query: dict,
+    headers: dict,
+    body: bytes | None,
+    action: str,
 ) -> None:
     assert service_of(AUTH.format(service), {}) == service
     assert identify(service, method, path, query, headers, body).action == action
 
 
 def test_service_of_a_presigned_url_and_of_an_unsigned_request() -> None:
-    assert service_of(None, {"X-Amz-Credential": "AKIDEXAMPLE/20250101/us-east-1/s3/aws4_request"}) == "s3"
+    assert (
+        service_of(None, {"X-Amz-Credential": "AKIDEXAMPLE/20250101/us-east-1/s3/aws4_request"})
+        == "s3"
+    )
     assert service_of(None, {}) is None
 
 
@@ -114,7 +179,9 @@ def test_botocore_parses_each_injected_error_and_retries_only_the_transient_ones
     call = AwsCall(service, action, protocol)
     status, headers, body = render(error_for(kind, call), call, "application/x-amz-json-1.0")  # type: ignore[arg-type]
     operation = (
-        botocore.session.get_session().get_service_model(BOTOCORE_NAMES.get(service, service)).operation_model(action)
+        botocore.session.get_session()
+        .get_service_model(BOTOCORE_NAMES.get(service, service))
+        .operation_model(action)
     )
     parsed = create_parser(protocol).parse(
         {"status_code": status, "headers": headers, "body": body}, operation.output_shape
@@ -128,7 +195,9 @@ def test_botocore_parses_each_injected_error_and_retries_only_the_transient_ones
         parsed_response=parsed,
         http_response=SimpleNamespace(status_code=status),
     )
-    assert StandardRetryConditions(max_attempts=5).is_retryable(context) == (kind != "access_denied")
+    assert StandardRetryConditions(max_attempts=5).is_retryable(context) == (
+        kind != "access_denied"
+    )
 
 
 def test_a_rule_faults_count_calls_after_letting_some_through() -> None:
@@ -136,9 +205,16 @@ def test_a_rule_faults_count_calls_after_letting_some_through() -> None:
     book.add(AwsFault(service="s3", kind="access_denied", action="copyobject", count=2, after=1))
     book.add(AwsFault(service="elbv2", kind="throttle", count=-1))
     outcomes = [book.take("s3", "CopyObject") for _ in range(4)]
-    assert [o.kind if o else None for o in outcomes] == [None, "access_denied", "access_denied", None]
+    assert [o.kind if o else None for o in outcomes] == [
+        None,
+        "access_denied",
+        "access_denied",
+        None,
+    ]
     assert book.take("s3", "PutObject") is None
-    assert all(book.take("elasticloadbalancing", "ModifyListener") for _ in range(10))  # persistent, alias
+    assert all(
+        book.take("elasticloadbalancing", "ModifyListener") for _ in range(10)
+    )  # persistent, alias
     assert [r.service for r in book.rules()] == ["elasticloadbalancing"]
     with pytest.raises(ValueError):
         AwsFault(service="s3", kind="slow")  # needs a delay
@@ -196,8 +272,12 @@ def test_the_proxy_forwards_the_signed_request_and_the_answer_byte_for_byte() ->
     signed = _signed_put()
 
     async def send() -> httpx.Response:
-        app = create_aws_proxy(moto_client("http://moto:5000", httpx.MockTransport(moto)), AwsFaultBook())
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566") as c:
+        app = create_aws_proxy(
+            moto_client("http://moto:5000", httpx.MockTransport(moto)), AwsFaultBook()
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566"
+        ) as c:
             for name in list(c.headers):  # send only what botocore would
                 del c.headers[name]
             return await c.put(
@@ -208,15 +288,25 @@ def test_the_proxy_forwards_the_signed_request_and_the_answer_byte_for_byte() ->
 
     response = asyncio.run(send())
     forwarded = seen[0]
-    signed_headers = signed.headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
-    sent = {k.lower(): v for k, v in signed.headers.items()} | {"host": "127.0.0.1:4566"}  # as signed
+    signed_headers = (
+        signed.headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    )
+    sent = {k.lower(): v for k, v in signed.headers.items()} | {
+        "host": "127.0.0.1:4566"
+    }  # as signed
     for name in signed_headers + ["authorization", "content-md5", "x-amz-checksum-crc32"]:
         assert forwarded.headers[name] == sent[name], name  # incl. Host: the signature still holds
     assert forwarded.url.raw_path == b"/bucket/releases/a%20b%2Bc~%C3%BC.html?x-id=PutObject"
     assert forwarded.content == signed.body
-    assert (response.status_code, response.headers["etag"], response.content) == (200, '"abc"', b"<ok/>")
+    assert (response.status_code, response.headers["etag"], response.content) == (
+        200,
+        '"abc"',
+        b"<ok/>",
+    )
     assert response.headers.get_list("x-amz-meta-a") == ["1", "2"]
-    assert "accept-encoding" not in forwarded.headers and "user-agent" not in forwarded.headers  # none added
+    assert (
+        "accept-encoding" not in forwarded.headers and "user-agent" not in forwarded.headers
+    )  # none added
 
 
 def test_a_routing_write_has_the_watcher_reread_before_the_answer_goes_back() -> None:
@@ -234,8 +324,12 @@ def test_a_routing_write_has_the_watcher_reread_before_the_answer_goes_back() ->
 
     async def send() -> None:
         book = AwsFaultBook()
-        app = create_aws_proxy(moto_client("http://moto:5000", httpx.MockTransport(moto)), book, reread)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566") as c:
+        app = create_aws_proxy(
+            moto_client("http://moto:5000", httpx.MockTransport(moto)), book, reread
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566"
+        ) as c:
             rrset = "/2013-04-01/hostedzone/Z1/rrset/"
             await c.post(rrset, headers={"authorization": AUTH.format("route53")})
             events.append("answered")
@@ -248,9 +342,18 @@ def test_a_routing_write_has_the_watcher_reread_before_the_answer_goes_back() ->
             )
             book.add(AwsFault(service="cloudfront", kind="throttle"))
             faulted = await c.put(
-                "/2020-05-31/distribution/E1/config", headers={"authorization": AUTH.format("cloudfront")}
+                "/2020-05-31/distribution/E1/config",
+                headers={"authorization": AUTH.format("cloudfront")},
             )
             assert faulted.status_code == 400
 
     asyncio.run(send())
-    assert events == ["moto POST", "reread", "answered", "moto GET", "moto PUT", "moto POST", "reread"]
+    assert events == [
+        "moto POST",
+        "reread",
+        "answered",
+        "moto GET",
+        "moto PUT",
+        "moto POST",
+        "reread",
+    ]

@@ -17,8 +17,18 @@ SLOS = Slos.model_validate(
     {
         "error_rate": {"target": "0.5%", "limit": "1%"},
         "latency": [
-            {"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
-            {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"},
+            {
+                "name": "board",
+                "path": "/api/admin/appointments/board",
+                "stat": "p95",
+                "threshold": "800ms",
+            },
+            {
+                "name": "drawer",
+                "path": "/api/admin/appointments/{id}",
+                "stat": "mean",
+                "threshold": "200ms",
+            },
         ],
         "min_samples": 20,
     }
@@ -38,12 +48,17 @@ def side(
 ) -> pd.DataFrame:
     """n board and n drawer requests of one version (log-normal latencies), the first `errors` of them 500s."""
     latency = np.concatenate(
-        [rng.lognormal(np.log(board_median), BOARD_SIGMA, n), rng.lognormal(np.log(drawer_median), DRAWER_SIGMA, n)]
+        [
+            rng.lognormal(np.log(board_median), BOARD_SIGMA, n),
+            rng.lognormal(np.log(drawer_median), DRAWER_SIGMA, n),
+        ]
     )
     return fixed(version, latency, ["board"] * n + ["drawer"] * n, errors=errors)
 
 
-def fixed(version: str, latency: Any, slo: Any, *, errors: int = 0, lag: float = np.nan) -> pd.DataFrame:
+def fixed(
+    version: str, latency: Any, slo: Any, *, errors: int = 0, lag: float = np.nan
+) -> pd.DataFrame:
     latency = np.asarray(latency, dtype=float)
     slo = list(slo) if not isinstance(slo, str) else [slo] * len(latency)
     status = np.full(len(latency), 200)
@@ -120,7 +135,9 @@ def test_the_judge_reads_only_canary_rows_for_the_absolute_checks() -> None:
     verdict = judge_canary(frame(side("canary", rng, 200), slow_stable), SLOS, COMPARE)
     assert check(verdict, "board p95").status == "pass"
     assert check(verdict, "error rate").status == "pass"
-    assert check(verdict, "board p95 vs stable").status == "pass"  # faster than stable is no regression
+    assert (
+        check(verdict, "board p95 vs stable").status == "pass"
+    )  # faster than stable is no regression
 
 
 # ------------------------------------------------------------ canary vs stable
@@ -137,7 +154,10 @@ def test_a_canary_clearly_slower_than_stable_fails_before_it_crosses_the_line() 
     assert int(slowdown) > 20
     assert board.threshold == "not slower than stable by > 20 % (α=0.0033: 0.01 over 3 comparisons)"
     assert verdict.status == "fail"
-    assert verdict.reason.startswith("canary: board p95 vs stable: +") and "> +20 % tolerance" in verdict.reason
+    assert (
+        verdict.reason.startswith("canary: board p95 vs stable: +")
+        and "> +20 % tolerance" in verdict.reason
+    )
 
 
 def test_a_significant_slowdown_within_the_tolerance_warns() -> None:
@@ -155,7 +175,9 @@ def test_a_large_but_not_significant_slowdown_passes() -> None:
     canary = fixed("canary", [100.0] * 19 + [700.0], "board")
     stable = fixed("stable", [100.0] * 20, "board")
     result = check(
-        compare_with_stable(canary, stable, SLOS.model_copy(update={"latency": SLOS.latency[:1]}), COMPARE),
+        compare_with_stable(
+            canary, stable, SLOS.model_copy(update={"latency": SLOS.latency[:1]}), COMPARE
+        ),
         "board p95 vs stable",
     )
     assert result.value.startswith("+")
@@ -168,8 +190,13 @@ def test_small_samples_are_inconclusive_for_the_comparison() -> None:
     verdict = judge_canary(frame(canary, side("stable", rng, 200)), SLOS, COMPARE)
     board = check(verdict, "board p95 vs stable")
     assert board.status == "inconclusive" and board.value == "not compared"
-    assert board.detail == "board p95 vs stable: 12 canary / 200 stable successful samples, 20 each needed"
-    assert check(verdict, "board p95").status == "inconclusive"  # under the line on 12 samples: not a pass
+    assert (
+        board.detail
+        == "board p95 vs stable: 12 canary / 200 stable successful samples, 20 each needed"
+    )
+    assert (
+        check(verdict, "board p95").status == "inconclusive"
+    )  # under the line on 12 samples: not a pass
     assert verdict.status == "inconclusive" and not verdict.ok
 
 
@@ -200,7 +227,9 @@ def test_error_rate_comparison_warns_within_the_target_and_passes_without_eviden
     within = check(compare_with_stable(canary, stable, SLOS, COMPARE), "error rate vs stable")
     assert within.status == "warn" and within.value.startswith("+0.30 pp")
     one_error = check(
-        compare_with_stable(side("canary", rng, 100, errors=1), side("stable", rng, 100), SLOS, COMPARE),
+        compare_with_stable(
+            side("canary", rng, 100, errors=1), side("stable", rng, 100), SLOS, COMPARE
+        ),
         "error rate vs stable",
     )
     assert one_error.status == "pass"  # 1 of 200 vs 0 of 200 is no evidence
@@ -209,7 +238,10 @@ def test_error_rate_comparison_warns_within_the_target_and_passes_without_eviden
 def test_compare_with_stable_needs_the_columns() -> None:
     with pytest.raises(ValueError, match="error"):
         compare_with_stable(
-            pd.DataFrame({"slo": ["board"], "latency_ms": [1.0]}), fixed("stable", [1.0], "board"), SLOS, COMPARE
+            pd.DataFrame({"slo": ["board"], "latency_ms": [1.0]}),
+            fixed("stable", [1.0], "board"),
+            SLOS,
+            COMPARE,
         )
 
 
@@ -239,10 +271,14 @@ def test_at_the_100_percent_step_the_comparison_is_skipped_with_a_note() -> None
 def test_a_disabled_comparison_is_noted() -> None:
     rng = np.random.default_rng(10)
     verdict = judge_canary(
-        frame(side("canary", rng, 100), side("stable", rng, 100)), SLOS, CompareWithStable(enabled=False)
+        frame(side("canary", rng, 100), side("stable", rng, 100)),
+        SLOS,
+        CompareWithStable(enabled=False),
     )
     assert "vs stable" not in " ".join(names(verdict))
-    assert verdict.notes == ["canary vs stable: not compared (compare_with_stable is disabled in the plan)"]
+    assert verdict.notes == [
+        "canary vs stable: not compared (compare_with_stable is disabled in the plan)"
+    ]
 
 
 # -------------------------------------------------------------------- alarms
@@ -251,10 +287,16 @@ def test_a_disabled_comparison_is_noted() -> None:
 def test_an_alarm_in_alarm_fails() -> None:
     rng = np.random.default_rng(11)
     samples = frame(side("canary", rng, 100), side("stable", rng, 400))
-    verdict = judge_canary(samples, SLOS, COMPARE, {"statusboard-5xx": "ALARM", "statusboard-latency": "OK"})
+    verdict = judge_canary(
+        samples, SLOS, COMPARE, {"statusboard-5xx": "ALARM", "statusboard-latency": "OK"}
+    )
     assert verdict.status == "fail"
     alarm = check(verdict, "alarm statusboard-5xx")
-    assert (alarm.status, alarm.value, alarm.threshold) == ("fail", "ALARM", "OK or INSUFFICIENT_DATA")
+    assert (alarm.status, alarm.value, alarm.threshold) == (
+        "fail",
+        "ALARM",
+        "OK or INSUFFICIENT_DATA",
+    )
     assert verdict.reason == "canary: alarm statusboard-5xx is in ALARM"
     assert check(verdict, "alarm statusboard-latency").status == "pass"
 
@@ -286,7 +328,9 @@ def test_a_proven_breach_fails_in_the_runbooks_words() -> None:
     verdict = judge_canary(canary, SLOS, COMPARE, step=100)
     result = check(verdict, "board p95")
     assert result.status == "fail" and result.value == "912 ms"
-    assert verdict.reason.startswith("canary: board p95 912 ms >= 800 ms (30 of 120 at or over 800 ms")
+    assert verdict.reason.startswith(
+        "canary: board p95 912 ms >= 800 ms (30 of 120 at or over 800 ms"
+    )
 
 
 def test_an_unproven_breach_is_inconclusive_never_a_pass() -> None:
@@ -305,8 +349,12 @@ def test_an_unproven_breach_is_inconclusive_never_a_pass() -> None:
 def test_a_flagrant_breach_fails_even_below_min_samples() -> None:
     canary = frame(fixed("canary", [1500.0] * 12, "board"), fixed("canary", [50.0] * 12, "drawer"))
     verdict = judge_canary(canary, SLOS, COMPARE, step=100)
-    assert check(verdict, "board p95").status == "fail"  # 12 of 12 over: an exact test needs no more
-    assert check(verdict, "drawer mean").status == "inconclusive"  # under the line on 12: never a pass
+    assert (
+        check(verdict, "board p95").status == "fail"
+    )  # 12 of 12 over: an exact test needs no more
+    assert (
+        check(verdict, "drawer mean").status == "inconclusive"
+    )  # under the line on 12: never a pass
     assert verdict.status == "fail"
 
 
@@ -315,13 +363,20 @@ def test_a_mean_over_the_line_needs_min_samples_and_a_t_test() -> None:
     assert check(judge_canary(few, SLOS, COMPARE, step=100), "drawer mean").status == "inconclusive"
     rng = np.random.default_rng(13)
     slow = fixed("canary", rng.lognormal(np.log(300), 0.35, 60), "drawer")
-    verdict = judge_canary(frame(fixed("canary", [100.0] * 60, "board"), slow), SLOS, COMPARE, step=100)
+    verdict = judge_canary(
+        frame(fixed("canary", [100.0] * 60, "board"), slow), SLOS, COMPARE, step=100
+    )
     drawer = check(verdict, "drawer mean")
     assert drawer.status == "fail" and "t-test" in drawer.detail
-    close = fixed("canary", [100.0] * 12 + [330.0] * 13, "drawer")  # mean 219.6 ms, sd 117 ms: p ~ 0.2
+    close = fixed(
+        "canary", [100.0] * 12 + [330.0] * 13, "drawer"
+    )  # mean 219.6 ms, sd 117 ms: p ~ 0.2
     assert (
         check(
-            judge_canary(frame(fixed("canary", [100.0] * 25, "board"), close), SLOS, COMPARE, step=100), "drawer mean"
+            judge_canary(
+                frame(fixed("canary", [100.0] * 25, "board"), close), SLOS, COMPARE, step=100
+            ),
+            "drawer mean",
         ).status
         == "inconclusive"
     )
@@ -343,7 +398,10 @@ def test_a_mean_over_the_line_needs_min_samples_and_a_t_test() -> None:
 )
 def test_canary_error_rate(errors: int, total: int, status: str) -> None:
     canary = fixed(
-        "canary", [100.0] * total, ["board", "drawer"] * (total // 2) + ["board"] * (total % 2), errors=errors
+        "canary",
+        [100.0] * total,
+        ["board", "drawer"] * (total // 2) + ["board"] * (total % 2),
+        errors=errors,
     )
     result = check(judge_canary(canary, SLOS, COMPARE, step=100), "error rate")
     assert result.status == status, result.detail
@@ -352,9 +410,16 @@ def test_canary_error_rate(errors: int, total: int, status: str) -> None:
 
 def test_the_breach_alpha_is_strict_by_default() -> None:
     assert BREACH_ALPHA == 0.001
-    canary = fixed("canary", [100.0] * 400, ["board", "drawer"] * 200, errors=11)  # 2.75 %: p = 0.0027
-    assert check(judge_canary(canary, SLOS, COMPARE, step=100), "error rate").status == "inconclusive"
-    assert check(judge_canary(canary, SLOS, COMPARE, step=100, alpha=0.01), "error rate").status == "fail"
+    canary = fixed(
+        "canary", [100.0] * 400, ["board", "drawer"] * 200, errors=11
+    )  # 2.75 %: p = 0.0027
+    assert (
+        check(judge_canary(canary, SLOS, COMPARE, step=100), "error rate").status == "inconclusive"
+    )
+    assert (
+        check(judge_canary(canary, SLOS, COMPARE, step=100, alpha=0.01), "error rate").status
+        == "fail"
+    )
 
 
 # -------------------------------------------------------------------- inputs
@@ -370,7 +435,9 @@ def test_no_samples_at_all_are_inconclusive() -> None:
 
 def test_judge_canary_needs_a_version_column() -> None:
     with pytest.raises(ValueError, match="version"):
-        judge_canary(pd.DataFrame({"slo": ["board"], "latency_ms": [1.0], "error": [False]}), SLOS, COMPARE)
+        judge_canary(
+            pd.DataFrame({"slo": ["board"], "latency_ms": [1.0], "error": [False]}), SLOS, COMPARE
+        )
 
 
 def test_the_input_frame_is_not_modified() -> None:

@@ -32,7 +32,9 @@ SLOS = SANDBOX.slos  # min_samples 20
 
 
 def verdict(status: Status) -> Verdict:
-    return Verdict(status=status, checks=[], reason=f"it was {status}", samples=100, version="canary")
+    return Verdict(
+        status=status, checks=[], reason=f"it was {status}", samples=100, version="canary"
+    )
 
 
 def policy(
@@ -65,7 +67,9 @@ def test_the_policy_comes_from_the_plan() -> None:
     )
     assert step.evaluations_per_bake == 3 == SANDBOX.canary.evaluations_per_step
     assert StepPolicy.from_plan(PRODUCTION.canary).evaluations_per_bake == 10
-    assert policy(bake=0.3, interval=0.1).evaluations_per_bake == 3  # not 2 from 0.3 / 0.1 = 2.9999999999999996
+    assert (
+        policy(bake=0.3, interval=0.1).evaluations_per_bake == 3
+    )  # not 2 from 0.3 / 0.1 = 2.9999999999999996
 
 
 @pytest.mark.parametrize(
@@ -88,7 +92,11 @@ def test_an_impossible_policy_is_refused(kwargs: dict[str, float]) -> None:
 
 def test_a_healthy_bake_advances_after_its_evaluations() -> None:
     tracker = StepTracker(policy())
-    assert feed(tracker, "pass", "pass", "pass") == ["continue_baking", "continue_baking", "advance"]
+    assert feed(tracker, "pass", "pass", "pass") == [
+        "continue_baking",
+        "continue_baking",
+        "advance",
+    ]
     assert tracker.done and tracker.decision is not None and tracker.decision.final
     assert tracker.decision.reason.startswith("bake complete, 3 evaluations, last pass")
 
@@ -99,9 +107,15 @@ def test_a_warning_at_the_end_still_advances() -> None:
 
 def test_consecutive_failures_roll_back() -> None:
     tracker = StepTracker(policy(bake=10))
-    assert feed(tracker, "pass", "fail", "fail") == ["continue_baking", "continue_baking", "rollback"]
+    assert feed(tracker, "pass", "fail", "fail") == [
+        "continue_baking",
+        "continue_baking",
+        "rollback",
+    ]
     decision = tracker.decision
-    assert decision is not None and decision.consecutive_failures == 2 and decision.total_failures == 2
+    assert (
+        decision is not None and decision.consecutive_failures == 2 and decision.total_failures == 2
+    )
     assert decision.reason == "2 failed evaluations in a row (limit 2): it was fail"
 
 
@@ -133,22 +147,37 @@ def test_one_allowed_failure_rolls_back_at_the_first() -> None:
 
 def test_inconclusive_at_the_end_of_the_bake_extends_then_asks_a_human() -> None:
     tracker = StepTracker(policy())
-    assert feed(tracker, "pass", "pass", "inconclusive") == ["continue_baking", "continue_baking", "extend"]
+    assert feed(tracker, "pass", "pass", "inconclusive") == [
+        "continue_baking",
+        "continue_baking",
+        "extend",
+    ]
     assert tracker.extensions == 1 and tracker.planned_evaluations == 6
     assert feed(tracker, "inconclusive", "inconclusive", "inconclusive") == [
         "continue_baking",
         "continue_baking",
         "extend",
     ]
-    assert feed(tracker, "pass", "pass", "inconclusive") == ["continue_baking", "continue_baking", "ask_human"]
+    assert feed(tracker, "pass", "pass", "inconclusive") == [
+        "continue_baking",
+        "continue_baking",
+        "ask_human",
+    ]
     decision = tracker.decision
-    assert decision is not None and decision.final and decision.evaluation == 9 and decision.extensions == 2
+    assert (
+        decision is not None
+        and decision.final
+        and decision.evaluation == 9
+        and decision.extensions == 2
+    )
     assert decision.reason.startswith("still inconclusive after 2 extension(s)")
 
 
 def test_an_extension_that_ends_well_advances() -> None:
     tracker = StepTracker(policy())
-    assert feed(tracker, "inconclusive", "inconclusive", "inconclusive", "pass", "pass", "pass") == [
+    assert feed(
+        tracker, "inconclusive", "inconclusive", "inconclusive", "pass", "pass", "pass"
+    ) == [
         "continue_baking",
         "continue_baking",
         "extend",
@@ -165,7 +194,9 @@ def test_a_single_failure_at_the_end_of_the_bake_extends() -> None:
 
 
 def test_without_extensions_an_inconclusive_bake_asks_a_human_at_once() -> None:
-    assert feed(StepTracker(policy(extensions=0)), "pass", "pass", "inconclusive")[-1] == "ask_human"
+    assert (
+        feed(StepTracker(policy(extensions=0)), "pass", "pass", "inconclusive")[-1] == "ask_human"
+    )
 
 
 def test_a_finished_step_takes_no_more_verdicts() -> None:
@@ -187,7 +218,9 @@ def test_fresh_from_marks_the_last_failed_evaluation() -> None:
 # -------------------------------------------------------------------- window
 
 
-def interval(canary: int, stable: int = 0, *, board_ms: float = 200.0, errors: int = 0) -> pd.DataFrame:
+def interval(
+    canary: int, stable: int = 0, *, board_ms: float = 200.0, errors: int = 0
+) -> pd.DataFrame:
     """`canary` board and `canary` drawer requests to the canary (the first `errors` board ones 500s);
     `stable` of each to stable."""
     rows = []
@@ -226,7 +259,9 @@ def test_a_thin_interval_reaches_back_until_min_samples() -> None:
 def test_errors_do_not_count_toward_min_samples() -> None:
     assert len(evaluation_window([interval(10), interval(10), interval(12)], SLOS)) == 2 * 22
     # 9 + 10 successful board samples in the newest two are one short: reach back once more
-    assert len(evaluation_window([interval(10), interval(10), interval(12, errors=3)], SLOS)) == 2 * 32
+    assert (
+        len(evaluation_window([interval(10), interval(10), interval(12, errors=3)], SLOS)) == 2 * 32
+    )
 
 
 def test_the_window_never_reaches_past_a_failed_evaluation() -> None:
@@ -246,13 +281,22 @@ def test_the_window_takes_the_whole_step_if_it_never_has_enough() -> None:
 
 def test_expected_window_intervals() -> None:
     requests = SANDBOX.probe.requests_per_evaluation  # 250: 125 per SLO, 12.5 to the canary at 10 %
-    assert [expected_window_intervals(requests, step, SLOS) for step in SANDBOX.canary.steps] == [2, 1, 1, 1]
+    assert [expected_window_intervals(requests, step, SLOS) for step in SANDBOX.canary.steps] == [
+        2,
+        1,
+        1,
+        1,
+    ]
     production = PRODUCTION.probe.requests_per_evaluation  # 600: 30 per SLO at 10 %, min_samples 50
     assert expected_window_intervals(production, 10, PRODUCTION.slos) == 2
     assert expected_window_intervals(production, 30, PRODUCTION.slos) == 1
     assert (
         expected_window_intervals(
-            requests, 10, Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"}, "min_samples": 20})
+            requests,
+            10,
+            Slos.model_validate(
+                {"error_rate": {"target": "0.5%", "limit": "1%"}, "min_samples": 20}
+            ),
         )
         == 1
     )  # no latency SLO: health
@@ -262,7 +306,9 @@ def test_expected_window_intervals() -> None:
 
 
 def test_worst_case_time_to_rollback() -> None:
-    assert worst_case_time_to_rollback(SANDBOX.canary) == 3.0  # one interval of lag + 2 failed evaluations
+    assert (
+        worst_case_time_to_rollback(SANDBOX.canary) == 3.0
+    )  # one interval of lag + 2 failed evaluations
     assert worst_case_time_to_rollback(PRODUCTION.canary) == 180.0
     assert worst_case_time_to_rollback(policy(interval=1, consecutive=1, total=3)) == 2.0
     assert worst_case_time_to_rollback(policy(bake=10, interval=2, consecutive=3, total=5)) == 8.0
@@ -274,7 +320,9 @@ def test_worst_case_time_to_rollback() -> None:
 
 def test_the_rollback_sentence_states_the_numbers() -> None:
     production = rollback_sentence(PRODUCTION.canary)
-    assert production.startswith("Worst case from a breach to the rollback decision: 3 min (up to 2 min until")
+    assert production.startswith(
+        "Worst case from a breach to the rollback decision: 3 min (up to 2 min until"
+    )
     assert "1 more failed evaluation on fresh samples, 1 min apart, make 2 in a row" in production
     assert "max_total_failures 3" in production
     thin = rollback_sentence(SANDBOX.canary, window_intervals=2)
@@ -293,23 +341,36 @@ def with_probe(plan: LaunchPlan, **probe: object) -> LaunchPlan:
 def test_a_probe_longer_than_the_interval_sets_the_pace() -> None:
     # the sandbox plan's 1 s interval, but each evaluation's probe takes 4 s: 2 failures + 1 lag = 3 probes
     assert worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=4.0) == 12.0
-    assert worst_case_time_to_rollback(SANDBOX.canary, window_intervals=2, evaluation_seconds=4.0) == 20.0
-    assert worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=0.5) == 3.0  # the interval is longer
+    assert (
+        worst_case_time_to_rollback(SANDBOX.canary, window_intervals=2, evaluation_seconds=4.0)
+        == 20.0
+    )
+    assert (
+        worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=0.5) == 3.0
+    )  # the interval is longer
     with pytest.raises(ValueError):
         worst_case_time_to_rollback(SANDBOX.canary, evaluation_seconds=-1)
 
 
 def test_probe_seconds_from_concurrency_rate_and_the_slo_thresholds() -> None:
     # 250 requests in rounds of 32: 8 rounds × 500 ms (the mean of board's 800 ms and drawer's 200 ms)
-    assert probe_seconds(SANDBOX) == (4.0, "250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold")
+    assert probe_seconds(SANDBOX) == (
+        4.0,
+        "250 requests at concurrency 32 × 500 ms, the latency SLOs' mean threshold",
+    )
     assert probe_seconds(PRODUCTION)[0] == 19.0  # ceil(600 / 16) = 38 rounds × 500 ms
     assert probe_seconds(SANDBOX, requests=32)[0] == 0.5
     # an open-loop rate: 250 requests at 25/s take 10 s, longer than the concurrency allows
-    assert probe_seconds(with_probe(SANDBOX, rate=parse_rate("25/s"))) == (10.0, "250 requests at 25/s")
+    assert probe_seconds(with_probe(SANDBOX, rate=parse_rate("25/s"))) == (
+        10.0,
+        "250 requests at 25/s",
+    )
     # a rate faster than the concurrency cap can serve: the cap decides
     fast, basis = probe_seconds(with_probe(SANDBOX, rate=parse_rate("1000/s")))
     assert fast == 4.0 and basis.endswith(", slower than 1000/s")
-    health_only = SANDBOX.model_copy(update={"slos": SANDBOX.slos.model_copy(update={"latency": []})})
+    health_only = SANDBOX.model_copy(
+        update={"slos": SANDBOX.slos.model_copy(update={"latency": []})}
+    )
     assert probe_seconds(health_only) == (
         8.0,
         "250 requests at concurrency 32 × 1000 ms, no latency SLO: the health path at 1 s",
@@ -367,7 +428,9 @@ def test_the_measured_sentence_reports_what_evaluations_took() -> None:
 # ------------------------------------------------------------------ together
 
 
-def draw_interval(rng: np.random.Generator, share: float, canary_board_median: float) -> pd.DataFrame:
+def draw_interval(
+    rng: np.random.Generator, share: float, canary_board_median: float
+) -> pd.DataFrame:
     """One sandbox-plan probe interval: 125 board + 125 drawer requests routed at `share`."""
     n = SANDBOX.probe.requests_per_evaluation // 2
     frames = []

@@ -10,7 +10,10 @@ PLAN = load_plan("plans/sandbox.yaml", env={})
 
 
 def signed(*names: str) -> list[CheckResult]:
-    return [CheckResult(name=f"UAT: {n}", status="pass", value="approved", threshold="required signer") for n in names]
+    return [
+        CheckResult(name=f"UAT: {n}", status="pass", value="approved", threshold="required signer")
+        for n in names
+    ]
 
 
 def test_all_required_signers_confirm_uat() -> None:

@@ -23,5 +23,7 @@ def test_a_significant_slowdown_warns_and_is_named_against_checkpoint_1() -> Non
 
 def test_other_outcomes_keep_their_status() -> None:
     for status in ("pass", "warn", "inconclusive"):
-        check = CheckResult(name="error rate vs stable", status=status, value="+0 pp", threshold="-")
+        check = CheckResult(
+            name="error rate vs stable", status=status, value="+0 pp", threshold="-"
+        )
         assert trend_check(check).status == status

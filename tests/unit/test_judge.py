@@ -18,15 +18,32 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def slos(
-    target: str = "0.5%", limit: str = "1%", min_samples: int = 20, latency: list[dict[str, Any]] | None = None
+    target: str = "0.5%",
+    limit: str = "1%",
+    min_samples: int = 20,
+    latency: list[dict[str, Any]] | None = None,
 ) -> Slos:
     if latency is None:
         latency = [
-            {"name": "board", "path": "/api/admin/appointments/board", "stat": "p95", "threshold": "800ms"},
-            {"name": "drawer", "path": "/api/admin/appointments/{id}", "stat": "mean", "threshold": "200ms"},
+            {
+                "name": "board",
+                "path": "/api/admin/appointments/board",
+                "stat": "p95",
+                "threshold": "800ms",
+            },
+            {
+                "name": "drawer",
+                "path": "/api/admin/appointments/{id}",
+                "stat": "mean",
+                "threshold": "200ms",
+            },
         ]
     return Slos.model_validate(
-        {"error_rate": {"target": target, "limit": limit}, "latency": latency, "min_samples": min_samples}
+        {
+            "error_rate": {"target": target, "limit": limit},
+            "latency": latency,
+            "min_samples": min_samples,
+        }
     )
 
 
@@ -34,7 +51,12 @@ SLOS = slos()
 
 
 def rows(
-    slo: str, latencies: list[float] | np.ndarray, *, status: int = 200, version: str = "stable", release: str = "v1"
+    slo: str,
+    latencies: list[float] | np.ndarray,
+    *,
+    status: int = 200,
+    version: str = "stable",
+    release: str = "v1",
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -56,7 +78,9 @@ def frame(*parts: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def healthy(n: int = 100, version: str = "stable") -> list[dict[str, Any]]:
-    return rows("board", np.linspace(100, 400, n), version=version) + rows("drawer", [50.0] * n, version=version)
+    return rows("board", np.linspace(100, 400, n), version=version) + rows(
+        "drawer", [50.0] * n, version=version
+    )
 
 
 def check(verdict: Verdict, name: str) -> Any:
@@ -164,7 +188,9 @@ def test_errors_do_not_count_as_latency_samples() -> None:
 
 
 def test_4xx_are_successful_samples() -> None:
-    verdict = judge(frame(rows("board", [100.0] * 30, status=404), rows("drawer", [50.0] * 30)), SLOS)
+    verdict = judge(
+        frame(rows("board", [100.0] * 30, status=404), rows("drawer", [50.0] * 30)), SLOS
+    )
     assert check(verdict, "error rate").status == "pass"
     assert check(verdict, "board p95").samples == 30
 
@@ -207,7 +233,9 @@ def test_error_rate_reasons() -> None:
     verdict = judge(failing, SLOS)
     assert verdict.status == "fail"
     assert verdict.reason.startswith("error rate 6.54 % >= 1 %")
-    one_in_200 = frame(rows("board", [100.0] * 99), rows("drawer", [50.0] * 100), rows("board", [5.0], status=500))
+    one_in_200 = frame(
+        rows("board", [100.0] * 99), rows("drawer", [50.0] * 100), rows("board", [5.0], status=500)
+    )
     warning = judge(one_in_200, SLOS)
     assert warning.status == "warn" and warning.ok
     assert warning.reason == "error rate 0.50 % >= 0.5 % target (1 of 200 requests)"
@@ -270,7 +298,9 @@ def test_a_latency_slo_without_samples_is_inconclusive() -> None:
 
 
 def test_all_errors_fail_and_latency_is_inconclusive() -> None:
-    verdict = judge(frame(rows("board", [3.0] * 50, status=503), rows("drawer", [3.0] * 50, status=0)), SLOS)
+    verdict = judge(
+        frame(rows("board", [3.0] * 50, status=503), rows("drawer", [3.0] * 50, status=0)), SLOS
+    )
     assert verdict.status == "fail"
     assert check(verdict, "error rate").value == "100.00 %"
     assert check(verdict, "board p95").status == "inconclusive"
@@ -290,7 +320,9 @@ def test_fail_beats_inconclusive() -> None:
 
 
 def test_inconclusive_beats_warn() -> None:
-    samples = frame(rows("board", [100.0] * 194), rows("board", [1.0], status=500), rows("drawer", [50.0] * 5))
+    samples = frame(
+        rows("board", [100.0] * 194), rows("board", [1.0], status=500), rows("drawer", [50.0] * 5)
+    )
     verdict = judge(samples, SLOS)
     assert check(verdict, "error rate").status == "warn"
     assert verdict.status == "inconclusive"
@@ -307,7 +339,9 @@ def test_no_latency_slos_judges_the_error_rate_alone() -> None:
 
 def test_version_filter_judges_one_version() -> None:
     stable = healthy(100, version="stable")
-    canary = rows("board", [950.0] * 30, version="canary") + rows("drawer", [60.0] * 30, version="canary")
+    canary = rows("board", [950.0] * 30, version="canary") + rows(
+        "drawer", [60.0] * 30, version="canary"
+    )
     samples = frame(stable, canary)
     assert judge(samples, SLOS).status == "fail"  # pooled, the canary's board breaches
     assert judge(samples, SLOS, version="stable").status == "pass"
@@ -335,7 +369,11 @@ def test_missing_columns_are_an_error() -> None:
     with pytest.raises(ValueError, match="error"):
         judge(pd.DataFrame({"slo": ["board"], "latency_ms": [1.0]}), SLOS)
     with pytest.raises(ValueError, match="version"):
-        judge(pd.DataFrame({"slo": ["board"], "latency_ms": [1.0], "error": [False]}), SLOS, version="canary")
+        judge(
+            pd.DataFrame({"slo": ["board"], "latency_ms": [1.0], "error": [False]}),
+            SLOS,
+            version="canary",
+        )
 
 
 def test_the_input_frame_is_not_modified() -> None:

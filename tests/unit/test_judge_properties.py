@@ -23,9 +23,9 @@ sample = st.tuples(st.sampled_from(list(THRESHOLDS)), latency, errors_now_and_th
 samples = st.lists(sample, min_size=0, max_size=150)
 # a bad sample: at least 1.5x its SLO's threshold, or a server error
 bad_sample = st.one_of(
-    st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1.5, max_value=10), st.just(False)).map(
-        lambda t: (t[0], THRESHOLDS[t[0]] * t[1], False)
-    ),
+    st.tuples(
+        st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1.5, max_value=10), st.just(False)
+    ).map(lambda t: (t[0], THRESHOLDS[t[0]] * t[1], False)),
     st.tuples(st.sampled_from(list(THRESHOLDS)), latency, st.just(True)),
 )
 
@@ -70,7 +70,9 @@ def test_canary_judge_more_bad_canary_samples_never_pass(canary, stable, bad) ->
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1, max_value=50), st.just(False)),
+        st.tuples(
+            st.sampled_from(list(THRESHOLDS)), st.floats(min_value=1, max_value=50), st.just(False)
+        ),
         max_size=SLOS.min_samples - 1,
     )
 )
@@ -87,8 +89,12 @@ within_the_bound = st.floats(min_value=0, max_value=min(BOUNDS.values()), allow_
 @settings(max_examples=100, deadline=None)
 @given(samples, samples, over_the_bound)
 def test_a_saturated_probe_never_passes_and_fails_only_on_5xx_answers(canary, stable, lag) -> None:  # noqa: ANN001
-    both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True).assign(client_lag_ms=lag)
-    unanswered = both.assign(status=np.where(both["error"], 0, 200))  # the same errors as no response at all
+    both = pd.concat([frame(canary), frame(stable, "stable")], ignore_index=True).assign(
+        client_lag_ms=lag
+    )
+    unanswered = both.assign(
+        status=np.where(both["error"], 0, 200)
+    )  # the same errors as no response at all
     for samples_ in (both, unanswered):
         for verdict in (judge(samples_, SLOS), judge_canary(samples_, SLOS, COMPARE, step=30)):
             probe_check = [c for c in verdict.checks if c.name == "probe client lag"]
@@ -96,8 +102,12 @@ def test_a_saturated_probe_never_passes_and_fails_only_on_5xx_answers(canary, st
                 continue  # the lag could not move any number past the bound (latencies under it): judged as ever
             assert verdict.status != "pass"
             failed = [c.name for c in verdict.checks if c.status == "fail"]
-            if samples_ is unanswered:  # which a starved client's timeouts could be: never a failure
-                assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
+            if (
+                samples_ is unanswered
+            ):  # which a starved client's timeouts could be: never a failure
+                assert verdict.status == "inconclusive" and verdict.reason.startswith(
+                    "probe saturated: "
+                )
             else:
                 assert failed in ([], ["error rate"]), verdict.reason  # the server's own 500s only
 
@@ -105,14 +115,20 @@ def test_a_saturated_probe_never_passes_and_fails_only_on_5xx_answers(canary, st
 @settings(max_examples=50, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(list(THRESHOLDS)), st.floats(min_value=200, max_value=3000), st.just(False)),
+        st.tuples(
+            st.sampled_from(list(THRESHOLDS)),
+            st.floats(min_value=200, max_value=3000),
+            st.just(False),
+        ),
         min_size=1,
         max_size=100,
     ),
     st.floats(min_value=max(BOUNDS.values()) * 1.01, max_value=150),
 )
 def test_a_lag_over_the_bound_on_every_request_saturates(rows, lag) -> None:  # noqa: ANN001
-    verdict = judge(frame(rows).assign(client_lag_ms=lag), SLOS)  # every latency above the lag: moved by all of it
+    verdict = judge(
+        frame(rows).assign(client_lag_ms=lag), SLOS
+    )  # every latency above the lag: moved by all of it
     assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
 
 

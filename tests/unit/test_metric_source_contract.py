@@ -32,7 +32,13 @@ class _Api(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         body = json.dumps(IDS if self.path == "/api/admin/appointments/board" else {}).encode()
         self.answer(
-            200, body, {"Content-Type": "application/json", "X-Golive-Version": "canary", "X-Golive-Release": "v2.0.0"}
+            200,
+            body,
+            {
+                "Content-Type": "application/json",
+                "X-Golive-Version": "canary",
+                "X-Golive-Release": "v2.0.0",
+            },
         )
 
 
@@ -54,7 +60,9 @@ def _probe_plan() -> LaunchPlan:
 
 def _probe_sends_nothing(plan: LaunchPlan) -> LaunchPlan:
     # A probe's window is the requests it sends; no valid plan sends none, so the model is copied unchecked.
-    return plan.model_copy(update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 0})})
+    return plan.model_copy(
+        update={"probe": plan.probe.model_copy(update={"requests_per_evaluation": 0})}
+    )
 
 
 WORLDS: dict[str, World] = {
@@ -115,7 +123,10 @@ def test_an_empty_window_is_an_empty_frame_and_never_a_pass(kind: str, api: str)
     _in_sample_columns(samples)
     assert len(samples) == 0
     assert judge(samples, plan.slos, version="canary").status == "inconclusive"
-    assert judge_canary(samples, plan.slos, plan.canary.compare_with_stable, {}, step=100).status == "inconclusive"
+    assert (
+        judge_canary(samples, plan.slos, plan.canary.compare_with_stable, {}, step=100).status
+        == "inconclusive"
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -128,6 +139,11 @@ def test_an_unreachable_source_is_an_error_or_fails_closed(kind: str) -> None:
         assert str(error), f"{type(error).__name__} says nothing"
         return
     _in_sample_columns(samples)
-    assert len(samples) > 0, "no rows from a source that could not be reached: would read as 'no traffic'"
+    assert len(samples) > 0, (
+        "no rows from a source that could not be reached: would read as 'no traffic'"
+    )
     assert judge(samples, plan.slos).status in ("fail", "inconclusive")
-    assert judge_canary(samples, plan.slos, plan.canary.compare_with_stable, {}, step=100).status != "pass"
+    assert (
+        judge_canary(samples, plan.slos, plan.canary.compare_with_stable, {}, step=100).status
+        != "pass"
+    )

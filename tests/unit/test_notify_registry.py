@@ -41,4 +41,6 @@ def test_an_unknown_kind_is_refused_where_the_plan_is_loaded_naming_the_known_on
     plan = validate_plan(raw, env={})  # a name is all the plan model asks of a kind
     with pytest.raises(PlanError) as caught:
         check_plugins(plan)
-    assert caught.value.problems == ["notifications[1].kind: 'email' — unknown notifier: one of slack, teams, webhook"]
+    assert caught.value.problems == [
+        "notifications[1].kind: 'email' — unknown notifier: one of slack, teams, webhook"
+    ]

@@ -30,7 +30,8 @@ class Fake:
                     raise denied(name)
                 return {
                     "EvaluationResults": [
-                        {"EvalActionName": a, "EvalDecision": self.simulate(a)} for a in kwargs["ActionNames"]
+                        {"EvalActionName": a, "EvalDecision": self.simulate(a)}
+                        for a in kwargs["ActionNames"]
                     ]
                 }
             if name == "get_caller_identity":
@@ -43,7 +44,11 @@ class Fake:
 
 
 def test_simulation_reports_denied_actions() -> None:
-    fake = Fake(simulate=lambda action: "explicitDeny" if action == "cloudfront:UpdateDistribution" else "allowed")
+    fake = Fake(
+        simulate=lambda action: (
+            "explicitDeny" if action == "cloudfront:UpdateDistribution" else "allowed"
+        )
+    )
     results, method = probe_permissions(lambda service: fake, PRODUCTION)
     assert method == "iam:SimulatePrincipalPolicy"
     switch = next(r for r in results if r.capability == "switch origin")
@@ -54,9 +59,17 @@ def test_simulation_reports_denied_actions() -> None:
 def test_without_simulation_each_capability_gets_a_read_and_access_denied_fails() -> None:
     fake = Fake(fail={"get_distribution_config"})
     results, method = probe_permissions(lambda service: fake, PRODUCTION)
-    assert method.startswith("read-only calls (IAM simulation unavailable: simulate_principal_policy: AccessDenied")
+    assert method.startswith(
+        "read-only calls (IAM simulation unavailable: simulate_principal_policy: AccessDenied"
+    )
     by_name = {r.capability: r for r in results}
-    assert set(by_name) == {"upload release", "switch origin", "invalidate", "shift traffic (route53)", "read alarms"}
+    assert set(by_name) == {
+        "upload release",
+        "switch origin",
+        "invalidate",
+        "shift traffic (route53)",
+        "read alarms",
+    }
     assert not by_name["switch origin"].allowed
     assert "get_distribution_config: AccessDenied" in by_name["switch origin"].detail
     assert by_name["upload release"].allowed
@@ -66,13 +79,21 @@ def test_the_traffic_capability_comes_from_the_routers_entry() -> None:
     from tasks.traffic.alb import ROUTER as ALB
 
     assert PRODUCTION.router is not None
-    alb = PRODUCTION.model_copy(update={"router": PRODUCTION.router.model_copy(update={"kind": "alb"})})
+    alb = PRODUCTION.model_copy(
+        update={"router": PRODUCTION.router.model_copy(update={"kind": "alb"})}
+    )
     asked: list[list[str]] = []
 
     class Iam(Fake):
-        def simulate_principal_policy(self, PolicySourceArn: str, ActionNames: list[str]) -> dict[str, Any]:
+        def simulate_principal_policy(
+            self, PolicySourceArn: str, ActionNames: list[str]
+        ) -> dict[str, Any]:
             asked.append(ActionNames)
-            return {"EvaluationResults": [{"EvalActionName": a, "EvalDecision": "allowed"} for a in ActionNames]}
+            return {
+                "EvaluationResults": [
+                    {"EvalActionName": a, "EvalDecision": "allowed"} for a in ActionNames
+                ]
+            }
 
     results, _ = probe_permissions(lambda service: Iam(), alb)
     assert [r.capability for r in results] == [

@@ -69,7 +69,13 @@ def test_shipped_plans_load_without_warnings(name: str) -> None:
     plan = load_plan(PLANS / name, env={})
     assert plan.app == "StatusBoardV2"
     assert plan.canary.steps == [10, 30, 50, 100]
-    assert set(plan.smoke.suites) == {"infrastructure", "api", "features", "performance", "security"}
+    assert set(plan.smoke.suites) == {
+        "infrastructure",
+        "api",
+        "features",
+        "performance",
+        "security",
+    }
     assert plan.slos.error_rate.target == pytest.approx(0.005)
     assert plan.slos.error_rate.limit == pytest.approx(0.01)
     assert [(s.name, s.stat, float(s.threshold)) for s in plan.slos.latency] == [
@@ -153,7 +159,9 @@ def test_plan_round_trips_through_json(base: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ unit parsers
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("800ms", 0.8), ("3s", 3), ("10m", 600), ("1h", 3600), ("1.5s", 1.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("800ms", 0.8), ("3s", 3), ("10m", 600), ("1h", 3600), ("1.5s", 1.5)]
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     parsed = parse_duration(text)
     assert isinstance(parsed, Duration) and parsed == pytest.approx(seconds) and parsed.text == text
@@ -198,35 +206,48 @@ def test_probe_rate_and_client_lag_are_optional(base: dict[str, Any]) -> None:
     assert plan.probe.rate is None and plan.probe.max_client_lag is None
     assert plan.max_client_lag_ms is None  # then a tenth of each SLO's threshold
     assert plan.client_lag_bounds_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
-    bounded = validate_plan(edited(base, {"probe.rate": "125/s", "probe.max_client_lag": "15ms"}), env={})
+    bounded = validate_plan(
+        edited(base, {"probe.rate": "125/s", "probe.max_client_lag": "15ms"}), env={}
+    )
     assert bounded.probe.rate is not None and bounded.probe.rate.per_second == pytest.approx(125.0)
     assert bounded.max_client_lag_ms == pytest.approx(15.0)
     assert bounded.client_lag_bounds_ms == pytest.approx({"board p95": 15.0, "drawer mean": 15.0})
-    assert bounded.model_dump(mode="json")["probe"]["rate"] == "125/s"  # the text the plan was written in
+    assert (
+        bounded.model_dump(mode="json")["probe"]["rate"] == "125/s"
+    )  # the text the plan was written in
     assert validate_plan(bounded.model_dump(mode="json"), env={}) == bounded
 
 
 def test_a_rate_slower_than_the_interval_is_warned_about(base: dict[str, Any]) -> None:
-    slow = validate_plan(edited(base, {"probe.rate": "100/s"}), env={})  # 250 requests: 2.5 s per 1 s interval
+    slow = validate_plan(
+        edited(base, {"probe.rate": "100/s"}), env={}
+    )  # 250 requests: 2.5 s per 1 s interval
     assert any(
-        w.startswith("probe.rate: 100/s sends 250 requests in 2.5 s, longer than canary.evaluation_interval (1s)")
+        w.startswith(
+            "probe.rate: 100/s sends 250 requests in 2.5 s, longer than canary.evaluation_interval (1s)"
+        )
         for w in slow.warnings()
     )
     assert not any(
-        w.startswith("probe.rate") for w in validate_plan(edited(base, {"probe.rate": "250/s"}), env={}).warnings()
+        w.startswith("probe.rate")
+        for w in validate_plan(edited(base, {"probe.rate": "250/s"}), env={}).warnings()
     )
 
 
 def test_parsed_units() -> None:
     assert parse_percent("0.5%") == pytest.approx(0.005)
-    assert parse_latency_ms("0.8s") == pytest.approx(800) and parse_latency_ms("800ms") == pytest.approx(800)
+    assert parse_latency_ms("0.8s") == pytest.approx(800) and parse_latency_ms(
+        "800ms"
+    ) == pytest.approx(800)
 
 
 # ------------------------------------------------------------------- bad plans
 
 BOARD_CHECK = "smoke.suites.api[0]"
 BAD_PLANS = [
-    pytest.param({"rollout": {}}, "rollout: {} — unknown key 'rollout'", id="unknown-top-level-key"),
+    pytest.param(
+        {"rollout": {}}, "rollout: {} — unknown key 'rollout'", id="unknown-top-level-key"
+    ),
     pytest.param(
         {"canary.bake_time": "10m"},
         "canary.bake_time: '10m' — unknown key 'bake_time'; did you mean 'bake'?",
@@ -238,7 +259,9 @@ BAD_PLANS = [
         "environments.production.router.alb: 5 — a mapping of keys to values",
         id="router-section-not-a-mapping",
     ),
-    pytest.param({"canary": 5}, "canary: 5 — a mapping of keys to values", id="section-not-a-mapping"),
+    pytest.param(
+        {"canary": 5}, "canary: 5 — a mapping of keys to values", id="section-not-a-mapping"
+    ),
     pytest.param(
         {"canary.steps": [10, 50, 30]},
         "canary.steps: [10, 50, 30] — steps must strictly increase",
@@ -250,18 +273,26 @@ BAD_PLANS = [
         id="step-out-of-range",
     ),
     pytest.param(
-        {"canary.steps": [10, 50]}, "canary.steps: [10, 50] — the last step must be 100", id="last-step-not-100"
+        {"canary.steps": [10, 50]},
+        "canary.steps: [10, 50] — the last step must be 100",
+        id="last-step-not-100",
     ),
     pytest.param(
         {"canary.bake": "800"},
         "canary.bake: '800' — a duration with a unit such as '800ms'",
         id="duration-without-unit",
     ),
-    pytest.param({"canary.bake": 600}, "canary.bake: 600 — a duration with a unit", id="duration-as-number"),
     pytest.param(
-        {"canary.bake": "5%"}, "canary.bake: '5%' — a duration such as '10m', not a percent", id="percent-as-duration"
+        {"canary.bake": 600}, "canary.bake: 600 — a duration with a unit", id="duration-as-number"
     ),
-    pytest.param({"canary.bake": "0s"}, "canary.bake: '0s' — must be more than zero", id="zero-duration"),
+    pytest.param(
+        {"canary.bake": "5%"},
+        "canary.bake: '5%' — a duration such as '10m', not a percent",
+        id="percent-as-duration",
+    ),
+    pytest.param(
+        {"canary.bake": "0s"}, "canary.bake: '0s' — must be more than zero", id="zero-duration"
+    ),
     pytest.param(
         {"slos.error_rate.target": "5m"},
         "slos.error_rate.target: '5m' — a percent such as '0.5%', not a duration",
@@ -283,9 +314,13 @@ BAD_PLANS = [
         id="error-target-above-limit",
     ),
     pytest.param(
-        {"slos.error_rate.limit": "150%"}, "slos.error_rate.limit: '150%' — at most 100%", id="error-limit-over-100"
+        {"slos.error_rate.limit": "150%"},
+        "slos.error_rate.limit: '150%' — at most 100%",
+        id="error-limit-over-100",
     ),
-    pytest.param({"slos.min_samples": 5}, "slos.min_samples: 5 — at least 10", id="too-few-min-samples"),
+    pytest.param(
+        {"slos.min_samples": 5}, "slos.min_samples: 5 — at least 10", id="too-few-min-samples"
+    ),
     pytest.param(
         {"slos.latency[1].name": "board"},
         "slos.latency[1].name: 'board' — SLO names must be unique",
@@ -326,7 +361,9 @@ BAD_PLANS = [
         "stabilization.checkpoint_interval: '10s' — must not be longer than window ('6s')",
         id="checkpoint-over-window",
     ),
-    pytest.param({"roles.approvers": []}, "roles.approvers: [] — at least one approver", id="no-approvers"),
+    pytest.param(
+        {"roles.approvers": []}, "roles.approvers: [] — at least one approver", id="no-approvers"
+    ),
     pytest.param(
         {"roles.approvers": ["alice", "alice"]},
         "roles.approvers: ['alice', 'alice'] — each approver once ('alice' is repeated)",
@@ -337,7 +374,11 @@ BAD_PLANS = [
         "roles.approvers[0]: 'Alice Smith' — a lowercase name matching ^[a-z0-9][a-z0-9._-]*$",
         id="bad-approver-name",
     ),
-    pytest.param({"roles.uat_signers": []}, "roles.uat_signers: [] — at least one UAT signer", id="no-uat-signers"),
+    pytest.param(
+        {"roles.uat_signers": []},
+        "roles.uat_signers: [] — at least one UAT signer",
+        id="no-uat-signers",
+    ),
     pytest.param(
         {"environments.production.router": DELETE},
         "environments.production.router: (missing) — required",
@@ -394,7 +435,9 @@ BAD_PLANS = [
         id="status-out-of-range",
     ),
     pytest.param(
-        {f"{BOARD_CHECK}.target": "cdn"}, f"{BOARD_CHECK}.target: 'cdn' — one of 'site' or 'api'", id="unknown-target"
+        {f"{BOARD_CHECK}.target": "cdn"},
+        f"{BOARD_CHECK}.target: 'cdn' — one of 'site' or 'api'",
+        id="unknown-target",
     ),
     pytest.param(
         {f"{BOARD_CHECK}.auth": "bearer"},
@@ -416,7 +459,11 @@ BAD_PLANS = [
         f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a dotted JSON path",
         id="bad-json-path",
     ),
-    pytest.param({"smoke.suites.api": []}, "smoke.suites.api: [] — at least one check per suite", id="empty-suite"),
+    pytest.param(
+        {"smoke.suites.api": []},
+        "smoke.suites.api: [] — at least one check per suite",
+        id="empty-suite",
+    ),
     pytest.param(
         {"smoke.suites.api[1].name": "board"},
         "smoke.suites.api[1].name: 'board' — check names within a suite must be unique",
@@ -428,13 +475,19 @@ BAD_PLANS = [
         "slos.latency[1].path: '/api/admin/appointments/{id}' — uses {id}, so probe.id_source must say",
         id="id-without-source",
     ),
-    pytest.param({"probe.concurrency": "many"}, "probe.concurrency: 'many' — a whole number", id="not-a-number"),
+    pytest.param(
+        {"probe.concurrency": "many"},
+        "probe.concurrency: 'many' — a whole number",
+        id="not-a-number",
+    ),
     pytest.param(
         {"probe.rate": "fast"},
         "probe.rate: 'fast' — a request rate such as '50/s' or '3000/min', or a number of requests per second",
         id="rate-not-a-rate",
     ),
-    pytest.param({"probe.rate": "50/h"}, "probe.rate: '50/h' — a request rate such as '50/s'", id="rate-unit"),
+    pytest.param(
+        {"probe.rate": "50/h"}, "probe.rate: '50/h' — a request rate such as '50/s'", id="rate-unit"
+    ),
     pytest.param(
         {"probe.rate": 0},
         "probe.rate: 0 — a request rate such as '50/s' or '3000/min', or a number of "
@@ -443,10 +496,14 @@ BAD_PLANS = [
     ),
     pytest.param({"probe.rate": True}, "probe.rate: True — a request rate", id="rate-bool"),
     pytest.param(
-        {"probe.max_client_lag": "0ms"}, "probe.max_client_lag: '0ms' — must be more than zero", id="lag-zero"
+        {"probe.max_client_lag": "0ms"},
+        "probe.max_client_lag: '0ms' — must be more than zero",
+        id="lag-zero",
     ),
     pytest.param(
-        {"probe.max_client_lag": 20}, "probe.max_client_lag: 20 — a latency with a unit", id="lag-without-unit"
+        {"probe.max_client_lag": 20},
+        "probe.max_client_lag: 20 — a latency with a unit",
+        id="lag-without-unit",
     ),
     pytest.param(
         {"probe.max_client_lag": "200ms"},
@@ -534,7 +591,10 @@ def test_duplicate_yaml_keys_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(text)
     with pytest.raises(PlanError) as caught:
         load_plan(tmp_path / "plan.yaml", env={})
-    assert re.search(r"line \d+: 'app' — a key may appear once per mapping \(first at line \d+\)", str(caught.value))
+    assert re.search(
+        r"line \d+: 'app' — a key may appear once per mapping \(first at line \d+\)",
+        str(caught.value),
+    )
 
 
 @pytest.mark.parametrize(
@@ -574,7 +634,9 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-    result = CliRunner().invoke(plan_app, ["check", "--offline", str(PLANS / "statusboard-v2.yaml")])
+    result = CliRunner().invoke(
+        plan_app, ["check", "--offline", str(PLANS / "statusboard-v2.yaml")]
+    )
     assert result.exit_code == 0, result.output
     for fragment in (
         "StatusBoardV2 launch plan is valid",
@@ -604,14 +666,20 @@ def test_cli_check_shows_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "http://127.0.0.1:8101  (from $STAGING_URL)" in result.output
 
 
-def test_cli_check_rejects_bad_plan(tmp_path: Path, base: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_check_rejects_bad_plan(
+    tmp_path: Path, base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(edited(base, {"canary.steps": [10, 50, 30], "roles.approvers": []})))
+    path.write_text(
+        yaml.safe_dump(edited(base, {"canary.steps": [10, 50, 30], "roles.approvers": []}))
+    )
     result = CliRunner().invoke(plan_app, ["check", "--offline", str(path)])
     assert result.exit_code == 1
     assert "2 problems" in result.output
     assert "canary.steps: [10, 50, 30] — steps must strictly increase" in result.output
     assert "roles.approvers: [] — at least one approver" in result.output
     assert "Traceback" not in result.output
-    assert isinstance(result.exception, SystemExit)  # a clean exit, not an error escaping the command
+    assert isinstance(
+        result.exception, SystemExit
+    )  # a clean exit, not an error escaping the command

@@ -48,7 +48,9 @@ def test_metrics_kind_probe_keeps_its_settings_in_the_probe_section() -> None:
         ),
     ],
 )
-def test_a_bad_metrics_section_is_refused_where_the_plan_is_loaded(metrics: dict[str, Any], expected: str) -> None:
+def test_a_bad_metrics_section_is_refused_where_the_plan_is_loaded(
+    metrics: dict[str, Any], expected: str
+) -> None:
     plan = plan_with(metrics=metrics)  # the plan model cannot know the kinds: the registry can
     with pytest.raises(PlanError) as caught:
         check_plugins(plan, source="plan.yaml")

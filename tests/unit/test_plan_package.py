@@ -36,4 +36,6 @@ def test_every_module_of_the_package_imports() -> None:
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
 def test_each_module_stays_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    assert lines < MAX_LINES, f"blocks/plan/{path.name} has {lines} lines: split it rather than grow it"
+    assert lines < MAX_LINES, (
+        f"blocks/plan/{path.name} has {lines} lines: split it rather than grow it"
+    )

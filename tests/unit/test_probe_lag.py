@@ -26,7 +26,10 @@ from tests.loopback import QuietHandler, serving
 REPO = Path(__file__).resolve().parents[2]
 SERVER_MS = 10  # every response takes this long: longer than the starver's gaps, so each request meets a stall
 BURST_S, GAP_S = 0.06, 0.005  # the starver: block the loop 60 ms, let it run 5 ms
-REQUESTS, CONCURRENCY = 80, 4  # 40 per SLO, min_samples 20; light enough that an unstarved client keeps up
+REQUESTS, CONCURRENCY = (
+    80,
+    4,
+)  # 40 per SLO, min_samples 20; light enough that an unstarved client keeps up
 
 
 class _App(QuietHandler):
@@ -35,7 +38,11 @@ class _App(QuietHandler):
         self.answer(
             200,
             b'{"ok": true}',
-            {"Content-Type": "application/json", "X-Golive-Version": "stable", "X-Golive-Release": "v1.0.0"},
+            {
+                "Content-Type": "application/json",
+                "X-Golive-Version": "stable",
+                "X-Golive-Release": "v1.0.0",
+            },
         )
 
 
@@ -53,7 +60,11 @@ def plan() -> LaunchPlan:
         {"name": "board", "path": "/board", "stat": "p95", "threshold": "50ms"},
         {"name": "drawer", "path": "/drawer", "stat": "mean", "threshold": "40ms"},
     ]
-    raw["probe"] = {"requests_per_evaluation": REQUESTS, "concurrency": CONCURRENCY, "max_client_lag": "30ms"}
+    raw["probe"] = {
+        "requests_per_evaluation": REQUESTS,
+        "concurrency": CONCURRENCY,
+        "max_client_lag": "30ms",
+    }
     raw["scenarios"] = []  # they use {id}, and this plan has no id source
     raw["smoke"]["suites"] = {"infrastructure": raw["smoke"]["suites"]["infrastructure"]}
     return validate_plan(raw, env={})
@@ -96,11 +107,15 @@ def _gil_hogged(base_url: str, plan: LaunchPlan, requests: int) -> pd.DataFrame:
         sys.setswitchinterval(interval)
 
 
-def _assert_saturated_not_failed(samples: pd.DataFrame, plan: LaunchPlan, requests: int = REQUESTS) -> None:
+def _assert_saturated_not_failed(
+    samples: pd.DataFrame, plan: LaunchPlan, requests: int = REQUESTS
+) -> None:
     assert list(samples.columns) == list(SAMPLE_COLUMNS) and len(samples) == requests
     assert not samples["error"].any()
     lag = samples["client_lag_ms"].to_numpy()
-    assert np.median(lag) > plan.max_client_lag_ms  # most requests met a stall longer than the bound
+    assert (
+        np.median(lag) > plan.max_client_lag_ms
+    )  # most requests met a stall longer than the bound
     # The numbers really are distorted: trusted blindly, a 10 ms server fails its SLOs...
     blind = judge(samples.drop(columns="client_lag_ms"), plan.slos)
     assert blind.status == "fail", blind.reason
@@ -108,12 +123,17 @@ def _assert_saturated_not_failed(samples: pd.DataFrame, plan: LaunchPlan, reques
     verdict = judge(samples, plan.slos, max_client_lag_ms=plan.max_client_lag_ms)
     assert verdict.status == "inconclusive"
     assert verdict.reason.startswith("probe saturated: the client's own lag could make ")
-    assert "(30 ms allowed)" in verdict.reason and ": over its bound; client lag p95 " in verdict.reason
+    assert (
+        "(30 ms allowed)" in verdict.reason
+        and ": over its bound; client lag p95 " in verdict.reason
+    )
     assert f"of {requests} requests late by more than 30 ms" in verdict.reason
     assert not any(c.status == "fail" for c in verdict.checks)
 
 
-def test_a_starved_event_loop_makes_the_probe_saturated_not_the_release_failed(server: str, plan: LaunchPlan) -> None:
+def test_a_starved_event_loop_makes_the_probe_saturated_not_the_release_failed(
+    server: str, plan: LaunchPlan
+) -> None:
     _assert_saturated_not_failed(asyncio.run(_starved(server, plan)), plan)
 
 
@@ -135,7 +155,9 @@ def test_an_unstarved_probe_of_the_same_server_keeps_its_lag_low_and_the_usual_v
     assert lag.status == "pass" and lag.samples == REQUESTS
 
 
-def test_a_probe_at_a_rate_spreads_its_requests_over_the_schedule(server: str, plan: LaunchPlan) -> None:
+def test_a_probe_at_a_rate_spreads_its_requests_over_the_schedule(
+    server: str, plan: LaunchPlan
+) -> None:
     rate, requests = 100.0, 30
     samples = probe(server, plan, requests=requests, rate=rate)
     assert len(samples) == requests
@@ -148,14 +170,18 @@ def test_a_probe_at_a_rate_spreads_its_requests_over_the_schedule(server: str, p
 # ------------------------------------------------------------------ the schedule, without HTTP
 
 
-def _schedule(total: int, concurrency: int, rate: float | None, hold: float) -> list[dict[str, float]]:
+def _schedule(
+    total: int, concurrency: int, rate: float | None, hold: float
+) -> list[dict[str, float]]:
     calls: list[dict[str, float]] = []
     in_flight = 0
 
     async def send(index: int, due: float) -> None:
         nonlocal in_flight
         in_flight += 1
-        calls.append({"index": index, "due": due, "at": time.perf_counter(), "in_flight": in_flight})
+        calls.append(
+            {"index": index, "due": due, "at": time.perf_counter(), "in_flight": in_flight}
+        )
         await asyncio.sleep(hold)
         in_flight -= 1
 
@@ -165,7 +191,9 @@ def _schedule(total: int, concurrency: int, rate: float | None, hold: float) -> 
         return start
 
     start = asyncio.run(main())
-    return [{**call, "offset": call["at"] - start, "due_offset": call["due"] - start} for call in calls]
+    return [
+        {**call, "offset": call["at"] - start, "due_offset": call["due"] - start} for call in calls
+    ]
 
 
 def test_requests_leave_on_the_rate_schedule_never_ahead_of_it() -> None:
@@ -180,7 +208,9 @@ def test_requests_leave_on_the_rate_schedule_never_ahead_of_it() -> None:
 
 
 def test_concurrency_still_caps_a_rate_and_slot_waits_are_not_lateness() -> None:
-    calls = _schedule(12, concurrency=3, rate=1000.0, hold=0.03)  # responses slower than the rate allows
+    calls = _schedule(
+        12, concurrency=3, rate=1000.0, hold=0.03
+    )  # responses slower than the rate allows
     assert max(c["in_flight"] for c in calls) == 3
     # request 3 was due at 3 ms but had to wait for a slot (~30 ms): its due time is when the slot freed
     assert calls[3]["due_offset"] >= 0.03
@@ -191,7 +221,9 @@ def test_closed_loop_sends_as_soon_as_a_slot_frees() -> None:
     calls = _schedule(10, concurrency=5, rate=None, hold=0.01)
     assert max(c["in_flight"] for c in calls) == 5
     assert len({c["due"] for c in calls[:5]}) == 1  # the first five are due at once, at the start
-    assert all(c["due"] >= calls[0]["due"] + 0.01 for c in calls[5:])  # the rest when a response freed a slot
+    assert all(
+        c["due"] >= calls[0]["due"] + 0.01 for c in calls[5:]
+    )  # the rest when a response freed a slot
 
 
 def test_a_rate_must_be_positive() -> None:
@@ -214,7 +246,9 @@ def test_the_loop_watch_sees_a_blocked_loop_and_clips_to_the_window() -> None:
 
     watch, before, blocked_until, end = asyncio.run(main())
     assert watch.worst_stall(before, end) >= 0.07
-    assert watch.worst_stall(before + 0.05, end) <= watch.worst_stall(before, end) - 0.04  # clipped to the window
+    assert (
+        watch.worst_stall(before + 0.05, end) <= watch.worst_stall(before, end) - 0.04
+    )  # clipped to the window
     assert watch.worst_stall(end, end + 1) == 0.0
     assert watch.worst_stall(before - 1, before - 0.5) == 0.0
     assert all(begin < finish for begin, finish in watch.stalls)

@@ -59,11 +59,20 @@ def by_name(verdict: Any) -> dict[str, Any]:
 
 
 def test_the_default_bounds_are_a_tenth_of_each_threshold() -> None:
-    assert PLAN.client_lag_bounds_ms == BOUNDS.per_slo_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
+    assert (
+        PLAN.client_lag_bounds_ms
+        == BOUNDS.per_slo_ms
+        == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
+    )
     assert PLAN.max_client_lag_ms is None and BOUNDS.tightest_ms == pytest.approx(20.0)
     production = load_plan("plans/statusboard-v2.yaml", env={})
-    assert production.client_lag_bounds_ms == pytest.approx({"board p95": 80.0, "drawer mean": 20.0})
-    assert client_lag_bounds_ms(SLOS, 15.0) == {"board p95": 15.0, "drawer mean": 15.0}  # probe.max_client_lag
+    assert production.client_lag_bounds_ms == pytest.approx(
+        {"board p95": 80.0, "drawer mean": 20.0}
+    )
+    assert client_lag_bounds_ms(SLOS, 15.0) == {
+        "board p95": 15.0,
+        "drawer mean": 15.0,
+    }  # probe.max_client_lag
     one = Slos.model_validate(
         {
             "error_rate": {"target": "0.5%", "limit": "1%"},
@@ -72,8 +81,13 @@ def test_the_default_bounds_are_a_tenth_of_each_threshold() -> None:
     )
     assert default_max_client_lag_ms(one) == pytest.approx(200.0)
     none = Slos.model_validate({"error_rate": {"target": "0.5%", "limit": "1%"}})
-    assert default_max_client_lag_ms(none) == pytest.approx(1000.0)  # a tenth of the probe's 10 s timeout
-    assert LagBounds.of(none).describe() == "1000 ms" and BOUNDS.describe() == "board p95 80 ms, drawer mean 20 ms"
+    assert default_max_client_lag_ms(none) == pytest.approx(
+        1000.0
+    )  # a tenth of the probe's 10 s timeout
+    assert (
+        LagBounds.of(none).describe() == "1000 ms"
+        and BOUNDS.describe() == "board p95 80 ms, drawer mean 20 ms"
+    )
 
 
 def test_client_lag_figures() -> None:
@@ -85,9 +99,13 @@ def test_client_lag_figures() -> None:
     assert lag.p95_ms == pytest.approx(50.0)
     # what the lag could do to each number: the stat as measured minus the stat with each lag taken off
     board = frame[frame["slo"] == "board"]
-    expected = np.percentile(board["latency_ms"], 95) - np.percentile(board["latency_ms"] - per_slo, 95)
+    expected = np.percentile(board["latency_ms"], 95) - np.percentile(
+        board["latency_ms"] - per_slo, 95
+    )
     assert lag.distortion_ms["board p95"] == pytest.approx(expected)
-    assert lag.distortion_ms["drawer mean"] == pytest.approx(np.mean(np.minimum(per_slo, 50.0)))  # never below 0
+    assert lag.distortion_ms["drawer mean"] == pytest.approx(
+        np.mean(np.minimum(per_slo, 50.0))
+    )  # never below 0
     assert lag.reason == (
         "probe saturated: the client's own lag could make board p95 up to 53 ms higher (20 ms "
         "allowed), drawer mean 6 ms (20 ms): over its bound; client lag p95 50 ms, max 300 ms; "
@@ -108,7 +126,9 @@ def test_client_lag_figures() -> None:
 
 
 def test_without_latency_slos_the_lag_p95_decides() -> None:
-    lag = client_lag(slow_board([1.0] * 50 + [90.0] * 10), P95_ONLY)  # nothing to distort but the p95
+    lag = client_lag(
+        slow_board([1.0] * 50 + [90.0] * 10), P95_ONLY
+    )  # nothing to distort but the p95
     assert lag is not None and lag.saturated and not lag.distortion_ms
     assert lag.reason == (
         "probe saturated: client lag p95 90 ms, over the 20 ms bound, max 90 ms; 20 of 120 "
@@ -121,9 +141,13 @@ def test_one_shared_stall_moves_the_numbers_little_and_does_not_saturate() -> No
     # a 35 ms stall that the first 16 requests in flight shared, then a healthy client
     lags = [35.0] * 8 + [1.0] * 52
     latencies = np.linspace(100, 400, 60)
-    frame = samples_frame(rows("board", latencies, lag=lags) + rows("drawer", [50.0] * 60, lag=lags))
+    frame = samples_frame(
+        rows("board", latencies, lag=lags) + rows("drawer", [50.0] * 60, lag=lags)
+    )
     lag = client_lag(frame, BOUNDS)
-    assert lag is not None and lag.p95_ms > BOUNDS.tightest_ms  # more than 5 % of the requests saw it...
+    assert (
+        lag is not None and lag.p95_ms > BOUNDS.tightest_ms
+    )  # more than 5 % of the requests saw it...
     assert not lag.saturated  # ...but no SLO's number could have moved by its bound
     assert judge(frame, SLOS).status == "pass"
 
@@ -148,7 +172,9 @@ def test_at_the_bound_is_tolerable() -> None:
 
 def test_a_saturated_probe_is_inconclusive_not_a_failed_slo() -> None:
     trusted = judge(slow_board(np.nan), SLOS)
-    assert trusted.status == "fail" and trusted.reason.startswith("board p95 ")  # the same numbers, no lag known
+    assert trusted.status == "fail" and trusted.reason.startswith(
+        "board p95 "
+    )  # the same numbers, no lag known
 
     verdict = judge(slow_board(120.0), SLOS)  # the default bounds
     assert verdict.status == "inconclusive"
@@ -160,7 +186,9 @@ def test_a_saturated_probe_is_inconclusive_not_a_failed_slo() -> None:
     checks = by_name(verdict)
     assert verdict.checks[0].name == PROBE_CHECK and checks[PROBE_CHECK].status == "inconclusive"
     board = checks["board p95"]
-    assert board.status == "inconclusive" and board.value == by_name(trusted)["board p95"].value  # figure kept
+    assert (
+        board.status == "inconclusive" and board.value == by_name(trusted)["board p95"].value
+    )  # figure kept
     assert board.detail.endswith("measured by a saturated probe: not judged")
     assert "board p95" in verdict.reason
     # the whole evaluation is inconclusive, but what passed keeps its status and its figure
@@ -169,7 +197,9 @@ def test_a_saturated_probe_is_inconclusive_not_a_failed_slo() -> None:
 
 
 def test_a_saturated_probe_does_not_pass_a_healthy_release_either() -> None:
-    healthy = samples_frame(rows("board", [300.0] * 60, lag=80.0) + rows("drawer", [50.0] * 60, lag=80.0))
+    healthy = samples_frame(
+        rows("board", [300.0] * 60, lag=80.0) + rows("drawer", [50.0] * 60, lag=80.0)
+    )
     verdict = judge(healthy, SLOS)  # drawer's mean could be 50 ms high: over its 20 ms
     assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
     assert {c.name: c.status for c in verdict.checks} == {
@@ -187,13 +217,22 @@ def test_a_healthy_probe_is_judged_as_before_with_its_lag_shown() -> None:
     assert [c.name for c in verdict.checks] == [c.name for c in without.checks] + [PROBE_CHECK]
     assert verdict.checks[-1].status == "pass"
     assert verdict.checks[-1].value == "p95 3 ms, max 3 ms; drawer mean up to +3 ms"
-    passing = judge(samples_frame(rows("board", [300.0] * 60, lag=1.0) + rows("drawer", [50.0] * 60, lag=1.0)), SLOS)
-    assert passing.status == "pass" and PROBE_CHECK not in passing.reason  # "all SLOs met" lists SLOs only
+    passing = judge(
+        samples_frame(rows("board", [300.0] * 60, lag=1.0) + rows("drawer", [50.0] * 60, lag=1.0)),
+        SLOS,
+    )
+    assert (
+        passing.status == "pass" and PROBE_CHECK not in passing.reason
+    )  # "all SLOs met" lists SLOs only
 
 
 def test_the_plan_bound_decides() -> None:
-    assert judge(slow_board(30.0), SLOS).status == "inconclusive"  # drawer's mean: over its default 20 ms
-    assert judge(slow_board(30.0), SLOS, max_client_lag_ms=50).status == "fail"  # a plan that tolerates 50 ms
+    assert (
+        judge(slow_board(30.0), SLOS).status == "inconclusive"
+    )  # drawer's mean: over its default 20 ms
+    assert (
+        judge(slow_board(30.0), SLOS, max_client_lag_ms=50).status == "fail"
+    )  # a plan that tolerates 50 ms
     assert judge(slow_board(60.0), SLOS, max_client_lag_ms=50).status == "inconclusive"
 
 
@@ -213,7 +252,9 @@ def test_under_saturation_without_lag_changes_nothing() -> None:
 
 
 def canary_window(canary_lag: float, stable_lag: float) -> pd.DataFrame:
-    return pd.concat([slow_board(canary_lag, "canary"), slow_board(stable_lag, "stable")], ignore_index=True)
+    return pd.concat(
+        [slow_board(canary_lag, "canary"), slow_board(stable_lag, "stable")], ignore_index=True
+    )
 
 
 def test_a_saturated_canary_evaluation_is_inconclusive_never_a_rollback_on_the_probe() -> None:
@@ -233,7 +274,9 @@ def test_a_saturated_canary_evaluation_is_inconclusive_never_a_rollback_on_the_p
 
 
 def test_an_alarm_still_fails_a_saturated_evaluation() -> None:
-    verdict = judge_canary(canary_window(150.0, 150.0), SLOS, COMPARE, {"statusboard-5xx": "ALARM"}, step=30)
+    verdict = judge_canary(
+        canary_window(150.0, 150.0), SLOS, COMPARE, {"statusboard-5xx": "ALARM"}, step=30
+    )
     assert verdict.status == "fail" and "statusboard-5xx is in ALARM" in verdict.reason
     assert by_name(verdict)[PROBE_CHECK].status == "inconclusive"
 
@@ -257,25 +300,35 @@ def with_errors(lag: float, status: int, errors: int = 12) -> pd.DataFrame:
 def test_the_servers_own_5xx_answers_still_fail_a_saturated_evaluation() -> None:
     verdict = judge(with_errors(90.0, 500), SLOS)  # 12 of 132 requests answered 500: 9 %
     assert verdict.status == "fail" and verdict.reason.startswith("error rate 9.09 % >= 1 %")
-    assert by_name(verdict)["error rate"].detail.endswith("5xx answers alone: no client lag explains them")
+    assert by_name(verdict)["error rate"].detail.endswith(
+        "5xx answers alone: no client lag explains them"
+    )
     assert verdict.checks[0].name == PROBE_CHECK and verdict.checks[0].status == "inconclusive"
 
 
 def test_unanswered_requests_of_a_saturated_probe_are_not_blamed_on_the_release() -> None:
     frame = with_errors(90.0, 500)
-    frame.loc[frame["status"] == 500, "status"] = 0  # no response: a reset, or the starved client's timeout
+    frame.loc[frame["status"] == 500, "status"] = (
+        0  # no response: a reset, or the starved client's timeout
+    )
     verdict = judge(frame, SLOS)
     assert verdict.status == "inconclusive" and verdict.reason.startswith("probe saturated: ")
     assert "error rate 9.09 % >= 1 %" in verdict.reason and "not judged" in verdict.reason
-    assert judge(frame.assign(client_lag_ms=2.0), SLOS).status == "fail"  # an unsaturated probe: fails as ever
+    assert (
+        judge(frame.assign(client_lag_ms=2.0), SLOS).status == "fail"
+    )  # an unsaturated probe: fails as ever
 
 
 def test_the_canary_error_rate_on_5xx_answers_stands_under_saturation() -> None:
     canary = with_errors(90.0, 500, errors=40).assign(version="canary")
-    stable = samples_frame(rows("board", [300.0] * 60, lag=90.0) + rows("drawer", [50.0] * 60, lag=90.0))
+    stable = samples_frame(
+        rows("board", [300.0] * 60, lag=90.0) + rows("drawer", [50.0] * 60, lag=90.0)
+    )
     verdict = judge_canary(pd.concat([canary, stable], ignore_index=True), SLOS, COMPARE, step=30)
     assert verdict.status == "fail" and verdict.reason.startswith("canary: error rate ")
-    assert by_name(verdict)["error rate vs stable"].status != "fail"  # a comparison is the probe's evidence
+    assert (
+        by_name(verdict)["error rate vs stable"].status != "fail"
+    )  # a comparison is the probe's evidence
 
 
 def test_send_lag_is_shown_in_the_figures_where_known() -> None:

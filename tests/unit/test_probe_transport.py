@@ -30,7 +30,9 @@ class _Recorder(QuietHandler):
     seen: list[dict[str, str]] = []
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        _Recorder.seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+        _Recorder.seen.append(
+            {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
+        )
         self.answer(200, b"{}", {"X-Golive-Version": "canary", "X-Golive-Release": "v9.9.9"})
 
 
@@ -49,7 +51,9 @@ def seen() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def plan() -> LaunchPlan:
     raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
-    raw["slos"]["latency"] = [{"name": "board", "path": "/board", "stat": "p95", "threshold": "500ms"}]
+    raw["slos"]["latency"] = [
+        {"name": "board", "path": "/board", "stat": "p95", "threshold": "500ms"}
+    ]
     raw["probe"] = {"requests_per_evaluation": 6, "concurrency": 2}
     raw["scenarios"] = []
     raw["smoke"]["suites"] = {"infrastructure": raw["smoke"]["suites"]["infrastructure"]}
@@ -60,7 +64,11 @@ def test_a_bearer_probe_sends_the_token_and_reads_the_version(
     server: str, seen: list[dict[str, str]], plan: LaunchPlan
 ) -> None:
     samples = probe(server, plan, auth=BearerAuth(SecretStr(TOKEN)))
-    assert len(samples) == 6 and set(samples["version"]) == {"canary"} and set(samples["release"]) == {"v9.9.9"}
+    assert (
+        len(samples) == 6
+        and set(samples["version"]) == {"canary"}
+        and set(samples["release"]) == {"v9.9.9"}
+    )
     requests = [each for each in seen if each["path"] == "/board"]
     assert len(requests) == 7  # six samples and the unrecorded warm-up
     assert {each["authorization"] for each in requests} == {f"Bearer {TOKEN}"}
@@ -70,7 +78,9 @@ def test_a_bearer_probe_sends_the_token_and_reads_the_version(
 def test_a_sigv4_probe_request_verifies_against_what_the_server_received(
     server: str, seen: list[dict[str, str]]
 ) -> None:
-    session = boto3.Session(aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, region_name="eu-central-1")
+    session = boto3.Session(
+        aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, region_name="eu-central-1"
+    )
 
     async def one() -> None:
         async with ProbeSession(1, 5.0) as probe_session:
@@ -81,8 +91,12 @@ def test_a_sigv4_probe_request_verifies_against_what_the_server_received(
     # Recompute the signature from the request as received, at the time it was signed.
     amz_date = received["x-amz-date"]
     when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
-    again = AWSRequest(method="GET", url=server + "/board?shop=7", headers={"host": received["host"]})
-    signer = BotoSigV4(session.get_credentials().get_frozen_credentials(), "execute-api", "eu-central-1")
+    again = AWSRequest(
+        method="GET", url=server + "/board?shop=7", headers={"host": received["host"]}
+    )
+    signer = BotoSigV4(
+        session.get_credentials().get_frozen_credentials(), "execute-api", "eu-central-1"
+    )
     signer._timestamp = lambda: when.strftime("%Y%m%dT%H%M%SZ")  # type: ignore[method-assign]
     signer.add_auth(again)
     assert received["authorization"] == again.headers["Authorization"]

@@ -23,7 +23,9 @@ def test_an_entry_is_found_by_its_kind_and_listed_in_order() -> None:
 
 def test_an_unknown_kind_names_the_family_and_the_known_kinds() -> None:
     registry = Registry("traffic router", [Entry("route53"), Entry("alb")])
-    with pytest.raises(UnknownPlugin, match=r"unknown traffic router 'istio' \(known: alb, route53\)"):
+    with pytest.raises(
+        UnknownPlugin, match=r"unknown traffic router 'istio' \(known: alb, route53\)"
+    ):
         registry.get("istio")
 
 
@@ -36,4 +38,6 @@ def test_an_unknown_kind_in_a_plan_is_a_problem_at_its_field() -> None:
     registry = Registry("notifier", [Entry("slack"), Entry("webhook")])
     assert kind_problem(registry, "slack", ("notifications", 0, "kind")) is None
     problem = kind_problem(registry, "email", ("notifications", 1, "kind"))
-    assert str(problem) == "notifications[1].kind: 'email' — unknown notifier: one of slack, webhook"
+    assert (
+        str(problem) == "notifications[1].kind: 'email' — unknown notifier: one of slack, webhook"
+    )

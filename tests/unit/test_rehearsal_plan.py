@@ -26,7 +26,11 @@ MAY_DIFFER = {
 
 def differences(a: Any, b: Any, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     if isinstance(a, dict) and isinstance(b, dict):
-        return {d for key in a.keys() | b.keys() for d in differences(a.get(key), b.get(key), (*path, key))}
+        return {
+            d
+            for key in a.keys() | b.keys()
+            for d in differences(a.get(key), b.get(key), (*path, key))
+        }
     return set() if a == b else {path}
 
 
@@ -40,5 +44,7 @@ def test_the_rehearsal_differs_from_the_sandbox_plan_in_timings_and_volumes_only
 def test_the_rehearsal_plan_loads_and_each_canary_step_passes_on_one_evaluation() -> None:
     plan = load_plan(PLANS / "rehearsal.yaml", env={})
     assert plan.canary.bake == plan.canary.evaluation_interval
-    assert plan.stabilization.window == plan.stabilization.checkpoint_interval  # one Gate G checkpoint
+    assert (
+        plan.stabilization.window == plan.stabilization.checkpoint_interval
+    )  # one Gate G checkpoint
     assert len(plan.roles.uat_signers) == 1

@@ -15,7 +15,12 @@ import pytest
 from blocks.plan import LaunchPlan, load_plan
 from golive.core.checks import CheckResult
 from golive.core.health import HealthResult, health_week_summary
-from golive.core.report import evaluation_stats, launch_report, playbook_summary_markdown, uat_summary_markdown
+from golive.core.report import (
+    evaluation_stats,
+    launch_report,
+    playbook_summary_markdown,
+    uat_summary_markdown,
+)
 from golive.core.summaries import playbook_steps
 from golive.core.svg_chart import Series, Threshold, line_chart
 from golive.core.timeline import Kind, TimelineEntry
@@ -31,7 +36,13 @@ def plan() -> LaunchPlan:
 
 
 def entry(
-    minute: float, kind: Kind, event: str, summary: str, gate: str = "", actor: str = "golive", **data: Any
+    minute: float,
+    kind: Kind,
+    event: str,
+    summary: str,
+    gate: str = "",
+    actor: str = "golive",
+    **data: Any,
 ) -> TimelineEntry:
     return TimelineEntry(
         at=T0 + timedelta(minutes=minute),
@@ -47,7 +58,9 @@ def entry(
 
 
 SMOKE = [
-    CheckResult(name="infrastructure/health", status="pass", value="200", threshold="200").model_dump(),
+    CheckResult(
+        name="infrastructure/health", status="pass", value="200", threshold="200"
+    ).model_dump(),
     CheckResult(name="api/board", status="pass", value="200", threshold="200").model_dump(),
     CheckResult(name="api/drawer", status="fail", value="500", threshold="200").model_dump(),
     CheckResult(name="build", status="pass", value="12 files", threshold="exit 0").model_dump(),
@@ -58,22 +71,64 @@ def common_start() -> list[TimelineEntry]:
     return [
         entry(0, "launch", "started", "Launch of v1.4.0 started", actor="dana"),
         entry(0.1, "gate", "started", "Pre-flight started", "Pre-flight"),
-        entry(1, "approval", "approved", "Green light", "Pre-flight", actor="erin", key="preflight-green-light"),
+        entry(
+            1,
+            "approval",
+            "approved",
+            "Green light",
+            "Pre-flight",
+            actor="erin",
+            key="preflight-green-light",
+        ),
         entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
         entry(2, "gate", "started", "Gate A started", "Gate A"),
         entry(
-            5, "approval", "approved", "UAT 1", "Gate A", actor="uma", key="uat-signoff-1", comment="board looks right"
+            5,
+            "approval",
+            "approved",
+            "UAT 1",
+            "Gate A",
+            actor="uma",
+            key="uat-signoff-1",
+            comment="board looks right",
         ),
-        entry(6, "approval", "approved", "UAT 2", "Gate A", actor="vic", key="uat-signoff-2", comment=""),
-        entry(7, "approval", "approved", "Gate A passed", "Gate A", actor="erin", key="gate-a-approval"),
+        entry(
+            6,
+            "approval",
+            "approved",
+            "UAT 2",
+            "Gate A",
+            actor="vic",
+            key="uat-signoff-2",
+            comment="",
+        ),
+        entry(
+            7,
+            "approval",
+            "approved",
+            "Gate A passed",
+            "Gate A",
+            actor="erin",
+            key="gate-a-approval",
+        ),
         entry(7.5, "gate", "passed", "Gate A PASSED", "Gate A", checks=SMOKE),
-        entry(7.6, "message", "sent", "Gate A PASSED - ...", "Gate A", channel="launch-slack", template="gate_passed"),
+        entry(
+            7.6,
+            "message",
+            "sent",
+            "Gate A PASSED - ...",
+            "Gate A",
+            channel="launch-slack",
+            template="gate_passed",
+        ),
         entry(8, "gate", "started", "Gate B started", "Gate B"),
         entry(10, "gate", "passed", "Gate B PASSED", "Gate B"),
         entry(10.5, "gate", "started", "deploy", "Production deploy"),
         entry(11, "gate", "passed", "deployed", "Production deploy"),
         entry(11.5, "gate", "started", "canary 10 %", "Gate C — canary 10 %"),
-        entry(12, "traffic", "shifted", "10 % to canary", "Gate C — canary 10 %", before=0, after=10),
+        entry(
+            12, "traffic", "shifted", "10 % to canary", "Gate C — canary 10 %", before=0, after=10
+        ),
         entry(13, "verdict", "pass", "all SLOs met", "Gate C — canary 10 %", percent=10),
         entry(13.1, "decision", "advance", "advance to 30 %", "Gate C — canary 10 %"),
         entry(13.2, "gate", "passed", "Canary 10% PASSED", "Gate C — canary 10 %"),
@@ -94,9 +149,13 @@ def failed_timeline() -> list[TimelineEntry]:
     return [
         *common_start(),
         entry(14, "gate", "started", "canary 30 %", "Gate D — canary 30 %"),
-        entry(15, "verdict", "fail", "board p95 1210 ms >= 800 ms", "Gate D — canary 30 %", percent=30),
+        entry(
+            15, "verdict", "fail", "board p95 1210 ms >= 800 ms", "Gate D — canary 30 %", percent=30
+        ),
         entry(15.1, "decision", "rollback", "two failures in a row", "Gate D — canary 30 %"),
-        entry(15.2, "rollback", "started", "emergency rollback", "Gate D — canary 30 %", reason=reason),
+        entry(
+            15.2, "rollback", "started", "emergency rollback", "Gate D — canary 30 %", reason=reason
+        ),
         entry(15.5, "rollback", "verified", "stable serves every request", "Gate D — canary 30 %"),
         entry(15.6, "gate", "failed", "Canary 30% FAILED", "Gate D — canary 30 %"),
         entry(
@@ -137,7 +196,9 @@ def completed_timeline() -> list[TimelineEntry]:
     return out
 
 
-def samples(stages: list[tuple[str, int]], *, slow_canary_from: str | None = None, per: int = 40) -> pd.DataFrame:
+def samples(
+    stages: list[tuple[str, int]], *, slow_canary_from: str | None = None, per: int = 40
+) -> pd.DataFrame:
     """Deterministic samples: board ~400 ms, drawer ~50 ms; canary board 1200 ms from a stage on."""
     rng = np.random.default_rng(7)
     rows, ts, slow = [], 1_700_000_000.0, False
@@ -188,7 +249,9 @@ def test_failed_launch_is_an_incident_report_with_the_reason_up_top(
     assert report.reason == "SLO breach at 30 % rollout — board p95 1210 ms >= 800 ms"
     head = report.markdown.splitlines()[:3]
     assert head[0] == "# Incident report — StatusBoardV2 v1.4.0"
-    assert "Launch failed — rolled back" in head[2] and "board p95 1210 ms &gt;= 800 ms" not in head[2]
+    assert (
+        "Launch failed — rolled back" in head[2] and "board p95 1210 ms &gt;= 800 ms" not in head[2]
+    )
     assert "Reason: SLO breach at 30 % rollout" in head[2]
     assert "<title>Incident report — StatusBoardV2 v1.4.0</title>" in report.html
     assert 'class="banner incident"' in report.html
@@ -210,7 +273,12 @@ def test_a_rollback_after_completion_makes_it_an_incident(plan: LaunchPlan) -> N
     timeline = [
         *completed_timeline(),
         entry(
-            60, "rollback", "effective", "rolled back by hand", actor="erin", reason="users report missing appointments"
+            60,
+            "rollback",
+            "effective",
+            "rolled back by hand",
+            actor="erin",
+            reason="users report missing appointments",
         ),
     ]
     report = launch_report(timeline, None, plan)
@@ -244,17 +312,25 @@ def test_evaluation_stats_match_the_samples(plan: LaunchPlan, failed_samples: pd
     assert row["error_rate"] == pytest.approx(1 / 120)
 
 
-def test_the_report_shows_the_probes_client_lag(plan: LaunchPlan, failed_samples: pd.DataFrame) -> None:
+def test_the_report_shows_the_probes_client_lag(
+    plan: LaunchPlan, failed_samples: pd.DataFrame
+) -> None:
     # Gate C's probe was healthy (2 ms); Gate D's second evaluation ran on a starved client (90 ms)
-    starved = (failed_samples["stage"] == "Gate D — canary 30 %") & (failed_samples["evaluation"] == 2)
+    starved = (failed_samples["stage"] == "Gate D — canary 30 %") & (
+        failed_samples["evaluation"] == 2
+    )
     lagged = failed_samples.assign(client_lag_ms=np.where(starved, 90.0, 2.0))
     stats = evaluation_stats(lagged, plan)
-    assert list(stats.drop_duplicates("seq")["client_lag_p95_ms"]) == pytest.approx([2, 2, 2, 2, 90])
+    assert list(stats.drop_duplicates("seq")["client_lag_p95_ms"]) == pytest.approx(
+        [2, 2, 2, 2, 90]
+    )
     report = launch_report(failed_timeline(), lagged, plan)
     per_evaluation = report.markdown.split("## Every evaluation")[1].split("## ")[0]
     assert "client lag p95" in per_evaluation.splitlines()[2]
     assert per_evaluation.count("| 90.0 ms |") == 2 and per_evaluation.count("| 2.0 ms |") == 8
-    health = next(line for line in report.markdown.splitlines() if line.startswith("| Probe health |"))
+    health = next(
+        line for line in report.markdown.splitlines() if line.startswith("| Probe health |")
+    )
     assert (
         "client lag p95 90.0 ms, max 90.0 ms over 1200 requests; 1 of 5 evaluation(s) saturated (judged "
         "inconclusive: the lag could move an SLO's number by more than board p95 80 ms, drawer mean 20 ms)"
@@ -267,7 +343,9 @@ def test_the_report_shows_the_probes_client_lag(plan: LaunchPlan, failed_samples
         f"| Gate D — canary 30 % | probe client lag | p95 90 ms, max 90 ms; drawer mean up to +26 ms | {bounds} "
         "| inconclusive |"
     ) in compliance
-    assert re.search(r"\| Gate D — canary 30 % \| board p95 \| \d+ ms \| < 800 ms \| inconclusive \|", compliance)
+    assert re.search(
+        r"\| Gate D — canary 30 % \| board p95 \| \d+ ms \| < 800 ms \| inconclusive \|", compliance
+    )
     assert (
         f"| Gate C — canary 10 % | probe client lag | p95 2 ms, max 2 ms; drawer mean up to +2 ms | {bounds} | pass |"
     ) in compliance
@@ -281,7 +359,9 @@ def test_samples_without_lag_say_so(plan: LaunchPlan, failed_samples: pd.DataFra
     assert evaluation_stats(failed_samples, plan)["client_lag_p95_ms"].isna().all()
 
 
-def test_numbers_appear_in_markdown_and_html(plan: LaunchPlan, failed_samples: pd.DataFrame) -> None:
+def test_numbers_appear_in_markdown_and_html(
+    plan: LaunchPlan, failed_samples: pd.DataFrame
+) -> None:
     report = launch_report(failed_timeline(), failed_samples, plan)
     stats = evaluation_stats(failed_samples, plan)
     slow = stats[(stats["seq"] == 5) & (stats["version"] == "canary")].iloc[0]
@@ -290,8 +370,16 @@ def test_numbers_appear_in_markdown_and_html(plan: LaunchPlan, failed_samples: p
     assert "0.83 %" in report.markdown  # 1 error in 120 canary requests
     # compliance per stage: Gate D's canary board p95 fails, Gate C's passes
     compliance = report.markdown.split("## SLO compliance per stage")[1].split("## ")[0]
-    gate_d = [line for line in compliance.splitlines() if line.startswith("| Gate D") and "board p95" in line]
-    gate_c = [line for line in compliance.splitlines() if line.startswith("| Gate C") and "board p95" in line]
+    gate_d = [
+        line
+        for line in compliance.splitlines()
+        if line.startswith("| Gate D") and "board p95" in line
+    ]
+    gate_c = [
+        line
+        for line in compliance.splitlines()
+        if line.startswith("| Gate C") and "board p95" in line
+    ]
     assert len(gate_d) == 1 and "| fail |" in gate_d[0] and "< 800 ms" in gate_d[0]
     assert len(gate_c) == 1 and "| pass |" in gate_c[0]
     assert '<td class="st-fail">fail</td>' in report.html
@@ -300,10 +388,24 @@ def test_numbers_appear_in_markdown_and_html(plan: LaunchPlan, failed_samples: p
 def test_sections_list_decisions_signoffs_rollbacks_messages_and_timeline(plan: LaunchPlan) -> None:
     report = launch_report(failed_timeline(), None, plan)
     md = report.markdown
-    for title in ("Steps", "SLO compliance per stage", "Decisions", "Sign-offs", "Rollbacks", "Messages", "Timeline"):
+    for title in (
+        "Steps",
+        "SLO compliance per stage",
+        "Decisions",
+        "Sign-offs",
+        "Rollbacks",
+        "Messages",
+        "Timeline",
+    ):
         assert f"## {title}" in md and f"<h2>{title}</h2>" in report.html
-    assert "| uma | approved | 2025-03-01 14:05:00 | Gate A | uat-signoff-1 | board looks right |" in md
-    assert "| 2025-03-01 14:15:06 | Gate D — canary 30 % | decision rollback | two failures in a row |" in md
+    assert (
+        "| uma | approved | 2025-03-01 14:05:00 | Gate A | uat-signoff-1 | board looks right |"
+        in md
+    )
+    assert (
+        "| 2025-03-01 14:15:06 | Gate D — canary 30 % | decision rollback | two failures in a row |"
+        in md
+    )
     assert "| 2025-03-01 14:15:12 | started | golive | SLO breach at 30 % rollout" in md
     assert "| canary_stage_passed | launch-hook | not_sent | webhook refused |" in md
     assert "2 sent, 1 not sent" in md
@@ -345,7 +447,10 @@ def test_chart_skips_gaps_and_empty_series() -> None:
 
 def test_all_text_is_escaped(plan: LaunchPlan) -> None:
     nasty = '<script>alert("x")</script>'
-    timeline = [*failed_timeline(), entry(17, "note", "observed", nasty, "Gate <D>", actor="a&b", comment=nasty)]
+    timeline = [
+        *failed_timeline(),
+        entry(17, "note", "observed", nasty, "Gate <D>", actor="a&b", comment=nasty),
+    ]
     frame = samples([(nasty, 1)])
     report = launch_report(timeline, frame, plan)
     assert "<script>" not in report.html
@@ -383,8 +488,13 @@ def test_uat_summary(plan: LaunchPlan) -> None:
 
 def test_playbook_summary(plan: LaunchPlan) -> None:
     md = playbook_summary_markdown(failed_timeline(), plan)
-    lines = {line.split(" | ")[0].strip("| "): line for line in md.splitlines() if line.startswith("| ")}
-    assert "✅ passed | 2025-03-01 14:02:00 | 2025-03-01 14:07:30 | 5 min 30 s | uma, vic, erin |" in lines["Gate A"]
+    lines = {
+        line.split(" | ")[0].strip("| "): line for line in md.splitlines() if line.startswith("| ")
+    }
+    assert (
+        "✅ passed | 2025-03-01 14:02:00 | 2025-03-01 14:07:30 | 5 min 30 s | uma, vic, erin |"
+        in lines["Gate A"]
+    )
     assert "❌ failed" in lines["Gate D — canary 30 %"]
     assert "not reached" in lines["Gate E — canary 50 %"] and "not reached" in lines["Gate G"]
     assert "erin" in lines["Pre-flight"]
@@ -416,18 +526,23 @@ def test_playbook_without_plan_and_skipped_steps() -> None:
 # ------------------------------------------------------------------ health
 
 
-def health(day: int, status: str, error: float, board: float, failing: list[CheckResult] | None = None) -> HealthResult:
+def health(
+    day: int, status: str, error: float, board: float, failing: list[CheckResult] | None = None
+) -> HealthResult:
     return HealthResult(
         at=T0 + timedelta(days=day),
         release=RELEASE,
         status=status,  # type: ignore[arg-type]
-        checks=failing or [CheckResult(name="api/board", status="pass", value="200", threshold="200")],
+        checks=failing
+        or [CheckResult(name="api/board", status="pass", value="200", threshold="200")],
         metrics={"error_rate_pct": error, "board p95_ms": board},
     )
 
 
 def test_health_week_summary() -> None:
-    bad = CheckResult(name="api/drawer", status="fail", value="503", threshold="200", detail="upstream down")
+    bad = CheckResult(
+        name="api/drawer", status="fail", value="503", threshold="200", detail="upstream down"
+    )
     results = [
         health(-3, "pass", 9.0, 100.0),
         health(0, "pass", 0.2, 400.0),
@@ -502,7 +617,9 @@ def stopped_at_gate_a(board: CheckResult) -> list[TimelineEntry]:
     checks = [
         CheckResult(name="security/hsts", status="pass", value="present", threshold="present"),
         board,
-        CheckResult(name="drawer mean", status="pass", value="61 ms", threshold="< 200 ms", samples=30),
+        CheckResult(
+            name="drawer mean", status="pass", value="61 ms", threshold="< 200 ms", samples=30
+        ),
     ]
     reason = f"board p95: {board.value} ({board.detail})"
     return [
@@ -510,8 +627,23 @@ def stopped_at_gate_a(board: CheckResult) -> list[TimelineEntry]:
         entry(0.1, "gate", "started", "Pre-flight started", "Pre-flight"),
         entry(1.5, "gate", "passed", "Pre-flight passed", "Pre-flight"),
         entry(2, "gate", "started", "Gate A started", "Gate A"),
-        entry(4, "gate", "failed", f"Gate A FAILED - {reason}", "Gate A", checks=[c.model_dump() for c in checks]),
-        entry(4.1, "launch", "failed", f"Gate A FAILED - {reason}", actor="dana", reason=reason, gate="Gate A"),
+        entry(
+            4,
+            "gate",
+            "failed",
+            f"Gate A FAILED - {reason}",
+            "Gate A",
+            checks=[c.model_dump() for c in checks],
+        ),
+        entry(
+            4.1,
+            "launch",
+            "failed",
+            f"Gate A FAILED - {reason}",
+            actor="dana",
+            reason=reason,
+            gate="Gate A",
+        ),
         entry(4.2, "gate", "started", "Post-launch started", "Post-launch"),
     ]
 
@@ -526,7 +658,9 @@ BOARD_FAILED = CheckResult(
 )
 
 
-def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numbers(plan: LaunchPlan) -> None:
+def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numbers(
+    plan: LaunchPlan,
+) -> None:
     frame = staging_samples()
     report = launch_report(stopped_at_gate_a(BOARD_FAILED), frame, plan)
     assert report.kind == "incident" and report.outcome == "Launch failed"
@@ -535,12 +669,18 @@ def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numb
     # what stopped it, with the numbers, before anything else
     stopped = md.split("## What stopped the launch: Gate A")[1].split("## ")[0]
     assert "| board p95 | 976 ms | < 800 ms | fail | 31 | board p95 976 ms >= 800 ms |" in stopped
-    assert "drawer mean" not in stopped and "security/hsts" not in stopped  # passed checks are not "what stopped"
+    assert (
+        "drawer mean" not in stopped and "security/hsts" not in stopped
+    )  # passed checks are not "what stopped"
     assert md.index("## What stopped the launch") < md.index("## Steps")
     # the staging probe, re-judged as it was judged: all of its samples, the transport error included
     compliance = md.split("## SLO compliance per stage")[1].split("## ")[0]
     board = [line for line in compliance.splitlines() if "| board p95 |" in line]
-    assert len(board) == 1 and board[0].startswith("| Gate A — staging probe |") and "| fail |" in board[0]
+    assert (
+        len(board) == 1
+        and board[0].startswith("| Gate A — staging probe |")
+        and "| fail |" in board[0]
+    )
     errors = [line for line in compliance.splitlines() if "| error rate |" in line]
     assert errors and f"| {len(frame)} |" in errors[0]
     every = md.split("## Every evaluation")[1].split("## ")[0]
@@ -549,15 +689,24 @@ def test_a_launch_stopped_at_gate_a_reports_its_staging_samples_and_failing_numb
     svgs = re.findall(r"<svg.*?</svg>", report.html, flags=re.S)
     assert len(svgs) == len(plan.slos.latency) + 1
     assert all('data-series="staging"' in svg for svg in svgs)
-    assert 'data-series="unknown"' in svgs[-1]  # the error rate: 100 % of the request with no answer
+    assert (
+        'data-series="unknown"' in svgs[-1]
+    )  # the error rate: 100 % of the request with no answer
     assert "no samples" not in report.html
-    assert "<h2>What stopped the launch: Gate A</h2>" in report.html and '<td class="st-fail">fail</td>' in report.html
+    assert (
+        "<h2>What stopped the launch: Gate A</h2>" in report.html
+        and '<td class="st-fail">fail</td>' in report.html
+    )
     assert report.html.index("What stopped the launch") < report.html.index("<h2>Charts</h2>")
 
 
 def test_what_stopped_a_canary_step_is_its_last_verdicts_failing_checks(plan: LaunchPlan) -> None:
-    breach = CheckResult(name="board p95", status="fail", value="1210 ms", threshold="< 800 ms", samples=60)
-    ok = CheckResult(name="error rate", status="pass", value="0.10 %", threshold="< 0.5 %", samples=120)
+    breach = CheckResult(
+        name="board p95", status="fail", value="1210 ms", threshold="< 800 ms", samples=60
+    )
+    ok = CheckResult(
+        name="error rate", status="pass", value="0.10 %", threshold="< 0.5 %", samples=120
+    )
     timeline = [*failed_timeline()]
     timeline.insert(
         -6,
@@ -572,16 +721,30 @@ def test_what_stopped_a_canary_step_is_its_last_verdicts_failing_checks(plan: La
     )
     md = launch_report(timeline, None, plan).markdown
     stopped = md.split("## What stopped the launch: Gate D — canary 30 %")[1].split("## ")[0]
-    assert "| board p95 | 1210 ms | < 800 ms | fail | 60 |" in stopped and "error rate" not in stopped
+    assert (
+        "| board p95 | 1210 ms | < 800 ms | fail | 60 |" in stopped and "error rate" not in stopped
+    )
 
 
 def test_a_stop_by_a_decision_says_no_check_failed(plan: LaunchPlan) -> None:
     timeline = [
         *common_start()[:7],
         entry(
-            7, "approval", "rejected", "rita rejected 'Gate A passed'", "Gate A", actor="rita", key="gate-a-approval"
+            7,
+            "approval",
+            "rejected",
+            "rita rejected 'Gate A passed'",
+            "Gate A",
+            actor="rita",
+            key="gate-a-approval",
         ),
-        entry(7.1, "gate", "failed", "Gate A FAILED - the Approver rita rejected 'Gate A passed'", "Gate A"),
+        entry(
+            7.1,
+            "gate",
+            "failed",
+            "Gate A FAILED - the Approver rita rejected 'Gate A passed'",
+            "Gate A",
+        ),
         entry(7.2, "launch", "failed", "x", reason="the Approver rita rejected 'Gate A passed'"),
     ]
     report = launch_report(timeline, None, plan)
@@ -595,8 +758,16 @@ def test_the_launchs_own_reason_outlives_a_hooks_later_entry(plan: LaunchPlan) -
     reason = "SLO breach at 30 % rollout — board p95 1210 ms >= 800 ms"
     timeline = [
         *failed_timeline(),
-        entry(17, "launch", "failed", "launch Failed: Gate D FAILED - ...", actor="launch hook on_failure"),
-        entry(17.1, "rollback", "not_dispatched", "rollback/full is not deployed", actor="launch hook"),
+        entry(
+            17,
+            "launch",
+            "failed",
+            "launch Failed: Gate D FAILED - ...",
+            actor="launch hook on_failure",
+        ),
+        entry(
+            17.1, "rollback", "not_dispatched", "rollback/full is not deployed", actor="launch hook"
+        ),
     ]
     report = launch_report(timeline, None, plan)
     assert report.reason == reason

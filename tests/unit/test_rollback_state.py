@@ -14,20 +14,44 @@ RECORDED = {"stable": "/releases/v1", "canary": "/releases/v1"}
     [
         ("emergency", {"stable": 100, "canary": 0}, {"stable": "/releases/v2"}, True),
         ("emergency", {"stable": 70, "canary": 30}, {"stable": "/releases/v1"}, False),
-        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v2", "canary": "/releases/v1"}, False),
-        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v1"}, True),
+        (
+            "full",
+            {"stable": 100, "canary": 0},
+            {"stable": "/releases/v2", "canary": "/releases/v1"},
+            False,
+        ),
+        (
+            "full",
+            {"stable": 100, "canary": 0},
+            {"stable": "/releases/v1", "canary": "/releases/v1"},
+            True,
+        ),
         # the idle canary origin still at the new release serves nobody: users are rolled back
-        ("full", {"stable": 100, "canary": 0}, {"stable": "/releases/v1", "canary": "/releases/v2"}, True),
-        ("full", {"stable": 90, "canary": 10}, {"stable": "/releases/v1", "canary": "/releases/v1"}, False),
+        (
+            "full",
+            {"stable": 100, "canary": 0},
+            {"stable": "/releases/v1", "canary": "/releases/v2"},
+            True,
+        ),
+        (
+            "full",
+            {"stable": 90, "canary": 10},
+            {"stable": "/releases/v1", "canary": "/releases/v1"},
+            False,
+        ),
     ],
 )
 def test_already_rolled_back(mode: str, weights: dict, origins: dict, expected: bool) -> None:
-    assert already_rolled_back(mode, weights, origins, RECORDED, canary_origin_id="canary") is expected
+    assert (
+        already_rolled_back(mode, weights, origins, RECORDED, canary_origin_id="canary") is expected
+    )
 
 
 def test_without_a_canary_origin_every_origin_counts() -> None:
     origins = {"stable": "/releases/v1", "canary": "/releases/v2"}
-    assert not already_rolled_back("full", {"stable": 100, "canary": 0}, origins, RECORDED, canary_origin_id=None)
+    assert not already_rolled_back(
+        "full", {"stable": 100, "canary": 0}, origins, RECORDED, canary_origin_id=None
+    )
 
 
 def test_no_stable_weight_is_not_on_stable() -> None:
@@ -36,4 +60,6 @@ def test_no_stable_weight_is_not_on_stable() -> None:
 
 
 def test_stale_origins_names_each_origin_to_restore() -> None:
-    assert stale_origins({"stable": "/a", "canary": "/b"}, {"stable": "/a", "canary": "/c"}) == {"canary": "/c"}
+    assert stale_origins({"stable": "/a", "canary": "/b"}, {"stable": "/a", "canary": "/c"}) == {
+        "canary": "/c"
+    }

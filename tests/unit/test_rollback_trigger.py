@@ -21,7 +21,9 @@ PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
 
 def trigger_parameters() -> dict[str, Any]:
     config = yaml.safe_load(PREFECT_YAML.read_text())
-    [trigger] = [t for d in config["deployments"] if d["name"] == "full" for t in d.get("triggers", [])]
+    [trigger] = [
+        t for d in config["deployments"] if d["name"] == "full" for t in d.get("triggers", [])
+    ]
     assert trigger["name"] == "golive-launch-rollback"
     return copy.deepcopy(trigger["parameters"])
 
@@ -31,7 +33,10 @@ def rendered(flow_run: FlowRunResponse) -> dict[str, Any]:
     parameters = trigger_parameters()
     RunDeployment._upgrade_v1_templates(parameters)
     return hydrate(
-        parameters, HydrationContext(raise_on_error=True, render_jinja=True, jinja_context={"flow_run": flow_run})
+        parameters,
+        HydrationContext(
+            raise_on_error=True, render_jinja=True, jinja_context={"flow_run": flow_run}
+        ),
     )
 
 
@@ -45,8 +50,12 @@ def launch_run(state: StateType, name: str, **parameters: str) -> FlowRunRespons
     )
 
 
-@pytest.mark.parametrize(("state", "name"), [(StateType.CRASHED, "Crashed"), (StateType.FAILED, "Failed")])
-def test_the_reason_names_the_release_and_driver_not_the_run_name(state: StateType, name: str) -> None:
+@pytest.mark.parametrize(
+    ("state", "name"), [(StateType.CRASHED, "Crashed"), (StateType.FAILED, "Failed")]
+)
+def test_the_reason_names_the_release_and_driver_not_the_run_name(
+    state: StateType, name: str
+) -> None:
     run = launch_run(state, name, release="v7.0.0", driver="dana", plan="plans/sandbox.yaml")
     parameters = rendered(run)
     assert parameters["reason"] == f"launch of v7.0.0 by dana became {name} (server automation)"

@@ -18,7 +18,12 @@ from sandbox.faults import Fault, FaultBook
 def backend(faults: FaultBook | None = None) -> Backend:
     # latency_scale 0: the tests that are not about latency answer at once
     return Backend(
-        "stable", AppointmentStore(), faults or FaultBook(), "X-Golive-Version", latency_scale=0, rng=random.Random(1)
+        "stable",
+        AppointmentStore(),
+        faults or FaultBook(),
+        "X-Golive-Version",
+        latency_scale=0,
+        rng=random.Random(1),
     )
 
 
@@ -38,9 +43,14 @@ def call(api: Backend, method: str, path: str, body: object = None) -> ApiRespon
         ("/api/admin/dashboard/stats", "stats", None),
     ],
 )
-def test_each_route_names_its_endpoint(path: str, endpoint: str, appointment_id: int | None) -> None:
+def test_each_route_names_its_endpoint(
+    path: str, endpoint: str, appointment_id: int | None
+) -> None:
     route = match(path)
-    assert route is not None and (route.endpoint, route.appointment_id) == (endpoint, appointment_id)
+    assert route is not None and (route.endpoint, route.appointment_id) == (
+        endpoint,
+        appointment_id,
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +79,9 @@ def test_a_wrong_method_is_405_with_allow() -> None:
 def test_the_drawer_and_the_board_answer_from_the_store() -> None:
     api = backend()
     drawer = call(api, "GET", "/api/admin/appointments/3")
-    assert drawer.status == 200 and drawer.version == "stable" and json.loads(drawer.body)["id"] == 3
+    assert (
+        drawer.status == 200 and drawer.version == "stable" and json.loads(drawer.body)["id"] == 3
+    )
     board = json.loads(call(api, "GET", "/api/admin/appointments/board").body)
     assert sum(column["count"] for column in board["columns"]) == board["total"] == 24
     missing = call(api, "GET", "/api/admin/appointments/999")
@@ -79,9 +91,19 @@ def test_the_drawer_and_the_board_answer_from_the_store() -> None:
 def test_a_stale_version_is_a_409_with_the_current_card() -> None:
     api = backend()
     version = json.loads(call(api, "GET", "/api/admin/appointments/5").body)["version"]
-    moved = call(api, "PATCH", "/api/admin/appointments/5/move", {"status": "ready", "position": 0, "version": version})
+    moved = call(
+        api,
+        "PATCH",
+        "/api/admin/appointments/5/move",
+        {"status": "ready", "position": 0, "version": version},
+    )
     assert moved.status == 200 and json.loads(moved.body)["version"] == version + 1
-    stale = call(api, "PATCH", "/api/admin/appointments/5/status", {"status": "completed", "version": version})
+    stale = call(
+        api,
+        "PATCH",
+        "/api/admin/appointments/5/status",
+        {"status": "completed", "version": version},
+    )
     conflict = json.loads(stale.body)
     assert stale.status == 409 and conflict["current_version"] == version + 1
     assert conflict["current"]["status"] == "ready"
@@ -98,7 +120,9 @@ def test_a_stale_version_is_a_409_with_the_current_card() -> None:
 def test_a_bad_body_is_a_422_naming_the_field(body: dict, field: str) -> None:
     answer = call(backend(), "PATCH", "/api/admin/appointments/5/move", body)
     assert answer.status == 422 and json.loads(answer.body)["field"] == field
-    assert call(backend(), "PATCH", "/api/admin/appointments/5/move", None).status == 422  # not JSON
+    assert (
+        call(backend(), "PATCH", "/api/admin/appointments/5/move", None).status == 422
+    )  # not JSON
 
 
 def test_faults_apply_per_backend_and_endpoint() -> None:
@@ -121,7 +145,9 @@ def test_the_simulated_latency_counts_from_arrival() -> None:
     api = Backend("stable", AppointmentStore(), faults, "X-Golive-Version")
 
     async def late() -> ApiResponse:
-        return await asyncio.wait_for(api.handle("GET", "/health", b"", time.monotonic() - 60), timeout=2)
+        return await asyncio.wait_for(
+            api.handle("GET", "/health", b"", time.monotonic() - 60), timeout=2
+        )
 
     answer = asyncio.run(late())
     assert answer.status == 200

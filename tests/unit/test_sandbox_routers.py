@@ -16,7 +16,9 @@ from sandbox.spec import WorldSpec
 
 
 def test_an_unknown_kind_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"router: unknown kind 'nlb' \(expected one of route53, alb\)"):
+    with pytest.raises(
+        ValueError, match=r"router: unknown kind 'nlb' \(expected one of route53, alb\)"
+    ):
         router("nlb")
     with pytest.raises(ValidationError, match=r"unknown kind 'nlb'"):
         WorldSpec(router="nlb")
@@ -37,7 +39,9 @@ def aws() -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("entry", ROUTERS.values(), ids=list(ROUTERS))
-def test_seeding_reads_back_100_0_and_twice_is_once(entry: SimulatedRouter, aws: dict[str, Any]) -> None:
+def test_seeding_reads_back_100_0_and_twice_is_once(
+    entry: SimulatedRouter, aws: dict[str, Any]
+) -> None:
     spec = WorldSpec(router=entry.kind)
     ids = entry.seed(aws, spec)
     assert entry.seed(aws, spec) == ids  # seeding doubles as reset: the same resources
@@ -50,11 +54,14 @@ def test_route53_a_missing_record_is_reported_not_read_as_0(aws: dict[str, Any])
     ids = entry.seed(aws, spec)
     record = next(
         r
-        for r in aws["route53"].list_resource_record_sets(HostedZoneId=ids["hosted_zone_id"])["ResourceRecordSets"]
+        for r in aws["route53"].list_resource_record_sets(HostedZoneId=ids["hosted_zone_id"])[
+            "ResourceRecordSets"
+        ]
         if r.get("SetIdentifier") == "canary"
     )
     aws["route53"].change_resource_record_sets(
-        HostedZoneId=ids["hosted_zone_id"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+        HostedZoneId=ids["hosted_zone_id"],
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
     )
     with pytest.raises(UnreadableRouting, match="no weighted record for set 'canary'"):
         entry.read_weights(aws, spec, ids)

@@ -15,7 +15,11 @@ BOARD = {
     "total": 3,
     "columns": [
         {"status": "scheduled", "count": 1, "appointments": [{"id": 1, "version": 2}]},
-        {"status": "in_progress", "count": 2, "appointments": [{"id": 2, "version": 1}, {"id": 3, "version": 5}]},
+        {
+            "status": "in_progress",
+            "count": 2,
+            "appointments": [{"id": 2, "version": 1}, {"id": 3, "version": 5}],
+        },
         {"status": "done", "count": 0, "appointments": [], "flagged": True},
     ],
 }
@@ -91,9 +95,15 @@ def test_a_missing_capture_is_a_problem() -> None:
 
 
 def test_plan_rejects_a_variable_no_earlier_step_captures(base: dict[str, Any]) -> None:  # noqa: F811
-    scenario = {"name": "s", "steps": [{"path": "/a/{version}"}, {"path": "/b", "capture": {"version": "v"}}]}
+    scenario = {
+        "name": "s",
+        "steps": [{"path": "/a/{version}"}, {"path": "/b", "capture": {"version": "v"}}],
+    }
     message = problems_of(edited(base, {"scenarios": [scenario]}))
-    assert "scenarios[0].steps[0].path" in message and "uses {version}, which no earlier step captures" in message
+    assert (
+        "scenarios[0].steps[0].path" in message
+        and "uses {version}, which no earlier step captures" in message
+    )
 
 
 def test_plan_rejects_duplicate_scenarios(base: dict[str, Any]) -> None:  # noqa: F811
@@ -105,10 +115,13 @@ def test_plan_rejects_duplicate_scenarios(base: dict[str, Any]) -> None:  # noqa
 
 def test_plan_rejects_a_body_on_get(base: dict[str, Any]) -> None:  # noqa: F811
     scenario = {"name": "s", "steps": [{"path": "/a", "body": {"x": 1}}]}
-    assert "scenarios[0].steps[0].body: {'x': 1} — a body is only sent with POST, PUT or PATCH, not GET" in problems_of(
-        edited(base, {"scenarios": [scenario]})
+    assert (
+        "scenarios[0].steps[0].body: {'x': 1} — a body is only sent with POST, PUT or PATCH, not GET"
+        in problems_of(edited(base, {"scenarios": [scenario]}))
     )
 
 
 def test_plan_rejects_a_scenario_without_steps(base: dict[str, Any]) -> None:  # noqa: F811
-    assert "scenarios[0].steps" in problems_of(edited(base, {"scenarios": [{"name": "s", "steps": []}]}))
+    assert "scenarios[0].steps" in problems_of(
+        edited(base, {"scenarios": [{"name": "s", "steps": []}]})
+    )

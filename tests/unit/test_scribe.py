@@ -6,7 +6,9 @@ from golive.core.timeline import TimelineEntry, last_gate, touched_production
 
 
 def gate(name: str, event: str) -> TimelineEntry:
-    return TimelineEntry(launch="l", release="v2", kind="gate", event=event, gate=name, summary=f"{name} {event}")
+    return TimelineEntry(
+        launch="l", release="v2", kind="gate", event=event, gate=name, summary=f"{name} {event}"
+    )
 
 
 def test_the_launch_stopped_at_the_failed_gate_not_at_its_report() -> None:

@@ -17,7 +17,9 @@ def test_exact_share_passes() -> None:
     assert "canary share 30.0% of 250" in detail and "expected 30%" in detail
 
 
-@pytest.mark.parametrize(("observed", "ok"), [(0.24, False), (0.26, True), (0.34, True), (0.36, False)])
+@pytest.mark.parametrize(
+    ("observed", "ok"), [(0.24, False), (0.26, True), (0.34, True), (0.36, False)]
+)
 def test_many_samples_use_the_plan_tolerance_as_the_band(observed: float, ok: bool) -> None:
     # n = 100,000: 4 SE is 0.6 points, so the plan's 5 % is the band that counts
     result, detail = share_within_tolerance(observed, 30, 100_000, 0.05)
@@ -47,7 +49,9 @@ def test_zero_percent_requires_every_response_from_stable(observed: float, ok: b
 
 @pytest.mark.parametrize(("observed", "ok"), [(1.0, True), (249 / 250, False)])
 def test_hundred_percent_requires_every_response_from_canary(observed: float, ok: bool) -> None:
-    result, detail = share_within_tolerance(observed, 100, 250, 0.5)  # even a huge tolerance does not help
+    result, detail = share_within_tolerance(
+        observed, 100, 250, 0.5
+    )  # even a huge tolerance does not help
     assert result is ok
     assert "every response from canary" in detail
 
@@ -84,7 +88,9 @@ def test_observation_counts_and_fails_closed_on_unattributed_responses() -> None
     observation = ShareObservation("http://x/health", {"stable": 70, "canary": 30}, 0.5)
     assert (observation.n, observation.canary, observation.fraction) == (100, 30, 0.3)
     assert observation.judged(30, 0.05).ok
-    broken = ShareObservation("http://x/health", {"stable": 70, "canary": 30, "(no response)": 1}, 0.5)
+    broken = ShareObservation(
+        "http://x/health", {"stable": 70, "canary": 30, "(no response)": 1}, 0.5
+    )
     judged = broken.judged(30, 0.05)
     assert not judged.ok and "1 responses named no known version" in judged.detail
     nothing = ShareObservation("http://x/health", {"(no header)": 5}, 0.1).judged(0, 0.05)

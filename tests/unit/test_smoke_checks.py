@@ -25,9 +25,16 @@ def smoke(**fields: Any) -> SmokeCheck:
 
 
 def observed(
-    status: int = 200, body: Any = None, headers: dict[str, str] | None = None, latency_ms: float = 43.0
+    status: int = 200,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    latency_ms: float = 43.0,
 ) -> Observation:
-    raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {"status": "ok"}).encode()
+    raw = (
+        body
+        if isinstance(body, bytes)
+        else json.dumps(body if body is not None else {"status": "ok"}).encode()
+    )
     return Observation(status=status, latency_ms=latency_ms, headers=headers or {}, body=raw)
 
 
@@ -35,12 +42,17 @@ def observed(
 
 
 def test_a_good_response_passes_with_value_and_threshold() -> None:
-    check = smoke(json_fields=["status"], max_latency_ms=500, headers={"Content-Type": "application/json"})
+    check = smoke(
+        json_fields=["status"], max_latency_ms=500, headers={"Content-Type": "application/json"}
+    )
     result = assess(check, observed(headers={"content-type": "application/json"}), "infrastructure")
     assert result.status == "pass" and result.ok
     assert result.name == "infrastructure/api-health"
     assert result.value == "200 in 43 ms"
-    assert result.threshold == "200, fields status, headers Content-Type contains 'application/json', < 500 ms"
+    assert (
+        result.threshold
+        == "200, fields status, headers Content-Type contains 'application/json', < 500 ms"
+    )
     assert result.detail == "" and result.samples == 1
 
 
@@ -63,12 +75,17 @@ def test_missing_fields_are_named() -> None:
     result = assess(check, observed(body=body), "features")
     assert result.detail == "missing JSON field columns[0].status"
     both = assess(check, observed(body={"columns": []}), "features")
-    assert both.detail == "missing JSON fields status, columns[0].status, columns[*].appointments[*].id"
+    assert (
+        both.detail
+        == "missing JSON fields status, columns[0].status, columns[*].appointments[*].id"
+    )
 
 
 def test_a_body_that_is_not_json_fails_the_fields() -> None:
     check = smoke(json_fields=["release"])
-    result = assess(check, observed(body=b"<html>", headers={"Content-Type": "text/html"}), "infrastructure")
+    result = assess(
+        check, observed(body=b"<html>", headers={"Content-Type": "text/html"}), "infrastructure"
+    )
     assert result.status == "fail"
     assert result.detail == "body is not JSON (text/html), so fields release are missing"
 
@@ -80,7 +97,13 @@ def test_header_names_and_values_match_case_insensitively() -> None:
 
 
 def test_header_problems_are_named() -> None:
-    check = smoke(headers={"Strict-Transport-Security": "max-age=", "X-Frame-Options": "DENY", "X-Version": ""})
+    check = smoke(
+        headers={
+            "Strict-Transport-Security": "max-age=",
+            "X-Frame-Options": "DENY",
+            "X-Version": "",
+        }
+    )
     result = assess(check, observed(headers={"X-Frame-Options": "SAMEORIGIN"}), "security")
     assert result.status == "fail"
     assert result.detail == (
@@ -90,7 +113,10 @@ def test_header_problems_are_named() -> None:
 
 
 def test_an_empty_header_value_counts_as_present() -> None:
-    assert assess(smoke(headers={"X-Version": ""}), observed(headers={"X-Version": ""}), "s").status == "pass"
+    assert (
+        assess(smoke(headers={"X-Version": ""}), observed(headers={"X-Version": ""}), "s").status
+        == "pass"
+    )
 
 
 def test_latency_budget_is_strict() -> None:
@@ -104,7 +130,9 @@ def test_latency_budget_is_strict() -> None:
 
 
 def test_every_problem_is_listed() -> None:
-    check = smoke(expect_status=200, headers={"X-Content-Type-Options": "nosniff"}, max_latency_ms=100)
+    check = smoke(
+        expect_status=200, headers={"X-Content-Type-Options": "nosniff"}, max_latency_ms=100
+    )
     result = assess(check, observed(500, latency_ms=250), "api")
     assert result.detail == (
         "expected status 200, got 500; missing header X-Content-Type-Options; took 250 ms, over the 100 ms budget"
@@ -154,7 +182,9 @@ def test_transport_errors_fail_closed_without_credentials(error: httpx.HTTPError
 
     bases = {"site": "https://site.example", "api": "https://user:hunter2@api.example"}
     with client_for(handler) as client:
-        result = run_smoke_check(smoke(max_latency_ms=500), bases, client, BearerAuth(SecretStr(TOKEN)), "infra")
+        result = run_smoke_check(
+            smoke(max_latency_ms=500), bases, client, BearerAuth(SecretStr(TOKEN)), "infra"
+        )
     assert result.status == "fail" and not result.ok
     assert result.detail.startswith(type(error).__name__ + ": ")
     assert "GET https://api.example/health" in result.detail
@@ -169,11 +199,16 @@ def test_ids_are_fetched_once_and_filled_in() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
         if request.url.path == "/board":
-            return httpx.Response(200, json={"columns": [{"appointments": [{"id": 11}, {"id": 12}]}]})
+            return httpx.Response(
+                200, json={"columns": [{"appointments": [{"id": 11}, {"id": 12}]}]}
+            )
         return httpx.Response(200, json={"id": request.url.path.rsplit("/", 1)[-1]})
 
     source = IdSource(path="/board", json_path="columns[*].appointments[*].id")
-    checks = [smoke(name="a", path="/items/{id}", json_fields=["id"]), smoke(name="b", path="/items/{id}")]
+    checks = [
+        smoke(name="a", path="/items/{id}", json_fields=["id"]),
+        smoke(name="b", path="/items/{id}"),
+    ]
     with client_for(handler) as client:
         results = run_suite("api", checks, BASES, client, id_source=source)
     assert [r.status for r in results] == ["pass", "pass"]
@@ -199,7 +234,9 @@ def test_a_path_with_id_but_no_id_source_is_not_run() -> None:
 def test_an_unusable_id_source_fails_the_check(response: httpx.Response, message: str) -> None:
     source = IdSource(path="/board", json_path="columns[*].appointments[*].id")
     with client_for(lambda r: response) as client:
-        result = run_smoke_check(smoke(path="/items/{id}"), BASES, client, None, "api", id_source=source)
+        result = run_smoke_check(
+            smoke(path="/items/{id}"), BASES, client, None, "api", id_source=source
+        )
     assert result.status == "fail" and message in result.detail
     assert "GET https://api.example/board" in result.detail
 
@@ -243,9 +280,16 @@ def test_a_failed_bearer_check_does_not_contain_the_token() -> None:
             headers={"WWW-Authenticate": request.headers.get("authorization", "")},
         )
 
-    check = smoke(auth="bearer", bearer_secret_block="api-token", json_fields=["status"], headers={"X-Thing": "x"})
+    check = smoke(
+        auth="bearer",
+        bearer_secret_block="api-token",
+        json_fields=["status"],
+        headers={"X-Thing": "x"},
+    )
     with client_for(handler) as client:
-        (result,) = run_suite("api", [check], BASES, client, AuthChooser(secret_loader=lambda _: SecretStr(TOKEN)))
+        (result,) = run_suite(
+            "api", [check], BASES, client, AuthChooser(secret_loader=lambda _: SecretStr(TOKEN))
+        )
     assert result.status == "fail" and "got 401" in result.detail
     assert TOKEN not in result.model_dump_json()
 
@@ -261,10 +305,16 @@ def test_auth_for_picks_per_check() -> None:
         region_name = "eu-west-1"
 
     assert auth_for(smoke(), None, None) is None
-    assert isinstance(auth_for(smoke(auth="bearer", bearer_secret_block="api-token"), None, loader), BearerAuth)
+    assert isinstance(
+        auth_for(smoke(auth="bearer", bearer_secret_block="api-token"), None, loader), BearerAuth
+    )
     assert loaded == ["api-token"]
     sigv4 = auth_for(smoke(auth="sigv4"), Session, None)
-    assert isinstance(sigv4, SigV4Auth) and sigv4.region == "eu-west-1" and sigv4.service == "execute-api"
+    assert (
+        isinstance(sigv4, SigV4Auth)
+        and sigv4.region == "eu-west-1"
+        and sigv4.service == "execute-api"
+    )
     with pytest.raises(AuthError, match="no AWS session"):
         auth_for(smoke(auth="sigv4"), None, None)
     with pytest.raises(AuthError, match="no secret loader"):
@@ -305,5 +355,7 @@ def test_sigv4_without_credentials_fails_the_check() -> None:
             return None
 
     with client_for(lambda r: httpx.Response(200)) as client:
-        (result,) = run_suite("api", [smoke(auth="sigv4")], BASES, client, AuthChooser(NoCredentials))
+        (result,) = run_suite(
+            "api", [smoke(auth="sigv4")], BASES, client, AuthChooser(NoCredentials)
+        )
     assert result.status == "fail" and "no AWS credentials" in result.detail

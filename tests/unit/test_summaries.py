@@ -79,10 +79,18 @@ def test_a_step_the_launch_died_in_is_failed(plan: LaunchPlan) -> None:
     ]
     assert status(crashed, plan)["Gate C"] == "failed"
     # and killed while writing the reports: Post-launch started before the crash was recorded
-    dying = [*stopped_at_gate_a(), entry(6, "gate", "started", "Post-launch"), entry(8, "launch", "crashed")]
+    dying = [
+        *stopped_at_gate_a(),
+        entry(6, "gate", "started", "Post-launch"),
+        entry(8, "launch", "crashed"),
+    ]
     assert status(dying, plan)["Post-launch"] == "failed"
 
 
 def test_a_step_still_running_in_a_running_launch_is_in_progress(plan: LaunchPlan) -> None:
-    running = [entry(0, "launch", "started"), *gated(1, "Pre-flight"), entry(3, "gate", "started", "Gate A")]
+    running = [
+        entry(0, "launch", "started"),
+        *gated(1, "Pre-flight"),
+        entry(3, "gate", "started", "Gate A"),
+    ]
     assert status(running, plan)["Gate A"] == "in progress"

@@ -65,7 +65,9 @@ def test_shipped_plans_pass_the_router_check() -> None:
 
 
 def test_an_unknown_kind_names_the_known_ones(base: dict[str, Any]) -> None:
-    assert problems_of(with_router(base, kind="nginx")) == [f"{ROUTER}.kind: 'nginx' — a traffic router: {ONE_OF}"]
+    assert problems_of(with_router(base, kind="nginx")) == [
+        f"{ROUTER}.kind: 'nginx' — a traffic router: {ONE_OF}"
+    ]
 
 
 def test_a_section_for_an_unknown_router_is_a_typo(base: dict[str, Any]) -> None:
@@ -114,7 +116,13 @@ def test_the_selected_section_is_required(base: dict[str, Any]) -> None:
         ),
         # a section the plan does not select is checked too: switching `kind` must not reveal new problems
         pytest.param(
-            {"alb": {"load_balancer_name": "lb", "stable_target_group": "a", "canary_target_group": "a"}},
+            {
+                "alb": {
+                    "load_balancer_name": "lb",
+                    "stable_target_group": "a",
+                    "canary_target_group": "a",
+                }
+            },
             f"{ROUTER}.alb.canary_target_group: 'a' — must differ from stable_target_group",
             id="same-target-groups",
         ),
@@ -132,12 +140,16 @@ def test_the_selected_section_is_required(base: dict[str, Any]) -> None:
         ),
     ],
 )
-def test_a_bad_field_is_reported_at_its_full_path(base: dict[str, Any], router: dict[str, Any], expected: str) -> None:
+def test_a_bad_field_is_reported_at_its_full_path(
+    base: dict[str, Any], router: dict[str, Any], expected: str
+) -> None:
     assert problems_of(with_router(base, **router)) == [expected]
 
 
 def test_every_router_problem_is_listed_at_once(base: dict[str, Any]) -> None:
-    raw = with_router(base, kind="istio", route53={"hosted_zone": "statusboard.sandbox.", "record": "x"}, nginx={})
+    raw = with_router(
+        base, kind="istio", route53={"hosted_zone": "statusboard.sandbox.", "record": "x"}, nginx={}
+    )
     problems = problems_of(raw)
     assert [p.split(":")[0] for p in problems] == [
         f"{ROUTER}.kind",
@@ -150,13 +162,17 @@ def test_every_router_problem_is_listed_at_once(base: dict[str, Any]) -> None:
 def test_a_staging_router_is_checked_at_its_own_path(base: dict[str, Any]) -> None:
     raw = copy.deepcopy(base)
     raw["environments"]["staging"]["router"] = {"kind": "nginx"}
-    assert problems_of(raw) == [f"environments.staging.router.kind: 'nginx' — a traffic router: {ONE_OF}"]
+    assert problems_of(raw) == [
+        f"environments.staging.router.kind: 'nginx' — a traffic router: {ONE_OF}"
+    ]
 
 
 def test_router_for_an_unknown_kind_raises_unknown_plugin(base: dict[str, Any]) -> None:
     production = validate_plan(base, env={}).environments.production
     assert production.router is not None
-    istio = production.model_copy(update={"router": production.router.model_copy(update={"kind": "istio"})})
+    istio = production.model_copy(
+        update={"router": production.router.model_copy(update={"kind": "istio"})}
+    )
     with pytest.raises(UnknownPlugin) as caught:
         router_for(istio, client=object())
     assert str(caught.value) == f"unknown traffic router 'istio' (known: {', '.join(KINDS)})"
@@ -178,7 +194,9 @@ def test_each_entry_builds_a_router_from_the_sandbox_plan(base: dict[str, Any], 
     assert plan.environments.production.router is not None
     settings = settings_for(plan.environments.production.router)
     assert isinstance(settings, entry.settings) and isinstance(settings, BaseModel)
-    assert isinstance(entry.build(settings, object()), TrafficRouter)  # lookups are lazy: no AWS call yet
+    assert isinstance(
+        entry.build(settings, object()), TrafficRouter
+    )  # lookups are lazy: no AWS call yet
     assert entry.describe(settings) and "\n" not in entry.describe(settings)
     assert entry.service and entry.actions and all(":" in action for action in entry.actions)
 
@@ -186,7 +204,10 @@ def test_each_entry_builds_a_router_from_the_sandbox_plan(base: dict[str, Any], 
 @pytest.mark.parametrize(
     ("kind", "line"),
     [
-        ("route53", "route53: api.statusboard.sandbox. in statusboard.sandbox. (set identifiers stable / canary)"),
+        (
+            "route53",
+            "route53: api.statusboard.sandbox. in statusboard.sandbox. (set identifiers stable / canary)",
+        ),
         ("alb", "alb: statusboard-prod:80 (target groups statusboard-stable / statusboard-canary)"),
     ],
 )

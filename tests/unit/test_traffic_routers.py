@@ -36,17 +36,25 @@ class FakeRoute53:
         self.records = [record("stable", 100), record("canary", 0)]
 
     def list_hosted_zones_by_name(self, **_: Any) -> dict[str, Any]:
-        return {"HostedZones": [{"Id": f"/hostedzone/Z{i}", "Name": "example.com."} for i in range(self.zones)]}
+        return {
+            "HostedZones": [
+                {"Id": f"/hostedzone/Z{i}", "Name": "example.com."} for i in range(self.zones)
+            ]
+        }
 
     def list_resource_record_sets(self, **_: Any) -> dict[str, Any]:
         return {"ResourceRecordSets": self.records, "IsTruncated": False}
 
-    def change_resource_record_sets(self, HostedZoneId: str, ChangeBatch: dict[str, Any]) -> dict[str, Any]:
+    def change_resource_record_sets(
+        self, HostedZoneId: str, ChangeBatch: dict[str, Any]
+    ) -> dict[str, Any]:
         self.batches.append(ChangeBatch)
         return {"ChangeInfo": {"Id": "/change/C1", "Status": self.statuses.pop(0)}}
 
     def get_change(self, Id: str) -> dict[str, Any]:
-        return {"ChangeInfo": {"Id": Id, "Status": self.statuses.pop(0) if self.statuses else "PENDING"}}
+        return {
+            "ChangeInfo": {"Id": Id, "Status": self.statuses.pop(0) if self.statuses else "PENDING"}
+        }
 
 
 def test_route53_waits_until_insync_and_keeps_alias_records() -> None:
@@ -76,12 +84,20 @@ def test_route53_refuses_to_guess_between_zones_of_one_name() -> None:
 
 def test_route53_record_without_weight_is_refused() -> None:
     fake = FakeRoute53([])
-    fake.records = [record("stable", 100), {k: v for k, v in record("canary", 0).items() if k != "Weight"}]
+    fake.records = [
+        record("stable", 100),
+        {k: v for k, v in record("canary", 0).items() if k != "Weight"},
+    ]
     with pytest.raises(TrafficError, match="'canary' record has no Weight"):
         Route53Router(ZONE, fake).current_weight()
 
 
-ALB = AlbSettings(load_balancer_name="web", listener_port=443, stable_target_group="blue", canary_target_group="green")
+ALB = AlbSettings(
+    load_balancer_name="web",
+    listener_port=443,
+    stable_target_group="blue",
+    canary_target_group="green",
+)
 ARNS = {"blue": "arn:tg/blue", "green": "arn:tg/green", "other": "arn:tg/other"}
 
 
@@ -94,7 +110,11 @@ class FakeElbv2:
         return {"LoadBalancers": [{"LoadBalancerArn": "arn:lb/web"}]}
 
     def describe_listeners(self, **kwargs: Any) -> dict[str, Any]:
-        return {"Listeners": [{"ListenerArn": "arn:listener/443", "Port": 443, "DefaultActions": self.actions}]}
+        return {
+            "Listeners": [
+                {"ListenerArn": "arn:listener/443", "Port": 443, "DefaultActions": self.actions}
+            ]
+        }
 
     def describe_target_groups(self, Names: list[str]) -> dict[str, Any]:
         return {"TargetGroups": [{"TargetGroupArn": ARNS[Names[0]]}]}
@@ -105,7 +125,11 @@ class FakeElbv2:
 
 
 def test_alb_plain_forward_becomes_weighted_keeping_other_actions_and_settings() -> None:
-    auth = {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {"Issuer": "https://idp"}}
+    auth = {
+        "Type": "authenticate-oidc",
+        "Order": 1,
+        "AuthenticateOidcConfig": {"Issuer": "https://idp"},
+    }
     forward = {"Type": "forward", "Order": 2, "TargetGroupArn": ARNS["blue"]}
     fake = FakeElbv2([auth, forward])
     router = AlbRouter(ALB, fake)
@@ -127,7 +151,11 @@ def test_alb_plain_forward_becomes_weighted_keeping_other_actions_and_settings()
             },
         ]
     ]
-    assert forward == {"Type": "forward", "Order": 2, "TargetGroupArn": ARNS["blue"]}  # what was read is untouched
+    assert forward == {
+        "Type": "forward",
+        "Order": 2,
+        "TargetGroupArn": ARNS["blue"],
+    }  # what was read is untouched
 
 
 def test_alb_keeps_stickiness_and_refuses_a_third_group() -> None:
@@ -148,7 +176,9 @@ def test_alb_keeps_stickiness_and_refuses_a_third_group() -> None:
     )
     AlbRouter(ALB, fake).set_canary_weight(50)
     assert fake.actions[0]["ForwardConfig"]["TargetGroupStickinessConfig"] == sticky
-    fake.actions[0]["ForwardConfig"]["TargetGroups"].append({"TargetGroupArn": ARNS["other"], "Weight": 1})
+    fake.actions[0]["ForwardConfig"]["TargetGroups"].append(
+        {"TargetGroupArn": ARNS["other"], "Weight": 1}
+    )
     with pytest.raises(TrafficError, match=r"also targets arn:tg/other: not a stable/canary pair"):
         AlbRouter(ALB, fake).set_canary_weight(10)
 
@@ -169,4 +199,8 @@ def test_errors_survive_pickling() -> None:
         MetricsError("cloudwatch:DescribeAlarms", "alarms a", "AccessDenied"),
     ):
         copy = pickle.loads(pickle.dumps(error))
-        assert type(copy) is type(error) and str(copy) == str(error) and copy.resource == error.resource
+        assert (
+            type(copy) is type(error)
+            and str(copy) == str(error)
+            and copy.resource == error.resource
+        )
