@@ -87,6 +87,8 @@ _FIRST = [
     "tests/integration/test_full_launch.py",
     "tests/system/test_deployment.py",
     "tests/integration/test_gate_a.py",
+    "tests/integration/test_sandbox_router_contract.py",  # ~85 s: every simulated router's world
+    "tests/integration/test_router_contract.py",
 ]
 
 
