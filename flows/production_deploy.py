@@ -15,7 +15,7 @@ from golive.core.checks import CheckResult
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
-from tasks.cloudfront import default_origin_id, invalidate, origin_paths, point_origin, release_of
+from tasks.cloudfront import default_origin_id, origin_paths, release_of, repoint_origin
 from tasks.s3_copy import copy_release
 from tasks.traffic import router_for
 from tasks.traffic.verify import served_releases
@@ -80,14 +80,12 @@ def upload_beside(plan: LaunchPlan, release: str) -> int:
 )
 def point_canary_origin(production: Environment, release: str) -> str:
     cloudfront = aws_client("cloudfront", production)
-    change = point_origin(
+    change = repoint_origin(
         cloudfront,
         production.cloudfront_distribution_id,
         production.canary_origin_id,
         production.release_prefix(release),
     )
-    if change.changed:
-        invalidate(cloudfront, production.cloudfront_distribution_id)
     return f"{change.origin_id}: {change.previous_path} -> {change.new_path}"
 
 

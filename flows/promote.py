@@ -12,7 +12,7 @@ from flows.artifacts import publish_checks
 from flows.canary import shift
 from golive.core.checks import CheckResult
 from tasks.aws import aws_client
-from tasks.cloudfront import invalidate, point_origin
+from tasks.cloudfront import repoint_origin
 from tasks.traffic.verify import served_releases
 
 
@@ -21,14 +21,12 @@ def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
     """Flagger-style promotion: the stable origin takes the release, then traffic returns to stable."""
     production = plan.environments.production
     cloudfront = aws_client("cloudfront", production)
-    change = point_origin(
+    change = repoint_origin(
         cloudfront,
         production.cloudfront_distribution_id,
         production.origin_id,
         production.release_prefix(release),
     )
-    if change.changed:
-        invalidate(cloudfront, production.cloudfront_distribution_id)
     checks = [
         CheckResult(
             name="stable origin",

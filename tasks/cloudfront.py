@@ -106,3 +106,14 @@ def invalidate(
 def release_of(origin_path: str) -> str:
     """The release an origin path holds: its last segment (/releases/v1.2.0 -> v1.2.0)."""
     return origin_path.rstrip("/").rsplit("/", 1)[-1] or "unknown"
+
+
+def repoint_origin(
+    cloudfront: Any, distribution_id: str, origin_id: str | None, prefix: str
+) -> OriginChange:
+    """`point_origin`, then an invalidation only if the path changed: what users are served
+    moves at once, and a re-run that changed nothing invalidates nothing."""
+    change = point_origin(cloudfront, distribution_id, origin_id, prefix)
+    if change.changed:
+        invalidate(cloudfront, distribution_id)
+    return change
