@@ -8,9 +8,10 @@ a minute of retries per call, and then retries reporting the crash. So a launch 
 (its own process: PREFECT__FLOW_RUN_ID is set) watches the API and, once it has refused or not
 taken a connection for `GOLIVE_API_LOST_AFTER_S` seconds in a row (default 30; 0 turns the watch
 off; a slow answer counts as there), writes a timeline entry and ends its process at once, as a
-SIGKILL would. Production stays where it was; when the server
-returns, the heartbeat automation marks the launch Crashed and the server's trigger rolls it back
-(layer 3), as after any launch whose process died.
+SIGKILL would — also after the launch's body has ended, while the process reports that
+ending. Production stays where it was; when the server returns, the heartbeat automation marks
+the launch Crashed and the server's trigger rolls it back (layer 3), as after any launch whose
+process died.
 
 A launch run in the caller's process (the tests, the benchmarks) is not watched: ending the
 process would end the caller.
@@ -147,10 +148,9 @@ def watching_the_api(scribe: Scribe) -> Iterator[ApiWatchdog | None]:
     if not api_url:
         yield None
         return
-    watchdog = ApiWatchdog(
+    # Not stopped when the launch's body ends: the process still reports the launch's ending to
+    # the API after it, and Prefect retries that for minutes against a server that is gone. The
+    # watch is a daemon thread, so it ends with the process.
+    yield ApiWatchdog(
         lambda: api_answers(api_url, api_key), lost_after, _end_the_launch(scribe)
     ).start()
-    try:
-        yield watchdog
-    finally:
-        watchdog.stop()

@@ -70,3 +70,20 @@ def test_which_processes_are_watched(
         else:
             monkeypatch.setenv(name, value)
     assert lost_after_from_env() == expected
+
+
+def test_the_watch_outlives_the_launchs_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the body ends the process still reports the ending to the API, which Prefect retries
+    for minutes when the server is gone: the watch must still end the process then."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import flows.api_watchdog as watchdog_module
+
+    fired = threading.Event()
+    monkeypatch.setattr(watchdog_module, "_end_the_launch", lambda scribe: lambda s: fired.set())
+    monkeypatch.setenv("PREFECT__FLOW_RUN_ID", "run-id")
+    monkeypatch.setenv(LOST_AFTER_ENV, "0.2")
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):  # refused
+        with watchdog_module.watching_the_api(scribe=None) as watch:  # type: ignore[arg-type]
+            assert watch is not None
+    assert fired.wait(5), "the watch stopped with the launch's body"
