@@ -1,4 +1,5 @@
-"""Fixtures the integration tests share: the sandbox plan, loaded with the running sandbox's env."""
+"""Fixtures the integration tests share: the rehearsal plan (plans/sandbox.yaml with shorter timings
+and smaller volumes), loaded with the running sandbox's env."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def plan(sandbox: manager.Sandbox) -> LaunchPlan:
-    return load_plan(REPO / "plans" / "sandbox.yaml", env=sandbox.environment())
+    return load_plan(REPO / "plans" / "rehearsal.yaml", env=sandbox.environment())
 
 
 @pytest.fixture

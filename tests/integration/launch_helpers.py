@@ -24,6 +24,11 @@ from golive.local.approvals_client import PendingApproval
 from golive.local.approver_bot import Answer, ApproverBot, Policy
 
 REPO = Path(__file__).resolve().parents[2]
+# The launches and gates the tests run use the rehearsal plan: plans/sandbox.yaml with shorter
+# timings and smaller volumes only (tests/unit/test_rehearsal_plan.py). A test about the full
+# timing (the healthy launch, Gate G's window) names plans/sandbox.yaml.
+SANDBOX_PLAN = "plans/sandbox.yaml"
+REHEARSAL = "plans/rehearsal.yaml"
 
 
 def approve_all(approver: str = "bob") -> Policy:
@@ -69,7 +74,7 @@ class LaunchResult:
 def run_launch(
     release: str,
     driver: str = "dana",
-    plan: str | Path = "plans/sandbox.yaml",
+    plan: str | Path = REHEARSAL,
     policy: Policy | None = None,
     timeout: float = 90,
 ) -> LaunchResult:
@@ -138,10 +143,10 @@ def signed_uat(plan: Any) -> list[Any]:
     ]
 
 
-def plan_variant(tmp_path: Path, **changes: Any) -> Path:
-    """plans/sandbox.yaml with top-level sections updated, written beside the repo's plans
-    (so relative build paths still resolve) under tmp_path."""
-    data = yaml.safe_load((REPO / "plans" / "sandbox.yaml").read_text())
+def plan_variant(tmp_path: Path, base: str | Path = REHEARSAL, **changes: Any) -> Path:
+    """A repo plan (the rehearsal's unless `base` says) with sections updated — `canary__bake="1s"`
+    sets canary.bake — written under tmp_path with its build path made absolute."""
+    data = yaml.safe_load((REPO / base).read_text())
     for dotted, value in changes.items():
         target = data
         *parents, leaf = dotted.split("__")

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import WhenRouting, at_canary, run_launch
+from tests.integration.launch_helpers import WhenRouting, at_canary, plan_variant, run_launch
 
 
 @pytest.fixture
 def launch_world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # noqa: ANN001
     ensure_sandbox_blocks(sandbox.environment())
     return sandbox
+
+
+@pytest.fixture
+def canary_plan(tmp_path: Path) -> Path:
+    """The rehearsal with two evaluations per step: a fault injected as a step begins is certain to
+    be in the step's second probe, whatever the first one caught."""
+    return plan_variant(tmp_path, canary__bake="1s")
 
 
 def served_releases(sandbox: manager.Sandbox, n: int = 60) -> set[str]:
@@ -35,10 +44,10 @@ def fault_at_step(sandbox: manager.Sandbox, percent: int, **fault: object) -> Wh
 
 @pytest.mark.parametrize("percent", [10, 50])  # 30 %: bench/time_to_rollback.py
 def test_latency_fault_rolls_back_at_that_stage(
-    launch_world: manager.Sandbox, percent: int
+    launch_world: manager.Sandbox, canary_plan: Path, percent: int
 ) -> None:
     with fault_at_step(launch_world, percent, latency_ms=900, endpoint="board"):
-        result = run_launch(f"v2.2.{percent}", timeout=180)
+        result = run_launch(f"v2.2.{percent}", plan=canary_plan, timeout=180)
     assert result.state.is_failed()
     assert f"Canary {percent}% FAILED - SLO breach at {percent} % rollout — " in result.message, (
         result.message
@@ -49,9 +58,9 @@ def test_latency_fault_rolls_back_at_that_stage(
     assert served_releases(launch_world) == {"v1.0.0"}
 
 
-def test_error_rate_fault_rolls_back(launch_world: manager.Sandbox) -> None:
+def test_error_rate_fault_rolls_back(launch_world: manager.Sandbox, canary_plan: Path) -> None:
     with fault_at_step(launch_world, 30, error_rate=0.2):
-        result = run_launch("v2.3.0", timeout=180)
+        result = run_launch("v2.3.0", plan=canary_plan, timeout=180)
     assert result.state.is_failed()
     assert "Canary 30% FAILED - SLO breach at 30 % rollout — " in result.message
     assert "error rate" in result.message
@@ -70,9 +79,9 @@ def alarm_at_step(sandbox: manager.Sandbox, percent: int) -> WhenRouting:
     )
 
 
-def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox) -> None:
+def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox, canary_plan: Path) -> None:
     with alarm_at_step(launch_world, 10):
-        result = run_launch("v2.4.0", timeout=180)
+        result = run_launch("v2.4.0", plan=canary_plan, timeout=180)
     assert result.state.is_failed()
     assert "Canary 10% FAILED" in result.message and "statusboard-5xx" in result.message, (
         result.message
@@ -80,11 +89,13 @@ def test_alarm_in_alarm_rolls_back(launch_world: manager.Sandbox) -> None:
     assert served_releases(launch_world) == {"v1.0.0"}
 
 
-def test_a_canary_that_gets_no_traffic_is_not_passed(launch_world: manager.Sandbox) -> None:
+def test_a_canary_that_gets_no_traffic_is_not_passed(
+    launch_world: manager.Sandbox, canary_plan: Path
+) -> None:
     # the edge follows the ALB while the plan shifts Route 53: the canary never sees a request
     launch_world.use_router("alb")
     try:
-        result = run_launch("v2.5.0", timeout=180)
+        result = run_launch("v2.5.0", plan=canary_plan, timeout=180)
     finally:
         launch_world.use_router("route53")
     assert result.state.is_failed()

@@ -29,7 +29,13 @@ from sandbox.aws import DUMMY_SECRET
 from tasks.report_bundle import reports_dir
 from tasks.timeline_store import read_timeline
 from tests.integration.helpers import aws
-from tests.integration.launch_helpers import LaunchResult, WhenRouting, artifacts_of, run_launch
+from tests.integration.launch_helpers import (
+    SANDBOX_PLAN,
+    LaunchResult,
+    WhenRouting,
+    artifacts_of,
+    run_launch,
+)
 
 GATES = [
     "Pre-flight",
@@ -68,7 +74,7 @@ def healthy(
 ) -> tuple[LaunchResult, list]:  # noqa: ANN001
     sandbox_session.reset()
     ensure_sandbox_blocks(sandbox_session.environment())
-    result = run_launch("v8.0.0", timeout=300)
+    result = run_launch("v8.0.0", plan=SANDBOX_PLAN, timeout=300)
     return result, sandbox_session.messages()
 
 
@@ -353,7 +359,7 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
             lambda routing: routing["production_origins"]["stable"].endswith("v8.1.0"),
             lambda world: world.set_fault("stable", endpoint="board", latency_ms=1500),
         ):
-            result = run_launch("v8.1.0", timeout=300)
+            result = run_launch("v8.1.0", plan=SANDBOX_PLAN, timeout=300)
     finally:
         ensure_sandbox_blocks(sandbox.environment())
     assert result.state.is_failed()

@@ -16,6 +16,7 @@ from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
 from tests.integration.launch_helpers import (
+    SANDBOX_PLAN,
     LaunchResult,
     approve_all,
     artifacts_of,
@@ -56,8 +57,10 @@ def production_untouched(sandbox: manager.Sandbox, release: str) -> None:
 
 def test_gate_a_passes_on_the_healthy_sandbox(launch_world: manager.Sandbox) -> None:
     # Gate B's Approver says no, so the launch stops right after Gate A: production untouched
-    result = run_launch(
-        "v1.1.0", policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")})
+    result = run_launch(  # the sandbox plan's: both UAT signers
+        "v1.1.0",
+        plan=SANDBOX_PLAN,
+        policy=scripted({"gate-b-approval": ("alice", "reject", "stop after Gate A")}),
     )
     assert result.state.is_failed()
     assert (
