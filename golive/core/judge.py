@@ -54,8 +54,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from scipy.special import bdtrc, stdtr
-from scipy.stats import fisher_exact, mannwhitneyu
 
 from blocks.plan import CompareWithStable, ErrorRateSlo, LatencySlo, Slos
 from golive.core.alarms import alarm_checks
@@ -373,6 +371,8 @@ def _p(p: float) -> str:
 
 def _binomial_tail(k: int, n: int, rate: float) -> float:
     """P(Binomial(n, rate) >= k): how surprising k events in n are if the true rate were `rate`."""
+    from scipy.special import bdtrc  # scipy is imported by the first judgement only (2 s)
+
     return 1.0 if k <= 0 else float(bdtrc(k - 1, n, rate))
 
 
@@ -471,6 +471,8 @@ def _mean_above(latencies: np.ndarray, threshold: float) -> float:
     )
     if sd == 0:
         return 0.0 if is_at_least(mean, threshold) else 1.0
+    from scipy.special import stdtr
+
     t = (mean - threshold) / (sd / np.sqrt(len(latencies)))
     return float(stdtr(len(latencies) - 1, -t))
 
@@ -548,6 +550,8 @@ def _compare_errors(
             detail=f"{name}: {n_canary} canary / {n_stable} stable samples, {slos.min_samples} each needed",
             samples=n_canary,
         )
+    from scipy.stats import fisher_exact
+
     e_canary, e_stable = canary.errors, stable.errors
     difference = e_canary / n_canary - e_stable / n_stable
     p = float(
@@ -594,6 +598,8 @@ def _compare_latency(
             detail=f"{name}: {len(canary)} canary / {len(stable)} stable successful samples, {min_samples} each needed",
             samples=len(canary),
         )
+    from scipy.stats import mannwhitneyu
+
     mine, theirs = latency_stat(canary, slo.stat), latency_stat(stable, slo.stat)
     slowdown = mine / theirs - 1 if theirs > 0 else (0.0 if mine <= 0 else float("inf"))
     p = float(mannwhitneyu(canary, stable, alternative="greater").pvalue)

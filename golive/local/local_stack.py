@@ -115,20 +115,60 @@ def run_prefect(stack: Stack, *args: str, timeout: float = 300) -> str:
 def setup_workspace(stack: Stack, heartbeat_within_s: int | None = None) -> None:
     """Block types, the sandbox's blocks, both work pools, `prefect deploy --all` (which also
     creates the rollback trigger) and the heartbeat automation (`heartbeat_within_s` overrides
-    its 90 s, e.g. for a test)."""
+    its 90 s, e.g. for a test).
+
+    All but the deploy are the API calls the `prefect block register`, `prefect work-pool create`
+    and `prefect automation create` commands make, made from this process: each command is a
+    Python start of 3-4 s on a 2-core machine. The deploy stays `prefect deploy --all`, what a
+    team runs against its own server (README)."""
     from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
-    run_prefect(stack, "block", "register", "-m", "blocks.prefect_blocks")
+    register_block_types()
     ensure_sandbox_blocks(stack.sandbox.environment())
     for pool in (WORK_POOL, ROLLBACK_POOL):
-        run_prefect(stack, "work-pool", "create", pool, "--type", "process", "--overwrite")
+        create_process_pool(pool)
     run_prefect(stack, "--no-prompt", "deploy", "--all")
     install_heartbeat_automation(stack, heartbeat_within_s)
 
 
+def register_block_types() -> None:
+    """`prefect block register -m blocks.prefect_blocks`: every block class the module holds, those
+    it imports too (prefect-aws's AwsCredentials)."""
+    import inspect
+
+    from prefect.blocks.core import Block, InvalidBlockRegistration
+
+    from blocks import prefect_blocks
+
+    for _, cls in inspect.getmembers(prefect_blocks):
+        if cls is not None and Block.is_block_class(cls):
+            try:
+                cls.register_type_and_schema()
+            except InvalidBlockRegistration:
+                pass  # Block itself, and other bases that cannot be registered
+
+
+def create_process_pool(name: str) -> None:
+    """`prefect work-pool create NAME --type process --overwrite`: the process worker's default
+    job template, the pool updated in place if it exists."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.workers.process import ProcessWorker
+
+    pool = WorkPoolCreate(
+        name=name, type="process", base_job_template=ProcessWorker.get_default_base_job_template()
+    )
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(work_pool=pool, overwrite=True)
+
+
 def install_heartbeat_automation(stack: Stack, within_s: int | None = None) -> None:
-    """(Re)create automations/launch-heartbeat.yaml on the server, replacing one of the same name."""
+    """(Re)create automations/launch-heartbeat.yaml on the server, replacing one of the same name
+    (as `prefect automation create --from-file` would; the file written to the stack's home is the
+    one created)."""
     import yaml
+    from prefect import get_client
+    from prefect.events.schemas.automations import AutomationCore
 
     spec = yaml.safe_load(HEARTBEAT_AUTOMATION.read_text())
     if within_s is not None:
@@ -138,11 +178,11 @@ def install_heartbeat_automation(stack: Stack, within_s: int | None = None) -> N
         )
     path = stack.home / "launch-heartbeat.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    try:
-        run_prefect(stack, "automation", "delete", spec["name"], "--yes")
-    except RuntimeError:
-        pass  # none yet
-    run_prefect(stack, "automation", "create", "--from-file", str(path))
+    automation = AutomationCore.model_validate(spec)
+    with get_client(sync_client=True) as client:
+        for existing in client.read_automations_by_name(automation.name):
+            client.delete_automation(existing.id)
+        client.create_automation(automation)
 
 
 def _worker_state(home: Path, pool: str) -> Path:
