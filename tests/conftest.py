@@ -79,7 +79,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # `--dist loadfile` (pyproject.toml): a file's tests run on one xdist worker, in order, so its module
 # fixtures (the healthy launch) run once and the tests on the deployed stack of a file, which kill and
 # restart its workers, never overlap. (xdist's `loadgroup` does not work with pytest 9: it renames
-# node ids, which pytest 9 no longer reads.) The longest files first, so that both workers end together.
+# node ids, which pytest 9 no longer reads.) The longest files first, so that the workers end together.
 _FIRST = [
     "tests/system/test_rollback_layers.py",
     "tests/system/test_clean_stops.py",
