@@ -101,6 +101,7 @@ class Verdict(BaseModel):
     notes: list[str] = Field(
         default_factory=list
     )  # what was not judged and why (e.g. no stable traffic)
+    saturated: bool = False  # the probe's own client lag was over its bound: it measured itself
 
     @property
     def ok(self) -> bool:
@@ -164,6 +165,7 @@ def verdict_of(
         samples=samples,
         version=version,
         notes=list(notes or []),
+        saturated=lag is not None and lag.saturated,
     )
 
 
