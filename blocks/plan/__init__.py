@@ -12,9 +12,10 @@ Units are part of the data: '10m' is held as seconds (`Duration`), '0.5%' as a f
 each keeping its original text for display (`units.py`).
 
 The package, each module building only on those before it: `errors` (problems and how
-they are said), `units`, `strings` (names, paths, URLs), `base` (the models' base and
-uniqueness checks), one module per plan section (`routers`, `environments`, `roles`,
-`build`, `smoke`, `slos`, `probe`, `canary`, `scenarios`, `communications`),
+they are said), `json_paths` (the JSON path grammar), `units`, `strings` (names, paths,
+URLs), `base` (the models' base and uniqueness checks), one module per plan section
+(`routers`, `environments`, `roles`, `build`, `smoke`, `slos`, `probe`, `canary`,
+`scenarios`, `communications`),
 `launch_plan` (the whole plan), `pydantic_errors` (validation errors in the plan's words)
 and `loading` (YAML in, a plan or a `PlanError` out). Every public name is re-exported
 here: import from `blocks.plan`.
@@ -35,6 +36,8 @@ from blocks.plan.environments import Environment, Environments
 from blocks.plan.errors import _MISSING as MISSING
 from blocks.plan.errors import PlanError, PlanValueError, Problem, format_loc, show
 from blocks.plan.errors import _Checks as FieldChecks
+from blocks.plan.json_paths import JsonPathError, parse_json_path
+from blocks.plan.json_paths import Step as JsonPathStep
 from blocks.plan.launch_plan import LaunchPlan
 from blocks.plan.loading import (
     ENV_OVERRIDES,
@@ -121,6 +124,8 @@ __all__ = [
     "HttpUrl",
     "IdSource",
     "JsonPath",
+    "JsonPathError",
+    "JsonPathStep",
     "LatencyMs",
     "LatencySlo",
     "LatencyStat",
@@ -153,6 +158,7 @@ __all__ = [
     "TemplatePath",
     "UrlPath",
     "apply_env_overrides",
+    "parse_json_path",
     "client_lag_bounds_ms",
     "default_max_client_lag_ms",
     "environment_block_names",

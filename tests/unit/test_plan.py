@@ -456,8 +456,14 @@ BAD_PLANS = [
     ),
     pytest.param(
         {f"{BOARD_CHECK}.json_fields": ["columns..id"]},
-        f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a dotted JSON path",
+        f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a JSON path such as 'status', "
+        "'columns[*].appointments[*].id', '[*].id' or '$.meta.count' (at character 8: expected keys",
         id="bad-json-path",
+    ),
+    pytest.param(
+        {"probe.id_source.json_path": "$items[*].id"},
+        "probe.id_source.json_path: '$items[*].id' — a JSON path such as",
+        id="bad-id-source-path",
     ),
     pytest.param(
         {"smoke.suites.api": []},
@@ -550,6 +556,14 @@ def test_bad_plan_is_rejected_naming_field_and_value(
 ) -> None:
     message = problems_of(edited(base, edits))
     assert expected in message, message
+
+
+@pytest.mark.parametrize("path", ["[*].id", "[0].items[*].id", "$[*].id", "$.data.items[*].id"])
+def test_an_id_source_may_start_at_a_top_level_array_or_the_root(
+    base: dict[str, Any], path: str
+) -> None:
+    plan = validate_plan(edited(base, {"probe.id_source.json_path": path}), env={})
+    assert plan.probe.id_source is not None and plan.probe.id_source.json_path == path
 
 
 def test_every_problem_is_listed(base: dict[str, Any]) -> None:
