@@ -148,7 +148,7 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
         _key_values(
             [
                 ("approvers", ", ".join(plan.roles.approvers)),
-                ("UAT signers", ", ".join(plan.roles.uat_signers)),
+                ("UAT signers", ", ".join(plan.roles.uat_signers) or "none: UAT not required"),
                 (
                     "build",
                     " ".join(plan.build.command)

@@ -375,9 +375,9 @@ BAD_PLANS = [
         id="bad-approver-name",
     ),
     pytest.param(
-        {"roles.uat_signers": []},
-        "roles.uat_signers: [] — at least one UAT signer",
-        id="no-uat-signers",
+        {"roles.uat_signers": ["qa", "qa"]},
+        "roles.uat_signers: ['qa', 'qa'] — each UAT signer once ('qa' is repeated)",
+        id="repeated-uat-signer",
     ),
     pytest.param(
         {"environments.production.router": DELETE},
