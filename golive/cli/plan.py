@@ -152,7 +152,7 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
                 (
                     "build",
                     " ".join(plan.build.command)
-                    + f"  in {plan.build.working_dir} → {plan.build.output_dir}",
+                    + f"  in {plan.build_working_dir} → {plan.build.output_dir}",
                 ),
                 ("headers", f"version {plan.version_header}, release {plan.release_header}"),
             ]

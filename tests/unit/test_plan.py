@@ -628,6 +628,19 @@ def test_unusable_files(tmp_path: Path, text: str, expected: str) -> None:
     assert str(path) in str(caught.value)
 
 
+def test_build_working_dir_is_relative_to_the_plan_file(
+    base: dict[str, Any], tmp_path: Path
+) -> None:
+    nested = tmp_path / "deploy" / "plans"
+    nested.mkdir(parents=True)
+    path = nested / "app.yaml"
+    path.write_text(yaml.safe_dump(edited(base, {"build.working_dir": "../web"})))
+    assert load_plan(path, env={}).build_working_dir == tmp_path / "deploy" / "web"
+    absolute = tmp_path / "elsewhere"
+    path.write_text(yaml.safe_dump(edited(base, {"build.working_dir": str(absolute)})))
+    assert load_plan(path, env={}).build_working_dir == absolute
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="cannot read the plan"):
         load_plan(tmp_path / "nope.yaml", env={})
@@ -668,6 +681,7 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
         "10% → 30% → 50% → 100%",
         "30m at 100%, 3 checkpoints every 10m",
         "statusboard-slack",
+        f"in {REPO / 'examples' / 'statusboard-frontend'} → dist",  # working_dir, resolved
     ):
         assert fragment in result.output, fragment
 
