@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from blocks.plan import LaunchPlan
 from golive.core.formatting import is_at_least, percent_limit
-from golive.core.judge import BREACH_ALPHA, _binomial_tail
+from golive.core.judge import BREACH_ALPHA, binomial_tail
 
 __all__ = [
     "StepSight",
@@ -56,7 +56,7 @@ def smallest_detectable_error_rate(
     """The smallest k/n the canary judge fails with k errors in n requests, or None if even
     n errors in n would not be significant (too few requests)."""
     for k in range(1, n + 1):
-        if is_at_least(k / n, limit) and _binomial_tail(k, n, limit) < alpha:
+        if is_at_least(k / n, limit) and binomial_tail(k, n, limit) < alpha:
             return k / n
     return None
 
