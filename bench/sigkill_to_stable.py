@@ -35,7 +35,7 @@ def long_bake_plan(directory: Path) -> Path:
     """The sandbox plan with a bake long enough to kill the launch mid-canary."""
     data = yaml.safe_load((REPO / "plans" / "sandbox.yaml").read_text())
     data["canary"].update({"bake": "60s", "evaluation_interval": "2s"})
-    data["build"]["working_dir"] = str(REPO / data["build"]["working_dir"])
+    data["build"]["working_dir"] = str((REPO / "plans" / data["build"]["working_dir"]).resolve())
     path = directory / "plans" / "long-bake.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))

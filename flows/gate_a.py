@@ -18,6 +18,7 @@ from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from flows.samples import keep_samples
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.gate_checks import NO_UAT, uat_not_required
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
 from tasks.cloudfront import invalidate, point_origin
@@ -186,20 +187,25 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
     checks += staging_slos(plan, staging)
     if failed(checks):
         return _fail(release, checks)
-    logger.info("Gate A checks all green; collecting UAT sign-offs")
+    uat = plan.roles.uat_required
+    logger.info(
+        "Gate A checks all green; " + ("collecting UAT sign-offs" if uat else f"UAT {NO_UAT}")
+    )
     publish_checks(
         "gate-a",
         release,
         f"Gate A — staging validation · {release}",
         checks,
-        "All checks passed; waiting for UAT sign-offs and the Approver.",
+        "All checks passed; waiting for "
+        + ("UAT sign-offs and the Approver." if uat else f"the Approver (UAT {NO_UAT})."),
     )
     checks += collect_uat_signoffs(plan, release, driver, checks)
     shown = checks_markdown(
         f"Gate A for {plan.app} {release}",
         checks,
-        f"Staging serves {release}; all suites and SLOs green; UAT signed. "
-        "Approve to announce Gate A PASSED and proceed to Gate B.",
+        f"Staging serves {release}; all suites and SLOs green; "
+        + ("UAT signed. " if uat else f"UAT {NO_UAT}. ")
+        + "Approve to announce Gate A PASSED and proceed to Gate B.",
     )
     decision = request_approval(GATE, "gate-a-approval", "Gate A passed", shown, plan, driver)
     checks.append(
@@ -220,7 +226,10 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
 def collect_uat_signoffs(
     plan: LaunchPlan, release: str, driver: str, checks: list[CheckResult]
 ) -> list[CheckResult]:
-    """Every required UAT signer signs, in any order; the runbook's `uat-validation.sh status`."""
+    """Every required UAT signer signs, in any order; the runbook's `uat-validation.sh status`.
+    A plan with no UAT signers asks nobody: one passing check says UAT is not required."""
+    if not plan.roles.uat_required:
+        return [uat_not_required()]
     remaining = list(plan.roles.uat_signers)
     signed: list[CheckResult] = []
     shown = checks_markdown(

@@ -25,9 +25,9 @@ def _duplicates(values: Sequence[Hashable]) -> list[Hashable]:
     return [v for v in values if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
 
 
-def _unique_names(names: list[str], what: str) -> list[str]:
-    """A non-empty list without repeats ('at least one approver')."""
-    if not names:
+def _unique_names(names: list[str], what: str, *, at_least_one: bool = True) -> list[str]:
+    """A list without repeats, non-empty unless `at_least_one` is False ('at least one approver')."""
+    if at_least_one and not names:
         raise PlanValueError(names, f"at least one {what}")
     if dupes := _duplicates(names):
         raise PlanValueError(names, f"each {what} once ({dupes[0]!r} is repeated)")

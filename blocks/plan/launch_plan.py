@@ -109,13 +109,15 @@ class LaunchPlan(_Model):
         return dict(self._overrides)
 
     @property
-    def repo_root(self) -> Path:
-        """The plan file's directory's parent (plans live in <repo>/plans/)."""
-        return self._source_path.parent.parent if self._source_path else Path.cwd()
+    def plan_dir(self) -> Path:
+        """The plan file's own directory: relative paths in the plan start there (the working
+        directory for a plan given as data, with no file)."""
+        return self._source_path.parent if self._source_path else Path.cwd()
 
     @property
     def build_working_dir(self) -> Path:
-        return self.repo_root / self.build.working_dir  # an absolute working_dir wins the join
+        """build.working_dir as an absolute path: relative ones from the plan file's directory."""
+        return (self.plan_dir / self.build.working_dir).resolve()  # an absolute one wins the join
 
     @property
     def build_output_dir(self) -> Path:

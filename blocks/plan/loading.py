@@ -2,7 +2,8 @@
 
 `load_plan` reads the file with a strict YAML loader (a repeated key is an error, not the
 last one winning), lays the environments' GoliveEnvironment block values over it, applies
-the runbook's environment-variable overrides (`ENV_OVERRIDES`) and validates
+the environment-variable overrides (`env_overrides.py`: `GOLIVE_<ENV>_<FIELD>` and the
+runbook's names) and validates
 (`validate_plan`, which says what wins over what).
 """
 
@@ -17,49 +18,68 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from blocks.plan.env_overrides import OVERRIDES
 from blocks.plan.errors import PlanError, Problem, format_loc, show
 from blocks.plan.launch_plan import LaunchPlan
 from blocks.plan.pydantic_errors import _problems_from
-
-# The runbook's pre-flight exports, and the fields they replace.
-ENV_OVERRIDES: Mapping[str, tuple[tuple[str, ...], ...]] = {
-    "STAGING_URL": (("environments", "staging", "url"),),
-    "STAGING_API_BASE_URL": (("environments", "staging", "api_base_url"),),
-    "STAGING_CLOUDFRONT_DIST_ID": (("environments", "staging", "cloudfront_distribution_id"),),
-    "PROD_URL": (("environments", "production", "url"),),
-    "PROD_API_BASE_URL": (("environments", "production", "api_base_url"),),
-    "CLOUDFRONT_DIST_ID": (("environments", "production", "cloudfront_distribution_id"),),
-    "S3_BUCKET": (("environments", "staging", "bucket"), ("environments", "production", "bucket")),
-}
 
 
 def apply_env_overrides(
     raw: Mapping[str, Any], env: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return a copy of `raw` with overrides set, and {field path: variable} of those applied.
+    """Return a copy of `raw` with overrides set (`OVERRIDES`), and {field path: variable} of those applied.
 
-    Empty variables are ignored (an `export X=` should not blank a hostname), and a
-    section missing from the plan is not invented: validation reports it instead.
+    Empty variables are ignored (an `export X=` should not blank a hostname), and an
+    environment missing from the plan is not invented: validation reports it instead (within
+    one, a router section is made as needed). A field's symmetric name and a runbook alias
+    set to different values is a PlanError naming both.
     """
     data = copy.deepcopy(dict(raw))
     applied: dict[str, str] = {}
-    for variable, paths in ENV_OVERRIDES.items():
-        value = env.get(variable, "")
-        if not value:
+    problems: list[Problem] = []
+    for override in OVERRIDES:
+        given = [(name, env[name]) for name in override.variables if env.get(name)]
+        if not given:
             continue
-        for *parents, key in paths:
-            section = _section(data, parents)
-            if section is not None:
-                section[key] = value
-                applied[format_loc((*parents, key))] = variable
+        (variable, value), *others = given
+        if disagreeing := [(name, other) for name, other in others if other != value]:
+            problems.append(_conflict(override.path, [(variable, value), *disagreeing]))
+            continue
+        *parents, key = override.path
+        section = _section(data, parents[:2], make=parents[2:])
+        if section is not None:
+            section[key] = override.parse(value)
+            applied[format_loc(override.path)] = variable
+    if problems:
+        raise PlanError(problems)
     return data, applied
 
 
-def _section(data: dict[str, Any], parents: Sequence[str]) -> dict[str, Any] | None:
+def _conflict(path: tuple[str, ...], given: list[tuple[str, str]]) -> Problem:
+    values = " and ".join(f"{name}={value!r}" for name, value in given)
+    return Problem(
+        path,
+        "(environment variables)",
+        f"set to different values by {values}: unset one or make them agree",
+    )
+
+
+def _section(
+    data: dict[str, Any], parents: Sequence[str], make: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """The mapping at `parents`, then at `make` below it, made if missing (None if `parents` is not there)."""
     node: Any = data
     for key in parents:
         node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return None
+    for key in make:
+        if not isinstance(node.get(key), dict):
+            if node.get(key) is not None:
+                return None  # not a mapping: leave it for validation to report
+            node[key] = {}
+        node = node[key]
+    return node
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -131,7 +151,10 @@ def validate_plan(
             [Problem((), "(empty)" if raw is None else show(raw), expected)], source=source
         )
     raw = _with_overlays(raw, environment_overlays or {})
-    data, applied = apply_env_overrides(raw, env or {})
+    try:
+        data, applied = apply_env_overrides(raw, env or {})
+    except PlanError as error:
+        raise PlanError(error.problems, source=source) from None
     try:
         plan = LaunchPlan.model_validate(data)
     except ValidationError as exc:

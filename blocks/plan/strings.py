@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator
 
 from blocks.plan.errors import PlanValueError
+from blocks.plan.json_paths import JSON_PATH_EXAMPLES, JsonPathError, parse_json_path
 
 
 def _matching(pattern: str, expected: str) -> AfterValidator:
@@ -54,6 +55,16 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")  # callers join paths that start with '/'
 
 
+def _json_path(value: str) -> str:
+    try:
+        parse_json_path(value)
+    except JsonPathError as error:
+        raise PlanValueError(
+            value, f"a JSON path such as {JSON_PATH_EXAMPLES} ({error.reason})"
+        ) from None
+    return value
+
+
 def _dns_name(value: str) -> str:
     return value if value.endswith(".") else value + "."  # Route 53's canonical form
 
@@ -91,14 +102,7 @@ HeaderName = Annotated[
 UrlPath = Annotated[str, AfterValidator(_url_path)]
 TemplatePath = Annotated[str, AfterValidator(_template_path)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
-_JSON_INDEX = r"(?:\[(?:\*|\d+|[A-Za-z_][\w-]*=[^\]]*)\])*"
-JsonPath = Annotated[
-    str,
-    _matching(
-        rf"[A-Za-z_][\w-]*{_JSON_INDEX}(?:\.[A-Za-z_][\w-]*{_JSON_INDEX})*",
-        "a dotted JSON path such as 'status', 'columns[*].appointments[*].id' or 'columns[status=done].count'",
-    ),
-]
+JsonPath = Annotated[str, AfterValidator(_json_path)]
 BucketName = Annotated[
     str,
     _matching(

@@ -22,6 +22,7 @@ from blocks.plan import (
     default_max_client_lag_ms,
     load_plan,
 )
+from golive.core.canary_sight import canary_sights, describe, sight_warnings
 from tasks.metrics.registry import source_for
 from tasks.plugins import check_plugins
 from tasks.traffic.registry import entry_for, settings_for
@@ -102,7 +103,8 @@ def summary(plan: LaunchPlan, file: Path) -> Group:
         _timings(plan),
         _notifications(plan),
     ]
-    parts += [Text(f"! {warning}", style="yellow") for warning in plan.warnings()]
+    warnings = plan.warnings() + sight_warnings(plan)  # the plan's own, then what it cannot see
+    parts += [Text(f"! {warning}", style="yellow") for warning in warnings]
     if not plan.build_working_dir.is_dir():
         parts.append(
             Text(f"! build.working_dir: {plan.build_working_dir} does not exist", style="yellow")
@@ -148,11 +150,11 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
         _key_values(
             [
                 ("approvers", ", ".join(plan.roles.approvers)),
-                ("UAT signers", ", ".join(plan.roles.uat_signers)),
+                ("UAT signers", ", ".join(plan.roles.uat_signers) or "none: UAT not required"),
                 (
                     "build",
                     " ".join(plan.build.command)
-                    + f"  in {plan.build.working_dir} → {plan.build.output_dir}",
+                    + f"  in {plan.build_working_dir} → {plan.build.output_dir}",
                 ),
                 ("headers", f"version {plan.version_header}, release {plan.release_header}"),
             ]
@@ -226,6 +228,7 @@ def _timings(plan: LaunchPlan) -> Panel:
                     + id_source,
                 ),
                 ("probe health", _probe_health(plan)),
+                ("canary sees", _canary_sight(plan)),
                 ("metrics", source_for(plan).describe(plan)),
                 (
                     "stabilization",
@@ -237,6 +240,11 @@ def _timings(plan: LaunchPlan) -> Panel:
         title="canary and timings",
         title_align="left",
     )
+
+
+def _canary_sight(plan: LaunchPlan) -> str:
+    """Per step: probe requests reaching the canary, and the error rate one evaluation can prove."""
+    return "\n".join(f"{sight.step}%: {describe(sight)}" for sight in canary_sights(plan))
 
 
 def _probe_health(plan: LaunchPlan) -> str:

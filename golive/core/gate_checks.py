@@ -6,8 +6,23 @@ from __future__ import annotations
 from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
 
+NO_UAT = "none required by the plan"  # roles.uat_signers is empty: said, not skipped silently
+
+
+def uat_not_required() -> CheckResult:
+    """Gate A's UAT evidence when the plan names no UAT signers: a pass that says why."""
+    return CheckResult(name="UAT", status="pass", value=NO_UAT, threshold="roles.uat_signers: []")
+
 
 def uat_confirmed(plan: LaunchPlan, gate_a: list[CheckResult]) -> CheckResult:
+    """Gate B: every UAT signer the plan names signed in Gate A (a pass saying so when it names none)."""
+    if not plan.roles.uat_required:
+        return CheckResult(
+            name="UAT approval of this release",
+            status="pass",
+            value=NO_UAT,
+            threshold="roles.uat_signers: []",
+        )
     signed = {c.name.removeprefix("UAT: ") for c in gate_a if c.name.startswith("UAT: ") and c.ok}
     missing = [s for s in plan.roles.uat_signers if s not in signed]
     return CheckResult(

@@ -1,11 +1,12 @@
-"""A tiny JSON path evaluator for the plan's `json_fields` and `id_source.json_path` (pure).
+"""A tiny JSON path evaluator for the plan's `json_fields`, `capture` and `id_source.json_path` (pure).
 
-The grammar is the plan's: dotted keys, each optionally followed by `[N]` (an index),
+The grammar is the plan's (`blocks/plan/json_paths.py`, so what a plan may write and what
+this evaluates cannot drift): dotted keys, each optionally followed by `[N]` (an index),
 `[*]` (every item) or `[key=value]` (the items whose `key` equals `value`, compared as
 text), e.g. `columns[0].status`, `columns[*].appointments[*].id` or
-`columns[status=in_progress].appointments[*].id`.
-A path may also start with an index, for documents whose top level is an array
-(`[0].id`); plans cannot write that yet, but the evaluator does not mind.
+`columns[status=in_progress].appointments[*].id`. A path may start with an index for a
+document whose top level is an array (`[*].id`, `[0].items[*].id`), and with `$`, the root
+written out (`$` is the whole document, `$.a.b` is `a.b`).
 
 `find` returns every value the path reaches, in document order; a path that reaches
 nothing returns []. A key whose value is JSON null is present: `find` returns [None].
@@ -13,43 +14,18 @@ nothing returns []. A key whose value is JSON null is present: `find` returns [N
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-__all__ = ["exists", "find", "parse"]
+from blocks.plan import JsonPathError, JsonPathStep, parse_json_path
 
-Step = str | int | None | tuple[str, str]  # key | index | None for [*] | (key, value) filter
+__all__ = ["JsonPathError", "exists", "find", "parse"]
 
-_TOKEN = re.compile(r"\.?([A-Za-z_][\w-]*)|\[(\*|[0-9]+|[A-Za-z_][\w-]*=[^\]]*)\]")
+Step = JsonPathStep
 
 
 def parse(path: str) -> list[Step]:
-    """'columns[*].id' -> ['columns', None, 'id']; ValueError for anything else."""
-    steps: list[Step] = []
-    position = 0
-    while position < len(path):
-        match = _TOKEN.match(path, position)
-        dotted = match is not None and match[0].startswith(".")
-        if (
-            match is None
-            or (dotted and position == 0)
-            or (match[1] and not dotted and position > 0)
-        ):
-            raise ValueError(
-                f"invalid JSON path {path!r} at character {position + 1}: "
-                "expected keys joined by '.', each optionally followed by [N], [*] or [key=value]"
-            )
-        if match[1] is not None:
-            steps.append(match[1])
-        elif "=" in match[2]:
-            key, value = match[2].split("=", 1)
-            steps.append((key, value))
-        else:
-            steps.append(None if match[2] == "*" else int(match[2]))
-        position = match.end()
-    if not steps:
-        raise ValueError("invalid JSON path '': expected a key such as 'status'")
-    return steps
+    """'columns[*].id' -> ['columns', None, 'id']; JsonPathError (a ValueError) for anything else."""
+    return parse_json_path(path)
 
 
 def find(doc: Any, path: str) -> list[Any]:

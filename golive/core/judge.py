@@ -73,6 +73,7 @@ __all__ = [
     "BREACH_ALPHA",
     "CANARY",
     "STABLE",
+    "binomial_tail",
     "Verdict",
     "compare_with_stable",
     "error_rate_check",
@@ -371,7 +372,7 @@ def _p(p: float) -> str:
     return "p<0.0001" if p < 1e-4 else f"p={p:.2g}"
 
 
-def _binomial_tail(k: int, n: int, rate: float) -> float:
+def binomial_tail(k: int, n: int, rate: float) -> float:
     """P(Binomial(n, rate) >= k): how surprising k events in n are if the true rate were `rate`."""
     from scipy.special import bdtrc  # scipy is imported by the first judgement only (2 s)
 
@@ -399,7 +400,7 @@ def _canary_error_rate(
                 detail=f"{over} ({counts})",
                 samples=total,
             )
-        p = _binomial_tail(errors, total, slo.limit)
+        p = binomial_tail(errors, total, slo.limit)
         return _tested("error rate", value, threshold, over, f"{counts}, {_p(p)}", p, alpha, total)
     if total < min_samples:
         return _too_few("error rate", value, total, min_samples, threshold)
@@ -444,7 +445,7 @@ def _canary_latency(
                 1 - _QUANTILES[slo.stat] / 100
             )  # the share of samples the stat allows over the line
             at_or_over = int(np.count_nonzero(latencies >= slo.threshold * (1 - 1e-12)))
-            p = _binomial_tail(at_or_over, n, tail)
+            p = binomial_tail(at_or_over, n, tail)
             evidence = (
                 f"{at_or_over} of {n} at or over {budget_ms(slo.threshold)} where {percent_limit(tail)} "
                 f"is allowed, {_p(p)}"

@@ -18,6 +18,7 @@ from typing import Literal
 from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
 from golive.core.formatting import elapsed, md_cell
+from golive.core.gate_checks import NO_UAT
 from golive.core.timeline import TimelineEntry, ordered
 
 __all__ = [
@@ -82,12 +83,17 @@ def smoke_results(entries: Sequence[TimelineEntry], step: str = "Gate A") -> lis
     return []
 
 
-def uat_summary_markdown(entries: Sequence[TimelineEntry], signers: Sequence[str] = ()) -> str:
-    """Who signed UAT, when, with what comment; missing signers (if `signers` given); Gate A smoke results."""
+def uat_summary_markdown(
+    entries: Sequence[TimelineEntry], signers: Sequence[str] | None = None
+) -> str:
+    """Who signed UAT, when, with what comment; missing signers (if `signers` given: the plan's, where
+    an empty list means the plan requires no UAT); Gate A smoke results."""
     signoffs = uat_signoffs(entries)
     approved = list(dict.fromkeys(e.actor for e in signoffs if e.event == "approved"))
     lines = ["# UAT summary", ""]
-    if signers:
+    if signers is not None and not signers:
+        lines += [f"**UAT: {NO_UAT}** (roles.uat_signers is empty).", ""]
+    elif signers:
         missing = [name for name in signers if name not in approved]
         verdict = "approved" if not missing else f"NOT approved — missing: {', '.join(missing)}"
         lines += [
@@ -99,7 +105,7 @@ def uat_summary_markdown(entries: Sequence[TimelineEntry], signers: Sequence[str
         for e in signoffs:
             comment = e.data.get("comment") or "-"
             lines.append(f"| {md_cell(e.actor)} | {e.event} | {_when(e.at)} | {md_cell(comment)} |")
-    else:
+    elif signers is None or signers:  # with no UAT required, the line above said it all
         lines.append("No UAT sign-off recorded.")
     lines.append("")
     smoke = smoke_results(entries)

@@ -145,7 +145,8 @@ def signed_uat(plan: Any) -> list[Any]:
 
 def plan_variant(tmp_path: Path, base: str | Path = REHEARSAL, **changes: Any) -> Path:
     """A repo plan (the rehearsal's unless `base` says) with sections updated — `canary__bake="1s"`
-    sets canary.bake — written under tmp_path with its build path made absolute."""
+    sets canary.bake — written under tmp_path with its build path made absolute (the base plan's is
+    relative to the base plan's directory)."""
     data = yaml.safe_load((REPO / base).read_text())
     for dotted, value in changes.items():
         target = data
@@ -153,7 +154,9 @@ def plan_variant(tmp_path: Path, base: str | Path = REHEARSAL, **changes: Any) -
         for key in parents:
             target = target[key]
         target[leaf] = value
-    data["build"]["working_dir"] = str(REPO / data["build"]["working_dir"])
+    data["build"]["working_dir"] = str(
+        ((REPO / base).parent / data["build"]["working_dir"]).resolve()
+    )
     path = tmp_path / "plans" / "variant.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -12,6 +12,7 @@ import pytest
 
 from blocks.plan import LaunchPlan, load_plan
 from flows.gate_a import gate_a_staging
+from golive.core.gate_checks import uat_confirmed
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tests.integration.helpers import aws
@@ -192,3 +193,17 @@ def test_driver_cannot_approve_their_own_launch(
     assert result.state.is_failed()
     assert "alice is the driver of this launch and cannot approve it" in result.message
     production_untouched(launch_world, "v1.3.3")
+
+
+def test_a_plan_without_uat_signers_asks_nobody_and_says_so(
+    launch_world: manager.Sandbox, tmp_path: Path
+) -> None:
+    plan = variant(launch_world, tmp_path, roles__uat_signers=[])
+    result = run_gate_a(plan, "v1.3.5")
+    assert result.state.is_completed(), result.message
+    asked = {pending.pause_key for pending, _, _ in result.answered}
+    assert asked == {"gate-a-approval"}, asked  # no UAT sign-off, the Approver still decides
+    checks = {c.name: c for c in result.state.result()}
+    assert checks["UAT"].status == "pass" and checks["UAT"].value == "none required by the plan"
+    gate_b_view = uat_confirmed(plan, list(checks.values()))
+    assert gate_b_view.status == "pass" and gate_b_view.value == "none required by the plan"

@@ -1,4 +1,4 @@
-"""golive.core.jsonpath: the plan's dotted paths with [N] and [*], evaluated against parsed JSON."""
+"""golive.core.jsonpath: the plan's dotted paths with [N], [*] and an optional `$` root, on parsed JSON."""
 
 from __future__ import annotations
 
@@ -85,6 +85,27 @@ def test_consecutive_indexes_and_top_level_arrays() -> None:
     assert find(grid, "rows[*][1]") == [2, 4]
     assert find([{"id": 1}, {"id": 2}], "[*].id") == [1, 2]
     assert find([{"id": 1}], "[0].id") == [1]
+    assert find([{"items": [{"id": 1}, {"id": 2}]}, {"items": [{"id": 3}]}], "[*].items[*].id") == [
+        1,
+        2,
+        3,
+    ]
+    assert find([[1, 2], [3]], "[*][0]") == [1, 3]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$", [BOARD]),  # the whole document
+        ("$.total", [3]),
+        ("$.meta.flags.beta_ui", [False]),
+        ("$.columns[*].appointments[*].id", [2, 4, 7]),
+    ],
+)
+def test_an_explicit_root(path: str, expected: list[Any]) -> None:
+    assert find(BOARD, path) == expected
+    assert find([{"id": 1}, {"id": 2}], "$[*].id") == [1, 2]
+    assert parse("$") == [] and parse("$.a[0]") == parse("a[0]")
 
 
 @pytest.mark.parametrize("doc", [None, 3, "text", [], True])
@@ -113,7 +134,14 @@ def test_parse_steps() -> None:
         "a.[0]",
         "1abc",
         "a.1",
-        "$.a",
+        "$$",
+        "$a",
+        "$.",
+        "a.$",
+        "a$",
+        "[*].",
+        "[*]id",
+        ".[0]",
         "a[0",
         "a]",
     ],

@@ -375,9 +375,9 @@ BAD_PLANS = [
         id="bad-approver-name",
     ),
     pytest.param(
-        {"roles.uat_signers": []},
-        "roles.uat_signers: [] — at least one UAT signer",
-        id="no-uat-signers",
+        {"roles.uat_signers": ["qa", "qa"]},
+        "roles.uat_signers: ['qa', 'qa'] — each UAT signer once ('qa' is repeated)",
+        id="repeated-uat-signer",
     ),
     pytest.param(
         {"environments.production.router": DELETE},
@@ -456,8 +456,14 @@ BAD_PLANS = [
     ),
     pytest.param(
         {f"{BOARD_CHECK}.json_fields": ["columns..id"]},
-        f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a dotted JSON path",
+        f"{BOARD_CHECK}.json_fields[0]: 'columns..id' — a JSON path such as 'status', "
+        "'columns[*].appointments[*].id', '[*].id' or '$.meta.count' (at character 8: expected keys",
         id="bad-json-path",
+    ),
+    pytest.param(
+        {"probe.id_source.json_path": "$items[*].id"},
+        "probe.id_source.json_path: '$items[*].id' — a JSON path such as",
+        id="bad-id-source-path",
     ),
     pytest.param(
         {"smoke.suites.api": []},
@@ -552,6 +558,14 @@ def test_bad_plan_is_rejected_naming_field_and_value(
     assert expected in message, message
 
 
+@pytest.mark.parametrize("path", ["[*].id", "[0].items[*].id", "$[*].id", "$.data.items[*].id"])
+def test_an_id_source_may_start_at_a_top_level_array_or_the_root(
+    base: dict[str, Any], path: str
+) -> None:
+    plan = validate_plan(edited(base, {"probe.id_source.json_path": path}), env={})
+    assert plan.probe.id_source is not None and plan.probe.id_source.json_path == path
+
+
 def test_every_problem_is_listed(base: dict[str, Any]) -> None:
     raw = edited(
         base,
@@ -614,6 +628,19 @@ def test_unusable_files(tmp_path: Path, text: str, expected: str) -> None:
     assert str(path) in str(caught.value)
 
 
+def test_build_working_dir_is_relative_to_the_plan_file(
+    base: dict[str, Any], tmp_path: Path
+) -> None:
+    nested = tmp_path / "deploy" / "plans"
+    nested.mkdir(parents=True)
+    path = nested / "app.yaml"
+    path.write_text(yaml.safe_dump(edited(base, {"build.working_dir": "../web"})))
+    assert load_plan(path, env={}).build_working_dir == tmp_path / "deploy" / "web"
+    absolute = tmp_path / "elsewhere"
+    path.write_text(yaml.safe_dump(edited(base, {"build.working_dir": str(absolute)})))
+    assert load_plan(path, env={}).build_working_dir == absolute
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="cannot read the plan"):
         load_plan(tmp_path / "nope.yaml", env={})
@@ -654,6 +681,7 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
         "10% → 30% → 50% → 100%",
         "30m at 100%, 3 checkpoints every 10m",
         "statusboard-slack",
+        f"in {REPO / 'examples' / 'statusboard-frontend'} → dist",  # working_dir, resolved
     ):
         assert fragment in result.output, fragment
 
