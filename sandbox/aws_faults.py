@@ -46,7 +46,8 @@ HOP_BY_HOP = {
 }
 # Credential-scope services whose calls can move routing. ELBv2 speaks the query protocol (every
 # call a POST, the action in the body): any of its calls counts, a describe costs one re-read.
-ROUTING_SERVICES = frozenset({"cloudfront", "route53", "elasticloadbalancing"})
+# ECS: a deploy to an API slot changes the release its backend answers with (sandbox/slots.py).
+ROUTING_SERVICES = frozenset({"cloudfront", "route53", "elasticloadbalancing", "ecs"})
 
 
 def changes_routing(service: str | None, method: str) -> bool:

@@ -65,16 +65,19 @@ class ApiResponse:
     body: bytes
     content_type: bytes = JSON
     version: str | None = None  # the backend that answered; None for the router's own 404/405
+    release: str | None = None  # the release the answering backend runs (its build header)
     allow: str | None = None  # on a 405
     endpoint: str | None = (
         None  # the simulated endpoint, and when its answer was due (time.monotonic())
     )
     due: float | None = None
 
-    def headers(self, version_header: bytes) -> list[tuple[bytes, bytes]]:
+    def headers(self, version_header: bytes, release_header: bytes) -> list[tuple[bytes, bytes]]:
         headers = [(b"content-type", self.content_type)]
         if self.version is not None:
             headers.append((version_header, self.version.encode()))
+        if self.release is not None:
+            headers.append((release_header, self.release.encode()))
         if self.allow is not None:
             headers.append((b"allow", self.allow.encode()))
         return headers
@@ -123,6 +126,8 @@ class Backend:
         store: AppointmentStore,
         faults: FaultBook,
         version_header: str,
+        release_header: str = "X-Golive-Release",
+        release: Callable[[], str] = lambda: "unknown",
         latency_scale: float = 1.0,
         rng: random.Random | None = None,
         lateness: Lateness | None = None,
@@ -130,6 +135,9 @@ class Backend:
         self.name = name
         self.lateness = lateness or Lateness()
         self.version_header = version_header.lower().encode()
+        self.release_header = release_header.lower().encode()
+        # the release of the code this slot runs, as its deployment says (sandbox/slots.py)
+        self.release = release
         self._store = store
         self._faults = faults
         self._latency_scale = latency_scale
@@ -155,7 +163,13 @@ class Backend:
         else:
             status, content = self._answer(route, body)
         return ApiResponse(
-            status, _dumps(content), JSON, self.name, endpoint=route.endpoint, due=due
+            status,
+            _dumps(content),
+            JSON,
+            self.name,
+            self.release(),
+            endpoint=route.endpoint,
+            due=due,
         )
 
     def _answer(self, route: _Route, body: bytes) -> tuple[int, Any]:
@@ -194,7 +208,7 @@ class Backend:
             )
 
     def _json(self, status: int, content: Any) -> ApiResponse:
-        return ApiResponse(status, _dumps(content), JSON, self.name)
+        return ApiResponse(status, _dumps(content), JSON, self.name, self.release())
 
 
 def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
@@ -207,7 +221,10 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
         body = await read_body(receive)
         answer = await backend.handle(scope["method"], scope["path"], body, arrived)
         await send_response(
-            send, answer.status, answer.headers(backend.version_header), answer.body
+            send,
+            answer.status,
+            answer.headers(backend.version_header, backend.release_header),
+            answer.body,
         )
         backend.record_lateness(answer)
 

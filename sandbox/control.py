@@ -38,12 +38,14 @@ def create_control(
             {
                 "router": snapshot.router,
                 "weights": snapshot.weights,
-                "staging_origins": snapshot.staging_origins,
-                "production_origins": snapshot.production_origins,
-                "releases": {
-                    version: release_of(path)
-                    for version, path in snapshot.production_origins.items()
+                "staging_origins": snapshot.staging.origins,
+                "production_origins": snapshot.production.origins,
+                # what the sites serve (the default behaviour's origin) and what each API slot runs
+                "site_releases": {
+                    "staging": release_of(snapshot.staging.origin_path_for("/")),
+                    "production": release_of(snapshot.production.origin_path_for("/")),
                 },
+                "releases": snapshot.api_releases,
                 "read_at": snapshot.read_at,
                 "problem": snapshot.problem,  # routing the watcher could not read; the weights are the last it could
                 "faults": [f.model_dump() for f in faults.list()],

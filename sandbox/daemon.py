@@ -149,7 +149,15 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
 
         static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
         backends = {
-            name: Backend(name, store, faults, spec.version_header, lateness=lateness)
+            name: Backend(
+                name,
+                store,
+                faults,
+                spec.version_header,
+                spec.release_header,
+                release=lambda name=name: watcher.snapshot.api_releases.get(name, "unknown"),
+                lateness=lateness,
+            )
             for name, store in (
                 ("staging", staging_store),
                 ("stable", production_store),

@@ -1,10 +1,12 @@
 """The sandbox edge: CloudFront + the API front door for one environment.
 
-Static files come from the S3 prefix that the environment's distribution origin points
-at; API calls go to a backend. In production the version (stable or canary) is drawn
-per request from the router's current weights, and the same version's origin serves
-the static files, so a canary user sees the new frontend and the new API together.
-Every response names the version and release that served it.
+Static files come from the S3 prefix of the origin that the request path's cache behaviour
+targets (the default behaviour's, unless a path pattern matches): one origin per behaviour, as
+CloudFront serves, whatever the API router's weights. API calls go to a backend: in production
+the slot (stable or canary) is drawn per request from the router's current weights, and the
+backend's answer names its slot and the release it runs (sandbox/slots.py). The edge stamps
+no release: a site tells its release only as the objects themselves do (a `<meta>` tag, a JSON
+file, S3 metadata passed through as `x-amz-meta-*`).
 
 API calls are dispatched to the backend in-process (no loopback HTTP hop), with the time
 the request reached the edge, so the backend's simulated latency counts from there.
@@ -22,7 +24,6 @@ from typing import Any, Literal
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.backend import Backend
 from sandbox.faults import FaultBook
-from sandbox.releases import release_of
 from sandbox.watcher import RoutingWatcher
 
 Environment = Literal["staging", "production"]
@@ -104,38 +105,32 @@ def create_edge(
     )
     via = f"1.1 golive-sandbox-edge ({environment})".encode()
 
-    def route(snapshot_origins: dict[str, str], weights: dict[str, int]) -> tuple[str, str]:
-        if environment == "staging":
-            return "staging", next(iter(snapshot_origins.values()), "")
-        version = pick_version(weights, rng)
-        return version, snapshot_origins.get(version) or snapshot_origins.get("stable", "")
+    def pick_backend(weights: dict[str, int]) -> str:
+        return "staging" if environment == "staging" else pick_version(weights, rng)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan is off; nothing else is served
             return
         arrived = arrival(scope)
         snapshot = watcher.snapshot
-        origins = (
-            snapshot.staging_origins if environment == "staging" else snapshot.production_origins
-        )
-        version, origin_path = route(origins, snapshot.weights)
         path = scope["path"]
         answer = None
         if path == "/health" or path.startswith("/api/"):
+            # the API behind the router: the backend answers with its own version and release
+            version = pick_backend(snapshot.weights)
             backend = backends[version]
             answer = await backend.handle(scope["method"], path, await read_body(receive), arrived)
             status, headers, body = (
                 answer.status,
-                [(b"content-type", answer.content_type)],
+                answer.headers(version_header, release_header),
                 answer.body,
             )
         else:
-            status, headers, body = await _static(origin_path, path)
-        headers += [
-            (version_header, version.encode()),
-            (release_header, release_of(origin_path).encode()),
-            (b"via", via),
-        ]
+            # the site: one origin per cache behaviour, whatever the API router's weights
+            version = environment if environment == "staging" else "site"
+            distribution = snapshot.staging if environment == "staging" else snapshot.production
+            status, headers, body = await _static(distribution.origin_path_for(path), path)
+        headers.append((b"via", via))
         dropped = faults.effect(version, None).drop_headers
         headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
         await send_response(send, status, headers, body)

@@ -23,6 +23,10 @@ def sandbox_environment(
         # what golive needs beyond the runbook
         "PROD_API_BASE_URL": urls["production_edge"],
         "STAGING_CLOUDFRONT_DIST_ID": ids.staging_distribution_id,
+        # each API slot's own port: golive asks it which release it runs before users reach it
+        "GOLIVE_STAGING_API_SERVICE_URL": urls["staging_backend"],
+        "GOLIVE_PRODUCTION_API_SLOTS_STABLE_URL": urls["stable_backend"],
+        "GOLIVE_PRODUCTION_API_SLOTS_CANARY_URL": urls["canary_backend"],
         # boto3 goes through the AWS fault proxy; the sandbox's own seeding and watchers use moto
         "AWS_ENDPOINT_URL": urls["aws"],
         "GOLIVE_SANDBOX_MOTO_URL": urls["moto"],

@@ -17,6 +17,7 @@ from typing import Any
 from sandbox.aws import client
 from sandbox.releases import put_release
 from sandbox.routers import ROUTERS
+from sandbox.slots import seed_slots
 from sandbox.spec import WorldSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
         for kind, entry in ROUTERS.items()
     }
     _seed_alarms(client("cloudwatch", endpoint_url, spec.region), spec)
+    seed_slots(client("ecs", endpoint_url, spec.region), spec)
     return SeededIds(staging_id, production_id, routers)
 
 

@@ -31,6 +31,13 @@ class WorldSpec(BaseModel):
     listener_port: int = 80
     stable_target_group: str = "statusboard-stable"
     canary_target_group: str = "statusboard-canary"
+    # the API slots: one ECS service each, its image tagged with the release it runs (sandbox/slots.py)
+    api_image: str = "statusboard-api"
+    staging_cluster: str = "statusboard-staging"
+    production_cluster: str = "statusboard-prod"
+    staging_service: str = "statusboard-api"
+    stable_service: str = "statusboard-stable"
+    canary_service: str = "statusboard-canary"
     alarms: list[str] = Field(default_factory=lambda: ["statusboard-5xx", "statusboard-latency"])
     router: str = "route53"  # a kind of sandbox.routers.ROUTERS: the router the edge follows
     version_header: str = "X-Golive-Version"

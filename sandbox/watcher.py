@@ -17,19 +17,54 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 
 from sandbox.aws import client
 from sandbox.routers import ROUTERS, router
 from sandbox.seed import SeededIds
+from sandbox.slots import SlotReader
 from sandbox.spec import WorldSpec
 
 log = logging.getLogger("golive.sandbox.watcher")
+SLOT_POLLS = 5
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """A cache behaviour: requests whose path matches `pattern` go to origin `origin_id`."""
+
+    pattern: str  # CloudFront's path pattern: * and ? wildcards, case-sensitive
+    origin_id: str
+
+    def matches(self, path: str) -> bool:
+        return fnmatchcase(
+            path, self.pattern if self.pattern.startswith("/") else "/" + self.pattern
+        )
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """What an edge needs of a distribution: its origins' paths and which origin serves a path."""
+
+    origins: dict[str, str] = field(default_factory=dict)  # origin id -> origin path
+    default_origin_id: str = ""
+    behaviours: tuple[Behaviour, ...] = ()  # in precedence order, before the default
+
+    def origin_path_for(self, path: str) -> str:
+        """One origin per cache behaviour, as CloudFront serves: the first matching pattern, else
+        the default behaviour's origin."""
+        origin_id = next(
+            (b.origin_id for b in self.behaviours if b.matches(path)), self.default_origin_id
+        )
+        return self.origins.get(origin_id, "")
 
 
 @dataclass(frozen=True)
 class RoutingSnapshot:
-    staging_origins: dict[str, str] = field(default_factory=dict)  # origin id -> origin path
-    production_origins: dict[str, str] = field(default_factory=dict)
+    staging: Distribution = field(default_factory=Distribution)
+    production: Distribution = field(default_factory=Distribution)
+    # slot -> the release its API runs (sandbox/slots.py): staging, stable, canary
+    api_releases: dict[str, str] = field(default_factory=dict)
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
     router: str = "route53"
     read_at: float = 0.0
@@ -47,6 +82,7 @@ class RoutingWatcher:
         self.router: str = spec.router
         self.interval = interval
         self._cloudfront = client("cloudfront", endpoint_url, spec.region)
+        self._slots = SlotReader(client("ecs", endpoint_url, spec.region), spec)
         # every router's clients up front: `POST /router` switches routers without making any
         self._aws = {
             name: client(name, endpoint_url, spec.region)
@@ -66,22 +102,27 @@ class RoutingWatcher:
     def stop(self) -> None:
         self._stop.set()
 
-    def refresh(self) -> RoutingSnapshot:
-        """Read everything now; what cannot be read keeps its last known state and is reported."""
+    def refresh(self, slots: bool = True) -> RoutingSnapshot:
+        """Read everything now (the slots' releases too unless `slots` is False); what cannot be
+        read keeps its last known state and is reported."""
         with self._reading:
             last = self.snapshot
             try:
-                origins = self._origins()
-                staging = origins[self.ids.staging_distribution_id]
-                production = origins[self.ids.production_distribution_id]
+                distributions = self._distributions()
+                staging = distributions[self.ids.staging_distribution_id]
+                production = distributions[self.ids.production_distribution_id]
+                releases = (
+                    self._slots.read() if slots or not last.api_releases else last.api_releases
+                )
             except Exception as error:  # the world may be mid-reset; the next poll will catch up
                 log.warning("routing refresh failed, keeping last state: %s", error)
                 self.snapshot = replace(last, problem=f"reading the distributions: {error}")
                 return self.snapshot
             weights, problem = self._weights(last.weights)
             self.snapshot = RoutingSnapshot(
-                staging_origins=staging,
-                production_origins=production,
+                staging=staging,
+                production=production,
+                api_releases=releases,
                 weights=weights,
                 router=self.router,
                 read_at=time.time(),
@@ -90,16 +131,17 @@ class RoutingWatcher:
             return self.snapshot
 
     def _run(self) -> None:
+        # Deploys through the sandbox's AWS endpoint are read at once (the proxy refreshes); one made
+        # straight to moto shows within SLOT_POLLS polls: reading ECS every second is CPU the probe waits on.
+        polls = 0
         while not self._stop.wait(self.interval):
-            self.refresh()
+            polls += 1
+            self.refresh(slots=polls % SLOT_POLLS == 0)
 
-    def _origins(self) -> dict[str, dict[str, str]]:
-        """Origin id -> origin path of every distribution, in one call (a poll is CPU the probe waits on)."""
+    def _distributions(self) -> dict[str, Distribution]:
+        """Every distribution's origins and behaviours, in one call (a poll is CPU the probe waits on)."""
         listing = self._cloudfront.list_distributions()["DistributionList"]
-        return {
-            d["Id"]: {o["Id"]: o.get("OriginPath", "") for o in d["Origins"].get("Items", [])}
-            for d in listing.get("Items", [])
-        }
+        return {d["Id"]: _distribution(d) for d in listing.get("Items", [])}
 
     def _weights(self, last: dict[str, int]) -> tuple[dict[str, int], str | None]:
         """The router's weights and None, or the last weights and why they could not be read."""
@@ -111,3 +153,15 @@ class RoutingWatcher:
         ) as error:  # UnreadableRouting or an AWS error: the edge keeps the last weights
             log.warning("%s weights unreadable, keeping %s: %s", entry.kind, last, error)
             return last, f"{entry.title}: {error}"
+
+
+def _distribution(summary: dict) -> Distribution:
+    origins = {o["Id"]: o.get("OriginPath", "") for o in summary["Origins"].get("Items", [])}
+    default = summary.get("DefaultCacheBehavior", {}).get("TargetOriginId") or next(
+        iter(origins), ""
+    )
+    behaviours = tuple(
+        Behaviour(b["PathPattern"], b["TargetOriginId"])
+        for b in (summary.get("CacheBehaviors") or {}).get("Items", []) or []
+    )
+    return Distribution(origins, default, behaviours)

@@ -50,6 +50,7 @@ from blocks.plan.loading import (
 )
 from blocks.plan.probe import IdSource, MetricsConfig, ProbeConfig
 from blocks.plan.pydantic_errors import _problems_from as problems_from
+from blocks.plan.releases import ApiRelease, ApiSlots, Arms, EcsService, SiteRelease
 from blocks.plan.roles import Roles
 from blocks.plan.routers import RouterConfig
 from blocks.plan.scenarios import Scenario, ScenarioStep
@@ -102,7 +103,12 @@ __all__ = [
     "FieldChecks",
     "PlanModel",
     "problems_from",
+    "ApiRelease",
+    "ApiSlots",
     "Approvals",
+    "Arms",
+    "EcsService",
+    "SiteRelease",
     "AwsShortName",
     "BlockName",
     "BucketName",

@@ -45,6 +45,15 @@ _FIELDS: tuple[tuple[tuple[str, ...], str, Kind], ...] = (
     (("router", "alb", "listener_port"), "ALB_LISTENER_PORT", "text"),
     (("router", "alb", "stable_target_group"), "ALB_STABLE_TARGET_GROUP", "text"),
     (("router", "alb", "canary_target_group"), "ALB_CANARY_TARGET_GROUP", "text"),
+    (("api_service", "cluster"), "API_SERVICE_CLUSTER", "text"),
+    (("api_service", "service"), "API_SERVICE_SERVICE", "text"),
+    (("api_service", "url"), "API_SERVICE_URL", "text"),
+    (("api_slots", "stable", "cluster"), "API_SLOTS_STABLE_CLUSTER", "text"),
+    (("api_slots", "stable", "service"), "API_SLOTS_STABLE_SERVICE", "text"),
+    (("api_slots", "stable", "url"), "API_SLOTS_STABLE_URL", "text"),
+    (("api_slots", "canary", "cluster"), "API_SLOTS_CANARY_CLUSTER", "text"),
+    (("api_slots", "canary", "service"), "API_SLOTS_CANARY_SERVICE", "text"),
+    (("api_slots", "canary", "url"), "API_SLOTS_CANARY_URL", "text"),
 )
 
 # The runbook's pre-flight exports: (environment, field) -> its names for it.

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from blocks.plan.base import _duplicates, _Model
 from blocks.plan.errors import _MISSING, PlanValueError, _Checks
+from blocks.plan.releases import ApiSlots, EcsService
 from blocks.plan.routers import RouterConfig
 from blocks.plan.strings import (
     BlockName,
@@ -43,6 +44,10 @@ class Environment(_Model):
     aws_credentials_block: BlockName | None = None
     router: RouterConfig | None = None
     alarms: list[NonEmpty] = Field(default_factory=list)  # CloudWatch alarm names
+    # staging: the API's ECS service, deployed and checked in Gate A before the smoke suites
+    api_service: EcsService | None = None
+    # production: the two API slots behind the router (api_release says how a release moves)
+    api_slots: ApiSlots | None = None
 
     @field_validator("alarms")
     @classmethod

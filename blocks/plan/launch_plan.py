@@ -22,6 +22,7 @@ from blocks.plan.communications import Approvals, Communications, Notification
 from blocks.plan.environments import Environments
 from blocks.plan.errors import _Checks
 from blocks.plan.probe import MetricsConfig, ProbeConfig
+from blocks.plan.releases import ApiRelease, Arms, SiteRelease, api_release_problems
 from blocks.plan.roles import Roles
 from blocks.plan.scenarios import Scenario
 from blocks.plan.slos import Slos, client_lag_bounds_ms
@@ -31,8 +32,12 @@ from blocks.plan.strings import HeaderName, NonEmpty
 
 class LaunchPlan(_Model):
     app: NonEmpty
-    version_header: HeaderName = "X-Golive-Version"  # which version served: stable | canary
-    release_header: HeaderName = "X-Golive-Release"  # which release served
+    # which slot served (only with arms.by: header); one header may be both
+    version_header: HeaderName = "X-Golive-Version"
+    release_header: HeaderName = "X-Golive-Release"  # which release served an API call
+    site_release: SiteRelease = SiteRelease()  # how a page of the site names its release
+    arms: Arms = Arms()  # which side of the canary a response belongs to
+    api_release: ApiRelease | None = None  # how the API release gets out (required)
     environments: Environments
     roles: Roles
     build: BuildConfig
@@ -53,8 +58,10 @@ class LaunchPlan(_Model):
     @model_validator(mode="after")
     def _cross_sections(self) -> Self:
         checks = _Checks()
-        if self.version_header.lower() == self.release_header.lower():
-            checks.fail("release_header", self.release_header, "must differ from version_header")
+        for loc, value, expected in api_release_problems(
+            self.api_release, self.environments.production.api_slots
+        ):
+            checks.fail(loc, value, expected)
         _unique_field(checks, self.notifications, "name", ("notifications",), "notification names")
         _unique_field(checks, self.scenarios, "name", ("scenarios",), "scenario names")
         for number, scenario in enumerate(self.scenarios):
