@@ -9,6 +9,7 @@ rolls back at once and fails the launch in the runbook's words.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -28,6 +29,7 @@ from flows.notify import announce
 from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.samples import keep_samples
 from flows.scribe import record
+from golive.core.arms import ArmRule, with_arms
 from golive.core.canary_policy import (
     StepPolicy,
     StepTracker,
@@ -65,12 +67,19 @@ def shift(production: Environment, percent: int) -> str:
 
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate(
-    plan: LaunchPlan, intervals: list[pd.DataFrame], percent: int, fresh_from: int, stage: str = ""
+    plan: LaunchPlan,
+    intervals: list[pd.DataFrame],
+    percent: int,
+    fresh_from: int,
+    stage: str = "",
+    arms: ArmRule | None = None,
 ) -> Verdict:
-    """Measure one interval (the plan's metric source) and judge the window; `fresh_from` keeps a
+    """Measure one interval (the plan's metric source), give each sample its arm (`arms`: by the
+    release it names, or the plan's header mapping) and judge the window; `fresh_from` keeps a
     confirmation to unseen samples."""
     production = plan.environments.production
-    intervals.append(source_for(plan).collect(plan, production))
+    samples = source_for(plan).collect(plan, production)
+    intervals.append(with_arms(samples, arms) if arms is not None else samples)
     keep_samples(stage, len(intervals), intervals[-1])
     alarms = alarm_states(production)
     window = evaluation_window(intervals, plan.slos, start=fresh_from)
@@ -113,8 +122,10 @@ def canary_step(
     letter: str,
     failures_before: int,
     progress_id: str | None = None,
+    live_release: str | None = None,
 ) -> int:
-    """One step; returns the canary's failure count so far. Raises GateFailed after rolling back."""
+    """One step; returns the canary's failure count so far. Raises GateFailed after rolling back.
+    `live_release` is what stable serves (the backup manifest's): the arm of a response naming it."""
     gate = f"Canary {percent}%"
     gate_name = f"Gate {letter}"
     record(
@@ -126,7 +137,16 @@ def canary_step(
     )
     try:
         failures = _canary_step(
-            plan, release, driver, percent, letter, failures_before, progress_id, gate, gate_name
+            plan,
+            release,
+            driver,
+            percent,
+            letter,
+            failures_before,
+            progress_id,
+            gate,
+            gate_name,
+            live_release,
         )
     except BaseException as error:
         record("gate", "failed", shorten(error, 1000), gate=gate_name, data={"percent": percent})
@@ -151,9 +171,12 @@ def _canary_step(
     progress_id: str | None,
     gate: str,
     gate_name: str,
+    live_release: str | None,
 ) -> int:
     logger = get_run_logger()
     production = plan.environments.production
+    arms = ArmRule.of(plan, release, live_release)
+    roll_back = partial(_roll_back, live_release=live_release)
     if percent == 100:
         request_approval(
             f"Gate {letter}",
@@ -168,13 +191,13 @@ def _canary_step(
     record("traffic", "shifted", shifted, gate=gate_name, data={"percent": percent})
     if progress_id:
         update_progress_artifact(progress_id, progress=float(percent))
-    share = verify_share(plan, percent, SHARE_REQUESTS)
+    share = verify_share(plan, percent, release, live_release, SHARE_REQUESTS)
     policy = StepPolicy.from_plan(plan.canary)
     window = expected_window_intervals(plan.probe.requests_per_evaluation, percent, plan.slos)
     costs = rollback_costs(plan, VERIFY_REQUESTS)
     worst_case = rollback_sentence(policy, window_intervals=window, costs=costs)
     if not share.ok:
-        _roll_back(
+        roll_back(
             plan,
             release,
             gate,
@@ -190,7 +213,7 @@ def _canary_step(
     while True:
         started = time.monotonic()
         verdict = evaluate(
-            plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %"
+            plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %", arms
         )
         seconds.append(time.monotonic() - started)
         verdicts.append(verdict)
@@ -244,7 +267,7 @@ def _canary_step(
         verdicts[-1],
     )
     if decision.decision == "rollback":
-        _roll_back(
+        roll_back(
             plan,
             release,
             gate,
@@ -264,7 +287,7 @@ def _canary_step(
                 driver,
             )
         except GateFailed as refused:
-            _roll_back(
+            roll_back(
                 plan,
                 release,
                 gate,
@@ -294,11 +317,17 @@ def _roll_back(
     reason: str,
     percent: int,
     verdict: Verdict | None = None,
+    live_release: str | None = None,
 ) -> None:
     """Emergency rollback now (the announcement goes out after: users first), then fail the launch."""
     _emit("golive.rollback.started", release, 0, None)
     rolled = rollback_in_launch(
-        plan, release, reason, mode="emergency", actor=f"golive ({gate} verdict)"
+        plan,
+        release,
+        reason,
+        mode="emergency",
+        actor=f"golive ({gate} verdict)",
+        live_release=live_release,
     )
     _emit("golive.rollback.completed", release, 0, None)
     measured = measured_values(plan, verdict.checks) if verdict else {}
@@ -340,7 +369,9 @@ def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> No
     )
 
 
-def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
+def run_canary(
+    plan: LaunchPlan, release: str, driver: str, live_release: str | None = None
+) -> None:
     progress_id = create_progress_artifact(
         progress=0.0,
         key=artifact_key("rollout", release),
@@ -349,5 +380,12 @@ def run_canary(plan: LaunchPlan, release: str, driver: str) -> None:
     failures = 0
     for index, percent in enumerate(plan.canary.steps):
         failures = canary_step(
-            plan, release, driver, percent, canary_letter(index), failures, str(progress_id)
+            plan,
+            release,
+            driver,
+            percent,
+            canary_letter(index),
+            failures,
+            str(progress_id),
+            live_release,
         )

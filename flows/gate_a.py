@@ -3,12 +3,10 @@ sign-offs; then the Approver's "Gate A passed". Touches nothing in production.""
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -19,6 +17,7 @@ from flows.errors import GateFailed
 from flows.samples import keep_samples
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.gate_checks import NO_UAT, uat_not_required
+from tasks.api_release.registry import deploy_to_slot, kind_for
 from tasks.aws import aws_client, session_for
 from tasks.build import BuildFailed, BuildOutput, run_build
 from tasks.cloudfront import invalidate, point_origin
@@ -26,6 +25,7 @@ from tasks.http_auth import AuthChooser, load_secret
 from tasks.http_checks import run_smoke_suites, smoke_client
 from tasks.metrics.confirmed import confirmed_slo_checks
 from tasks.s3_release import upload_release
+from tasks.served import site_reader_text, site_releases
 
 GATE = "Gate A"
 STAGING_PROBE = (
@@ -45,6 +45,7 @@ def upload(environment: Environment, release: str, build: BuildOutput) -> int:
         environment.bucket,
         environment.release_prefix(release),
         build.directory,
+        release,
     )
     return len(uploaded)
 
@@ -71,40 +72,39 @@ def invalidate_and_wait(environment: Environment) -> dict:
 def wait_until_served(
     plan: LaunchPlan, environment: Environment, release: str, timeout: float = 120
 ) -> CheckResult:
-    """The site must serve the new release before anything is measured against it."""
+    """The site must serve the new release before anything is measured against it: read as the
+    plan's site_release reader reads it (tasks/served.py), every response of a burst."""
     started = time.monotonic()
-    seen = "nothing"
+    seen: dict[str, int] = {}
     while time.monotonic() - started < timeout:
-        try:
-            page = httpx.get(environment.url + "/", timeout=10)
-            seen = (
-                page.headers.get(plan.release_header)
-                or _meta_release(page.text)
-                or f"HTTP {page.status_code}"
+        seen = site_releases(plan, environment, requests=8, concurrency=4)
+        if set(seen) == {release}:
+            return CheckResult(
+                name="staging serves the release",
+                status="pass",
+                value=release,
+                threshold=f"{release} by {site_reader_text(plan)}",
+                detail=f"after {time.monotonic() - started:.1f} s",
             )
-            if seen == release:
-                return CheckResult(
-                    name="staging serves the release",
-                    status="pass",
-                    value=seen,
-                    threshold=release,
-                    detail=f"after {time.monotonic() - started:.1f} s",
-                )
-        except httpx.HTTPError as error:
-            seen = type(error).__name__
         time.sleep(0.5)
     return CheckResult(
         name="staging serves the release",
         status="fail",
-        value=seen,
-        threshold=release,
+        value=", ".join(f"{k}: {v}" for k, v in seen.items()) or "nothing",
+        threshold=f"{release} by {site_reader_text(plan)}",
         detail=f"still not served after {timeout:.0f} s",
     )
 
 
-def _meta_release(page: str) -> str | None:
-    found = re.search(r'name="golive-release" content="([^"]+)"', page)
-    return found.group(1) if found else None
+@task(name="deploy staging API", cache_policy=NO_CACHE)
+def deploy_staging_api(
+    plan: LaunchPlan, environment: Environment, release: str
+) -> list[CheckResult]:
+    """The staging API on the release (when the plan names its service), so the smoke suites and
+    the staging SLOs test the API that will ship, not the one before it."""
+    if environment.api_service is None or not kind_for(plan).api_follows_release:
+        return []
+    return deploy_to_slot(plan, environment, "staging API", environment.api_service, release)
 
 
 @task(name="smoke suites", cache_policy=NO_CACHE)
@@ -181,6 +181,7 @@ def gate_a_staging(plan: LaunchPlan, release: str, driver: str) -> list[CheckRes
         )
     )
     checks.append(wait_until_served(plan, staging, release))
+    checks += deploy_staging_api(plan, staging, release)
     if failed(checks):
         return _fail(release, checks)
     checks += smoke_suites(plan, staging)

@@ -25,20 +25,22 @@ from flows.samples import keep_samples
 from flows.scribe import record
 from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
-from golive.core.gate_checks import trend_check
+from golive.core.gate_checks import api_release_check, site_release_check, trend_check
 from golive.core.judge import compare_with_stable
 from golive.core.messages import measured_values
+from tasks.api_release.registry import kind_for
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.confirmed import measure_and_judge
 from tasks.scenarios import run_scenarios
+from tasks.served import site_reader_text, site_releases
 
 GATE = "Gate G"
 
 
 @task(name="checkpoint", cache_policy=NO_CACHE)
 def checkpoint(
-    plan: LaunchPlan, number: int, first: pd.DataFrame | None
+    plan: LaunchPlan, number: int, first: pd.DataFrame | None, release: str
 ) -> tuple[list[CheckResult], pd.DataFrame]:
     """One checkpoint's checks, and its samples (the first checkpoint's are the trend baseline)."""
     production = plan.environments.production
@@ -57,6 +59,14 @@ def checkpoint(
             for c in compare_with_stable(samples, first, plan.slos, plan.canary.compare_with_stable)
         ]
     checks += scenario_checks
+    # through the window every user is on the release: the site, and every API answer
+    checks.append(
+        site_release_check(
+            site_releases(plan, production, requests=10), release, site_reader_text(plan)
+        )
+    )
+    if kind_for(plan).api_follows_release:
+        checks.append(api_release_check(samples, release))
     return checks, samples
 
 
@@ -81,7 +91,7 @@ def gate_g_stabilization(
         time.sleep(
             max(0.0, number * float(window.checkpoint_interval) - (time.monotonic() - started))
         )
-        checks, samples = checkpoint(plan, number, first)
+        checks, samples = checkpoint(plan, number, first, release)
         first = samples if first is None else first
         bad = failed(checks)
         status = "fail" if bad else "pass"

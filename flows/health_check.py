@@ -24,13 +24,16 @@ from flows.notify import announce
 from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
+from golive.core.gate_checks import site_release_check
 from golive.core.health import HealthResult
 from golive.core.judge import latency_stat
 from golive.core.messages import measured_values
+from tasks.api_release.registry import kind_for
 from tasks.aws import aws_client
 from tasks.health_store import write_result
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.confirmed import confirmed_slo_checks
+from tasks.served import site_reader_text, site_releases
 
 
 def metrics_of(samples: pd.DataFrame, plan: LaunchPlan) -> dict[str, float]:
@@ -62,6 +65,11 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
     checks = smoke_suites(launch_plan, production)
     slo_checks, metrics, release = production_slos(launch_plan)
     checks += slo_checks + alarm_checks(alarm_states(production))
+    site = site_releases(launch_plan, production, requests=10)
+    if kind_for(launch_plan).api_follows_release:  # site and API were released together
+        checks.append(site_release_check(site, release, site_reader_text(launch_plan)))
+    elif len(site) == 1 and release == "unknown":
+        release = next(iter(site))
     bad = failed(checks)
     result = HealthResult(
         at=datetime.now(UTC),

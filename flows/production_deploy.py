@@ -11,14 +11,15 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
-from golive.core.checks import CheckResult
+from golive.core.checks import CheckResult, failed, failure_summary
+from tasks.api_release.registry import kind_for, slot_states
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
 from tasks.cloudfront import default_origin_id, origin_paths, release_of, repoint_origin
 from tasks.s3_copy import copy_release
+from tasks.served import NO_RELEASE, NO_RESPONSE, api_releases, site_reader_text, site_releases
 from tasks.traffic import router_for
-from tasks.traffic.verify import served_releases
 
 
 @task(
@@ -48,8 +49,24 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
         live_prefix=live_path.strip("/"),
         live_objects=list_objects(s3, production.bucket, live_path),
         created_at=now(),
+        live_api_release=live_api_release(plan),
+        api_slots={name: state.task_definition for name, state in slot_states(plan).items()},
     )
     return write_manifest(s3, manifest)
+
+
+def live_api_release(plan: LaunchPlan) -> str | None:
+    """The release the front door's API names now (None when it names no single one: then the
+    canary's stable arm is any release but the launched one)."""
+    production = plan.environments.production
+    seen = api_releases(plan, production.api_base_url, production.health_path, requests=20)
+    named = [r for r in seen if r not in (NO_RELEASE, NO_RESPONSE)]
+    return named[0] if len(named) == 1 and len(seen) == 1 else None
+
+
+@task(name="prepare the canary slot", cache_policy=NO_CACHE)
+def prepare_canary_slot(plan: LaunchPlan, release: str) -> list[CheckResult]:
+    return kind_for(plan).prepare(plan, release)
 
 
 @task(
@@ -120,22 +137,36 @@ def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupM
                 threshold="new release, weight 0",
             )
         )
-    served = served_releases(production.url + "/", plan.release_header, requests=40)
-    invisible = set(served) == {manifest.live_release}
+    checks += prepare_canary_slot(plan, release)
+    site = site_releases(plan, production)
     checks.append(
         CheckResult(
-            name="users still see the live release",
-            status="pass" if invisible else "fail",
-            value=", ".join(f"{k}: {v}" for k, v in served.items()),
-            threshold=f"all {manifest.live_release}",
+            name="users still see the live site",
+            status="pass" if set(site) == {manifest.live_release} else "fail",
+            value=", ".join(f"{k}: {v}" for k, v in site.items()),
+            threshold=f"all {manifest.live_release} by {site_reader_text(plan)}",
         )
     )
+    if kind_for(plan).api_follows_release:
+        api = api_releases(plan, production.api_base_url, production.health_path, requests=40)
+        checks.append(
+            CheckResult(
+                name="users still get the live API",
+                status="pass"
+                if release not in api and manifest.live_api_release in api
+                else "fail",
+                value=", ".join(f"{k}: {v}" for k, v in api.items()),
+                threshold=f"all {manifest.live_api_release or 'one release'}, none {release}",
+            )
+        )
     create_markdown_artifact(
         key=artifact_key("backup-manifest", release),
         description="the rollback's restore point",
         markdown=f"# Backup manifest · {release}\n\n```json\n{manifest.model_dump_json(indent=2)}\n```\n",
     )
     publish_checks("production-deploy", release, f"Production deploy · {release}", checks)
-    if not invisible:
-        raise GateFailed("Production deploy", f"users saw {served} before the canary started")
+    if failed(checks):
+        raise GateFailed(
+            "Production deploy", failure_summary(checks) + " before the canary started", checks
+        )
     return manifest

@@ -25,15 +25,19 @@ from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
 from flows.notify import SEND_DEADLINE_S, announce
 from flows.scribe import record
+from golive.core.arms import ArmRule
 from golive.core.checks import CheckResult
+from golive.core.gate_checks import site_release_check
 from golive.core.rollback_state import already_rolled_back, stale_origins
+from tasks.api_release.registry import kind_for, slots_differ
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.rollback_lock import lock_name, production_rollback_lock
+from tasks.served import api_releases, arm_classifier, site_reader_text, site_releases
 from tasks.traffic import router_for
-from tasks.traffic.verify import served_releases, wait_for_share
+from tasks.traffic.verify import wait_for_share
 
 VERIFY_REQUESTS = 200
 _notices = concurrent.futures.ThreadPoolExecutor(
@@ -101,12 +105,21 @@ def production_state(
 
 
 @task(name="verify canary share", cache_policy=NO_CACHE)
-def verify_share(plan: LaunchPlan, percent: int, requests: int = VERIFY_REQUESTS) -> CheckResult:
-    """The edge serves `percent` % canary (exactly none at 0 %), retried while the front door catches up."""
+def verify_share(
+    plan: LaunchPlan,
+    percent: int,
+    release: str,
+    live_release: str | None,
+    requests: int = VERIFY_REQUESTS,
+) -> CheckResult:
+    """The edge serves `percent` % canary (exactly none at 0 %), retried while the front door
+    catches up. A response is the canary's or stable's by the plan's arms (golive/core/arms.py):
+    one that names neither fails the check."""
     production = plan.environments.production
+    rule = ArmRule.of(plan, release, live_release)
     observations = wait_for_share(
         production.api_base_url + production.health_path,
-        plan.version_header,
+        arm_classifier(plan, rule),
         percent,
         float(plan.canary.share_tolerance),
         requests=requests,
@@ -120,27 +133,37 @@ def verify_share(plan: LaunchPlan, percent: int, requests: int = VERIFY_REQUESTS
         status="pass" if last.ok else "fail",
         value=f"{100 * last.fraction:.1f} % canary ({last.canary} of {last.n})",
         threshold="every response from stable" if percent == 0 else f"{percent} % ± tolerance",
-        detail=last.detail,
+        detail=f"{last.detail}; arms {rule.describe()}",
         samples=last.n,
     )
 
 
 @task(name="verify the previous release is served", cache_policy=NO_CACHE)
-def verify_release(plan: LaunchPlan, expected: str) -> CheckResult:
+def verify_release(
+    plan: LaunchPlan, expected: str, expected_api: str | None = None
+) -> list[CheckResult]:
+    """The site (by its reader) and every API response name the release users had before."""
     production = plan.environments.production
-    counts: dict[str, int] = {}
-    for url in (production.url + "/", production.api_base_url + production.health_path):
-        for release, n in served_releases(url, plan.release_header, requests=50).items():
-            counts[release] = counts.get(release, 0) + n
-    total = sum(counts.values())
-    ok = counts.get(expected, 0) == total
-    return CheckResult(
-        name=f"every response from {expected}",
-        status="pass" if ok else "fail",
-        value=", ".join(f"{k}: {v}" for k, v in counts.items()),
-        threshold=f"{total} of {total}",
-        samples=total,
-    )
+    site = site_releases(plan, production, requests=50)
+    checks = [site_release_check(site, expected, site_reader_text(plan))]
+    if kind_for(plan).api_follows_release:
+        wanted = expected_api or expected
+        api = api_releases(plan, production.api_base_url, production.health_path, requests=50)
+        checks.append(
+            CheckResult(
+                name=f"every API response from {wanted}",
+                status="pass" if set(api) == {wanted} else "fail",
+                value=", ".join(f"{k}: {v}" for k, v in api.items()),
+                threshold=f"all {wanted} ({plan.release_header})",
+                samples=sum(api.values()),
+            )
+        )
+    return checks
+
+
+@task(name="restore API slots", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def restore_slots(plan: LaunchPlan, manifest: BackupManifest) -> list[CheckResult]:
+    return kind_for(plan).restore(plan, manifest)
 
 
 @flow(name="rollback", flow_run_name="Rollback — {mode} · {release}", log_prints=True)
@@ -152,14 +175,19 @@ def rollback_in_launch(
     manifest: BackupManifest | None = None,
     actor: str = "golive",
     announce_start: bool = False,
+    live_release: str | None = None,
 ) -> RollbackOutcome:
+    """`live_release`: what stable serves, when no manifest says it (an emergency in the canary)."""
     logger = get_run_logger()
     production = plan.environments.production
     distribution = manifest.distribution_id if manifest else production.cloudfront_distribution_id
     recorded = manifest.origin_paths if (mode == "full" and manifest) else None
     with production_rollback_lock(lock_name(plan.app, production.cloudfront_distribution_id)):
         weights, origins = production_state(production, distribution)
-        if already_rolled_back(mode, weights, origins, recorded, production.canary_origin_id):
+        slots_moved = mode == "full" and manifest is not None and slots_differ(plan, manifest)
+        if not slots_moved and already_rolled_back(
+            mode, weights, origins, recorded, production.canary_origin_id
+        ):
             outcome = _no_op(
                 plan, release, mode, reason, actor, weights, origins, recorded, manifest
             )
@@ -187,7 +215,7 @@ def rollback_in_launch(
                 if announce_start
                 else None
             )
-            outcome = _act(plan, release, mode, recorded, distribution, manifest)
+            outcome = _act(plan, release, mode, recorded, distribution, manifest, live_release)
             _sent(notice, plan)  # "started" goes out before whatever the caller says next
             record(
                 "rollback",
@@ -240,6 +268,7 @@ def _act(
     recorded: dict[str, str] | None,
     distribution: str,
     manifest: BackupManifest | None,
+    live_release: str | None = None,
 ) -> RollbackOutcome:
     production = plan.environments.production
     traffic = traffic_to_stable(production)  # first: users stop seeing the canary within seconds
@@ -256,9 +285,12 @@ def _act(
                 threshold=f"as before {release}",
             )
         )
-    checks.append(verify_share(plan, 0))
+    if mode == "full" and manifest is not None:
+        checks += restore_slots(plan, manifest)  # e.g. a stable slot redeployed at promotion
+    live = manifest.live_api_release or manifest.live_release if manifest else live_release
+    checks.append(verify_share(plan, 0, release, live))
     if manifest is not None:
-        checks.append(verify_release(plan, manifest.live_release))
+        checks += verify_release(plan, manifest.live_release, manifest.live_api_release)
     return RollbackOutcome(effective=True, note=traffic, checks=checks)
 
 

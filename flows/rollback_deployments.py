@@ -216,7 +216,7 @@ def validate(plan: LaunchPlan, manifest: BackupManifest, reason: str) -> str:
     from tasks.metrics.confirmed import confirmed_slo_checks
 
     production = plan.environments.production
-    checks = [verify_release(plan, manifest.live_release)]
+    checks = verify_release(plan, manifest.live_release, manifest.live_api_release)
     health = httpx.get(production.api_base_url + production.health_path, timeout=10).status_code
     checks.append(
         CheckResult(

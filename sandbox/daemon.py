@@ -41,6 +41,7 @@ from sandbox.edge import StaticCache, create_edge
 from sandbox.envfile import write_env_file
 from sandbox.faults import FaultBook
 from sandbox.seed import seed_world
+from sandbox.slots import SLOT_TASKS
 from sandbox.spec import WorldSpec
 from sandbox.timing import Lateness
 from sandbox.watcher import RoutingWatcher
@@ -89,6 +90,11 @@ def bind_loopback() -> socket.socket:
     return sock
 
 
+# moto runs no containers: it counts a new ECS service's tasks as running when told to, as a
+# healthy service's would be (so the services-stable waiter golive uses sees a steady service).
+MOTO_ENV = {**os.environ, "MOTO_ECS_SERVICE_RUNNING": str(SLOT_TASKS)}
+
+
 def start_moto(state_dir: Path, attempts: int = 5) -> tuple[subprocess.Popen[bytes], str]:
     """moto picks no port itself; reserve one, release it, start moto on it, retry on a clash."""
     log_file = open(state_dir / "moto.log", "ab")
@@ -100,6 +106,7 @@ def start_moto(state_dir: Path, attempts: int = 5) -> tuple[subprocess.Popen[byt
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            env=MOTO_ENV,
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30

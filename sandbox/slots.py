@@ -20,6 +20,7 @@ from sandbox.spec import WorldSpec
 log = logging.getLogger("golive.sandbox.slots")
 
 CONTAINER = "api"
+SLOT_TASKS = 2  # each slot's desired count; moto counts them running (sandbox/daemon.py)
 UNKNOWN = "unknown"
 
 
@@ -70,7 +71,7 @@ def seed_slots(ecs: Any, spec: WorldSpec) -> None:
                 cluster=cluster,
                 serviceName=service,
                 taskDefinition=task_definition,
-                desiredCount=2,
+                desiredCount=SLOT_TASKS,
             )
 
 

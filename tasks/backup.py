@@ -35,6 +35,10 @@ class BackupManifest(BaseModel):
     live_prefix: str
     live_objects: list[LiveObject]
     created_at: str
+    # the API: which release the front door served, and each slot's ECS task definition before
+    # the launch (a full rollback points the services back at them); empty for older manifests
+    live_api_release: str | None = None
+    api_slots: dict[str, str] = {}
 
     @property
     def key(self) -> str:

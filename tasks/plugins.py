@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 
 from blocks.plan import LaunchPlan, PlanError, Problem
+from golive.core.site_release import site_release_problems
+from tasks.api_release.registry import api_release_problems
 from tasks.metrics.registry import metric_source_problems
 from tasks.notify_registry import notifier_problems
 from tasks.traffic import registry as traffic_routers
@@ -23,6 +25,8 @@ FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = (
     traffic_routers.plan_problems,
     metric_source_problems,
     notifier_problems,
+    api_release_problems,
+    lambda plan: site_release_problems(plan.site_release),
 )
 
 

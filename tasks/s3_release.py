@@ -65,7 +65,17 @@ def release_files(build_dir: Path) -> list[tuple[str, Path]]:
     return sorted(pairs, key=lambda pair: (pair[0] == "index.html", pair[0]))
 
 
-def upload_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[UploadedObject]:
+RELEASE_METADATA_KEY = (
+    "golive-release"  # S3 serves it as x-amz-meta-golive-release; CloudFront passes it on
+)
+
+
+def upload_release(
+    s3: Any, bucket: str, prefix: str, build_dir: Path, release: str | None = None
+) -> list[UploadedObject]:
+    """Every file of the build under `prefix`; with `release`, each object carries it as S3
+    metadata (the `s3_metadata` site-release reader reads it back through CloudFront)."""
+    metadata = {RELEASE_METADATA_KEY: release} if release else {}
     if not build_dir.is_dir():
         raise FileNotFoundError(f"build output {build_dir} does not exist: did the build step run?")
     uploaded: list[UploadedObject] = []
@@ -80,6 +90,7 @@ def upload_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[U
                 Body=body,
                 ContentType=content_type,
                 CacheControl=cache_control,
+                Metadata=metadata,
             )
         uploaded.append(
             UploadedObject(key, response["ETag"].strip('"'), content_type, cache_control, len(body))

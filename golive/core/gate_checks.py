@@ -3,6 +3,8 @@ release" (from Gate A's sign-offs) and Gate G's trend against its first checkpoi
 
 from __future__ import annotations
 
+import pandas as pd
+
 from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
 
@@ -56,3 +58,29 @@ def trend_check(check: CheckResult) -> CheckResult:
             status="warn", detail=update["detail"] + " (degrading; SLOs decide the rollback)"
         )
     return check.model_copy(update=update)
+
+
+def api_release_check(samples: pd.DataFrame, release: str) -> CheckResult:
+    """Every probe response of a checkpoint named the launched release (its `release` column):
+    one answer from another release means some users are still on it."""
+    releases = samples["release"].value_counts() if "release" in samples else pd.Series(dtype=int)
+    total = int(releases.sum())
+    ours = int(releases.get(release, 0))
+    others = {str(k): int(v) for k, v in releases.items() if k != release}
+    return CheckResult(
+        name="every API response from the release",
+        status="pass" if total and ours == total else "fail",
+        value=f"{ours} of {total}" + (f"; others {others}" if others else ""),
+        threshold=f"all {release}",
+        samples=total,
+    )
+
+
+def site_release_check(seen: dict[str, int], release: str, reader: str) -> CheckResult:
+    return CheckResult(
+        name="the site serves the release",
+        status="pass" if set(seen) == {release} else "fail",
+        value=", ".join(f"{k}: {v}" for k, v in seen.items()) or "nothing",
+        threshold=f"all {release} by {reader}",
+        samples=sum(seen.values()),
+    )

@@ -3,7 +3,7 @@
 A weight in AWS is a request, not a fact: a stale edge, a resolver that ignores TTLs or
 a misnamed record would leave users where they were. So after each shift golive sends
 a bounded burst of cheap requests (the health path) through the front door and counts
-the version header on the responses.
+the arm each response belongs to (golive/core/arms.py: by the release it names, or a header).
 
 Caveat for DNS routers: a client resolves once per connection and resolvers cache for
 the record's TTL, so against real Route 53 the split shows only after the TTL, and the
@@ -17,13 +17,15 @@ import asyncio
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
+from tasks.metrics.transport import Answer, ProbeSession, TransportError, run_blocking
 
 __all__ = [
     "ShareObservation",
-    "count_header_values",
+    "count_responses",
+    "header_classifier",
     "observed_canary_share",
     "share_within_tolerance",
     "wait_for_share",
@@ -124,36 +126,36 @@ class ShareObservation:
         return replace(self, ok=ok, detail=detail)
 
 
+Classify = Callable[[Answer], str]  # a response -> the key it is counted under
+
+
+def header_classifier(header: str) -> Classify:
+    """Count a response under its `header` value (NO_HEADER without one)."""
+    return lambda answer: answer.headers.get(header) or NO_HEADER
+
+
 def observed_canary_share(
     url: str,
-    version_header: str,
+    classify: Classify,
     requests: int,
     concurrency: int,
     *,
     timeout: float = 10.0,
-    canary_value: str = "canary",
-    stable_value: str = "stable",
 ) -> ShareObservation:
-    """Send `requests` GETs to `url`, at most `concurrency` in flight, and count `version_header`."""
+    """Send `requests` GETs to `url`, at most `concurrency` in flight, and count each response
+    under `classify`'s key: "canary", "stable", or what it could not attribute."""
     if requests < 1 or concurrency < 1:
         raise ValueError("requests and concurrency must be at least 1")
     started_at, started = time.time(), time.perf_counter()
-    counts = run_blocking(
-        lambda: _count_versions(url, version_header, requests, concurrency, timeout)
-    )
+    counts = count_responses(url, classify, requests, concurrency, timeout)
     return ShareObservation(
-        url,
-        dict(counts),
-        round(time.perf_counter() - started, 3),
-        canary_value,
-        stable_value,
-        started_at=started_at,
+        url, counts, round(time.perf_counter() - started, 3), started_at=started_at
     )
 
 
 def wait_for_share(
     url: str,
-    version_header: str,
+    classify: Classify,
     expected_percent: float,
     tolerance: float,
     *,
@@ -161,8 +163,6 @@ def wait_for_share(
     concurrency: int,
     timeout: float = 10.0,
     interval: float = 0.5,
-    canary_value: str = "canary",
-    stable_value: str = "stable",
 ) -> list[ShareObservation]:
     """Observe until the share is within tolerance or `timeout` passes; every judged observation, last one last.
 
@@ -174,14 +174,7 @@ def wait_for_share(
     deadline = time.monotonic() + timeout
     observations: list[ShareObservation] = []
     while True:
-        observation = observed_canary_share(
-            url,
-            version_header,
-            requests,
-            concurrency,
-            canary_value=canary_value,
-            stable_value=stable_value,
-        )
+        observation = observed_canary_share(url, classify, requests, concurrency)
         observations.append(observation.judged(expected_percent, tolerance))
         out_of_time = (
             len(observations) >= MIN_OBSERVATIONS and time.monotonic() + interval > deadline
@@ -191,15 +184,16 @@ def wait_for_share(
         time.sleep(interval)
 
 
-def count_header_values(
-    url: str, header: str, requests: int, concurrency: int, timeout: float = 10.0
+def count_responses(
+    url: str, classify: Classify, requests: int, concurrency: int, timeout: float = 10.0
 ) -> dict[str, int]:
-    """{value of `header`: responses} over `requests` bounded GETs (NO_RESPONSE / NO_HEADER otherwise)."""
-    return dict(run_blocking(lambda: _count_versions(url, header, requests, concurrency, timeout)))
+    """{key: responses} over `requests` bounded GETs, each counted under `classify(response)`
+    (NO_RESPONSE when none came)."""
+    return dict(run_blocking(lambda: _count(url, classify, requests, concurrency, timeout)))
 
 
-async def _count_versions(
-    url: str, header: str, total: int, concurrency: int, timeout: float
+async def _count(
+    url: str, classify: Classify, total: int, concurrency: int, timeout: float
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     remaining = iter(range(total))
@@ -216,15 +210,7 @@ async def _count_versions(
                 except TransportError:
                     counts[NO_RESPONSE] += 1
                     continue
-                counts[response.headers.get(header) or NO_HEADER] += 1
+                counts[classify(response)] += 1
 
         await asyncio.gather(*(worker() for _ in range(workers)))
     return counts
-
-
-def served_releases(
-    url: str, release_header: str, requests: int = 100, concurrency: int = 16
-) -> dict[str, int]:
-    """Which release serves `url`: {release: responses} over `requests` GETs (unanswered or
-    unlabelled ones are counted too)."""
-    return count_header_values(url, release_header, requests, concurrency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -87,3 +88,16 @@ async def fetch_many(url: str, count: int, concurrency: int) -> list[httpx.Respo
 
 def routing_weights(sandbox: manager.Sandbox) -> dict[str, int]:
     return sandbox.routing()["weights"]
+
+
+def users_see(sandbox: manager.Sandbox, n: int = 10) -> set[str]:
+    """Every release the production edge serves users: the page's <meta name="golive-release">
+    (as a real site tells it: the edge stamps nothing) and the release each API answer names."""
+    edge = sandbox.urls["production_edge"]
+    seen = set()
+    for _ in range(n):
+        page = httpx.get(edge + "/").text
+        found = re.search(r'name="golive-release" content="([^"]+)"', page)
+        seen.add(found.group(1) if found else "(no release)")
+        seen.add(httpx.get(edge + "/health").headers.get("X-Golive-Release", "(no release)"))
+    return seen

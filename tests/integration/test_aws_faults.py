@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
@@ -26,8 +25,9 @@ from tasks.aws_errors import AwsActionError
 from tasks.backup import list_objects
 from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.s3_copy import copy_release
+from tasks.served import api_releases, site_releases
 from tasks.traffic import router_for
-from tasks.traffic.verify import served_releases
+from tests.integration.helpers import users_see
 
 LIVE = "v1.0.0"
 NEW = "v1.1.0"
@@ -66,8 +66,11 @@ def assert_users_see_only_the_live_release(
 ) -> None:
     time.sleep(0.6)  # past the routing watcher's poll, had anything changed
     assert set(sandbox.routing()["releases"].values()) == {LIVE}
-    for url in (production.url + "/", production.api_base_url + production.health_path):
-        assert served_releases(url, plan.release_header, requests=40) == {LIVE: 40}
+    assert set(sandbox.routing()["site_releases"].values()) == {LIVE}
+    assert site_releases(plan, production, requests=40) == {LIVE: 40}
+    assert api_releases(plan, production.api_base_url, production.health_path, requests=40) == {
+        LIVE: 40
+    }
 
 
 @pytest.mark.parametrize("service", ["s3", "cloudfront", "route53", "elbv2", "cloudwatch", "sts"])
@@ -253,7 +256,4 @@ def test_a_launch_whose_deploy_is_denied_stops_with_users_on_the_live_release(
         before["weights"],
         before["production_origins"],
     )
-    edge = sandbox.urls["production_edge"]
-    assert {
-        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
-    } == {"v1.0.0"}
+    assert users_see(sandbox) == {"v1.0.0"}

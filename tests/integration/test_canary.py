@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
-from tests.integration.helpers import aws
+from tests.integration.helpers import aws, users_see
 from tests.integration.launch_helpers import WhenRouting, at_canary, plan_variant, run_launch
 
 
@@ -27,12 +26,7 @@ def canary_plan(tmp_path: Path) -> Path:
 
 
 def served_releases(sandbox: manager.Sandbox, n: int = 60) -> set[str]:
-    edge = sandbox.urls["production_edge"]
-    return {
-        httpx.get(edge + path).headers["X-Golive-Release"]
-        for path in ("/", "/health")
-        for _ in range(n // 2)
-    }
+    return users_see(sandbox, n // 2)
 
 
 def fault_at_step(sandbox: manager.Sandbox, percent: int, **fault: object) -> WhenRouting:

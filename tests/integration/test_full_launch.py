@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -28,7 +27,7 @@ from sandbox import manager
 from sandbox.aws import DUMMY_SECRET
 from tasks.report_bundle import reports_dir
 from tasks.timeline_store import read_timeline
-from tests.integration.helpers import aws
+from tests.integration.helpers import aws, users_see
 from tests.integration.launch_helpers import (
     SANDBOX_PLAN,
     LaunchResult,
@@ -111,10 +110,7 @@ def test_a_healthy_launch_runs_the_whole_runbook(
         .read()
     )
     assert b'"live_release": "v1.0.0"' in manifest
-    edge = sandbox_session.urls["production_edge"]
-    assert {
-        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
-    } == {"v8.0.0"}
+    assert users_see(sandbox_session) == {"v8.0.0"}
     assert "scenario: stale-move-conflicts" in artifacts["gate-g-v8-0-0"].data
     keys = {p.pause_key for p, _, r in result.answered if r.accepted}
     assert {"gate-a-approval", "gate-b-approval", "full-rollout-approval", "final-signoff"} <= keys
@@ -257,10 +253,7 @@ def test_validate_fails_closed_while_production_serves_the_launch(
 
 
 def served(sandbox: manager.Sandbox) -> set[str]:
-    edge = sandbox.urls["production_edge"]
-    return {
-        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(20)
-    }
+    return users_see(sandbox, 20)
 
 
 def rollbacks(entries: list[TimelineEntry], event: str) -> list[TimelineEntry]:
@@ -366,10 +359,7 @@ def test_instability_in_gate_g_rolls_back_in_full_with_a_dead_chat(
     assert "Gate G FAILED - Post-launch instability detected - checkpoint 1" in result.message
     assert "Full rollback COMPLETE: production serves v1.0.0" in result.message
     sandbox.clear_faults()
-    edge = sandbox.urls["production_edge"]
-    assert {
-        httpx.get(edge + p).headers["X-Golive-Release"] for p in ("/", "/health") for _ in range(10)
-    } == {"v1.0.0"}
+    assert users_see(sandbox) == {"v1.0.0"}
     assert set(sandbox.routing()["production_origins"].values()) == {"/releases/v1.0.0"}
 
     entries = timeline(sandbox, launch_id_of(result))

@@ -18,7 +18,7 @@ from sandbox import manager
 from tasks.aws import aws_client
 from tasks.traffic import TrafficError, TrafficRouter, router_for, target_weights
 from tasks.traffic.registry import ROUTERS
-from tasks.traffic.verify import wait_for_share
+from tasks.traffic.verify import header_classifier, wait_for_share
 from tests.integration.helpers import routing_weights, wait_for
 from tests.integration.router_helpers import Spy, health_url, with_router
 
@@ -112,7 +112,7 @@ def test_users_are_split_as_the_weights_say(
             requests = SHARE_REQUESTS if percent == 30 else EXACT_REQUESTS
             observations = wait_for_share(
                 health_url(environment),
-                plan.version_header,
+                header_classifier(plan.version_header),
                 percent,
                 float(plan.canary.share_tolerance),
                 requests=requests,

@@ -15,7 +15,7 @@ from tasks.metrics.cloudwatch import MISSING, SUMMARY_COLUMNS, CloudWatchSummary
 from tasks.traffic import TrafficError, router_for
 from tasks.traffic.alb import AlbRouter
 from tasks.traffic.route53 import Route53Router
-from tasks.traffic.verify import wait_for_share
+from tasks.traffic.verify import header_classifier, wait_for_share
 from tests.integration.router_helpers import Spy, health_url, with_router
 
 EXACT_REQUESTS = 60  # at 0 % / 100 % one stray response fails, so fewer suffice
@@ -54,7 +54,7 @@ def test_share_check_catches_weights_the_edge_does_not_serve(
     router_for(with_router(production, kind="alb")).set_canary_weight(100)
     observations = wait_for_share(
         health_url(production),
-        plan.version_header,
+        header_classifier(plan.version_header),
         100,
         0.05,
         requests=EXACT_REQUESTS,

@@ -20,8 +20,21 @@ def test_every_environment_field_has_a_symmetric_name_in_both_environments() -> 
         for field in Environment.model_fields:
             if field in ("block", "router"):  # block is read before the overrides; router below
                 continue
+            if field in ("api_service", "api_slots"):  # sections: every leaf has a name, below
+                continue
             assert f"GOLIVE_{environment.upper()}_{field.upper()}" in names, field
         assert f"GOLIVE_{environment.upper()}_ROUTER_KIND" in names
+
+
+def test_every_api_slot_field_has_a_name() -> None:
+    from blocks.plan import EcsService
+
+    paths = {o.path for o in OVERRIDES}
+    for environment in ("staging", "production"):
+        for field in EcsService.model_fields:
+            assert ("environments", environment, "api_service", field) in paths, field
+            for slot in ("stable", "canary"):
+                assert ("environments", environment, "api_slots", slot, field) in paths, field
 
 
 def test_the_router_settings_of_every_registered_router_have_names() -> None:

@@ -543,11 +543,28 @@ BAD_PLANS = [
         id="output-outside-build",
     ),
     pytest.param(
-        {"release_header": "x-golive-version"},
-        "release_header: 'x-golive-version' — must differ from version_header",
-        id="same-headers",
+        {"api_release": None},
+        "api_release: (missing) — required: how the API release gets out",
+        id="no-api-release",
+    ),
+    pytest.param(
+        {"api_release": {"kind": "redeploy"}},
+        "api_release.image: (missing) — required by kind redeploy",
+        id="redeploy-without-image",
+    ),
+    pytest.param(
+        {"arms": {"by": "header", "values": {"stable": ["blue"], "canary": ["blue"]}}},
+        "arms.values",
+        id="one-value-two-arms",
     ),
 ]
+
+
+def test_one_header_may_name_the_release_and_serve_as_the_arm(base: dict[str, Any]) -> None:
+    plan = LaunchPlan.model_validate(
+        edited(base, {"version_header": "X-Build", "release_header": "X-Build"})
+    )
+    assert plan.arms.by == "release"
 
 
 @pytest.mark.parametrize(("edits", "expected"), BAD_PLANS)
