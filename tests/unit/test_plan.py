@@ -421,8 +421,14 @@ BAD_PLANS = [
     ),
     pytest.param(
         {f"{BOARD_CHECK}.path": "/api/{appointment}"},
-        f"{BOARD_CHECK}.path: '/api/{{appointment}}' — a path whose only placeholder is {{id}}",
+        f"{BOARD_CHECK}.path: '/api/{{appointment}}' — uses {{appointment}}, which probe.id_source does "
+        "not capture (it captures {id}): add captures: {appointment: <JSON path>}",
         id="unknown-placeholder",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.path": "/api/{sku"},
+        f"{BOARD_CHECK}.path: '/api/{{sku' — a path whose placeholders are names in braces",
+        id="broken-placeholder",
     ),
     pytest.param(
         {f"{BOARD_CHECK}.method": "FETCH"},
