@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from blocks.plan import Environment, IdSource, LaunchPlan, SmokeCheck
+from blocks.plan import PLACEHOLDER, Environment, IdSource, LaunchPlan, SmokeCheck
 from golive.core.checks import CheckResult
 from golive.core.smoke import Observation, assess, not_run, unreachable
 from tasks.http_auth import AuthError, redact, safe_url
-from tasks.id_source import ID_PLACEHOLDER, IdPool, IdSourceError
+from tasks.id_source import IdPool, IdSourceError
 
 __all__ = [
     "AuthSpec",
@@ -60,10 +60,12 @@ def run_smoke_check(
 ) -> CheckResult:
     """Send one check's request and judge the response. `ids` shares fetched ids between checks."""
     path = check.path
-    if ID_PLACEHOLDER in path:
+    if placeholder := PLACEHOLDER.search(path):
         pool = ids or (IdPool(id_source) if id_source is not None else None)
         if pool is None:
-            return not_run(check, suite, "the path uses {id} but the plan has no probe.id_source")
+            return not_run(
+                check, suite, f"the path uses {placeholder[0]} but the plan has no probe.id_source"
+            )
         try:
             pool.load(
                 client, base_urls["api"], auth

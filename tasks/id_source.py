@@ -1,8 +1,10 @@
-"""Values for `{id}` in request paths, from the plan's `probe.id_source` (shared by smoke checks and the probe).
+"""Values for `{id}` and the other placeholders (`{sku}`) in request paths, from the plan's
+`probe.id_source` (shared by smoke checks, the probe and the scenarios).
 
-The ids are fetched once per run (smoke) or per probe, then picked at random, so a
-check of the drawer exercises real appointments without hard-coding one that a
-reset or a migration could remove.
+The values are fetched once per run (smoke) or per probe, then picked at random, one record
+per request (golive/core/captures.py: values that share an item stay together), so a check
+of the drawer exercises real appointments without hard-coding one that a reset or a
+migration could remove.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Callable
 
 import httpx
 
-from blocks.plan import IdSource
+from blocks.plan import PLACEHOLDER, IdSource
 from golive.core import jsonpath
+from golive.core.captures import Records, Value, usable
 from tasks.http_auth import redact, safe_url
 from tasks.metrics.transport import ProbeSession, TransportError
 
@@ -30,35 +33,42 @@ class IdSourceError(RuntimeError):
 
 def ids_in(doc: object, source: IdSource) -> list[str]:
     """The scalar values `source.json_path` reaches in a parsed body, as strings (pure)."""
-    return [
-        str(value)
-        for value in jsonpath.find(doc, source.json_path)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
-    ]
+    if source.json_path is None:
+        return []
+    return [str(value) for value in jsonpath.find(doc, source.json_path) if usable(value)]
 
 
 class IdPool:
-    """Ids from one id source, loaded on first use and then picked at random."""
+    """Records from one id source ({id}, {sku}, ...), loaded on first use and then picked at random."""
 
     def __init__(self, source: IdSource, rng: random.Random | None = None) -> None:
         self.source = source
         self._rng = rng or random.Random()
-        self._ids: list[str] | None = None
+        self._records: Records | None = None
+        names = ", ".join(f"{{{name}}}" for name in source.paths)
+        self._what = "ids for {id}" if list(source.paths) == ["id"] else f"values for {names}"
 
     @property
     def loaded(self) -> bool:
-        return self._ids is not None
+        return self._records is not None
+
+    def record(self) -> dict[str, Value]:
+        """One record drawn at random: each name the source captures -> its value, with its JSON type."""
+        if not self._records:
+            raise IdSourceError(
+                f"{self._what} not loaded"
+            )  # a programming error, not a service one
+        return self._records.draw(self._rng)
 
     def fill(self, path: str) -> str:
-        """`path` with {id} replaced by a random id (load first)."""
-        if ID_PLACEHOLDER not in path:
+        """`path` with its placeholders replaced by one record's values (load first)."""
+        if not PLACEHOLDER.search(path):
             return path
-        if not self._ids:
-            raise IdSourceError("ids not loaded")  # a programming error, not a service one
-        return path.replace(ID_PLACEHOLDER, self._rng.choice(self._ids))
+        record = self.record()
+        return PLACEHOLDER.sub(lambda m: str(record[m[1]]) if m[1] in record else m[0], path)
 
     def load(self, client: httpx.Client, base_url: str, auth: httpx.Auth | None = None) -> None:
-        if self._ids is not None:
+        if self._records is not None:
             return
         url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
@@ -70,13 +80,13 @@ class IdPool:
                 answer = exc
             if (error := self._attempt_error(answer, url, auth)) is None:
                 return
-        raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
+        raise IdSourceError(f"cannot get {self._what} from GET {safe_url(url)}: {error}")
 
     async def aload(
         self, session: ProbeSession, base_url: str, auth: httpx.Auth | None = None
     ) -> None:
         """As `load`, on the probe's session: the id request is also the probe's warm-up."""
-        if self._ids is not None:
+        if self._records is not None:
             return
         url, error = base_url + self.source.path, ""
         for _ in range(_ATTEMPTS):
@@ -90,7 +100,7 @@ class IdPool:
             ):
                 return
             error = f"status {answer.status}"
-        raise IdSourceError(f"cannot get ids for {{id}} from GET {safe_url(url)}: {error}")
+        raise IdSourceError(f"cannot get {self._what} from GET {safe_url(url)}: {error}")
 
     def _attempt_error(
         self, answer: httpx.Response | httpx.HTTPError, url: str, auth: httpx.Auth | None
@@ -108,14 +118,20 @@ class IdPool:
         if status != 200:
             return False
         try:
-            ids = ids_in(parsed(), self.source)
+            records = Records(parsed(), self.source.paths)
         except ValueError:
             raise IdSourceError(
-                f"cannot get ids for {{id}} from GET {url}: the body is not JSON"
+                f"cannot get {self._what} from GET {url}: the body is not JSON"
             ) from None
-        if not ids:
+        if not records:
+            paths = self.source.paths
             raise IdSourceError(
-                f"cannot get ids for {{id}} from GET {url}: {self.source.json_path} matched no ids"
+                f"cannot get {self._what} from GET {url}: "
+                + (
+                    f"{paths['id']} matched no ids"
+                    if list(paths) == ["id"]
+                    else f"no item gives every one a value ({', '.join(paths.values())})"
+                )
             )
-        self._ids = ids
+        self._records = records
         return True

@@ -1,7 +1,8 @@
 """Run the plan's end-to-end scenarios against an environment: one CheckResult per scenario.
 
-Each scenario starts with `{id}` set to a real id from the plan's id source, sends its
-steps in order, and stops at the first step whose response is not as the plan says.
+Each scenario starts with `{id}` (and the id source's other captures, `{sku}`) set from one
+record of the plan's id source, sends its steps in order, and stops at the first step whose
+response is not as the plan says.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ def run_scenario(
     if ids is not None:
         try:
             ids.load(client, base_url, auth)
-            variables["id"] = ids.fill("{id}")
+            # One record of the id source ({id}, {sku}, ...), as text: these are path values.
+            variables.update({name: str(value) for name, value in ids.record().items()})
         except IdSourceError as error:
             return CheckResult(
                 name=name, status="fail", value="not run", threshold=threshold, detail=str(error)
             )
+    text_variables = set(variables)  # compared as text; a step's captures keep their JSON type
     for number, step in enumerate(scenario.steps, 1):
         url = base_url + fill(step.path, variables)
         extra = {"json": fill(step.body, variables)} if step.body is not None else {}
@@ -57,7 +60,9 @@ def run_scenario(
             body = response.json()
         except ValueError:
             body = None
-        problems, captured = judge_step(step, response.status_code, body, variables)
+        problems, captured = judge_step(
+            step, response.status_code, body, variables, as_text=text_variables
+        )
         if problems:
             return CheckResult(
                 name=name,
@@ -67,6 +72,7 @@ def run_scenario(
                 detail=f"{step.method} {safe_url(url)}: " + "; ".join(problems),
             )
         variables.update(captured)
+        text_variables -= set(captured)
     return CheckResult(
         name=name,
         status="pass",

@@ -53,7 +53,7 @@ from blocks.plan.pydantic_errors import _problems_from as problems_from
 from blocks.plan.releases import ApiRelease, ApiSlots, Arms, EcsService, SiteRelease
 from blocks.plan.roles import Roles
 from blocks.plan.routers import RouterConfig
-from blocks.plan.scenarios import Scenario, ScenarioStep
+from blocks.plan.scenarios import Scenario, ScenarioStep, whole_placeholder
 from blocks.plan.slos import (
     CLIENT_LAG_SHARE,
     CLIENT_LAG_WITHOUT_LATENCY_SLOS_MS,
@@ -66,6 +66,7 @@ from blocks.plan.slos import (
 )
 from blocks.plan.smoke import HttpMethod, SmokeCheck, SmokeConfig
 from blocks.plan.strings import (
+    PLACEHOLDER,
     AwsShortName,
     BlockName,
     BucketName,
@@ -76,11 +77,15 @@ from blocks.plan.strings import (
     JsonPath,
     NonEmpty,
     PersonName,
+    PlaceholderName,
+    PlaceholderPath,
     RelativePath,
     S3Prefix,
     Slug,
     TemplatePath,
     UrlPath,
+    path_placeholders,
+    template_placeholders,
 )
 from blocks.plan.units import (
     Duration,
@@ -166,6 +171,12 @@ __all__ = [
     "Stabilization",
     "TemplatePath",
     "UrlPath",
+    "PlaceholderName",
+    "whole_placeholder",
+    "PlaceholderPath",
+    "PLACEHOLDER",
+    "path_placeholders",
+    "template_placeholders",
     "apply_env_overrides",
     "parse_json_path",
     "overrides_markdown",

@@ -1,7 +1,8 @@
 """The launch plan as a whole: every section, and the checks that span sections.
 
 `LaunchPlan` is the validated plan the rest of golive uses. Its cross-section checks cover
-what no one section can see (unique names, {id} without an id source, the client-lag bound
+what no one section can see (unique names, a placeholder such as {id} or {sku} that the id
+source does not capture, the client-lag bound
 against the SLOs, message templates against the SLO names), and it answers questions that
 need several sections (where the build runs, expected canary samples, doubtful settings).
 """
@@ -27,7 +28,7 @@ from blocks.plan.roles import Roles
 from blocks.plan.scenarios import Scenario
 from blocks.plan.slos import Slos, client_lag_bounds_ms
 from blocks.plan.smoke import SmokeConfig
-from blocks.plan.strings import HeaderName, NonEmpty
+from blocks.plan.strings import HeaderName, NonEmpty, path_placeholders
 
 
 class LaunchPlan(_Model):
@@ -65,11 +66,10 @@ class LaunchPlan(_Model):
         _unique_field(checks, self.notifications, "name", ("notifications",), "notification names")
         _unique_field(checks, self.scenarios, "name", ("scenarios",), "scenario names")
         for number, scenario in enumerate(self.scenarios):
-            for loc, value, expected in scenario.problems(self.probe.id_source is not None):
+            for loc, value, expected in scenario.problems(self.placeholders_provided):
                 checks.fail(("scenarios", number, *loc), value, expected)
-        if self.probe.id_source is None:
-            for loc, path in self._paths_with_id():
-                checks.fail(loc, path, "uses {id}, so probe.id_source must say where ids come from")
+        for loc, path, name in self._uncaptured_placeholders():
+            checks.fail(loc, path, self._uncaptured(name))
         self._check_client_lag(checks)
         self._check_templates(checks)
         checks.raise_any()
@@ -97,13 +97,38 @@ class LaunchPlan(_Model):
             if problem:
                 checks.fail(("communications", "templates", name), text, problem)
 
-    def _paths_with_id(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
-        for suite, index, check in self.smoke.all_checks():
-            if "{id}" in check.path:
-                yield ("smoke", "suites", suite, index, "path"), check.path
-        for index, slo in enumerate(self.slos.latency):
-            if "{id}" in slo.path:
-                yield ("slos", "latency", index, "path"), slo.path
+    @property
+    def placeholders_provided(self) -> set[str]:
+        """The names probe.id_source fills in paths ({id}, {sku}, ...): none without one."""
+        source = self.probe.id_source
+        return set(source.paths) if source is not None else set()
+
+    def _uncaptured_placeholders(self) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+        """(field, path, name) for each placeholder of a smoke or SLO path that the id source does not fill."""
+        paths: list[tuple[tuple[str | int, ...], str]] = [
+            (("smoke", "suites", suite, index, "path"), check.path)
+            for suite, index, check in self.smoke.all_checks()
+        ]
+        paths += [
+            (("slos", "latency", index, "path"), slo.path)
+            for index, slo in enumerate(self.slos.latency)
+        ]
+        provided = self.placeholders_provided
+        for loc, path in paths:
+            for name in path_placeholders(path):
+                if name not in provided:
+                    yield loc, path, name
+
+    def _uncaptured(self, name: str) -> str:
+        """What a path using {name} needed from probe.id_source."""
+        source = self.probe.id_source
+        if source is None:
+            if name == "id":
+                return "uses {id}, so probe.id_source must say where ids come from"
+            return f"uses {{{name}}}, so probe.id_source must capture it (captures: {{{name}: <JSON path>}})"
+        captured = ", ".join(f"{{{known}}}" for known in source.paths)
+        wanted = "json_path: <JSON path>" if name == "id" else f"captures: {{{name}: <JSON path>}}"
+        return f"uses {{{name}}}, which probe.id_source does not capture (it captures {captured}): add {wanted}"
 
     @property
     def source_path(self) -> Path | None:

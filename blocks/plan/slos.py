@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from blocks.plan.base import _Model, _unique_field
 from blocks.plan.errors import _Checks
-from blocks.plan.strings import Slug, UrlPath
+from blocks.plan.strings import PlaceholderPath, Slug
 from blocks.plan.units import Fraction, PositiveLatency
 
 
@@ -36,7 +36,7 @@ LatencyStat = Literal["mean", "p50", "p90", "p95", "p99"]
 
 class LatencySlo(_Model):
     name: Slug
-    path: UrlPath
+    path: PlaceholderPath  # {id} and the other names probe.id_source captures
     stat: LatencyStat
     threshold: PositiveLatency
 

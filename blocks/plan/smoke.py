@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from blocks.plan.base import _Model, _unique_field
 from blocks.plan.errors import _MISSING, PlanValueError, _Checks
-from blocks.plan.strings import BlockName, HeaderName, JsonPath, NonEmpty, Slug, UrlPath
+from blocks.plan.strings import BlockName, HeaderName, JsonPath, NonEmpty, PlaceholderPath, Slug
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 _BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -41,7 +41,7 @@ class _Request(_Model):
 class SmokeCheck(_Request):
     name: Slug
     target: Literal["site", "api"] = "api"  # site = env.url, api = env.api_base_url
-    path: UrlPath
+    path: PlaceholderPath  # {id} and the other names probe.id_source captures
     expect_status: int = Field(200, ge=100, le=599)
     json_fields: list[JsonPath] = Field(default_factory=list)  # must exist in the JSON body
     headers: dict[HeaderName, str] = Field(

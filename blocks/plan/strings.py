@@ -29,23 +29,58 @@ def _matching(pattern: str, expected: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _url_path(value: str) -> str:
+# A placeholder in a path or template: {id}, {sku}, {version} (the scenarios' and the probe's names).
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def path_placeholders(path: str) -> list[str]:
+    """The names of the {placeholders} in a path, in order of first use: '/a/{sku}/{id}' -> ['sku', 'id']."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(path)))
+
+
+def template_placeholders(template: object) -> set[str]:
+    """Every {name} a template uses: a string, or a list or dict of them (keys too), nested."""
+    if isinstance(template, str):
+        return set(PLACEHOLDER.findall(template))
+    if isinstance(template, dict):
+        return set().union(
+            *(template_placeholders(k) | template_placeholders(v) for k, v in template.items())
+        )
+    if isinstance(template, list | tuple):
+        return set().union(*(template_placeholders(v) for v in template))
+    return set()
+
+
+def _slash_path(value: str, example: str) -> str:
     if not value.startswith("/"):
-        raise PlanValueError(value, "a path starting with '/', such as '/health'")
+        raise PlanValueError(value, f"a path starting with '/', such as {example!r}")
     if re.search(r"\s", value):
         raise PlanValueError(value, "a path without spaces")
+    return value
+
+
+def _url_path(value: str) -> str:
+    _slash_path(value, "/health")
     if any(name != "id" for name in re.findall(r"\{([^}]*)\}", value)):
         raise PlanValueError(value, "a path whose only placeholder is {id}")
     return value
 
 
+def _placeholder_path(value: str) -> str:
+    """A smoke check's or an SLO's path: {name} placeholders, which probe.id_source must capture
+    (LaunchPlan checks which names it provides)."""
+    _slash_path(value, "/health")
+    if re.search(r"[{}]", PLACEHOLDER.sub("", value)):
+        raise PlanValueError(
+            value,
+            "a path whose placeholders are names in braces, such as '/api/items/{id}' or '/api/stock/{sku}'",
+        )
+    return value
+
+
 def _template_path(value: str) -> str:
     """A scenario's path: like a smoke path, but any {variable} an earlier step captured may appear."""
-    if not value.startswith("/"):
-        raise PlanValueError(value, "a path starting with '/', such as '/api/items/{id}'")
-    if re.search(r"\s", value):
-        raise PlanValueError(value, "a path without spaces")
-    return value
+    return _slash_path(value, "/api/items/{id}")
 
 
 def _http_url(value: str) -> str:
@@ -100,6 +135,14 @@ HeaderName = Annotated[
     str, _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")
 ]
 UrlPath = Annotated[str, AfterValidator(_url_path)]
+PlaceholderPath = Annotated[str, AfterValidator(_placeholder_path)]
+PlaceholderName = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "a placeholder name (letters, digits and '_', not starting with a digit), such as 'sku'",
+    ),
+]
 TemplatePath = Annotated[str, AfterValidator(_template_path)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 JsonPath = Annotated[str, AfterValidator(_json_path)]

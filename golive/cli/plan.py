@@ -94,7 +94,8 @@ def _print_problems(console: Console, error: PlanError) -> None:
 
 def summary(plan: LaunchPlan, file: Path) -> Group:
     """Everything an Approver should see before saying go, as rich renderables."""
-    parts: list = [Text(f"✓ {file}: {plan.app} launch plan is valid", style="bold green")]
+    shown = file if file.is_absolute() else f"{file} ({file.resolve()})"
+    parts: list = [Text(f"✓ {shown}: {plan.app} launch plan is valid", style="bold green")]
     parts += [_environment_panel(name, env, plan) for name, env in plan.environments.items()]
     parts += [
         _roles_and_build(plan),
@@ -151,10 +152,12 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
             [
                 ("approvers", ", ".join(plan.roles.approvers)),
                 ("UAT signers", ", ".join(plan.roles.uat_signers) or "none: UAT not required"),
+                ("build", " ".join(plan.build.command) + "  --release R --out DIR"),
+                ("working dir", _resolved(plan.build.working_dir, plan.build_working_dir)),
                 (
-                    "build",
-                    " ".join(plan.build.command)
-                    + f"  in {plan.build_working_dir} → {plan.build.output_dir}",
+                    "output dir",
+                    _resolved(plan.build.output_dir, plan.build_output_dir)
+                    + "  by hand only: Gate A's --out DIR is a scratch directory",
                 ),
                 ("headers", f"version {plan.version_header}, release {plan.release_header}"),
             ]
@@ -162,6 +165,11 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
         title="roles and build",
         title_align="left",
     )
+
+
+def _resolved(written: str, path: Path) -> str:
+    """A path the plan wrote, as the absolute path it resolves to (and as written, if relative)."""
+    return str(path) if Path(written).is_absolute() else f"{path}  ({written!r} in the plan)"
 
 
 def _smoke_table(plan: LaunchPlan) -> Table:
@@ -197,7 +205,10 @@ def _timings(plan: LaunchPlan) -> Panel:
     canary, probe, stab = plan.canary, plan.probe, plan.stabilization
     compare = canary.compare_with_stable
     id_source = (
-        f", ids from {probe.id_source.path} {probe.id_source.json_path}" if probe.id_source else ""
+        f", values from {probe.id_source.path}: "
+        + ", ".join(f"{{{name}}} at {path}" for name, path in probe.id_source.paths.items())
+        if probe.id_source
+        else ""
     )
     return Panel(
         _key_values(

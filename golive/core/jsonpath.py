@@ -18,7 +18,7 @@ from typing import Any
 
 from blocks.plan import JsonPathError, JsonPathStep, parse_json_path
 
-__all__ = ["JsonPathError", "exists", "find", "parse"]
+__all__ = ["JsonPathError", "children", "exists", "find", "parse"]
 
 Step = JsonPathStep
 
@@ -32,7 +32,7 @@ def find(doc: Any, path: str) -> list[Any]:
     """Every value `path` reaches in `doc` (parsed JSON), in document order."""
     current = [doc]
     for step in parse(path):
-        current = [child for node in current for child in _children(node, step)]
+        current = [child for node in current for child in children(node, step)]
         if not current:
             break
     return current
@@ -43,7 +43,8 @@ def exists(doc: Any, path: str) -> bool:
     return bool(find(doc, path))
 
 
-def _children(node: Any, step: Step) -> list[Any]:
+def children(node: Any, step: Step) -> list[Any]:
+    """The values one step reaches from one node (`find` applies it to every node)."""
     if isinstance(step, str):
         return [node[step]] if isinstance(node, dict) and step in node else []
     if not isinstance(node, list):

@@ -33,8 +33,8 @@ from collections.abc import Awaitable, Callable, Iterator
 import httpx
 import pandas as pd
 
-from blocks.plan import LaunchPlan
-from tasks.id_source import ID_PLACEHOLDER, IdPool
+from blocks.plan import PLACEHOLDER, LaunchPlan
+from tasks.id_source import IdPool
 from tasks.metrics import samples_frame
 from tasks.metrics.probe_source import FALLBACK_TARGET
 from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
@@ -91,7 +91,8 @@ async def probe_async(
     auth: httpx.Auth | None = None,
     rng: random.Random | None = None,
 ) -> pd.DataFrame:
-    """Send `requests` requests round-robin over the SLO endpoints; IdSourceError if {id} has no ids.
+    """Send `requests` requests round-robin over the SLO endpoints; IdSourceError if the id source
+    gives no values for their placeholders ({id}, {sku}: each request one record's).
 
     `requests`, `concurrency` and `rate` (requests per second) default to the plan's probe section.
     """
@@ -107,11 +108,13 @@ async def probe_async(
 
     async with ProbeSession(workers, timeout) as session:
         ids: IdPool | None = None
-        if any(ID_PLACEHOLDER in path for _, path in targets):
+        if any(PLACEHOLDER.search(path) for _, path in targets):
             if (
                 plan.probe.id_source is None
             ):  # plan validation prevents this; fail loudly if bypassed
-                raise ValueError("an SLO path uses {id} but the plan has no probe.id_source")
+                raise ValueError(
+                    "an SLO path uses a placeholder but the plan has no probe.id_source"
+                )
             ids = IdPool(plan.probe.id_source, rng)
             await ids.aload(session, base_url, auth)  # also the warm-up below
         else:

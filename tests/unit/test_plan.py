@@ -421,8 +421,14 @@ BAD_PLANS = [
     ),
     pytest.param(
         {f"{BOARD_CHECK}.path": "/api/{appointment}"},
-        f"{BOARD_CHECK}.path: '/api/{{appointment}}' — a path whose only placeholder is {{id}}",
+        f"{BOARD_CHECK}.path: '/api/{{appointment}}' — uses {{appointment}}, which probe.id_source does "
+        "not capture (it captures {id}): add captures: {appointment: <JSON path>}",
         id="unknown-placeholder",
+    ),
+    pytest.param(
+        {f"{BOARD_CHECK}.path": "/api/{sku"},
+        f"{BOARD_CHECK}.path: '/api/{{sku' — a path whose placeholders are names in braces",
+        id="broken-placeholder",
     ),
     pytest.param(
         {f"{BOARD_CHECK}.method": "FETCH"},
@@ -698,9 +704,37 @@ def test_cli_check_prints_summary(monkeypatch: pytest.MonkeyPatch) -> None:
         "10% → 30% → 50% → 100%",
         "30m at 100%, 3 checkpoints every 10m",
         "statusboard-slack",
-        f"in {REPO / 'examples' / 'statusboard-frontend'} → dist",  # working_dir, resolved
+        f"{REPO / 'examples' / 'statusboard-frontend'}  ('../examples/statusboard-frontend' in the plan)",
+        f"{REPO / 'examples' / 'statusboard-frontend' / 'dist'}  ('dist' in the plan)",
     ):
         assert fragment in result.output, fragment
+
+
+def test_cli_check_shows_each_relative_path_resolved_from_the_plan_file(
+    tmp_path: Path, base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "plans").mkdir()
+    plan = tmp_path / "plans" / "app.yaml"
+    raw = edited(base, {"build.working_dir": "../web", "build.output_dir": "out/site"})
+    plan.write_text(yaml.safe_dump(raw))
+    monkeypatch.chdir(tmp_path / "plans")  # the file given relative to where the command runs
+    result = CliRunner().invoke(plan_app, ["check", "--offline", "app.yaml"])
+    assert result.exit_code == 0, result.output
+    assert f"✓ app.yaml ({plan}): StatusBoardV2 launch plan is valid" in result.output
+    assert f"working dir  {tmp_path / 'web'}  ('../web' in the plan)" in result.output
+    assert (
+        f"output dir   {tmp_path / 'web' / 'out' / 'site'}  ('out/site' in the plan)"
+        in result.output
+    )
+    assert "does not exist" not in result.output
+    # An absolute working_dir is shown as it is; a missing one is said.
+    plan.write_text(yaml.safe_dump(edited(raw, {"build.working_dir": str(tmp_path / "gone")})))
+    result = CliRunner().invoke(plan_app, ["check", "--offline", str(plan)])
+    line = next(text for text in result.output.splitlines() if "working dir" in text)
+    assert f"working dir  {tmp_path / 'gone'} " in line and "in the plan" not in line
+    assert f"! build.working_dir: {tmp_path / 'gone'} does not exist" in result.output
 
 
 def test_cli_check_shows_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
