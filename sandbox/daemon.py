@@ -152,6 +152,10 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
 
         s3 = client("s3", moto_url, spec.region)
         caches = {"staging": EdgeCache(s3, spec.bucket), "production": EdgeCache(s3, spec.bucket)}
+        distributions = {  # CreateInvalidation's id -> that distribution's edge cache
+            ids.staging_distribution_id: caches["staging"],
+            ids.production_distribution_id: caches["production"],
+        }
         backends = {
             name: Backend(name, store, faults, spec.version_header, lateness=lateness)
             for name, store in (
@@ -177,7 +181,12 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
             "aws": create_aws_proxy(
-                moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)
+                moto_http,
+                aws_faults,
+                lambda: asyncio.to_thread(watcher.refresh),
+                lambda dist_id, paths: (
+                    dist_id in distributions and distributions[dist_id].invalidate(paths)
+                ),
             ),
         }
         servers = {

@@ -1,5 +1,5 @@
 """The sandbox's CloudFront edge cache without a sandbox: CachingOptimized's TTLs, invalidation
-path semantics, the LRU bound, Age and X-Cache."""
+path semantics, the LRU bound, Age and X-Cache, and CreateInvalidation through the AWS proxy."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import asyncio
 import io
 from typing import Any
 
+import httpx
 import pytest
 
+from sandbox.aws_fault_rules import AwsFault, AwsFaultBook
+from sandbox.aws_faults import create_aws_proxy, invalidation_paths, moto_client
 from sandbox.edge import _s3_keys
 from sandbox.edge_cache import (
     DEFAULT_TTL_S,
@@ -236,3 +239,78 @@ def test_an_invalidation_during_a_fetch_keeps_what_was_fetched_out() -> None:
     s3.get_object = slow_read  # type: ignore[method-assign]
     assert serve(cache, "/a.txt")[2] == b"old"
     assert len(cache) == 0
+
+
+BATCH = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
+    b"<Paths><Quantity>2</Quantity><Items><Path>/*</Path><Path>/assets/*</Path></Items></Paths>"
+    b"<CallerReference>golive-1</CallerReference></InvalidationBatch>"
+)
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/cloudfront/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
+)
+
+
+def test_invalidation_paths_are_read_from_the_batch() -> None:
+    assert invalidation_paths(BATCH) == ["/*", "/assets/*"]
+    assert invalidation_paths(
+        BATCH.replace(b' xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"', b"")
+    ) == [
+        "/*",
+        "/assets/*",
+    ]
+    assert invalidation_paths(b"not xml") == []
+
+
+class OneChunk(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield self.data
+
+
+def test_the_proxy_invalidates_only_what_moto_accepted() -> None:
+    invalidated: list[tuple[str, list[str]]] = []
+    forwarded: list[bytes] = []
+
+    async def moto(request: httpx.Request) -> httpx.Response:
+        forwarded.append(await request.aread())
+        status = 404 if "/ENOPE/" in request.url.path else 201
+        return httpx.Response(status, stream=OneChunk(b"<Invalidation/>"))
+
+    async def send() -> list[int]:
+        book = AwsFaultBook()
+        app = create_aws_proxy(
+            moto_client("http://moto:5000", httpx.MockTransport(moto)),
+            book,
+            on_invalidation=lambda dist, paths: invalidated.append((dist, paths)),
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4566"
+        ) as c:
+            headers = {"authorization": AUTH}
+            statuses = [
+                (
+                    await c.post(
+                        f"/2020-05-31/distribution/{dist}/invalidation",
+                        content=BATCH,
+                        headers=headers,
+                    )
+                ).status_code
+                for dist in ("E1", "ENOPE")
+            ]
+            await c.get("/2020-05-31/distribution/E1/invalidation", headers=headers)
+            book.add(
+                AwsFault(service="cloudfront", kind="server_error", action="CreateInvalidation")
+            )
+            faulted = await c.post(
+                "/2020-05-31/distribution/E1/invalidation", content=BATCH, headers=headers
+            )
+            return [*statuses, faulted.status_code]
+
+    assert asyncio.run(send()) == [201, 404, 503]
+    assert invalidated == [("E1", ["/*", "/assets/*"])]
+    assert forwarded[:2] == [BATCH, BATCH]  # the body read for its paths still reaches moto whole
