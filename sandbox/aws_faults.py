@@ -9,13 +9,17 @@ service's real error in its own protocol (see aws_error_bodies.py), or delayed.
 
 A call that may change routing (a write to CloudFront or Route 53, any ELBv2 call) has the
 routing watcher re-read moto before its answer goes back, so by the time golive's call
-returns the edges serve what it set.
+returns the edges serve what it set. A CreateInvalidation moto accepted has its paths dropped
+from that distribution's edge cache before the answer goes back (moto keeps the invalidation but
+has no cache to clear); a faulted one never reached moto and clears nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -48,10 +52,25 @@ HOP_BY_HOP = {
 # call a POST, the action in the body): any of its calls counts, a describe costs one re-read.
 # ECS: a deploy to an API slot changes the release its backend answers with (sandbox/slots.py).
 ROUTING_SERVICES = frozenset({"cloudfront", "route53", "elasticloadbalancing", "ecs"})
+# CreateInvalidation: POST /2020-05-31/distribution/{DistributionId}/invalidation
+_INVALIDATION = re.compile(r"/2020-05-31/distribution/([^/]+)/invalidation/?")
 
 
 def changes_routing(service: str | None, method: str) -> bool:
     return service in ROUTING_SERVICES and method not in ("GET", "HEAD")
+
+
+def invalidation_paths(body: bytes) -> list[str]:
+    """The paths of a CreateInvalidation body (InvalidationBatch/Paths/Items/Path, in
+    CloudFront's namespace or none); none from a body that is not XML."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        log.warning("CreateInvalidation body is not XML; no paths invalidated")
+        return []
+    return [
+        element.text or "" for element in root.iter() if element.tag.rsplit("}", 1)[-1] == "Path"
+    ]
 
 
 def moto_client(
@@ -76,8 +95,10 @@ def create_aws_proxy(
     moto: httpx.AsyncClient,
     book: AwsFaultBook,
     on_routing_change: Callable[[], Awaitable[object]] | None = None,
+    on_invalidation: Callable[[str, list[str]], object] | None = None,
 ) -> Starlette:
-    """`on_routing_change` is awaited after moto accepted a call that may change routing, before the answer."""
+    """`on_routing_change` is awaited after moto accepted a call that may change routing, before the
+    answer; `on_invalidation(distribution_id, paths)` is called after moto accepted a CreateInvalidation."""
 
     async def proxy(request: Request) -> Response:
         service = service_of(request.headers.get("authorization"), request.query_params)
@@ -102,12 +123,19 @@ def create_aws_proxy(
                     faulted_call(rule, call.service, call.action, request.method, request.url.path)
                 )
                 await asyncio.sleep(rule.delay_s)
+        invalidation = (
+            _INVALIDATION.fullmatch(request.url.path)
+            if on_invalidation and service == "cloudfront" and request.method == "POST"
+            else None
+        )
+        if invalidation is not None and body is None:
+            body = await request.body()  # a few paths; its Content-Length is forwarded as sent
         response = await _forward(moto, request, body)
-        if (
-            on_routing_change
-            and response.status_code < 400
-            and changes_routing(service, request.method)
-        ):
+        if response.status_code >= 400:
+            return response
+        if invalidation is not None and on_invalidation is not None and body:
+            on_invalidation(invalidation.group(1), invalidation_paths(body))
+        if on_routing_change and changes_routing(service, request.method):
             await on_routing_change()
         return response
 

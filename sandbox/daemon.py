@@ -37,7 +37,8 @@ from sandbox.aws_faults import create_aws_proxy, moto_client
 from sandbox.backend import Backend, backend_app
 from sandbox.chat import ChatLog, create_chat_sink
 from sandbox.control import create_control
-from sandbox.edge import StaticCache, create_edge
+from sandbox.edge import create_edge
+from sandbox.edge_cache import EdgeCache
 from sandbox.envfile import write_env_file
 from sandbox.faults import FaultBook
 from sandbox.seed import seed_world
@@ -153,8 +154,15 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             chat_log.clear()
             lateness.clear()
             watcher.refresh()
+            for cache in caches.values():
+                cache.clear()
 
-        static = StaticCache(client("s3", moto_url, spec.region), spec.bucket)
+        s3 = client("s3", moto_url, spec.region)
+        caches = {"staging": EdgeCache(s3, spec.bucket), "production": EdgeCache(s3, spec.bucket)}
+        distributions = {  # CreateInvalidation's id -> that distribution's edge cache
+            ids.staging_distribution_id: caches["staging"],
+            ids.production_distribution_id: caches["production"],
+        }
         backends = {
             name: Backend(
                 name,
@@ -176,19 +184,24 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "stable_backend": backend_app(backends["stable"]),
             "canary_backend": backend_app(backends["canary"]),
             "staging_edge": create_edge(
-                "staging", watcher, {"staging": backends["staging"]}, faults, static
+                "staging", watcher, {"staging": backends["staging"]}, faults, caches["staging"]
             ),
             "production_edge": create_edge(
                 "production",
                 watcher,
                 {"stable": backends["stable"], "canary": backends["canary"]},
                 faults,
-                static,
+                caches["production"],
             ),
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
             "aws": create_aws_proxy(
-                moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)
+                moto_http,
+                aws_faults,
+                lambda: asyncio.to_thread(watcher.refresh),
+                lambda dist_id, paths: (
+                    dist_id in distributions and distributions[dist_id].invalidate(paths)
+                ),
             ),
         }
         servers = {
