@@ -36,6 +36,7 @@ from sandbox.aws_fault_rules import AwsFaultBook
 from sandbox.aws_faults import create_aws_proxy, moto_client
 from sandbox.backend import Backend, backend_app
 from sandbox.chat import ChatLog, create_chat_sink
+from sandbox.cloudfront_cd import ContinuousDeployment
 from sandbox.control import create_control
 from sandbox.edge import StaticCache, create_edge
 from sandbox.envfile import write_env_file
@@ -134,10 +135,13 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         chat_log = ChatLog()
         chat_token = secrets.token_urlsafe(18)  # the webhook URL's secret part, as a Slack hook has
         watcher = RoutingWatcher(spec, ids, moto_url)
+        # CloudFront continuous deployment, which moto lacks; `continuous_deployment.split_for` is the edge's view
+        continuous_deployment = ContinuousDeployment(client("cloudfront", moto_url, spec.region))
         sockets = {name: bind_loopback() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
 
         def reset_world() -> None:
+            continuous_deployment.reset()  # first: seeding keeps what else a distribution's config holds
             seed_world(spec, moto_url)
             faults.clear()
             aws_faults.clear()
@@ -173,7 +177,10 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
             "aws": create_aws_proxy(
-                moto_http, aws_faults, lambda: asyncio.to_thread(watcher.refresh)
+                moto_http,
+                aws_faults,
+                lambda: asyncio.to_thread(watcher.refresh),
+                continuous_deployment,
             ),
         }
         servers = {

@@ -30,6 +30,8 @@ log = logging.getLogger("golive.sandbox.watcher")
 class RoutingSnapshot:
     staging_origins: dict[str, str] = field(default_factory=dict)  # origin id -> origin path
     production_origins: dict[str, str] = field(default_factory=dict)
+    # every distribution's origins (id -> origin id -> path): a continuous deployment's staging one too
+    distribution_origins: dict[str, dict[str, str]] = field(default_factory=dict)
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
     router: str = "route53"
     read_at: float = 0.0
@@ -82,6 +84,7 @@ class RoutingWatcher:
             self.snapshot = RoutingSnapshot(
                 staging_origins=staging,
                 production_origins=production,
+                distribution_origins=origins,
                 weights=weights,
                 router=self.router,
                 read_at=time.time(),
