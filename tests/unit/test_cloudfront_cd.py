@@ -344,4 +344,5 @@ def test_sticky_sessions_keep_a_viewer_on_one_side_until_idle_or_maximum() -> No
         replace(STICKY, weight=1.0, session_epoch="P1"), {}, _cookie(set_cookie), rng, now=2001.0
     )
     assert fresh is True
-    assert cookies_of("not a cookie; =;") == {} or isinstance(cookies_of("x"), dict)
+    assert cookies_of(None) == {}
+    assert cookies_of(f"a=1; {STICKY_COOKIE}=P0.s.1.2") == {"a": "1", STICKY_COOKIE: "P0.s.1.2"}
