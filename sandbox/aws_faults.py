@@ -7,6 +7,9 @@ body) and moto's answer is streamed back with its status and headers, so SigV4 a
 checksums see the request the client signed. A call a rule covers is answered with the
 service's real error in its own protocol (see aws_error_bodies.py), or delayed.
 
+CloudFront's continuous deployment calls, which moto lacks, are answered (or checked before
+moto serves them) by `cloudfront_cd.ContinuousDeployment`, after the fault rules, one at a time.
+
 A call that may change routing (a write to CloudFront or Route 53, any ELBv2 call) has the
 routing watcher re-read moto before its answer goes back, so by the time golive's call
 returns the edges serve what it set. A CreateInvalidation moto accepted has its paths dropped
@@ -32,6 +35,7 @@ from starlette.routing import Route
 from sandbox.aws_calls import FORM, AwsCall, identify, service_of
 from sandbox.aws_error_bodies import error_for, render
 from sandbox.aws_fault_rules import AwsFault, AwsFaultBook, faulted_call
+from sandbox.cloudfront_cd import ContinuousDeployment
 
 log = logging.getLogger("golive.sandbox.aws")
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -96,9 +100,12 @@ def create_aws_proxy(
     book: AwsFaultBook,
     on_routing_change: Callable[[], Awaitable[object]] | None = None,
     on_invalidation: Callable[[str, list[str]], object] | None = None,
+    continuous_deployment: ContinuousDeployment | None = None,
 ) -> Starlette:
     """`on_routing_change` is awaited after moto accepted a call that may change routing, before the
-    answer; `on_invalidation(distribution_id, paths)` is called after moto accepted a CreateInvalidation."""
+    answer; `on_invalidation(distribution_id, paths)` is called after moto accepted a CreateInvalidation;
+    `continuous_deployment` answers the CloudFront calls moto lacks (none answered without it)."""
+    emulating = asyncio.Lock()  # one emulated call at a time, its moto forward included
 
     async def proxy(request: Request) -> Response:
         service = service_of(request.headers.get("authorization"), request.query_params)
@@ -130,7 +137,18 @@ def create_aws_proxy(
         )
         if invalidation is not None and body is None:
             body = await request.body()  # a few paths; its Content-Length is forwarded as sent
-        response = await _forward(moto, request, body)
+        cd_action = (
+            continuous_deployment.action_of(
+                request.method, request.url.path, request.query_params, request.headers
+            )
+            if continuous_deployment is not None and service == "cloudfront"
+            else None
+        )
+        if continuous_deployment is not None and cd_action is not None:
+            async with emulating:
+                response = await _emulate(continuous_deployment, cd_action, moto, request)
+        else:
+            response = await _forward(moto, request, body)
         if response.status_code >= 400:
             return response
         if invalidation is not None and on_invalidation is not None and body:
@@ -140,6 +158,20 @@ def create_aws_proxy(
         return response
 
     return Starlette(routes=[Route("/{path:path}", proxy, methods=METHODS)])
+
+
+async def _emulate(
+    emulation: ContinuousDeployment, action: str, moto: httpx.AsyncClient, request: Request
+) -> Response:
+    body = await request.body()  # a small XML document
+    path, query, headers = request.url.path, request.query_params, request.headers
+    answer = await asyncio.to_thread(emulation.call, action, path, query, headers, body)
+    if answer is not None:
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
+    response = await _forward(moto, request, body)  # checked; moto serves it
+    if response.status_code < 400:
+        await asyncio.to_thread(emulation.forwarded, action, path, headers, body)
+    return response
 
 
 def _fault(request: Request, call: AwsCall, rule: AwsFault, book: AwsFaultBook) -> Response:

@@ -36,6 +36,7 @@ from sandbox.aws_fault_rules import AwsFaultBook
 from sandbox.aws_faults import create_aws_proxy, moto_client
 from sandbox.backend import Backend, backend_app
 from sandbox.chat import ChatLog, create_chat_sink
+from sandbox.cloudfront_cd import ContinuousDeployment
 from sandbox.control import create_control
 from sandbox.edge import create_edge
 from sandbox.edge_cache import EdgeCache
@@ -142,10 +143,13 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         chat_log = ChatLog()
         chat_token = secrets.token_urlsafe(18)  # the webhook URL's secret part, as a Slack hook has
         watcher = RoutingWatcher(spec, ids, moto_url)
+        # CloudFront continuous deployment, which moto lacks; `continuous_deployment.split_for` is the edge's view
+        continuous_deployment = ContinuousDeployment(client("cloudfront", moto_url, spec.region))
         sockets = {name: bind_loopback() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
 
         def reset_world() -> None:
+            continuous_deployment.reset()  # first: seeding keeps what else a distribution's config holds
             seed_world(spec, moto_url)
             faults.clear()
             aws_faults.clear()
@@ -202,6 +206,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 lambda dist_id, paths: (
                     dist_id in distributions and distributions[dist_id].invalidate(paths)
                 ),
+                continuous_deployment,
             ),
         }
         servers = {

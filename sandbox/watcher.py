@@ -63,6 +63,8 @@ class Distribution:
 class RoutingSnapshot:
     staging: Distribution = field(default_factory=Distribution)
     production: Distribution = field(default_factory=Distribution)
+    # every distribution by id: a continuous deployment's staging distribution too
+    distributions: dict[str, Distribution] = field(default_factory=dict)
     # slot -> the release its API runs (sandbox/slots.py): staging, stable, canary
     api_releases: dict[str, str] = field(default_factory=dict)
     weights: dict[str, int] = field(default_factory=lambda: {"stable": 100, "canary": 0})
@@ -122,6 +124,7 @@ class RoutingWatcher:
             self.snapshot = RoutingSnapshot(
                 staging=staging,
                 production=production,
+                distributions=distributions,
                 api_releases=releases,
                 weights=weights,
                 router=self.router,
