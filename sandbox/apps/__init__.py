@@ -5,7 +5,7 @@ below. The sandbox's own registry: it shares nothing of golive's.
 
 from __future__ import annotations
 
-from sandbox.apps import statusboard
+from sandbox.apps import partsdesk, statusboard
 from sandbox.apps.base import LatencyProfile, Request, Route, SimulatedApp
 from sandbox.registry import lookup, registry
 
@@ -16,6 +16,7 @@ def _registry(*entries: SimulatedApp) -> dict[str, SimulatedApp]:
 
 APPS: dict[str, SimulatedApp] = _registry(
     statusboard.APP,
+    partsdesk.APP,
 )
 
 
