@@ -99,11 +99,15 @@ def status(state_dir: Path | None = StateDir) -> None:
     console.print(
         f"router: [bold]{entry.kind}[/bold] ({entry.title}: {entry.describe(sandbox.spec, sandbox.state['ids'])})"
     )
-    names = sandbox.spec.slot_names  # the app's own names for the stable and canary slots
-    console.print(
-        f"app: {sandbox.spec.app}; weights: {names['stable']} (stable) {weights['stable']} / "
-        f"{names['canary']} (canary) {weights['canary']}"
+    spec = sandbox.spec
+    names = spec.slot_names  # the app's own names for the stable and canary slots
+    own = (
+        ""
+        if names == {"stable": "stable", "canary": "canary"}
+        else f"  ({spec.app} calls them {names['stable']} and {names['canary']})"
     )
+    console.print(f"app: {spec.app} (simulated {spec.api})")
+    console.print(f"weights: stable {weights['stable']} / canary {weights['canary']}{own}")
     if routing.get("problem"):  # the edge serves the last weights it could read
         console.print(f"[red]routing unreadable:[/red] {routing['problem']}")
     console.print(f"staging origin: {routing['staging_origins']}")

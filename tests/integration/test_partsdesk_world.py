@@ -127,6 +127,14 @@ def test_golive_plan_check_passes_with_the_sandbox_env(partsdesk: manager.Sandbo
     assert partsdesk.urls["production_edge"] in result.output  # PROD_URL from the env file
 
 
+def test_sandbox_status_names_the_app_and_its_slots(partsdesk: manager.Sandbox) -> None:
+    status = CliRunner().invoke(app, ["sandbox", "status", "--state-dir", str(partsdesk.state_dir)])
+    assert status.exit_code == 0, status.output
+    assert "app: PartsDesk (simulated partsdesk)" in status.output
+    assert "weights: stable 100 / canary 0  (PartsDesk calls them blue and green)" in status.output
+    assert "router: alb" in status.output
+
+
 def test_the_plan_names_the_partsdesk_world(partsdesk: manager.Sandbox, plan: LaunchPlan) -> None:
     production, spec = plan.environments.production, partsdesk.spec
     assert plan.app == spec.app == "PartsDesk"
