@@ -4,7 +4,7 @@ For every case — probe concurrency x noisy neighbour (one core kept busy) on/o
 golive's own probe (`tasks.metrics.probe.probe`, `plans/sandbox.yaml`, 250 requests per probe,
 repeated until `--requests`) against the staging API of a fresh sandbox, with the local stack
 up beside it (a Prefect server and both workers, idle, as during `make demo`), and prints the
-configured p50/p95/mean of each endpoint (`sandbox.backend.LATENCY`) beside the measured ones
+configured p50/p95/mean of each endpoint (`sandbox.apps.statusboard.LATENCY`) beside the measured ones
 and whether each is within `--tolerance`.
 
 `--client` tells the client's own overhead from the sandbox's: `aiohttp` sends the same
@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))
 from blocks.plan import LaunchPlan, load_plan  # noqa: E402
 from golive.local import local_stack, prefect_server  # noqa: E402
 from sandbox import manager  # noqa: E402
-from sandbox.backend import LATENCY  # noqa: E402
+from sandbox.apps.statusboard import LATENCY  # noqa: E402
 from tasks.id_source import IdPool  # noqa: E402
 from tasks.metrics import samples_frame  # noqa: E402
 from tasks.metrics.probe import probe  # noqa: E402

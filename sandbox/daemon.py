@@ -29,7 +29,7 @@ import httpx
 import uvicorn
 import uvloop
 
-from sandbox.appointments import AppointmentStore
+from sandbox.apps import simulated_app
 from sandbox.asgi import StampedHttpToolsProtocol
 from sandbox.aws import client
 from sandbox.aws_fault_rules import AwsFaultBook
@@ -139,7 +139,8 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         )  # how late simulated answers leave: the sandbox's share of what clients measure
         aws_faults = AwsFaultBook()
         moto_http = moto_client(moto_url)
-        staging_store, production_store = AppointmentStore(), AppointmentStore()
+        simulated = simulated_app(spec.api)  # the API the backends simulate, and its stores
+        staging_store, production_store = simulated.new_store(), simulated.new_store()
         chat_log = ChatLog()
         chat_token = secrets.token_urlsafe(18)  # the webhook URL's secret part, as a Slack hook has
         watcher = RoutingWatcher(spec, ids, moto_url)
@@ -176,6 +177,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 spec.release_header,
                 release=lambda name=name: watcher.snapshot.api_releases.get(name, "unknown"),
                 lateness=lateness,
+                app=simulated,
             )
             for name, store in (
                 ("staging", staging_store),
@@ -278,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     # one line per proxied AWS call (with its query, e.g. a presigned URL's) is noise, and not for a log
     logging.getLogger("httpx").setLevel(logging.WARNING)
     spec = WorldSpec.model_validate_json(args.spec.read_text()) if args.spec else WorldSpec()
+    log.info("simulating %s (%s)", spec.app, simulated_app(spec.api).title)
     args.state_dir.mkdir(parents=True, exist_ok=True)
     try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

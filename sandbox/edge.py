@@ -20,8 +20,9 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from sandbox.apps import simulated_app
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
-from sandbox.backend import Backend
+from sandbox.backend import Backend, query_string
 from sandbox.edge_cache import EdgeCache, Served
 from sandbox.faults import FaultBook
 from sandbox.watcher import RoutingWatcher
@@ -59,10 +60,9 @@ def create_edge(
     """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}."""
     rng = rng or random.Random()
     spec = watcher.spec
-    version_header, release_header = (
-        spec.version_header.lower().encode(),
-        spec.release_header.lower().encode(),
-    )
+    is_api = simulated_app(spec.api).is_api
+    version_header = spec.version_header.lower().encode() if spec.version_header else None
+    release_header = spec.release_header.lower().encode()
     via = f"1.1 golive-sandbox-edge ({environment})".encode()
 
     def pick_backend(weights: dict[str, int]) -> str:
@@ -75,11 +75,12 @@ def create_edge(
         snapshot = watcher.snapshot
         path = scope["path"]
         answer = None
-        if path == "/health" or path.startswith("/api/"):
+        if is_api(path):
             # the API behind the router: the backend answers with its own version and release
             version = pick_backend(snapshot.weights)
             backend = backends[version]
-            answer = await backend.handle(scope["method"], path, await read_body(receive), arrived)
+            body = await read_body(receive)
+            answer = await backend.handle(scope["method"], path, body, arrived, query_string(scope))
             status, headers, body = (
                 answer.status,
                 answer.headers(version_header, release_header),

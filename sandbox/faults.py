@@ -11,9 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sandbox.apps import all_endpoints
+
 Target = Literal["staging", "stable", "canary"]
 TARGETS: tuple[str, ...] = ("staging", "stable", "canary")
-ENDPOINTS: tuple[str, ...] = ("health", "board", "drawer", "move", "status", "stats")
+ENDPOINTS: tuple[str, ...] = all_endpoints()  # every simulated app's (sandbox/apps/)
 
 
 class Fault(BaseModel):

@@ -3,20 +3,23 @@ release a prefix holds. The sandbox does not use golive's uploader: the world go
 against must not share its code (a bug there would be hidden on both sides).
 
 Object metadata is what S3 serves back and CloudFront passes on: Content-Type from the file
-name, Cache-Control from the build's own asset manifest (the files it content-hashed may be
-cached forever; anything else, index.html above all, must be revalidated).
+name, Cache-Control from the build's own asset manifest or the content hash in a file's name
+(`app.0aa9a1197a.js`: the files it content-hashed may be cached forever; anything else,
+index.html and version.json above all, must be revalidated).
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 
 MANIFEST = "asset-manifest.json"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache, max-age=0, must-revalidate"
+_HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")  # name.<content hash>.ext
 
 
 def release_of(origin_path: str) -> str:
@@ -61,7 +64,9 @@ def put_release(s3: Any, bucket: str, prefix: str, build_dir: Path) -> list[str]
             Key=key,
             Body=(build_dir / name).read_bytes(),
             ContentType=content_type(name),
-            CacheControl=CACHE_FOREVER if name in immutable else REVALIDATE,
+            CacheControl=CACHE_FOREVER
+            if name in immutable or _HASHED_NAME.search(name)
+            else REVALIDATE,
         )
         keys.append(key)
     return keys

@@ -21,7 +21,6 @@ from sandbox.slots import seed_slots
 from sandbox.spec import WorldSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FRONTEND_BUILD = REPO_ROOT / "examples" / "statusboard-frontend" / "build.py"
 STAGING_COMMENT = "golive-sandbox staging"
 PRODUCTION_COMMENT = "golive-sandbox production"
 
@@ -54,15 +53,16 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     s3 = client("s3", endpoint_url, spec.region)
     _seed_bucket(s3, spec)
     cloudfront = client("cloudfront", endpoint_url, spec.region)
+    staging_path = "/" + spec.release_prefix("staging", spec.initial_release)
     staging_id = _ensure_distribution(
-        cloudfront,
-        spec,
-        STAGING_COMMENT,
-        {"staging": "/" + spec.release_prefix("staging", spec.initial_release)},
+        cloudfront, spec, STAGING_COMMENT, dict.fromkeys(spec.staging_origins, staging_path)
     )
     production_path = "/" + spec.release_prefix("production", spec.initial_release)
     production_id = _ensure_distribution(
-        cloudfront, spec, PRODUCTION_COMMENT, {"stable": production_path, "canary": production_path}
+        cloudfront,
+        spec,
+        PRODUCTION_COMMENT,
+        dict.fromkeys(spec.production_origins, production_path),
     )
     # Every simulated router is seeded, whichever the edge follows: `POST /router` switches at run time.
     routers = {
@@ -76,9 +76,15 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     return SeededIds(staging_id, production_id, routers)
 
 
-def build_frontend(release: str, out: Path) -> Path:
+def frontend_build(spec: WorldSpec | None = None) -> Path:
+    """The build script of the world's example site (`WorldSpec.frontend`)."""
+    return REPO_ROOT / (spec or WorldSpec()).frontend / "build.py"
+
+
+def build_frontend(release: str, out: Path, spec: WorldSpec | None = None) -> Path:
+    """Build the world's example site (StatusBoardV2's without a spec) for `release` into `out`."""
     subprocess.run(
-        [sys.executable, str(FRONTEND_BUILD), "--release", release, "--out", str(out)],
+        [sys.executable, str(frontend_build(spec)), "--release", release, "--out", str(out)],
         check=True,
         capture_output=True,
         text=True,
@@ -96,7 +102,7 @@ def _seed_bucket(s3: Any, spec: WorldSpec) -> None:
             if keys:
                 s3.delete_objects(Bucket=spec.bucket, Delete={"Objects": keys, "Quiet": True})
     with tempfile.TemporaryDirectory() as tmp:
-        build = build_frontend(spec.initial_release, Path(tmp) / "dist")
+        build = build_frontend(spec.initial_release, Path(tmp) / "dist", spec)
         for environment in ("staging", "production"):
             put_release(
                 s3, spec.bucket, spec.release_prefix(environment, spec.initial_release), build
@@ -147,6 +153,7 @@ def _ensure_distribution(
                 "Quantity": len(origins),
                 "Items": [_origin(spec, i, p) for i, p in origins.items()],
             }
+            config["DefaultCacheBehavior"]["TargetOriginId"] = next(iter(origins))
             config["Enabled"] = True
             cloudfront.update_distribution(
                 Id=item["Id"], IfMatch=current["ETag"], DistributionConfig=config

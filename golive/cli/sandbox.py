@@ -10,13 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox import manager
+from sandbox.apps import APPS
 from sandbox.aws_fault_rules import KINDS
 from sandbox.faults import ENDPOINTS, TARGETS
 from sandbox.routers import ROUTERS
 from sandbox.routers import router as simulated_router
 
 sandbox_app = typer.Typer(
-    help="The embedded sandbox: moto + StatusBoardV2 simulator + edges + chat sink.",
+    help="The embedded sandbox: moto + a simulated app (StatusBoardV2, PartsDesk) + edges + chat sink.",
     no_args_is_help=True,
 )
 console = Console()
@@ -27,6 +28,7 @@ StateDir = typer.Option(
     help="Where the sandbox keeps its state (default ./.golive/sandbox).",
 )
 ROUTER_CHOICES = ", ".join(f"{kind} ({entry.title})" for kind, entry in ROUTERS.items())
+APP_CHOICES = ", ".join(f"{name} ({entry.title})" for name, entry in APPS.items())
 
 
 def _running(state_dir: Path | None) -> manager.Sandbox:
@@ -52,16 +54,25 @@ def _print_environment(sandbox: manager.Sandbox) -> None:
 @sandbox_app.command()
 def up(
     state_dir: Path | None = StateDir,
-    router: str = typer.Option("route53", help=f"Which router the edge follows: {ROUTER_CHOICES}."),
+    router: str | None = typer.Option(
+        None,
+        help=f"Which router the edge follows: {ROUTER_CHOICES}. Default: the app's world's "
+        "(statusboard: route53, partsdesk: alb).",
+    ),
+    app: str = typer.Option("statusboard", help=f"The app the world simulates: {APP_CHOICES}."),
 ) -> None:
     """Start the sandbox in the background; return when it serves."""
     from sandbox.spec import WorldSpec
 
-    if router not in ROUTERS:
+    if app not in APPS:
+        console.print(f"[red]--app: {app!r} — expected one of {', '.join(APPS)}[/red]")
+        raise typer.Exit(2) from None
+    if router is not None and router not in ROUTERS:
         console.print(f"[red]--router: {router!r} — expected one of {', '.join(ROUTERS)}[/red]")
         raise typer.Exit(2) from None
+    spec = WorldSpec.for_app(app, **({"router": router} if router else {}))
     try:
-        sandbox = manager.up(state_dir, WorldSpec(router=router))
+        sandbox = manager.up(state_dir, spec)
     except manager.SandboxError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
@@ -88,7 +99,15 @@ def status(state_dir: Path | None = StateDir) -> None:
     console.print(
         f"router: [bold]{entry.kind}[/bold] ({entry.title}: {entry.describe(sandbox.spec, sandbox.state['ids'])})"
     )
-    console.print(f"weights: stable {weights['stable']} / canary {weights['canary']}")
+    spec = sandbox.spec
+    names = spec.slot_names  # the app's own names for the stable and canary slots
+    own = (
+        ""
+        if names == {"stable": "stable", "canary": "canary"}
+        else f"  ({spec.app} calls them {names['stable']} and {names['canary']})"
+    )
+    console.print(f"app: {spec.app} (simulated {spec.api})")
+    console.print(f"weights: stable {weights['stable']} / canary {weights['canary']}{own}")
     if routing.get("problem"):  # the edge serves the last weights it could read
         console.print(f"[red]routing unreadable:[/red] {routing['problem']}")
     console.print(f"staging origin: {routing['staging_origins']}")

@@ -4,16 +4,13 @@ SimulatedRouter entry, and one line below. The sandbox's own registry: it shares
 
 from __future__ import annotations
 
+from sandbox.registry import lookup, registry
 from sandbox.routers import alb, route53
 from sandbox.routers.base import SimulatedRouter, UnreadableRouting
 
 
 def _registry(*entries: SimulatedRouter) -> dict[str, SimulatedRouter]:
-    kinds = [entry.kind for entry in entries]
-    twice = sorted({kind for kind in kinds if kinds.count(kind) > 1})
-    if twice:  # a second entry would silently replace the first
-        raise ValueError(f"simulated routers: kind {', '.join(map(repr, twice))} registered twice")
-    return {entry.kind: entry for entry in entries}
+    return registry("simulated routers", "kind", entries, lambda entry: entry.kind)
 
 
 ROUTERS: dict[str, SimulatedRouter] = _registry(
@@ -24,12 +21,7 @@ ROUTERS: dict[str, SimulatedRouter] = _registry(
 
 def router(kind: str) -> SimulatedRouter:
     """The entry for `kind`; an unknown kind is an error naming the known ones."""
-    try:
-        return ROUTERS[kind]
-    except KeyError:
-        raise ValueError(
-            f"router: unknown kind {kind!r} (expected one of {', '.join(ROUTERS)})"
-        ) from None
+    return lookup(ROUTERS, kind, "router: unknown kind")
 
 
 __all__ = ["ROUTERS", "SimulatedRouter", "UnreadableRouting", "router"]

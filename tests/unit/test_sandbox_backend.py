@@ -11,7 +11,8 @@ import time
 import pytest
 
 from sandbox.appointments import AppointmentStore
-from sandbox.backend import ApiResponse, Backend, match
+from sandbox.apps.statusboard import match
+from sandbox.backend import ApiResponse, Backend
 from sandbox.faults import Fault, FaultBook
 
 
@@ -47,7 +48,7 @@ def test_each_route_names_its_endpoint(
     path: str, endpoint: str, appointment_id: int | None
 ) -> None:
     route = match(path)
-    assert route is not None and (route.endpoint, route.appointment_id) == (
+    assert route is not None and (route.endpoint, route.key) == (
         endpoint,
         appointment_id,
     )

@@ -1,0 +1,211 @@
+"""PartsDesk's sandbox world, as plans/partsdesk.yaml names it: a second app, unlike
+StatusBoardV2 in every way a plan can say, served through the same production edge.
+
+The module starts its own sandbox for `WorldSpec.for_app("partsdesk")` (the session's sandbox
+simulates StatusBoardV2) and stops it at the end. Everything below goes through the plan's own
+URLs and names and the sandbox's AWS endpoint, as golive would: the site names its release only in
+/version.json, the API only in X-Parts-Build; a deploy to the green ECS service changes what green
+answers; the ALB's target-group weights move the share. A few hundred requests in all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from blocks.plan import LaunchPlan, load_plan
+from golive.cli import app
+from golive.local.processes import no_interrupts
+from sandbox import manager
+from sandbox.aws import client
+from sandbox.spec import WorldSpec
+from tasks.plugins import check_plugins
+from tests.integration.helpers import fetch_many, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+NEXT = "2026.11.1"
+
+
+@pytest.fixture(scope="module")
+def partsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[manager.Sandbox]:
+    """`golive sandbox up --app partsdesk` (manager.up with WorldSpec.for_app("partsdesk")), stopped
+    with manager.down at the end of the module."""
+    state_dir = tmp_path_factory.mktemp("partsdesk-sandbox")
+    try:
+        result = CliRunner().invoke(
+            app, ["sandbox", "up", "--app", "partsdesk", "--state-dir", str(state_dir)]
+        )
+        assert result.exit_code == 0, result.output
+        running = manager.status(state_dir)
+        assert running is not None and running.spec == WorldSpec.for_app("partsdesk")
+        yield running
+    finally:
+        with no_interrupts():
+            manager.down(state_dir)
+
+
+@pytest.fixture(scope="module")
+def plan(partsdesk: manager.Sandbox) -> LaunchPlan:
+    return check_plugins(load_plan(REPO / "plans" / "partsdesk.yaml", env=partsdesk.environment()))
+
+
+def aws(partsdesk: manager.Sandbox, service: str) -> Any:
+    """A client through the sandbox's AWS endpoint (the fault proxy), as golive's boto3 calls go."""
+    return client(service, partsdesk.environment()["AWS_ENDPOINT_URL"])
+
+
+def alb_weights(partsdesk: manager.Sandbox, plan: LaunchPlan, blue: int, green: int) -> None:
+    """Forward the plan's listener to its two target groups with these weights, found by the plan's names."""
+    alb = plan.environments.production.router.section("alb")
+    elbv2 = aws(partsdesk, "elbv2")
+    balancer = elbv2.describe_load_balancers(Names=[alb["load_balancer_name"]])["LoadBalancers"][0]
+    listener = next(
+        item
+        for item in elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
+            "Listeners"
+        ]
+        if item["Port"] == alb["listener_port"]
+    )
+    groups = elbv2.describe_target_groups(
+        Names=[alb["stable_target_group"], alb["canary_target_group"]]
+    )["TargetGroups"]
+    arn = {group["TargetGroupName"]: group["TargetGroupArn"] for group in groups}
+    elbv2.modify_listener(
+        ListenerArn=listener["ListenerArn"],
+        DefaultActions=[
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": arn[alb["stable_target_group"]], "Weight": blue},
+                        {"TargetGroupArn": arn[alb["canary_target_group"]], "Weight": green},
+                    ]
+                },
+            }
+        ],
+    )
+
+
+def deploy(
+    partsdesk: manager.Sandbox, cluster: str, service: str, image: str, release: str
+) -> None:
+    """What a redeploy does to a slot: a task definition copying the service's with the release's image."""
+    ecs = aws(partsdesk, "ecs")
+    current = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+    definition = ecs.describe_task_definition(taskDefinition=current["taskDefinition"])[
+        "taskDefinition"
+    ]
+    containers = [
+        {**container, "image": f"{image}:{release}"} if container["name"] == "api" else container
+        for container in definition["containerDefinitions"]
+    ]
+    registered = ecs.register_task_definition(
+        family=definition["family"], containerDefinitions=containers
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=cluster, service=service, taskDefinition=registered)
+
+
+def builds(responses: list[httpx.Response]) -> collections.Counter[str]:
+    assert {r.status_code for r in responses} == {200}
+    return collections.Counter(r.headers["X-Parts-Build"] for r in responses)
+
+
+def test_golive_plan_check_passes_with_the_sandbox_env(partsdesk: manager.Sandbox) -> None:
+    plan_file = str(REPO / "plans" / "partsdesk.yaml")
+    result = CliRunner().invoke(
+        app, ["plan", "check", "--offline", plan_file], env=partsdesk.environment()
+    )
+    assert result.exit_code == 0, result.output
+    assert "PartsDesk launch plan is valid" in result.output
+    assert partsdesk.urls["production_edge"] in result.output  # PROD_URL from the env file
+
+
+def test_sandbox_status_names_the_app_and_its_slots(partsdesk: manager.Sandbox) -> None:
+    status = CliRunner().invoke(app, ["sandbox", "status", "--state-dir", str(partsdesk.state_dir)])
+    assert status.exit_code == 0, status.output
+    assert "app: PartsDesk (simulated partsdesk)" in status.output
+    assert "weights: stable 100 / canary 0  (PartsDesk calls them blue and green)" in status.output
+    assert "router: alb" in status.output
+
+
+def test_the_plan_names_the_partsdesk_world(partsdesk: manager.Sandbox, plan: LaunchPlan) -> None:
+    production, spec = plan.environments.production, partsdesk.spec
+    assert plan.app == spec.app == "PartsDesk"
+    assert production.url == partsdesk.urls["production_edge"]
+    assert (production.bucket, production.prefix) == (spec.bucket, spec.production_prefix)
+    assert production.api_slots.canary.url == partsdesk.urls["canary_backend"]
+    assert production.canary_origin_id is None
+    distribution = aws(partsdesk, "cloudfront").get_distribution_config(
+        Id=production.cloudfront_distribution_id
+    )["DistributionConfig"]
+    assert [o["Id"] for o in distribution["Origins"]["Items"]] == [production.origin_id]
+    assert distribution["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+    assert partsdesk.routing()["site_releases"] == {
+        "staging": "2026.11.0",
+        "production": "2026.11.0",
+    }
+
+
+def test_the_site_names_its_release_in_version_json_only(
+    partsdesk: manager.Sandbox, plan: LaunchPlan
+) -> None:
+    site = plan.environments.production.url
+    version = httpx.get(site + plan.site_release.path)
+    assert version.status_code == 200 and version.headers["Content-Type"].startswith(
+        "application/json"
+    )
+    assert version.json()["build"]["release"] == partsdesk.spec.initial_release
+    assert version.headers["Cache-Control"].startswith("no-cache")
+    page = httpx.get(site + "/")
+    assert page.status_code == 200 and "golive-release" not in page.text
+    assert "2026.11.0" not in page.text and "X-Parts-Build" not in page.headers
+    # the SPA's routes fall back to index.html; its API is not the site's
+    assert httpx.get(site + "/counter/returns").text == page.text
+
+
+def test_the_api_names_its_build_and_no_slot(partsdesk: manager.Sandbox, plan: LaunchPlan) -> None:
+    api = plan.environments.production.api_base_url
+    ping = httpx.get(api + plan.environments.production.health_path)
+    assert (ping.status_code, ping.json()) == (200, {"ok": True})
+    assert ping.headers[plan.release_header] == partsdesk.spec.initial_release
+    assert "X-Golive-Version" not in ping.headers and "X-Golive-Release" not in ping.headers
+    found = httpx.get(api + plan.probe.id_source.path).json()
+    assert isinstance(found, list) and found[0]["sku"].startswith("BRK-")
+    # StatusBoardV2's paths are not its API: the site's SPA fallback answers them
+    other = httpx.get(api + "/health")
+    assert other.headers["Content-Type"].startswith("text/html")
+    assert "X-Parts-Build" not in other.headers
+
+
+def test_a_green_deploy_and_the_alb_weights(partsdesk: manager.Sandbox, plan: LaunchPlan) -> None:
+    production = plan.environments.production
+    green, blue = production.api_slots.canary, production.api_slots.stable
+    ping = production.api_base_url + production.health_path
+    try:
+        deploy(partsdesk, green.cluster, green.service, plan.api_release.image, NEXT)
+        # green's own port answers with the new build at once (the deploy went through the proxy)
+        assert httpx.get(green.url + production.health_path).headers["X-Parts-Build"] == NEXT
+        assert httpx.get(blue.url + production.health_path).headers["X-Parts-Build"] == "2026.11.0"
+        assert partsdesk.routing()["releases"]["canary"] == NEXT
+        # users still reach blue only
+        assert builds(asyncio.run(fetch_many(ping, 30, concurrency=10))) == {"2026.11.0": 30}
+
+        alb_weights(partsdesk, plan, 50, 50)
+        wait_for(lambda: partsdesk.routing()["weights"] == {"stable": 50, "canary": 50}, timeout=3)
+        half = builds(asyncio.run(fetch_many(ping, 200, concurrency=20)))
+        assert set(half) == {"2026.11.0", NEXT}
+        assert 65 <= half[NEXT] <= 135, f"{half[NEXT]} of 200 on green at 50 %"
+
+        alb_weights(partsdesk, plan, 0, 100)
+        wait_for(lambda: partsdesk.routing()["weights"]["stable"] == 0, timeout=3)
+        assert builds(asyncio.run(fetch_many(ping, 30, concurrency=10))) == {NEXT: 30}
+    finally:
+        partsdesk.reset()
+    assert httpx.get(ping).headers["X-Parts-Build"] == "2026.11.0"
