@@ -23,6 +23,7 @@ from blocks.plan import (
     load_plan,
 )
 from golive.core.canary_sight import canary_sights, describe, sight_warnings
+from golive.core.site_release import describe as describe_site_release
 from tasks.metrics.registry import source_for
 from tasks.plugins import check_plugins
 from tasks.traffic.registry import entry_for, settings_for
@@ -159,12 +160,33 @@ def _roles_and_build(plan: LaunchPlan) -> Panel:
                     _resolved(plan.build.output_dir, plan.build_output_dir)
                     + "  by hand only: Gate A's --out DIR is a scratch directory",
                 ),
-                ("headers", f"version {plan.version_header}, release {plan.release_header}"),
+                ("API release", f"{plan.release_header} header on every API answer"),
+                ("site release", describe_site_release(plan.site_release)),
+                (
+                    "arms",
+                    "by release: the launched one is canary, the live one stable"
+                    if plan.arms.by == "release"
+                    else f"by {plan.version_header}: {dict(plan.arms.values)}",
+                ),
+                ("API rollout", _api_release_line(plan)),
             ]
         ),
         title="roles and build",
         title_align="left",
     )
+
+
+def _api_release_line(plan: LaunchPlan) -> str:
+    from tasks.api_release.registry import kind_for
+
+    kind = kind_for(plan)
+    line = f"{kind.kind}: {kind.describe}"
+    if plan.api_release is not None and plan.api_release.image:
+        line += (
+            f" (image {plan.api_release.image}:<release>, container {plan.api_release.container})"
+        )
+    # a real CloudFront distribution serves one origin per cache behaviour
+    return line + "; the site switches at promotion (no frontend router)"
 
 
 def _resolved(written: str, path: Path) -> str:

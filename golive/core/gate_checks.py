@@ -78,7 +78,7 @@ def api_release_check(samples: pd.DataFrame, release: str) -> CheckResult:
 
 def site_release_check(seen: dict[str, int], release: str, reader: str) -> CheckResult:
     return CheckResult(
-        name="the site serves the release",
+        name=f"the site serves {release}",
         status="pass" if set(seen) == {release} else "fail",
         value=", ".join(f"{k}: {v}" for k, v in seen.items()) or "nothing",
         threshold=f"all {release} by {reader}",

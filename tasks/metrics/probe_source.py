@@ -40,7 +40,12 @@ class ProbeSource:
         pace = f"at {config.rate.text}" if config.rate is not None else "closed loop"
         return (
             f"probe: {config.requests_per_evaluation} synthetic requests per evaluation to {targets}, "
-            f"{config.concurrency} in flight, {pace}; the {plan.version_header} header says who served each"
+            f"{config.concurrency} in flight, {pace}; each answer's arm by "
+            + (
+                f"the release its {plan.release_header} names"
+                if plan.arms.by == "release"
+                else f"its {plan.version_header} value"
+            )
         )
 
     def collect(self, plan: LaunchPlan, environment: Environment) -> pd.DataFrame:

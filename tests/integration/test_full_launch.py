@@ -249,7 +249,8 @@ def test_validate_fails_closed_while_production_serves_the_launch(
     healthy: tuple[LaunchResult, list],
 ) -> None:
     state = rollback(reason="check", mode="validate", return_state=True)
-    assert state.is_failed() and "every response from v1.0.0" in state.message
+    assert state.is_failed() and "the site serves v1.0.0: v8.0.0" in state.message
+    assert "every API response from v1.0.0: v8.0.0" in state.message
 
 
 def served(sandbox: manager.Sandbox) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,81 @@ def test_a_green_deploy_and_the_alb_weights(partsdesk: manager.Sandbox, plan: La
     finally:
         partsdesk.reset()
     assert httpx.get(ping).headers["X-Parts-Build"] == "2026.11.0"
+
+
+# --- launches of PartsDesk, end to end, on a real Prefect API --------------------------------
+
+
+@pytest.fixture
+def launching(
+    partsdesk: manager.Sandbox,
+    sandbox_session: manager.Sandbox,
+    prefect_api,  # noqa: ANN001
+) -> Iterator[manager.Sandbox]:
+    """golive in this process pointed at the PartsDesk world (its env, its chat block), then back
+    at the session's StatusBoardV2 sandbox for the tests that follow on this worker."""
+    from golive.local.sandbox_blocks import ensure_sandbox_blocks
+
+    partsdesk.reset()
+    env = partsdesk.environment()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    ensure_sandbox_blocks(env)
+    try:
+        yield partsdesk
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        ensure_sandbox_blocks(sandbox_session.environment())
+
+
+def users_get(partsdesk: manager.Sandbox, n: int = 20) -> collections.Counter[str]:
+    """What users are served, as PartsDesk tells it: the site in /version.json, the API in
+    X-Parts-Build."""
+    edge = partsdesk.urls["production_edge"]
+    seen: collections.Counter[str] = collections.Counter()
+    for _ in range(n):
+        seen["site " + httpx.get(edge + "/version.json").json()["build"]["release"]] += 1
+        seen["api " + httpx.get(edge + "/v2/ping").headers.get("X-Parts-Build", "none")] += 1
+    return seen
+
+
+def test_a_partsdesk_launch_completes_with_every_user_on_the_release(
+    launching: manager.Sandbox,
+) -> None:
+    from tests.integration.launch_helpers import run_launch
+
+    result = run_launch("2026.12.0", plan=REPO / "plans" / "partsdesk.yaml", timeout=240)
+    assert result.state.is_completed(), result.message
+    assert users_get(launching) == {"site 2026.12.0": 20, "api 2026.12.0": 20}
+    routing = launching.routing()
+    # redeploy: both slots run the release, traffic back on blue (the plan's stable slot)
+    assert routing["releases"] == {
+        "staging": "2026.12.0",
+        "stable": "2026.12.0",
+        "canary": "2026.12.0",
+    }
+    assert routing["weights"] == {"stable": 100, "canary": 0}
+
+
+def test_a_latency_fault_at_30_percent_rolls_partsdesk_back(
+    launching: manager.Sandbox, tmp_path: Path
+) -> None:
+    from tests.integration.launch_helpers import WhenRouting, at_canary, plan_variant, run_launch
+
+    plan = plan_variant(tmp_path, base="plans/partsdesk.yaml", canary__bake="1s")
+    live = launching.routing()["site_releases"]["production"]
+    with WhenRouting(
+        launching,
+        at_canary(30),
+        lambda world: world.set_fault("canary", latency_ms=900, endpoint="search"),
+    ):
+        result = run_launch("2026.12.1", plan=plan, timeout=240)
+    launching.clear_faults()
+    assert result.state.is_failed()
+    assert "Canary 30% FAILED - SLO breach at 30 % rollout — " in result.message, result.message
+    assert "search p95" in result.message
+    assert users_get(launching) == {f"site {live}": 20, f"api {live}": 20}
