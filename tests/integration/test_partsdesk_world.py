@@ -255,9 +255,11 @@ def users_get(partsdesk: manager.Sandbox, n: int = 20) -> collections.Counter[st
 def test_a_partsdesk_launch_completes_with_every_user_on_the_release(
     launching: manager.Sandbox,
 ) -> None:
-    from tests.integration.launch_helpers import run_launch
+    from tests.integration.launch_helpers import approve_all, run_launch
 
-    result = run_launch("2026.12.0", plan=REPO / "plans" / "partsdesk.yaml", timeout=240)
+    result = run_launch(
+        "2026.12.0", plan=REPO / "plans" / "partsdesk.yaml", policy=approve_all("maya"), timeout=240
+    )
     assert result.state.is_completed(), result.message
     assert users_get(launching) == {"site 2026.12.0": 20, "api 2026.12.0": 20}
     routing = launching.routing()
@@ -273,7 +275,13 @@ def test_a_partsdesk_launch_completes_with_every_user_on_the_release(
 def test_a_latency_fault_at_30_percent_rolls_partsdesk_back(
     launching: manager.Sandbox, tmp_path: Path
 ) -> None:
-    from tests.integration.launch_helpers import WhenRouting, at_canary, plan_variant, run_launch
+    from tests.integration.launch_helpers import (
+        WhenRouting,
+        approve_all,
+        at_canary,
+        plan_variant,
+        run_launch,
+    )
 
     plan = plan_variant(tmp_path, base="plans/partsdesk.yaml", canary__bake="1s")
     live = launching.routing()["site_releases"]["production"]
@@ -282,7 +290,7 @@ def test_a_latency_fault_at_30_percent_rolls_partsdesk_back(
         at_canary(30),
         lambda world: world.set_fault("canary", latency_ms=900, endpoint="search"),
     ):
-        result = run_launch("2026.12.1", plan=plan, timeout=240)
+        result = run_launch("2026.12.1", plan=plan, policy=approve_all("maya"), timeout=240)
     launching.clear_faults()
     assert result.state.is_failed()
     assert "Canary 30% FAILED - SLO breach at 30 % rollout — " in result.message, result.message
