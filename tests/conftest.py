@@ -97,6 +97,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable otherwise
 
 
+@pytest.fixture
+def in_process_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process (for the sandbox's own emulation code). The session sandbox may have
+    set AWS_ENDPOINT_URL for this process: clients would then reach its moto server, past the
+    in-process mock, and see what earlier tests left there."""
+    import moto
+
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(key)
+    with moto.mock_aws():
+        yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[manager.Sandbox]:
     state_dir = tmp_path_factory.mktemp("sandbox")

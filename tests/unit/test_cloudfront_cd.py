@@ -15,7 +15,6 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
@@ -72,13 +71,12 @@ def _through(cd: ContinuousDeployment) -> Any:
 
 
 @pytest.fixture
-def world() -> Iterator[SimpleNamespace]:
-    with mock_aws():
-        cd = ContinuousDeployment(boto3.client("cloudfront", region_name="us-east-1"))
-        viewer = boto3.client("cloudfront", region_name="us-east-1")
-        viewer.meta.events.register_first("before-send", _through(cd))
-        primary = viewer.create_distribution(DistributionConfig=CONFIG)["Distribution"]["Id"]
-        yield SimpleNamespace(cf=viewer, cd=cd, primary=primary)
+def world(in_process_aws: None) -> Iterator[SimpleNamespace]:
+    cd = ContinuousDeployment(boto3.client("cloudfront", region_name="us-east-1"))
+    viewer = boto3.client("cloudfront", region_name="us-east-1")
+    viewer.meta.events.register_first("before-send", _through(cd))
+    primary = viewer.create_distribution(DistributionConfig=CONFIG)["Distribution"]["Id"]
+    yield SimpleNamespace(cf=viewer, cd=cd, primary=primary)
 
 
 def _policy(domain: str, weight: float = 0.1, **extra: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pydantic import ValidationError
 
 from sandbox.routers import ROUTERS, SimulatedRouter, UnreadableRouting, _registry, router
@@ -30,12 +29,11 @@ def test_a_kind_registered_twice_is_refused() -> None:
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
-    with mock_aws():
-        yield {
-            name: boto3.client(name, region_name="us-east-1")
-            for name in {s for entry in ROUTERS.values() for s in entry.services}
-        }
+def aws(in_process_aws: None) -> Iterator[dict[str, Any]]:
+    yield {
+        name: boto3.client(name, region_name="us-east-1")
+        for name in {s for entry in ROUTERS.values() for s in entry.services}
+    }
 
 
 @pytest.mark.parametrize("entry", ROUTERS.values(), ids=list(ROUTERS))
