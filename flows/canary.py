@@ -29,6 +29,7 @@ from flows.notify import announce
 from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
 from flows.samples import keep_samples
 from flows.scribe import record
+from flows.site_split import split_site
 from golive.core.arms import ArmRule, with_arms
 from golive.core.canary_policy import (
     StepPolicy,
@@ -204,6 +205,23 @@ def _canary_step(
             f"canary traffic not as set at {percent} % rollout — {share.value}",
             percent,
         )
+    site = split_site(plan, release, live_release, percent)
+    if site is not None:
+        record(
+            "traffic",
+            "site",
+            f"{site.name}: {site.value}",
+            gate=gate_name,
+            data={"percent": percent, "site": site.model_dump()},
+        )
+        if not site.ok:
+            roll_back(
+                plan,
+                release,
+                gate,
+                f"site not split as set at {percent} % rollout — {site.value}",
+                percent,
+            )
     tracker = StepTracker(policy, failures_before=failures_before)
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
@@ -244,6 +262,7 @@ def _canary_step(
             worst_case,
             seconds,
             costs.probe_seconds,
+            site,
         ),
         description=f"canary {percent} %: every evaluation, the decision",
     )

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
+from flows.site_split import stage_site
 from golive.core.checks import CheckResult, failed, failure_summary
 from tasks.api_release.registry import kind_for, slot_states
 from tasks.aws import aws_client
@@ -137,6 +138,8 @@ def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupM
                 threshold="new release, weight 0",
             )
         )
+    if staged := stage_site(plan, release):  # a frontend router's staging copy, at 0 %
+        checks.append(staged)
     checks += prepare_canary_slot(plan, release)
     site = site_releases(plan, production)
     checks.append(

@@ -15,6 +15,7 @@ from blocks.plan import LaunchPlan
 from flows.artifacts import publish_checks
 from flows.canary import shift
 from flows.errors import GateFailed
+from flows.site_split import site_promoted
 from golive.core.checks import CheckResult, failed, failure_summary
 from golive.core.gate_checks import site_release_check
 from tasks.api_release.registry import kind_for
@@ -90,7 +91,9 @@ def every_response_from(
 @flow(name="promote", flow_run_name="Promote · {release}", log_prints=True)
 def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
     production = plan.environments.production
-    checks = [
+    # a frontend router's staged site first: the live distribution takes its configuration
+    checks = [staged] if (staged := site_promoted(plan)) else []
+    checks += [
         CheckResult(
             name="stable origin",
             status="pass",

@@ -25,6 +25,7 @@ from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
 from flows.notify import SEND_DEADLINE_S, announce
 from flows.scribe import record
+from flows.site_split import site_to_live
 from golive.core.arms import ArmRule
 from golive.core.checks import CheckResult
 from golive.core.gate_checks import site_release_check
@@ -34,6 +35,7 @@ from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest
 from tasks.cloudfront import invalidate, origin_paths, point_origin
+from tasks.frontend.registry import frontend_for
 from tasks.rollback_lock import lock_name, production_rollback_lock
 from tasks.served import api_releases, arm_classifier, site_reader_text, site_releases
 from tasks.traffic import router_for
@@ -102,6 +104,19 @@ def production_state(
     return router_for(production).weights(), origin_paths(
         aws_client("cloudfront", production), distribution_id
     )
+
+
+@task(
+    name="read the site split",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_denied,
+    cache_policy=NO_CACHE,
+)
+def site_split_active(plan: LaunchPlan) -> bool:
+    """Does a frontend router send any viewer to a staged site? (False without one.)"""
+    router = frontend_for(plan.environments.production)
+    return router is not None and router.share().active
 
 
 @task(name="verify canary share", cache_policy=NO_CACHE)
@@ -185,8 +200,11 @@ def rollback_in_launch(
     with production_rollback_lock(lock_name(plan.app, production.cloudfront_distribution_id)):
         weights, origins = production_state(production, distribution)
         slots_moved = mode == "full" and manifest is not None and slots_differ(plan, manifest)
-        if not slots_moved and already_rolled_back(
-            mode, weights, origins, recorded, production.canary_origin_id
+        site_split = site_split_active(plan)
+        if (
+            not slots_moved
+            and not site_split
+            and already_rolled_back(mode, weights, origins, recorded, production.canary_origin_id)
         ):
             outcome = _no_op(
                 plan, release, mode, reason, actor, weights, origins, recorded, manifest
@@ -275,6 +293,8 @@ def _act(
     checks = [
         CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")
     ]
+    if site := site_to_live(plan):  # a frontend router's viewers on the staged site, next
+        checks.append(site)
     if recorded:
         restored = restore_origins(production, distribution, recorded)
         checks.append(
@@ -291,6 +311,9 @@ def _act(
     checks.append(verify_share(plan, 0, release, live))
     if manifest is not None:
         checks += verify_release(plan, manifest.live_release, manifest.live_api_release)
+    elif site is not None and live_release is not None:  # an emergency: the site split is off
+        seen = site_releases(plan, production, requests=50)
+        checks.append(site_release_check(seen, live_release, site_reader_text(plan)))
     return RollbackOutcome(effective=True, note=traffic, checks=checks)
 
 

@@ -159,15 +159,26 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             chat_log.clear()
             lateness.clear()
             watcher.refresh()
-            for cache in caches.values():
+            for cache in distributions.values():
                 cache.clear()
+            for distribution_id in set(distributions) - set(seeded):
+                distributions.pop(distribution_id, None)  # the reset deleted the staging copies
 
         s3 = client("s3", moto_url, spec.region)
         caches = {"staging": EdgeCache(s3, spec.bucket), "production": EdgeCache(s3, spec.bucket)}
-        distributions = {  # CreateInvalidation's id -> that distribution's edge cache
+        seeded = {  # CreateInvalidation's id -> that distribution's edge cache
             ids.staging_distribution_id: caches["staging"],
             ids.production_distribution_id: caches["production"],
         }
+        distributions = dict(seeded)
+
+        def cache_of(distribution_id: str) -> EdgeCache:
+            """A distribution's edge cache; a staging copy's is made when first used."""
+            cache = distributions.get(distribution_id)
+            if cache is None:
+                cache = distributions.setdefault(distribution_id, EdgeCache(s3, spec.bucket))
+            return cache
+
         backends = {
             name: Backend(
                 name,
@@ -198,6 +209,8 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 {"stable": backends["stable"], "canary": backends["canary"]},
                 faults,
                 caches["production"],
+                split_of=lambda: continuous_deployment.split_for(ids.production_distribution_id),
+                cache_of=cache_of,
             ),
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
@@ -205,9 +218,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 moto_http,
                 aws_faults,
                 lambda: asyncio.to_thread(watcher.refresh),
-                lambda dist_id, paths: (
-                    dist_id in distributions and distributions[dist_id].invalidate(paths)
-                ),
+                lambda dist_id, paths: cache_of(dist_id).invalidate(paths),
                 continuous_deployment,
             ),
         }

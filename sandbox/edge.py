@@ -10,6 +10,10 @@ release it runs (sandbox/slots.py). The edge stamps no release: a site tells its
 as the objects themselves do (a `<meta>` tag, a JSON file, S3 metadata passed through as
 `x-amz-meta-*`).
 
+A distribution with a continuous deployment policy attached sends each viewer to its primary or
+its staging distribution as CloudFront does (`split_of`, sandbox/cloudfront_cd.py): by weight,
+sticky by cookie, or by header; the staging distribution has its own origins and its own cache.
+
 API calls are dispatched to the backend in-process (no loopback HTTP hop), with the time
 the request reached the edge, so the backend's simulated latency counts from there.
 """
@@ -23,6 +27,7 @@ from typing import Any, Literal
 from sandbox.apps import simulated_app
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.backend import Backend, query_string
+from sandbox.cloudfront_cd import Split, cookies_of, serves_staging
 from sandbox.edge_cache import EdgeCache, Served
 from sandbox.faults import FaultBook
 from sandbox.watcher import RoutingWatcher
@@ -56,8 +61,14 @@ def create_edge(
     faults: FaultBook,
     static: EdgeCache,
     rng: random.Random | None = None,
+    split_of: Callable[[], Split | None] | None = None,
+    cache_of: Callable[[str], EdgeCache] | None = None,
 ) -> Callable[[Scope, Receive, Send], Any]:
-    """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}."""
+    """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}.
+
+    `split_of` is the distribution's continuous deployment, as CloudFront would apply it
+    (sandbox/cloudfront_cd.py): a viewer it sends to the staging distribution gets that
+    distribution's origins, through that distribution's own cache (`cache_of(id)`)."""
     rng = rng or random.Random()
     spec = watcher.spec
     is_api = simulated_app(spec.api).is_api
@@ -90,9 +101,20 @@ def create_edge(
             # the site: one origin per cache behaviour, whatever the API router's weights
             version = environment if environment == "staging" else "site"
             distribution = snapshot.staging if environment == "staging" else snapshot.production
+            cache, set_cookie = static, None
+            split = split_of() if split_of is not None else None
+            if split is not None and split.enabled and cache_of is not None:
+                to_staging, set_cookie = serves_staging(
+                    split, _request_headers(scope), cookies_of(_cookie(scope)), rng
+                )
+                staged = split.staging_distribution_id
+                if to_staging and staged in snapshot.distributions:
+                    distribution, cache = snapshot.distributions[staged], cache_of(staged)
             status, headers, body, _ = await _static(
-                version, distribution.origin_path_for(path), path
+                cache, version, distribution.origin_path_for(path), path
             )
+            if set_cookie is not None:
+                headers.append((b"set-cookie", set_cookie.encode()))
         headers.append((b"via", via))
         dropped = faults.effect(version, None).drop_headers
         headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
@@ -100,12 +122,22 @@ def create_edge(
         if answer is not None:
             backend.record_lateness(answer)
 
-    async def _static(version: str, origin_path: str, path: str) -> Served:
-        return static.hit((version, path)) or await static.fill(
+    async def _static(cache: EdgeCache, version: str, origin_path: str, path: str) -> Served:
+        return cache.hit((version, path)) or await cache.fill(
             (version, path), origin_path, _s3_keys(origin_path, path)
         )
 
     return app
+
+
+def _request_headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _cookie(scope: Scope) -> str | None:
+    return next(
+        (value.decode("latin-1") for name, value in scope["headers"] if name == b"cookie"), None
+    )
 
 
 def _s3_keys(origin_path: str, path: str) -> tuple[str, ...]:

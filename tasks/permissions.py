@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from blocks.plan import Environment
 from golive.core.formatting import shorten
+from tasks.frontend.registry import FRONTEND_ROUTERS
 from tasks.traffic.plugin import RouterPlugin
 from tasks.traffic.registry import entry_for, settings_for
 
@@ -40,12 +41,24 @@ def traffic_capability(environment: Environment) -> tuple[str, RouterPlugin[Any]
     return f"shift traffic ({entry.kind})", entry
 
 
+def _frontend_capability(environment: Environment) -> str:
+    return (
+        f"split the site ({environment.frontend_router.kind})"
+        if environment.frontend_router
+        else ""
+    )
+
+
 def needed_capabilities(environment: Environment) -> dict[str, list[str]]:
     """capability -> IAM actions, in the order they are reported (traffic before alarms, as a launch goes)."""
     needed = {name: actions for name, actions in CAPABILITIES.items() if name != "read alarms"}
     if traffic := traffic_capability(environment):
         name, entry = traffic
         needed[name] = list(entry.actions)
+    if environment.frontend_router is not None:
+        needed[_frontend_capability(environment)] = list(
+            FRONTEND_ROUTERS.get(environment.frontend_router.kind).actions
+        )
     return {**needed, "read alarms": CAPABILITIES["read alarms"]}
 
 
@@ -93,6 +106,11 @@ def read_only_probe(
         name, entry = traffic
         settings = settings_for(environment.router)
         calls[name] = lambda: entry.probe_read(clients(entry.service), settings)
+    if environment.frontend_router is not None:
+        # a harmless read of the service the router drives (in the sandbox its proxy answers it)
+        calls[_frontend_capability(environment)] = lambda: clients(
+            "cloudfront"
+        ).list_continuous_deployment_policies(MaxItems="1")
     results = []
     for capability in needed_capabilities(environment):
         try:

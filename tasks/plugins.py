@@ -16,6 +16,7 @@ from collections.abc import Callable
 from blocks.plan import LaunchPlan, PlanError, Problem
 from golive.core.site_release import site_release_problems
 from tasks.api_release.registry import api_release_problems
+from tasks.frontend.registry import frontend_problems
 from tasks.metrics.registry import metric_source_problems
 from tasks.notify_registry import notifier_problems
 from tasks.traffic import registry as traffic_routers
@@ -23,6 +24,7 @@ from tasks.traffic import registry as traffic_routers
 # One line per plug-in family: plan -> the problems with its plug-in sections (empty when good).
 FAMILY_CHECKS: tuple[Callable[[LaunchPlan], list[Problem]], ...] = (
     traffic_routers.plan_problems,
+    frontend_problems,
     metric_source_problems,
     notifier_problems,
     api_release_problems,

@@ -40,7 +40,25 @@ def site_releases(
             return f"HTTP {answer.status}"
         return read_site_release(settings, answer.headers, answer.body) or NO_RELEASE
 
-    return count_responses(environment.url + settings.path, classify, requests, concurrency)
+    return count_responses(site_url(plan, environment), classify, requests, concurrency)
+
+
+def site_arm_classifier(plan: LaunchPlan, release: str, live_release: str) -> Classify:
+    """A page -> "canary" (it names `release`), "stable" (it names `live_release`), or what it
+    named instead: the site's split by the plan's site_release reader."""
+    settings = plan.site_release
+
+    def classify(answer: Answer) -> str:
+        if answer.status >= 400:
+            return f"HTTP {answer.status}"
+        named = read_site_release(settings, answer.headers, answer.body) or NO_RELEASE
+        return {release: "canary", live_release: "stable"}.get(named, f"unknown ({named})")
+
+    return classify
+
+
+def site_url(plan: LaunchPlan, environment: Environment) -> str:
+    return environment.url + plan.site_release.path
 
 
 def api_releases(

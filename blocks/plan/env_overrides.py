@@ -45,6 +45,17 @@ _FIELDS: tuple[tuple[tuple[str, ...], str, Kind], ...] = (
     (("router", "alb", "listener_port"), "ALB_LISTENER_PORT", "text"),
     (("router", "alb", "stable_target_group"), "ALB_STABLE_TARGET_GROUP", "text"),
     (("router", "alb", "canary_target_group"), "ALB_CANARY_TARGET_GROUP", "text"),
+    (("frontend_router", "kind"), "FRONTEND_ROUTER_KIND", "text"),
+    (
+        ("frontend_router", "cloudfront_continuous", "max_percent"),
+        "CLOUDFRONT_CONTINUOUS_MAX_PERCENT",
+        "text",
+    ),
+    (
+        ("frontend_router", "cloudfront_continuous", "sticky"),
+        "CLOUDFRONT_CONTINUOUS_STICKY",
+        "text",
+    ),
     (("api_service", "cluster"), "API_SERVICE_CLUSTER", "text"),
     (("api_service", "service"), "API_SERVICE_SERVICE", "text"),
     (("api_service", "url"), "API_SERVICE_URL", "text"),

@@ -43,6 +43,9 @@ class Environment(_Model):
     block: BlockName | None = None
     aws_credentials_block: BlockName | None = None
     router: RouterConfig | None = None
+    # production: what splits the *site's* viewers during the canary (e.g. CloudFront continuous
+    # deployment); None = the site switches at promotion, for every user at once
+    frontend_router: RouterConfig | None = None
     alarms: list[NonEmpty] = Field(default_factory=list)  # CloudWatch alarm names
     # staging: the API's ECS service, deployed and checked in Gate A before the smoke suites
     api_service: EcsService | None = None
@@ -72,6 +75,12 @@ class Environments(_Model):
                 ("production", "router"),
                 _MISSING,
                 "required: the canary shifts production traffic with it",
+            )
+        if self.staging.frontend_router is not None:
+            checks.fail(
+                ("staging", "frontend_router"),
+                "a frontend router",
+                "only production splits its viewers (leave it out of staging)",
             )
         if (self.staging.bucket, self.staging.prefix) == (
             self.production.bucket,

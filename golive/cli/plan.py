@@ -137,6 +137,8 @@ def _environment_panel(name: str, env: Environment, plan: LaunchPlan) -> Panel:
     ]
     if env.router is not None:
         rows.append(("router", _router_text(env.router)))
+    if env.frontend_router is not None:
+        rows.append(("site router", _frontend_text(env.frontend_router, plan)))
     if env.alarms:
         rows.append(("alarms", ", ".join(env.alarms)))
     return Panel(_key_values(rows), title=name, title_align="left")
@@ -185,8 +187,18 @@ def _api_release_line(plan: LaunchPlan) -> str:
         line += (
             f" (image {plan.api_release.image}:<release>, container {plan.api_release.container})"
         )
+    if plan.environments.production.frontend_router is not None:
+        return line + "; the site follows its own router (site router, above)"
     # a real CloudFront distribution serves one origin per cache behaviour
     return line + "; the site switches at promotion (no frontend router)"
+
+
+def _frontend_text(router: RouterConfig, plan: LaunchPlan) -> str:
+    from tasks.frontend.registry import frontend_settings, site_share_at
+
+    entry, settings = frontend_settings(router)
+    steps = ", ".join(f"{site_share_at(plan, step):g} % at {step} %" for step in plan.canary.steps)
+    return f"{entry.kind}: {entry.describe(settings)}; the site's share: {steps}"
 
 
 def _resolved(written: str, path: Path) -> str:

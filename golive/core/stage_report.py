@@ -21,6 +21,7 @@ def stage_markdown(
     worst_case: str,
     seconds: list[float] | None = None,
     estimated_probe_seconds: float | None = None,
+    site: CheckResult | None = None,
 ) -> str:
     """The stage artifact: every evaluation (with the probe's client lag and, given `seconds`, how long
     each took), the decision, the worst case from the plan and what the evaluations measured."""
@@ -48,6 +49,8 @@ def stage_markdown(
             "",
             f"**Decision: {decision}**. {share.name}: {share.value}.",
             "",
+            site_sentence(site),
+            "",
             f"Worst case: {worst_case}",
             "",
             *measured,
@@ -62,3 +65,13 @@ def stage_markdown(
             else "No evaluation ran.",
         ]
     )
+
+
+def site_sentence(site: CheckResult | None) -> str:
+    """What this step did to the site: a frontend router's split, or plainly nothing."""
+    if site is None:
+        return (
+            "The site: every viewer keeps the live release until promotion (no frontend router: "
+            "the canary steps move the API only)."
+        )
+    return f"The site: {site.name}: {site.value} ({site.status})."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +28,14 @@ from golive.core.registry import Registry
 from tasks.traffic import TrafficRouter, alb, route53
 from tasks.traffic.plugin import RouterPlugin
 
-__all__ = ["ROUTERS", "entry_for", "plan_problems", "router_for", "settings_for"]
+__all__ = [
+    "ROUTERS",
+    "entry_for",
+    "plan_problems",
+    "router_for",
+    "router_problems",
+    "settings_for",
+]
 
 ROUTERS: Registry[RouterPlugin[Any]] = Registry(
     "traffic router",
@@ -86,12 +93,26 @@ def plan_problems(plan: LaunchPlan) -> list[Problem]:
     return problems
 
 
-def router_problems(router: RouterConfig, loc: Loc) -> list[Problem]:
-    known = ROUTERS.kinds()
+class _Sectioned(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def settings(self) -> type[BaseModel]: ...
+
+
+def router_problems(
+    router: RouterConfig, loc: Loc, registry: Registry[Any] | None = None
+) -> list[Problem]:
+    """The problems of one `kind` + sections block: `registry` (default: the traffic routers)
+    says which kinds exist and how each one's section is validated."""
+    registry = registry if registry is not None else ROUTERS
+    known = registry.kinds()
     problems: list[Problem] = []
     if router.kind not in known:
         problems.append(
-            Problem((*loc, "kind"), show(router.kind), f"a traffic router: one of {_either(known)}")
+            Problem(
+                (*loc, "kind"), show(router.kind), f"a {registry.family}: one of {_either(known)}"
+            )
         )
     elif router.section(router.kind) is None:
         problems.append(_missing_section(loc, router.kind))
@@ -99,15 +120,17 @@ def router_problems(router: RouterConfig, loc: Loc) -> list[Problem]:
     for name, raw in router.sections.items():
         if name in known:
             try:
-                ROUTERS.get(name).settings.model_validate(raw)
+                registry.get(name).settings.model_validate(raw)
             except ValidationError as error:
-                problems += _section_problems(error, ROUTERS.get(name), (*loc, name))
+                problems += _section_problems(error, registry.get(name), (*loc, name))
         else:
-            problems.append(Problem((*loc, name), show(raw), _unknown_section(name, known)))
+            problems.append(
+                Problem((*loc, name), show(raw), _unknown_section(name, known, registry.family))
+            )
     return problems
 
 
-def _section_problems(error: ValidationError, entry: RouterPlugin[Any], loc: Loc) -> list[Problem]:
+def _section_problems(error: ValidationError, entry: _Sectioned, loc: Loc) -> list[Problem]:
     # blocks.plan's own translation, so a router's field problems read like every other plan problem
     return [
         Problem((*loc, *p.loc), p.given, p.expected) for p in problems_from(error, entry.settings)
@@ -118,10 +141,10 @@ def _missing_section(loc: Loc, kind: str) -> Problem:
     return Problem((*loc, kind), show(MISSING), f"required when kind is {kind!r}")
 
 
-def _unknown_section(name: str, known: Sequence[str]) -> str:
+def _unknown_section(name: str, known: Sequence[str], family: str = "traffic router") -> str:
     close = difflib.get_close_matches(name, ["kind", *known], n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown key {name!r}{hint} (allowed: kind, and a section per traffic router: {', '.join(known)})"
+    return f"unknown key {name!r}{hint} (allowed: kind, and a section per {family}: {', '.join(known)})"
 
 
 def _either(names: Sequence[str]) -> str:

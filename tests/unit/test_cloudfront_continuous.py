@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from tasks.cloudfront import origin_paths
-from tasks.cloudfront_continuous import (
+from tasks.frontend.continuous_deployment import (
     MAX_STAGING_WEIGHT,
     detach_policy,
     ensure_staging_distribution,

@@ -18,7 +18,11 @@ def test_every_environment_field_has_a_symmetric_name_in_both_environments() -> 
     names = {o.name for o in OVERRIDES}
     for environment in ("staging", "production"):
         for field in Environment.model_fields:
-            if field in ("block", "router"):  # block is read before the overrides; router below
+            if field in (
+                "block",
+                "router",
+                "frontend_router",
+            ):  # block is read first; routers below
                 continue
             if field in ("api_service", "api_slots"):  # sections: every leaf has a name, below
                 continue
@@ -48,6 +52,17 @@ def test_the_router_settings_of_every_registered_router_have_names() -> None:
                     entry.kind,
                     field,
                 )
+
+
+def test_the_frontend_router_settings_of_every_registered_router_have_names() -> None:
+    from tasks.frontend.registry import FRONTEND_ROUTERS
+
+    paths = {o.path for o in OVERRIDES}
+    assert ("environments", "production", "frontend_router", "kind") in paths
+    for entry in FRONTEND_ROUTERS:
+        for field in entry.settings.model_fields:
+            path = ("environments", "production", "frontend_router", entry.kind, field)
+            assert path in paths, (entry.kind, field)
 
 
 def test_symmetric_names_set_fields_routers_and_alarms() -> None:

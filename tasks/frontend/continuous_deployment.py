@@ -84,13 +84,20 @@ def _our_copy(cf: Any, primary_id: str) -> str | None:
     return None
 
 
-def ensure_staging_distribution(cf: Any, primary_id: str, origin_id: str, origin_path: str) -> str:
-    """The primary's staging distribution with `origin_id` at `origin_path`; its id."""
+def staging_distribution_of(cf: Any, primary_id: str) -> str | None:
+    """The primary's staging distribution: the attached policy's, else golive's own copy."""
     policy_id = attached_policy_id(cf, primary_id)
     staging_id = None
     if policy_id:
         staging_id = _staging_of_policy(cf, _policy_config(cf, policy_id)[0])
-    staging_id = staging_id or _our_copy(cf, primary_id)
+    return staging_id or _our_copy(cf, primary_id)
+
+
+def ensure_staging_distribution(
+    cf: Any, primary_id: str, origin_id: str | None, origin_path: str
+) -> str:
+    """The primary's staging distribution with `origin_id` at `origin_path`; its id."""
+    staging_id = staging_distribution_of(cf, primary_id)
     if staging_id is None:
         with aws_action("cloudfront:GetDistribution", f"distribution {primary_id}"):
             etag = cf.get_distribution(Id=primary_id)["ETag"]
