@@ -27,6 +27,7 @@ from golive.local.processes import no_interrupts
 from sandbox import manager
 from sandbox.aws import client
 from sandbox.spec import WorldSpec
+from tasks.frontend.continuous_deployment import staging_state
 from tasks.plugins import check_plugins
 from tests.integration.helpers import fetch_many, wait_for
 
@@ -252,16 +253,48 @@ def users_get(partsdesk: manager.Sandbox, n: int = 20) -> collections.Counter[st
     return seen
 
 
+def site_pages(partsdesk: manager.Sandbox, n: int) -> collections.Counter[str]:
+    """The release of /version.json for `n` new viewers (no session cookie)."""
+    edge = partsdesk.urls["production_edge"]
+    return collections.Counter(
+        httpx.get(edge + "/version.json").json()["build"]["release"] for _ in range(n)
+    )
+
+
 def test_a_partsdesk_launch_completes_with_every_user_on_the_release(
     launching: manager.Sandbox,
 ) -> None:
-    from tests.integration.launch_helpers import approve_all, run_launch
-
-    result = run_launch(
-        "2026.12.0", plan=REPO / "plans" / "partsdesk.yaml", policy=approve_all("maya"), timeout=240
+    from tests.integration.launch_helpers import (
+        WhenRouting,
+        approve_all,
+        artifacts_of,
+        at_canary,
+        run_launch,
     )
+
+    live = launching.routing()["site_releases"]["production"]
+    during: collections.Counter[str] = collections.Counter()
+    with WhenRouting(  # at 30 % the site has had its 10 % since the first step
+        launching, at_canary(30), lambda world: during.update(site_pages(world, 100))
+    ):
+        result = run_launch(
+            "2026.12.0",
+            plan=REPO / "plans" / "partsdesk.yaml",
+            policy=approve_all("maya"),
+            timeout=240,
+        )
     assert result.state.is_completed(), result.message
+    # CloudFront continuous deployment split the site's viewers, then promotion ended the split
+    assert set(during) == {live, "2026.12.0"} and during["2026.12.0"] <= 30, during
+    texts = "\n".join(
+        str(a.data) for a in artifacts_of(result.state.state_details.flow_run_id).values()
+    )
+    assert "site serves 10 % 2026.12.0" in texts
     assert users_get(launching) == {"site 2026.12.0": 20, "api 2026.12.0": 20}
+    state = staging_state(
+        aws(launching, "cloudfront"), launching.environment()["CLOUDFRONT_DIST_ID"]
+    )
+    assert state["policy_id"] and state["enabled"] is False  # CloudFront disabled it at promotion
     routing = launching.routing()
     # redeploy: both slots run the release, traffic back on blue (the plan's stable slot)
     assert routing["releases"] == {
@@ -296,3 +329,7 @@ def test_a_latency_fault_at_30_percent_rolls_partsdesk_back(
     assert "Canary 30% FAILED - SLO breach at 30 % rollout — " in result.message, result.message
     assert "search p95" in result.message
     assert users_get(launching) == {f"site {live}": 20, f"api {live}": 20}
+    state = staging_state(
+        aws(launching, "cloudfront"), launching.environment()["CLOUDFRONT_DIST_ID"]
+    )
+    assert state["policy_id"] is None  # the rollback detached the site's split
