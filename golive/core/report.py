@@ -495,6 +495,7 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
         facts.append(("Duration", elapsed((end - start).total_seconds())))
     facts += [
         ("Canary steps", " → ".join(f"{p} %" for p in plan.canary.steps)),
+        ("The site", site_rollout_text(plan)),
         (
             "SLOs",
             ", ".join(
@@ -509,6 +510,20 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
         ("Time to rollback", rollback_sentence(plan.canary, costs=rollback_costs(plan))),
     ]
     return facts
+
+
+def site_rollout_text(plan: LaunchPlan) -> str:
+    """How the site reached users: plainly, since a CDN serves one origin per cache behaviour."""
+    router = plan.environments.production.frontend_router
+    if router is None:
+        return (
+            "switched at promotion, for every user at once (no frontend router: the canary "
+            "steps moved the API only)"
+        )
+    return (
+        f"its own canary by the frontend router {router.kind} (each step's share of viewers is "
+        "in the stage reports), then the live distribution took the release at promotion"
+    )
 
 
 # ------------------------------------------------------------------- charts

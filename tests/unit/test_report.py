@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blocks.plan import LaunchPlan, load_plan
+from blocks.plan import LaunchPlan, RouterConfig, load_plan
 from golive.core.checks import CheckResult
 from golive.core.health import HealthResult, health_week_summary
 from golive.core.report import (
@@ -267,6 +267,22 @@ def test_completed_launch_is_a_launch_report(plan: LaunchPlan) -> None:
     assert report.outcome == "Launch completed"
     assert "Incident" not in report.markdown and "Incident" not in report.html
     assert 'class="banner launch"' in report.html
+    # the sandbox plan has no frontend router: the report says plainly when the site moved
+    assert "switched at promotion, for every user at once" in report.markdown
+
+
+def test_a_frontend_router_is_named_where_the_site_moved(plan: LaunchPlan) -> None:
+    production = plan.environments.production.model_copy(
+        update={
+            "frontend_router": RouterConfig.model_validate(
+                {"kind": "cloudfront_continuous", "cloudfront_continuous": {"max_percent": 10}}
+            )
+        }
+    )
+    environments = plan.environments.model_copy(update={"production": production})
+    routed = plan.model_copy(update={"environments": environments})
+    report = launch_report(completed_timeline(), None, routed)
+    assert "its own canary by the frontend router cloudfront_continuous" in report.markdown
 
 
 def test_a_rollback_after_completion_makes_it_an_incident(plan: LaunchPlan) -> None:
