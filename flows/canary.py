@@ -47,7 +47,7 @@ from golive.core.summaries import canary_letter
 from tasks.aws_errors import retry_unless_denied
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.registry import source_for
-from tasks.traffic import router_for
+from tasks.traffic.roles import other_slot, router_in_roles
 
 SHARE_REQUESTS = 400
 
@@ -59,9 +59,12 @@ SHARE_REQUESTS = 400
     retry_condition_fn=retry_unless_denied,
     cache_policy=NO_CACHE,
 )
-def shift(production: Environment, percent: int) -> str:
-    change = router_for(production).set_canary_weight(percent)
-    return f"canary {change.before} % -> {change.after} %" + (
+def shift(production: Environment, percent: int, live_slot: str = "stable") -> str:
+    """The canary's percent, in the launch's roles (`live_slot`: the router's name of the slot
+    serving users before the launch; slot_swap alternates it)."""
+    change = router_in_roles(production, live_slot).set_canary_weight(percent)
+    slot = "" if live_slot == "stable" else f" (candidate slot {other_slot(live_slot)})"
+    return f"canary {change.before} % -> {change.after} %{slot}" + (
         "" if change.changed else " (unchanged)"
     )
 
@@ -124,9 +127,13 @@ def canary_step(
     failures_before: int,
     progress_id: str | None = None,
     live_release: str | None = None,
+    live_slot: str = "stable",
+    live_site_release: str | None = None,
 ) -> int:
     """One step; returns the canary's failure count so far. Raises GateFailed after rolling back.
-    `live_release` is what stable serves (the backup manifest's): the arm of a response naming it."""
+    `live_release` is what stable serves (the backup manifest's): the arm of a response naming it;
+    `live_slot` the router's name of the slot serving users; `live_site_release` what the site
+    served before (default: `live_release`)."""
     gate = f"Canary {percent}%"
     gate_name = f"Gate {letter}"
     record(
@@ -148,6 +155,8 @@ def canary_step(
             gate,
             gate_name,
             live_release,
+            live_slot,
+            live_site_release or live_release,
         )
     except BaseException as error:
         record("gate", "failed", shorten(error, 1000), gate=gate_name, data={"percent": percent})
@@ -173,11 +182,13 @@ def _canary_step(
     gate: str,
     gate_name: str,
     live_release: str | None,
+    live_slot: str = "stable",
+    live_site_release: str | None = None,
 ) -> int:
     logger = get_run_logger()
     production = plan.environments.production
     arms = ArmRule.of(plan, release, live_release)
-    roll_back = partial(_roll_back, live_release=live_release)
+    roll_back = partial(_roll_back, live_release=live_release, live_slot=live_slot)
     if percent == 100:
         request_approval(
             f"Gate {letter}",
@@ -187,7 +198,7 @@ def _canary_step(
             plan,
             driver,
         )
-    shifted = shift(production, percent)
+    shifted = shift(production, percent, live_slot)
     logger.info("%s: %s", gate, shifted)
     record("traffic", "shifted", shifted, gate=gate_name, data={"percent": percent})
     if progress_id:
@@ -205,7 +216,7 @@ def _canary_step(
             f"canary traffic not as set at {percent} % rollout — {share.value}",
             percent,
         )
-    site = split_site(plan, release, live_release, percent)
+    site = split_site(plan, release, live_site_release, percent)
     if site is not None:
         record(
             "traffic",
@@ -337,6 +348,7 @@ def _roll_back(
     percent: int,
     verdict: Verdict | None = None,
     live_release: str | None = None,
+    live_slot: str = "stable",
 ) -> None:
     """Emergency rollback now (the announcement goes out after: users first), then fail the launch."""
     _emit("golive.rollback.started", release, 0, None)
@@ -347,6 +359,7 @@ def _roll_back(
         mode="emergency",
         actor=f"golive ({gate} verdict)",
         live_release=live_release,
+        live_slot=live_slot,
     )
     _emit("golive.rollback.completed", release, 0, None)
     measured = measured_values(plan, verdict.checks) if verdict else {}
@@ -389,7 +402,12 @@ def _emit(event: str, release: str, percent: int, verdict: Verdict | None) -> No
 
 
 def run_canary(
-    plan: LaunchPlan, release: str, driver: str, live_release: str | None = None
+    plan: LaunchPlan,
+    release: str,
+    driver: str,
+    live_release: str | None = None,
+    live_slot: str = "stable",
+    live_site_release: str | None = None,
 ) -> None:
     progress_id = create_progress_artifact(
         progress=0.0,
@@ -407,4 +425,6 @@ def run_canary(
             failures,
             str(progress_id),
             live_release,
+            live_slot,
+            live_site_release,
         )

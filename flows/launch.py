@@ -169,9 +169,16 @@ def _run_gates(plan: LaunchPlan, release: str, driver: str, launch_id: str) -> N
         outcome["checks"] = gate_b_production_prep(plan, release, driver, gate_a)
     with gate(plan, release, PRODUCTION_TOUCHED[2]) as outcome:
         manifest = production_deploy(plan, release, launch_id)
-    run_canary(plan, release, driver, manifest.live_api_release or manifest.live_release)
+    run_canary(
+        plan,
+        release,
+        driver,
+        manifest.live_api_release or manifest.live_release,
+        live_slot=manifest.live_slot,
+        live_site_release=manifest.live_release,
+    )
     with gate(plan, release, "Promote") as outcome:
-        outcome["checks"] = promote(plan, release)
+        outcome["checks"] = promote(plan, release, manifest.live_slot)
     with gate(plan, release, "Gate G") as outcome:
         outcome["checks"] = gate_g_stabilization(plan, release, driver, manifest)
 

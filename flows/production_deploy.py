@@ -13,7 +13,7 @@ from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
 from flows.site_split import stage_site
 from golive.core.checks import CheckResult, failed, failure_summary
-from tasks.api_release.registry import kind_for, slot_states
+from tasks.api_release.registry import kind_for, live_slot, slot_states
 from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.backup import BackupManifest, list_objects, now, write_manifest
@@ -52,6 +52,7 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
         created_at=now(),
         live_api_release=live_api_release(plan),
         api_slots={name: state.task_definition for name, state in slot_states(plan).items()},
+        live_slot=live_slot(plan),
     )
     return write_manifest(s3, manifest)
 
@@ -66,8 +67,8 @@ def live_api_release(plan: LaunchPlan) -> str | None:
 
 
 @task(name="prepare the canary slot", cache_policy=NO_CACHE)
-def prepare_canary_slot(plan: LaunchPlan, release: str) -> list[CheckResult]:
-    return kind_for(plan).prepare(plan, release)
+def prepare_canary_slot(plan: LaunchPlan, release: str, live: str) -> list[CheckResult]:
+    return kind_for(plan).prepare(plan, release, live)
 
 
 @task(
@@ -117,7 +118,8 @@ def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupM
             status="pass",
             value=f"s3://{manifest.bucket}/{manifest.key}",
             threshold="written before any change",
-            detail=f"live {manifest.live_release}, weights {manifest.weights}, {len(manifest.live_objects)} objects",
+            detail=f"live {manifest.live_release} (API slot {manifest.live_slot}), weights "
+            f"{manifest.weights}, {len(manifest.live_objects)} objects",
         )
     ]
     count = upload_beside(plan, release)
@@ -140,7 +142,7 @@ def production_deploy(plan: LaunchPlan, release: str, launch_id: str) -> BackupM
         )
     if staged := stage_site(plan, release):  # a frontend router's staging copy, at 0 %
         checks.append(staged)
-    checks += prepare_canary_slot(plan, release)
+    checks += prepare_canary_slot(plan, release, manifest.live_slot)
     site = site_releases(plan, production)
     checks.append(
         CheckResult(

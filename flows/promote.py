@@ -11,7 +11,7 @@ import time
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.plan import LaunchPlan
+from blocks.plan import Environment, LaunchPlan
 from flows.artifacts import publish_checks
 from flows.canary import shift
 from flows.errors import GateFailed
@@ -23,6 +23,7 @@ from tasks.aws import aws_client
 from tasks.aws_errors import retry_unless_denied
 from tasks.cloudfront import invalidate, repoint_origin
 from tasks.served import api_releases, site_reader_text, site_releases
+from tasks.traffic.roles import other_slot, router_in_roles
 
 SETTLE_S = 15  # how long the front door may take to show the release everywhere
 
@@ -51,8 +52,19 @@ def point_stable_origin(plan: LaunchPlan, release: str) -> str:
 
 
 @task(name="API release at promotion", cache_policy=NO_CACHE)
-def promote_api(plan: LaunchPlan, release: str) -> list[CheckResult]:
-    return kind_for(plan).promote(plan, release)
+def promote_api(plan: LaunchPlan, release: str, live_slot: str) -> list[CheckResult]:
+    return kind_for(plan).promote(plan, release, live_slot)
+
+
+@task(name="the candidate slot is live", cache_policy=NO_CACHE)
+def candidate_is_live(production: Environment, live_slot: str) -> CheckResult:
+    weights = router_in_roles(production, live_slot).weights()
+    return CheckResult(
+        name="traffic",
+        status="pass" if weights.get("canary") == 100 else "fail",
+        value=f"slot {other_slot(live_slot)} at {weights.get('canary')} %",
+        threshold="the candidate slot stays at 100 % and becomes the live slot",
+    )
 
 
 def every_response_from(
@@ -89,7 +101,8 @@ def every_response_from(
 
 
 @flow(name="promote", flow_run_name="Promote · {release}", log_prints=True)
-def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
+def promote(plan: LaunchPlan, release: str, live_slot: str = "stable") -> list[CheckResult]:
+    """`live_slot`: the router's name of the API slot that served users before the launch."""
     production = plan.environments.production
     # a frontend router's staged site first: the live distribution takes its configuration
     checks = [staged] if (staged := site_promoted(plan)) else []
@@ -101,15 +114,17 @@ def promote(plan: LaunchPlan, release: str) -> list[CheckResult]:
             threshold=release,
         )
     ]
-    checks += promote_api(plan, release)
+    checks += promote_api(plan, release, live_slot)
     if failed(checks):  # the stable slot is not on the release: traffic must not return to it
         publish_checks("promote", release, f"Promote · {release}", checks)
         raise GateFailed("Promote", failure_summary(checks), checks)
-    checks.append(
-        CheckResult(
-            name="traffic", status="pass", value=shift(production, 0), threshold="stable 100 %"
+    if kind_for(plan).returns_traffic:
+        traffic = shift(production, 0, live_slot)
+        checks.append(
+            CheckResult(name="traffic", status="pass", value=traffic, threshold="stable 100 %")
         )
-    )
+    else:  # slot_swap: the candidate slot, on the release, stays at 100 % and is now the live one
+        checks.append(candidate_is_live(production, live_slot))
     checks += every_response_from(plan, release)
     publish_checks("promote", release, f"Promote · {release}", checks)
     if failed(checks):

@@ -38,7 +38,7 @@ from tasks.cloudfront import invalidate, origin_paths, point_origin
 from tasks.frontend.registry import frontend_for
 from tasks.rollback_lock import lock_name, production_rollback_lock
 from tasks.served import api_releases, arm_classifier, site_reader_text, site_releases
-from tasks.traffic import router_for
+from tasks.traffic.roles import router_in_roles
 from tasks.traffic.verify import wait_for_share
 
 VERIFY_REQUESTS = 200
@@ -64,9 +64,11 @@ class RollbackOutcome(BaseModel):
     retry_condition_fn=retry_unless_denied,
     cache_policy=NO_CACHE,
 )
-def traffic_to_stable(production: Environment) -> str:
-    change = router_for(production).set_canary_weight(0)
-    return f"canary {change.before} % -> {change.after} %" + (
+def traffic_to_stable(production: Environment, live_slot: str = "stable") -> str:
+    """Every user to the slot that served them before the launch (`live_slot`, the router's name)."""
+    change = router_in_roles(production, live_slot).set_canary_weight(0)
+    slot = "" if live_slot == "stable" else f" (slot {live_slot} live again)"
+    return f"canary {change.before} % -> {change.after} %{slot}" + (
         "" if change.changed else " (already at stable)"
     )
 
@@ -99,9 +101,10 @@ def restore_origins(
     cache_policy=NO_CACHE,
 )
 def production_state(
-    production: Environment, distribution_id: str
+    production: Environment, distribution_id: str, live_slot: str = "stable"
 ) -> tuple[dict[str, int], dict[str, str]]:
-    return router_for(production).weights(), origin_paths(
+    """The weights in the launch's roles (stable = `live_slot`) and the origin paths."""
+    return router_in_roles(production, live_slot).weights(), origin_paths(
         aws_client("cloudfront", production), distribution_id
     )
 
@@ -191,14 +194,17 @@ def rollback_in_launch(
     actor: str = "golive",
     announce_start: bool = False,
     live_release: str | None = None,
+    live_slot: str = "stable",
 ) -> RollbackOutcome:
-    """`live_release`: what stable serves, when no manifest says it (an emergency in the canary)."""
+    """`live_release`: what stable serves, when no manifest says it (an emergency in the canary);
+    `live_slot`: the router's name of the slot that served users, unless the manifest says it."""
     logger = get_run_logger()
     production = plan.environments.production
     distribution = manifest.distribution_id if manifest else production.cloudfront_distribution_id
     recorded = manifest.origin_paths if (mode == "full" and manifest) else None
+    live_slot = manifest.live_slot if manifest else live_slot
     with production_rollback_lock(lock_name(plan.app, production.cloudfront_distribution_id)):
-        weights, origins = production_state(production, distribution)
+        weights, origins = production_state(production, distribution, live_slot)
         slots_moved = mode == "full" and manifest is not None and slots_differ(plan, manifest)
         site_split = site_split_active(plan)
         if (
@@ -233,7 +239,9 @@ def rollback_in_launch(
                 if announce_start
                 else None
             )
-            outcome = _act(plan, release, mode, recorded, distribution, manifest, live_release)
+            outcome = _act(
+                plan, release, mode, recorded, distribution, manifest, live_release, live_slot
+            )
             _sent(notice, plan)  # "started" goes out before whatever the caller says next
             record(
                 "rollback",
@@ -287,9 +295,12 @@ def _act(
     distribution: str,
     manifest: BackupManifest | None,
     live_release: str | None = None,
+    live_slot: str = "stable",
 ) -> RollbackOutcome:
     production = plan.environments.production
-    traffic = traffic_to_stable(production)  # first: users stop seeing the canary within seconds
+    traffic = traffic_to_stable(
+        production, live_slot
+    )  # first: users stop seeing the canary within seconds
     checks = [
         CheckResult(name="traffic to stable", status="pass", value=traffic, threshold="canary 0 %")
     ]

@@ -39,6 +39,9 @@ class BackupManifest(BaseModel):
     # the launch (a full rollback points the services back at them); empty for older manifests
     live_api_release: str | None = None
     api_slots: dict[str, str] = {}
+    # the router's name of the slot that served every user (slot_swap alternates it; a rollback
+    # sends traffic back there); "stable" for older manifests and the other kinds
+    live_slot: str = "stable"
 
     @property
     def key(self) -> str:

@@ -4,6 +4,12 @@
   stable slot takes it (an ECS deploy, waited until stable and verified) before traffic returns
   to it; a full rollback points each slot's service back at the task definition the backup
   manifest recorded.
+- `slot_swap`: blue/green. The slot that serves nobody (the router's other target) takes the
+  release at the deploy, or is only verified when the plan gives no image (a candidate slot
+  already running it); at 100 % it stays there and becomes the live slot, so the next launch's
+  candidate is the other one. The backup manifest records which slot was live
+  (`live_slot`); a rollback, before or after promotion, sends traffic back to it, and it
+  still runs the previous release.
 - `site_only`: the launch releases the site alone; the API is not golive's to move, and what
   it serves is not checked against the release.
 
@@ -24,22 +30,35 @@ from golive.core.registry import Registry
 from tasks.api_release.ecs import SlotState, deploy_release, point_service, slot_state
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest
+from tasks.traffic.roles import live_slot_of, other_slot
 
-__all__ = ["API_RELEASES", "ApiReleaseKind", "api_release_problems", "kind_for", "verify_slot"]
+__all__ = [
+    "API_RELEASES",
+    "ApiReleaseKind",
+    "api_release_problems",
+    "kind_for",
+    "live_slot",
+    "verify_slot",
+]
 
 
 @dataclass(frozen=True)
 class ApiReleaseKind:
     kind: str
     describe: str
-    # production deploy, before any traffic moves: the canary slot on the release, verified
-    prepare: Callable[[LaunchPlan, str], list[CheckResult]]
-    # promotion, before traffic returns to the stable slot: the stable slot on the release
-    promote: Callable[[LaunchPlan, str], list[CheckResult]]
+    # production deploy, before any traffic moves: the candidate slot on the release, verified
+    # (the arguments: the plan, the release, the router's name of the slot serving users)
+    prepare: Callable[[LaunchPlan, str, str], list[CheckResult]]
+    # promotion, before traffic returns to the live slot: the live slot on the release
+    promote: Callable[[LaunchPlan, str, str], list[CheckResult]]
     # a full rollback: every slot as the backup manifest recorded it
     restore: Callable[[LaunchPlan, BackupManifest], list[CheckResult]]
     # does every API response name the launched release once promoted?
     api_follows_release: bool = True
+    # does traffic return to the live slot at promotion? (slot_swap: the candidate stays live)
+    returns_traffic: bool = True
+    # do the roles swap between launches? (then the live slot is read from the router)
+    swaps_slots: bool = False
 
 
 def _slots(plan: LaunchPlan) -> dict[str, EcsService]:
@@ -114,18 +133,44 @@ def deploy_to_slot(
     return checks
 
 
-def _prepare_canary_slot(plan: LaunchPlan, release: str) -> list[CheckResult]:
-    production = plan.environments.production
+def _prepare_candidate_slot(plan: LaunchPlan, release: str, live_slot: str) -> list[CheckResult]:
     slots = _slots(plan)
     if not slots:
         return []
-    return deploy_to_slot(plan, production, "canary", slots["canary"], release)
+    candidate = other_slot(live_slot)
+    return deploy_to_slot(plan, plan.environments.production, candidate, slots[candidate], release)
 
 
-def _redeploy_stable(plan: LaunchPlan, release: str) -> list[CheckResult]:
+def _redeploy_live(plan: LaunchPlan, release: str, live_slot: str) -> list[CheckResult]:
     return deploy_to_slot(
-        plan, plan.environments.production, "stable", _slots(plan)["stable"], release
+        plan, plan.environments.production, live_slot, _slots(plan)[live_slot], release
     )
+
+
+def _candidate_still_runs(plan: LaunchPlan, release: str, live_slot: str) -> list[CheckResult]:
+    """slot_swap's promotion: nothing moves; the candidate, at 100 %, must still run the release."""
+    candidate = other_slot(live_slot)
+    production = plan.environments.production
+    return [verify_slot(plan, production, candidate, _slots(plan)[candidate], release)]
+
+
+def live_slot(plan: LaunchPlan) -> str:
+    """The router's name of the slot serving every user now: always `stable` unless the kind
+    swaps slots; then the target at 100 % (fail closed when traffic is split: a launch
+    cannot tell which slot to leave alone)."""
+    api = plan.api_release
+    if api is None or not API_RELEASES.get(api.kind).swaps_slots:
+        return "stable"
+    from tasks.traffic import router_for  # the router's own names, not the launch's roles
+
+    weights = router_for(plan.environments.production).weights()
+    slot = live_slot_of(weights)
+    if slot is None:
+        raise LookupError(
+            f"neither API slot serves every user (weights {weights}): slot_swap cannot tell which "
+            "slot is live; finish or roll back the launch that split traffic first"
+        )
+    return slot
 
 
 def _restore_slots(plan: LaunchPlan, manifest: BackupManifest) -> list[CheckResult]:
@@ -163,7 +208,7 @@ def slots_differ(plan: LaunchPlan, manifest: BackupManifest) -> bool:
     )
 
 
-def _nothing(plan: LaunchPlan, release: str) -> list[CheckResult]:
+def _nothing(plan: LaunchPlan, release: str, live_slot: str) -> list[CheckResult]:
     return []
 
 
@@ -178,9 +223,20 @@ API_RELEASES: Registry[ApiReleaseKind] = Registry(
             "redeploy",
             "the canary slot takes the release at the deploy, the stable slot at promotion "
             "(ECS, waited until stable) before traffic returns to it",
-            _prepare_canary_slot,
-            _redeploy_stable,
+            _prepare_candidate_slot,
+            _redeploy_live,
             _restore_slots,
+        ),
+        ApiReleaseKind(
+            "slot_swap",
+            "blue/green: the slot serving nobody takes the release at the deploy and stays at "
+            "100 % when it is promoted (the next launch uses the other slot); a rollback returns "
+            "traffic to the slot that was live",
+            _prepare_candidate_slot,
+            _candidate_still_runs,
+            _restore_slots,
+            returns_traffic=False,
+            swaps_slots=True,
         ),
         ApiReleaseKind(
             "site_only",
@@ -208,6 +264,15 @@ def api_release_problems(plan: LaunchPlan) -> list[Problem]:
     problems = []
     if problem := kind_problem(API_RELEASES, plan.api_release.kind, ("api_release", "kind")):
         problems.append(problem)
+    if plan.api_release.kind == "slot_swap" and plan.arms.by != "release":
+        problems.append(
+            Problem(
+                ("arms", "by"),
+                plan.arms.by,
+                "release with api_release.kind slot_swap: the roles swap every launch, so a "
+                "header naming the slot cannot tell canary from stable",
+            )
+        )
     if plan.api_release.kind == "site_only" and plan.arms.by == "release":
         problems.append(
             Problem(
