@@ -11,7 +11,8 @@ consecutive-failures rule.
 
 A saturated probe (its own client lag over the plan's bound) measured the machine it ran on,
 not the release: its samples say nothing either way, so they are dropped and the probe runs
-again, fresh, after a pause — at most SATURATED_ATTEMPTS probes in all. Mixing them with a
+again, fresh, after a pause that doubles each time (1, 2, 4 s: a neighbour's burst of CPU
+passes) — at most SATURATED_ATTEMPTS probes in all. Mixing them with a
 second probe's would carry the first one's lag into the verdict. If every attempt is
 saturated the verdict stays inconclusive ("probe saturated: ..."), and what cannot be proved
 does not pass.
@@ -30,8 +31,8 @@ from tasks.id_source import IdSourceError
 from tasks.metrics import empty_samples
 from tasks.metrics.registry import source_for
 
-SATURATED_ATTEMPTS = 3
-SATURATED_PAUSE_S = 1.0  # lets a burst of a neighbour's CPU pass before the next probe
+SATURATED_ATTEMPTS = 4
+SATURATED_PAUSE_S = 1.0  # the first pause; each next one doubles (1, 2, 4 s: at most 7 s in all)
 DROPPED = "its samples dropped"  # in the note of each saturated probe that was measured again
 
 
@@ -47,11 +48,12 @@ def measure_and_judge(plan: LaunchPlan, environment: Environment) -> tuple[Verdi
     for attempt in range(2, SATURATED_ATTEMPTS + 1):
         if not verdict.saturated:
             break
+        pause = SATURATED_PAUSE_S * 2 ** (attempt - 2)
         notes.append(
             f"probe {attempt - 1} saturated ({verdict.reason}): {DROPPED}, "
-            f"measured again after {SATURATED_PAUSE_S:g} s"
+            f"measured again after {pause:g} s"
         )
-        time.sleep(SATURATED_PAUSE_S)
+        time.sleep(pause)
         samples = source.collect(plan, environment)
         verdict = _judged(plan, samples)
     if not verdict.ok and not verdict.saturated:

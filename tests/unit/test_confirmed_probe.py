@@ -72,7 +72,7 @@ def test_a_saturated_probe_is_dropped_and_the_fresh_one_judges(source: Any) -> N
 
 
 def test_a_probe_saturated_every_time_stays_inconclusive(source: Any) -> None:
-    fake = source(SATURATED, SATURATED, SATURATED)
+    fake = source(*[SATURATED] * confirmed.SATURATED_ATTEMPTS)
     verdict, _ = confirmed.measure_and_judge(PLAN, PLAN.environments.staging)
     assert fake.calls == confirmed.SATURATED_ATTEMPTS
     assert verdict.status == "inconclusive" and verdict.saturated
