@@ -23,9 +23,13 @@ __all__ = ["FrontendRouter", "FrontendShare"]
 class FrontendShare:
     """The site's split as the CDN holds it: `percent` of viewers on the release being launched."""
 
-    percent: float
-    active: bool  # is any viewer sent to the release (policy attached and enabled, weight > 0)?
+    percent: float  # 0 unless a policy is attached and enabled
     detail: str  # what the CDN holds, for the timeline: policy, weight, staging distribution
+
+    @property
+    def active(self) -> bool:
+        """Is any viewer sent to the release?"""
+        return self.percent > 0
 
 
 @runtime_checkable

@@ -114,7 +114,7 @@ class ContinuousDeploymentRouter:
                 f"{percent:g} % to staging {state['staging_distribution_id']} "
                 f"({', '.join(state['staging_origin_paths'].values()) or 'no origin'})"
             )
-        return FrontendShare(percent=percent, active=percent > 0, detail=detail)
+        return FrontendShare(percent=percent, detail=detail)
 
 
 def describe(settings: ContinuousDeploymentSettings) -> str:
