@@ -39,6 +39,9 @@ from golive.local.processes import carrying, groups_of, no_interrupts, stop_grou
 from sandbox import manager  # noqa: E402
 
 RUN_TAG = "GOLIVE_TEST_RUN"
+PROBE_TURNS = (
+    "GOLIVE_PROBE_TURNS"  # tasks.metrics.turns.ENV, not imported: prefect is not yet configured
+)
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -55,6 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     if _is_the_run(config):  # before xdist starts its workers: they, and all they start, inherit it
         os.environ[RUN_TAG] = uuid.uuid4().hex
+        # The workers' launches each probe a sandbox of their own on the same cores: their probes
+        # (and share counts) take turns, or each would measure the other's load (tasks/metrics/turns.py).
+        os.environ[PROBE_TURNS] = str(
+            Path(tempfile.gettempdir()) / f"golive-probe-turns-{os.environ[RUN_TAG]}.lock"
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -74,6 +82,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     ):  # after xdist's workers ended: what of the run still runs has no owner left
         with no_interrupts():
             stop_groups(groups_of(carrying(RUN_TAG, os.environ[RUN_TAG])), grace=5)
+        Path(os.environ[PROBE_TURNS]).unlink(missing_ok=True)
 
 
 # `--dist loadfile` (pyproject.toml): a file's tests run on one xdist worker, in order, so its module

@@ -38,6 +38,7 @@ from tasks.id_source import IdPool
 from tasks.metrics import samples_frame
 from tasks.metrics.probe_source import FALLBACK_TARGET
 from tasks.metrics.transport import ProbeSession, TransportError, run_blocking
+from tasks.metrics.turns import probe_turn
 
 __all__ = ["FALLBACK_TARGET", "TICK_S", "LoopWatch", "probe", "probe_async", "send_on_schedule"]
 
@@ -61,21 +62,24 @@ def probe(
     auth: httpx.Auth | None = None,
     rng: random.Random | None = None,
 ) -> pd.DataFrame:
-    """Blocking probe for Prefect tasks and scripts; also safe to call from inside a running event loop."""
-    return run_blocking(
-        lambda: probe_async(
-            base_url,
-            plan,
-            requests=requests,
-            concurrency=concurrency,
-            rate=rate,
-            version_header=version_header,
-            release_header=release_header,
-            timeout=timeout,
-            auth=auth,
-            rng=rng,
+    """Blocking probe for Prefect tasks and scripts; also safe to call from inside a running event loop.
+
+    It measures in this host's probe turn (`tasks/metrics/turns.py`), waited for before it starts."""
+    with probe_turn():
+        return run_blocking(
+            lambda: probe_async(
+                base_url,
+                plan,
+                requests=requests,
+                concurrency=concurrency,
+                rate=rate,
+                version_header=version_header,
+                release_header=release_header,
+                timeout=timeout,
+                auth=auth,
+                rng=rng,
+            )
         )
-    )
 
 
 async def probe_async(

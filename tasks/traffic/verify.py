@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tasks.metrics.transport import Answer, ProbeSession, TransportError, run_blocking
+from tasks.metrics.turns import probe_turn
 
 __all__ = [
     "ShareObservation",
@@ -188,8 +189,10 @@ def count_responses(
     url: str, classify: Classify, requests: int, concurrency: int, timeout: float = 10.0
 ) -> dict[str, int]:
     """{key: responses} over `requests` bounded GETs, each counted under `classify(response)`
-    (NO_RESPONSE when none came)."""
-    return dict(run_blocking(lambda: _count(url, classify, requests, concurrency, timeout)))
+    (NO_RESPONSE when none came). In this host's probe turn: a burst of requests is load on the
+    machine that another probe may be measuring."""
+    with probe_turn():
+        return dict(run_blocking(lambda: _count(url, classify, requests, concurrency, timeout)))
 
 
 async def _count(
