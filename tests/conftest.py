@@ -66,6 +66,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject.toml): one worker per two cores, after one core left to a neighbour.
+
+    A worker's launch measures latency: its probe's client and its sandbox's servers each need a
+    core that nothing else wants, or the probe measures the machine. On two cores with one kept busy
+    (`newcomer-check`), two workers starved each other's probes about once a run (Gate A "probe
+    saturated" four probes in a row, a healthy PartsDesk staging at part p95 367 ms against 250 ms),
+    though their probes already took turns. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0))
+    return max(1, (cores - 1) // 2)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
     # An interrupt closes pytest's capture files at once, before the fixtures tear down, while a
     # launch thread may still log. Each of its records then fails on the closed file, and the stdlib
