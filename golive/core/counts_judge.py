@@ -26,9 +26,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pydantic import Field
+
 from blocks.plan import LatencySlo, Slos
-from golive.core.checks import CheckResult, Status, worst
+from golive.core.checks import CheckResult, Status
 from golive.core.formatting import is_at_least, ms, percent, percent_limit
+from golive.core.judge import CANARY, Verdict, verdict_of
 from golive.core.latency_stats import QUANTILES
 from golive.core.sequential import SequentialTest, sequential_test
 
@@ -80,16 +83,11 @@ def _sum(a: SloCounts | None, b: SloCounts | None) -> SloCounts:
     return SloCounts(a.requests + b.requests, slower, total)
 
 
-@dataclass(frozen=True)
-class CountsVerdict:
-    status: Status
-    checks: list[CheckResult]
-    tests: dict[str, SequentialTest]  # by check name: what each sequential test says so far
-    alpha_per_test: float
+class CountsVerdict(Verdict):
+    """A canary Verdict, with what each sequential test says so far (by check name)."""
 
-    @property
-    def ok(self) -> bool:
-        return self.status in ("pass", "warn")
+    tests: dict[str, SequentialTest] = Field(default_factory=dict)
+    alpha_per_test: float
 
 
 def sequential_test_count(slos: Slos) -> int:
@@ -131,7 +129,8 @@ def judge_counts(
         if test is not None:
             tests[f"{slo.name} {slo.stat}"] = test
         checks.append(_percentile_check(slo, counts, test, allowed, slos.min_samples))
-    return CountsVerdict(worst([c.status for c in checks]), checks, tests, alpha)
+    verdict = verdict_of(checks, samples=window.requests, version=CANARY)
+    return CountsVerdict(**dict(verdict), tests=tests, alpha_per_test=alpha)
 
 
 def _error_rate_check(slos: Slos, window: ArmCounts, test: SequentialTest) -> CheckResult:
