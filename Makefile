@@ -11,6 +11,7 @@ BIN := .venv/bin
 bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
+	@scripts/install-prometheus
 
 demo: bootstrap
 	$(BIN)/golive demo

@@ -15,6 +15,7 @@ A `Backend` answers plain calls (`handle`): the edges dispatch to it in-process,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
@@ -22,12 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.app_metrics import CONTENT_TYPE_LATEST, AppMetrics
 from sandbox.apps import Request, SimulatedApp, simulated_app
 from sandbox.asgi import Receive, Scope, Send, arrival, read_body, send_response
 from sandbox.faults import FaultBook
 from sandbox.timing import Lateness
 
 JSON = b"application/json"
+METRICS_PATH = "/metrics"
 TEXT = b"text/plain; charset=utf-8"
 
 
@@ -79,8 +82,12 @@ class Backend:
         rng: random.Random | None = None,
         lateness: Lateness | None = None,
         app: SimulatedApp | str = "statusboard",
+        slot_label: str | None = None,
     ) -> None:
         self.name = name
+        # the `version` label of its metrics: the app's own name for the slot (PartsDesk: blue, green)
+        self.slot_label = slot_label or name
+        self.metrics = AppMetrics()
         self.app = simulated_app(app) if isinstance(app, str) else app
         self.lateness = lateness or Lateness()
         self.version_header = version_header.lower().encode() if version_header else None
@@ -106,7 +113,8 @@ class Backend:
             )
         effect = self._faults.effect(self.name, route.endpoint)
         if effect.down:
-            return self._json(503, {"error": "service unavailable", "backend": self.name})
+            down = self._json(503, {"error": "service unavailable", "backend": self.name})
+            return dataclasses.replace(down, endpoint=route.endpoint)
         profile = self.app.latency[route.endpoint]
         delay_ms = profile.draw(self._rng) * self._latency_scale + effect.latency_ms
         due = arrived + delay_ms / 1000
@@ -132,6 +140,18 @@ class Backend:
                 f"{self.name}/{answer.endpoint}", (time.monotonic() - answer.due) * 1000
             )
 
+    def answered(self, method: str, answer: ApiResponse, arrived: float) -> None:
+        """Call once the answer is on its way: its lateness, and the request in the app's metrics."""
+        self.record_lateness(answer)
+        self.metrics.observe(
+            self.app.handler(answer.endpoint),
+            method,
+            answer.status,
+            self.slot_label,
+            answer.release or self.release(),
+            time.monotonic() - arrived,
+        )
+
     def _json(self, status: int, content: Any) -> ApiResponse:
         return ApiResponse(status, _dumps(content), JSON, self.name, self.release())
 
@@ -144,6 +164,13 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
             return
         arrived = arrival(scope)
         body = await read_body(receive)
+        if scope["path"] == METRICS_PATH and scope["method"] == "GET":
+            # the scrape target: what the app's instrumentation exports, not an API answer
+            content = backend.metrics.exposition()
+            await send_response(
+                send, 200, [(b"content-type", CONTENT_TYPE_LATEST.encode())], content
+            )
+            return
         answer = await backend.handle(
             scope["method"], scope["path"], body, arrived, query_string(scope)
         )
@@ -153,7 +180,7 @@ def backend_app(backend: Backend) -> Callable[[Scope, Receive, Send], Any]:
             answer.headers(backend.version_header, backend.release_header),
             answer.body,
         )
-        backend.record_lateness(answer)
+        backend.answered(scope["method"], answer, arrived)
 
     return app
 

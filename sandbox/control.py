@@ -1,5 +1,5 @@
-"""The sandbox control API: backend and AWS faults, routing view, the simulator's lateness, reset.
-The CLI, the tests and the benchmarks use it."""
+"""The sandbox control API: backend and AWS faults, routing view, the simulator's lateness, the
+users (sandbox/users.py), reset. The CLI, the tests and the benchmarks use it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sandbox.faults import TARGETS, Fault, FaultBook
 from sandbox.releases import release_of
 from sandbox.routers import ROUTERS
 from sandbox.timing import Lateness
+from sandbox.users import UserLoad, UserTraffic
 from sandbox.watcher import RoutingWatcher
 
 
@@ -26,6 +27,7 @@ def create_control(
     watcher: RoutingWatcher,
     reset_world: Callable[[], None],
     lateness: Lateness | None = None,
+    users: UserTraffic | None = None,
 ) -> Starlette:
     lateness = lateness or Lateness()
 
@@ -108,6 +110,25 @@ def create_control(
             return JSONResponse({"ok": True})
         return JSONResponse(lateness.summary())
 
+    async def user_traffic(request: Request) -> Response:
+        if users is None:
+            return JSONResponse({"error": "this sandbox has no user traffic"}, status_code=404)
+        if request.method == "POST":
+            try:
+                given = await request.json()
+                load = UserLoad(
+                    float(given["rate"]),
+                    float(given.get("duration_s", 600)),
+                    int(given.get("concurrency", 64)),
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                detail = f"missing {error}" if isinstance(error, KeyError) else str(error)
+                return JSONResponse({"error": "invalid users", "detail": detail}, status_code=422)
+            await asyncio.to_thread(users.start, load)
+        elif request.method == "DELETE":
+            await asyncio.to_thread(users.stop)
+        return JSONResponse(users.status())
+
     async def reset(request: Request) -> Response:
         await asyncio.to_thread(reset_world)
         return JSONResponse({"ok": True})
@@ -125,6 +146,7 @@ def create_control(
             Route(
                 "/timing", timing, methods=["GET", "DELETE"]
             ),  # how late simulated answers left, per endpoint
+            Route("/users", user_traffic, methods=["GET", "POST", "DELETE"]),
             Route("/reset", reset, methods=["POST"]),
         ]
     )

@@ -42,10 +42,13 @@ from sandbox.edge import create_edge
 from sandbox.edge_cache import EdgeCache
 from sandbox.envfile import write_env_file
 from sandbox.faults import FaultBook
+from sandbox.prometheus import start_prometheus
+from sandbox.prometheus import stop as stop_prometheus
 from sandbox.seed import seed_world
 from sandbox.slots import SLOT_TASKS
 from sandbox.spec import WorldSpec
 from sandbox.timing import Lateness
+from sandbox.users import UserLoad, UserTraffic
 from sandbox.watcher import RoutingWatcher
 
 log = logging.getLogger("golive.sandbox")
@@ -131,6 +134,8 @@ def write_state(state_dir: Path, state: dict[str, Any]) -> None:
 
 async def serve(spec: WorldSpec, state_dir: Path) -> None:
     moto, moto_url = start_moto(state_dir)
+    prometheus: subprocess.Popen[bytes] | None = None
+    users: UserTraffic | None = None
     try:
         ids = seed_world(spec, moto_url)
         faults = FaultBook()
@@ -148,8 +153,25 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         continuous_deployment = ContinuousDeployment(client("cloudfront", moto_url, spec.region))
         sockets = {name: bind_loopback() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
+        # a real Prometheus scraping the three backends (each its own target, as each slot's tasks are)
+        started = start_prometheus(
+            state_dir,
+            {
+                slot: urls[f"{slot}_backend"].removeprefix("http://")
+                for slot in ("staging", "stable", "canary")
+            },
+        )
+        if started is not None:
+            prometheus, urls["prometheus"] = started
+        users = (
+            UserTraffic(urls["production_edge"], spec.api, state_dir)
+            if simulated.users is not None
+            else None
+        )
 
         def reset_world() -> None:
+            if users is not None:
+                users.stop()  # a reset world has no one on it until asked again
             continuous_deployment.reset()  # first: seeding keeps what else a distribution's config holds
             seed_world(spec, moto_url)
             faults.clear()
@@ -189,6 +211,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 release=lambda name=name: watcher.snapshot.api_releases.get(name, "unknown"),
                 lateness=lateness,
                 app=simulated,
+                slot_label=spec.slot_names.get(name, name),  # type: ignore[call-overload]
             )
             for name, store in (
                 ("staging", staging_store),
@@ -213,7 +236,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 cache_of=cache_of,
             ),
             "chat": create_chat_sink(chat_log, chat_token),
-            "control": create_control(faults, aws_faults, watcher, reset_world, lateness),
+            "control": create_control(faults, aws_faults, watcher, reset_world, lateness, users),
             "aws": create_aws_proxy(
                 moto_http,
                 aws_faults,
@@ -269,10 +292,16 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         write_env_file(state_dir / "sandbox.env", spec, ids, state["urls"], chat_token)
         write_state(state_dir, state)
         log.info("sandbox ready: %s", state["urls"])
+        if users is not None and spec.users_rate:
+            users.start(UserLoad(spec.users_rate, spec.users_duration_s))
         await asyncio.gather(*tasks)
         watcher.stop()
         await moto_http.aclose()
     finally:
+        if users is not None:
+            users.stop()
+        if prometheus is not None:
+            stop_prometheus(prometheus)
         moto.terminate()
         try:
             moto.wait(timeout=5)

@@ -120,7 +120,7 @@ def create_edge(
         headers += [(name, value) for name, value in _SECURITY_RAW if name.decode() not in dropped]
         await send_response(send, status, headers, body)
         if answer is not None:
-            backend.record_lateness(answer)
+            backend.answered(scope["method"], answer, arrived)
 
     async def _static(cache: EdgeCache, version: str, origin_path: str, path: str) -> Served:
         return cache.hit((version, path)) or await cache.fill(

@@ -34,6 +34,8 @@ def sandbox_environment(
         "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET,
         "AWS_DEFAULT_REGION": spec.region,
         "GOLIVE_SANDBOX_CONTROL_URL": urls["control"],
+        # production's metrics server (Prometheus's HTTP API), for a plan judging on it
+        **({"GOLIVE_PRODUCTION_METRICS_URL": urls["prometheus"]} if "prometheus" in urls else {}),
         "GOLIVE_CHAT_WEBHOOK_URL": f"{urls['chat']}/hooks/launch/{chat_token}",  # a secret, like a Slack hook
     }
 

@@ -148,6 +148,16 @@ class Sandbox:
     def reset(self) -> None:
         self.control("POST", "/reset")
 
+    def start_users(self, rate: float, duration_s: float = 600.0) -> dict[str, Any]:
+        """Users at `rate` requests per second through the production edge (sandbox/users.py)."""
+        return self.control("POST", "/users", json={"rate": rate, "duration_s": duration_s})
+
+    def stop_users(self) -> dict[str, Any]:
+        return self.control("DELETE", "/users")
+
+    def users(self) -> dict[str, Any]:
+        return self.control("GET", "/users")
+
     def messages(self) -> list[dict[str, Any]]:
         return httpx.get(self.urls["chat"] + "/messages", timeout=10).json()
 

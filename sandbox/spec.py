@@ -56,6 +56,9 @@ class WorldSpec(BaseModel):
     # the header naming the slot that answered (stable/canary); None: the app sends none
     version_header: str | None = "X-Golive-Version"
     release_header: str = "X-Golive-Release"  # the release the answering slot runs
+    # users on the production edge from the start (sandbox/users.py), requests per second; 0: none
+    users_rate: float = Field(0.0, ge=0, le=200)
+    users_duration_s: float = Field(3600.0, gt=0, le=3600)
     # the app's own names for the sandbox's two production slots (stable, canary)
     slot_names: dict[Version, str] = Field(
         default_factory=lambda: {"stable": "stable", "canary": "canary"}

@@ -60,6 +60,11 @@ def up(
         "(statusboard: route53, partsdesk: alb).",
     ),
     app: str = typer.Option("statusboard", help=f"The app the world simulates: {APP_CHOICES}."),
+    users: float = typer.Option(
+        0.0,
+        help="Users on the production edge from the start, in requests per second (at most 200, "
+        "for an hour at most; `golive sandbox users` changes it). Default: none.",
+    ),
 ) -> None:
     """Start the sandbox in the background; return when it serves."""
     from sandbox.spec import WorldSpec
@@ -70,7 +75,10 @@ def up(
     if router is not None and router not in ROUTERS:
         console.print(f"[red]--router: {router!r} — expected one of {', '.join(ROUTERS)}[/red]")
         raise typer.Exit(2) from None
-    spec = WorldSpec.for_app(app, **({"router": router} if router else {}))
+    if not 0 <= users <= 200:
+        console.print(f"[red]--users: {users:g} — expected requests per second from 0 to 200[/red]")
+        raise typer.Exit(2) from None
+    spec = WorldSpec.for_app(app, users_rate=users, **({"router": router} if router else {}))
     try:
         sandbox = manager.up(state_dir, spec)
     except manager.SandboxError as error:
@@ -116,6 +124,28 @@ def status(state_dir: Path | None = StateDir) -> None:
     console.print(f"faults: {faults if faults else 'none'}")
     aws_faults = routing.get("aws_faults")
     console.print(f"AWS faults: {aws_faults if aws_faults else 'none'}")
+
+
+@sandbox_app.command()
+def users(
+    rate: float = typer.Argument(
+        ..., help="Requests per second through the production edge; 0 stops them."
+    ),
+    minutes: float = typer.Option(10.0, help="How long, at most 60 minutes."),
+    state_dir: Path | None = StateDir,
+) -> None:
+    """Send the app's users' request mix (board, drawers, moves, stats) through the production edge."""
+    sandbox = _running(state_dir)
+    try:
+        shown = sandbox.stop_users() if rate == 0 else sandbox.start_users(rate, minutes * 60)
+    except manager.SandboxError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"users: {shown['rate']:g} requests/s for {shown['duration_s'] / 60:g} min"
+        if shown["running"]
+        else "users: none"
+    )
 
 
 @sandbox_app.command()

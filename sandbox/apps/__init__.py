@@ -6,7 +6,7 @@ below. The sandbox's own registry: it shares nothing of golive's.
 from __future__ import annotations
 
 from sandbox.apps import partsdesk, statusboard
-from sandbox.apps.base import LatencyProfile, Request, Route, SimulatedApp
+from sandbox.apps.base import LatencyProfile, Request, Route, SimulatedApp, UserMix, UserRequest
 from sandbox.registry import lookup, registry
 
 
@@ -36,6 +36,8 @@ __all__ = [
     "Request",
     "Route",
     "SimulatedApp",
+    "UserMix",
+    "UserRequest",
     "all_endpoints",
     "simulated_app",
 ]

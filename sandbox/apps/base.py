@@ -64,9 +64,36 @@ class SimulatedApp:
     match: Callable[[str], Route | None]  # None: no such route (the backend's plain 404)
     answer: Callable[[Any, Request], Answer]  # (store, request) -> status, content
     new_store: Callable[[], Any]  # a store with `reset()`, as seeded
+    # endpoint -> its route template, the `handler` label of the backend's metrics (sandbox/app_metrics.py)
+    handlers: Mapping[str, str] = field(default_factory=dict)
+    # what a user does next, for the user-traffic generator (sandbox/users.py); None: no users
+    users: UserMix | None = None
     # the WorldSpec fields of this app's world (its names in AWS); {} = WorldSpec's defaults
     world: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def endpoints(self) -> tuple[str, ...]:
         return tuple(self.latency)
+
+    def handler(self, endpoint: str | None) -> str:
+        """The route template of `endpoint` ("none" for no route, as instrumentations label it)."""
+        if endpoint is None:
+            return "none"
+        return self.handlers.get(endpoint, endpoint)
+
+
+@dataclass(frozen=True)
+class UserRequest:
+    method: str
+    path: str  # with its query, if any
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class UserMix:
+    """How the app's users behave: `next` picks a user's next request from what users have seen
+    so far (`memory`, a dict the generator keeps), `learn` remembers what an answer showed (ids,
+    versions). Both are pure functions of their arguments and the generator's random source."""
+
+    next: Callable[[dict[str, Any], random.Random], UserRequest]
+    learn: Callable[[dict[str, Any], UserRequest, int, Any], None]

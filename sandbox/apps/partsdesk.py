@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox.apps.base import READ, Answer, LatencyProfile, Request, Route, SimulatedApp
+from sandbox.apps.base import (
+    READ,
+    Answer,
+    LatencyProfile,
+    Request,
+    Route,
+    SimulatedApp,
+    UserMix,
+    UserRequest,
+)
 
 LATENCY: dict[str, LatencyProfile] = {
     "ping": LatencyProfile(2, 0.3),
@@ -234,6 +243,43 @@ WORLD: dict[str, Any] = {
     "slot_names": {"stable": "blue", "canary": "green"},
 }
 
+HANDLERS: dict[str, str] = {
+    "ping": "/v2/ping",
+    "search": "/v2/search",
+    "reserve": "/v2/reservations",
+    "part": "/v2/parts/{sku}",
+    "reservation": "/v2/reservations/{reservation_id}",
+}
+_SEARCHES = ("brake", "filter", "spark", "belt", "wiper", "battery", "bulb")
+
+
+def next_user_request(memory: dict[str, Any], rng: random.Random) -> UserRequest:
+    """The counter: searches, parts looked up from them, a reservation now and then, read back."""
+    skus: list[str] = memory.get("skus", [])
+    roll = rng.random()
+    if not skus or roll < 0.45:
+        return UserRequest("GET", f"/v2/search?q={rng.choice(_SEARCHES)}")
+    if roll < 0.90:
+        return UserRequest("GET", f"/v2/parts/{rng.choice(skus)}")
+    reservations: list[str] = memory.get("reservations", [])
+    if reservations and roll < 0.95:
+        return UserRequest("GET", f"/v2/reservations/{rng.choice(reservations)}")
+    body = json.dumps({"sku": rng.choice(skus), "qty": 1}).encode()
+    return UserRequest("POST", "/v2/reservations", body)
+
+
+def learn_from_answer(
+    memory: dict[str, Any], request: UserRequest, status: int, content: Any
+) -> None:
+    if isinstance(content, list):
+        found = [part["sku"] for part in content if isinstance(part, dict) and "sku" in part]
+        memory["skus"] = sorted(set(memory.get("skus", [])) | set(found))
+    elif status == 201 and isinstance(content, dict) and "id" in content:
+        kept: list[str] = memory.setdefault("reservations", [])
+        kept.append(content["id"])
+        del kept[:-50]  # the counter reads back recent reservations
+
+
 APP = SimulatedApp(
     name="partsdesk",
     title="PartsDesk, a warehouse counter's parts catalog",
@@ -242,5 +288,7 @@ APP = SimulatedApp(
     match=match,
     answer=answer,
     new_store=PartsStore,
+    handlers=HANDLERS,
+    users=UserMix(next_user_request, learn_from_answer),
     world=WORLD,
 )

@@ -8,11 +8,21 @@ drawer mean ~50 ms against 200 ms). The store is sandbox/appointments.py.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
 from sandbox.appointments import STATUSES, AppointmentStore, Conflict
-from sandbox.apps.base import READ, Answer, LatencyProfile, Request, Route, SimulatedApp
+from sandbox.apps.base import (
+    READ,
+    Answer,
+    LatencyProfile,
+    Request,
+    Route,
+    SimulatedApp,
+    UserMix,
+    UserRequest,
+)
 
 LATENCY: dict[str, LatencyProfile] = {
     "health": LatencyProfile(3, 0.3),
@@ -125,6 +135,51 @@ def _json_body(body: bytes, fields: dict[str, type]) -> tuple[dict[str, Any], An
     return parsed, None
 
 
+HANDLERS: dict[str, str] = {
+    "health": "/health",
+    "stats": "/api/admin/dashboard/stats",
+    "board": "/api/admin/appointments/board",
+    "drawer": "/api/admin/appointments/{id}",
+    "move": "/api/admin/appointments/{id}/move",
+    "status": "/api/admin/appointments/{id}/status",
+}
+
+
+def next_user_request(memory: dict[str, Any], rng: random.Random) -> UserRequest:
+    """A service writer's day: mostly the board and drawers, the dashboard now and then, a few
+    drag-and-drop moves (with the version the drawer showed, so most are accepted)."""
+    ids: list[int] = memory.get("ids", [])
+    roll = rng.random()
+    if not ids or roll < 0.40:
+        return UserRequest("GET", HANDLERS["board"])
+    appointment = rng.choice(ids)
+    if roll < 0.80:
+        return UserRequest("GET", f"{_APPOINTMENTS}{appointment}")
+    if roll < 0.95:
+        return UserRequest("GET", HANDLERS["stats"])
+    version = memory.get("versions", {}).get(appointment, 1)
+    body = {"status": rng.choice(STATUSES), "position": 0, "version": version}
+    return UserRequest("PATCH", f"{_APPOINTMENTS}{appointment}/move", json.dumps(body).encode())
+
+
+def learn_from_answer(
+    memory: dict[str, Any], request: UserRequest, status: int, content: Any
+) -> None:
+    """Remember the board's ids and each appointment's latest version (a 409 says the current one)."""
+    if not isinstance(content, dict):
+        return
+    if "columns" in content:
+        memory["ids"] = [
+            card["id"]
+            for column in content.get("columns", [])
+            for card in column.get("appointments", [])
+        ]
+    versions: dict[int, int] = memory.setdefault("versions", {})
+    current = content.get("current") if status == 409 else content
+    if isinstance(current, dict) and "id" in current and "version" in current:
+        versions[current["id"]] = current["version"]
+
+
 APP = SimulatedApp(
     name="statusboard",
     title="StatusBoardV2, an auto shop's appointment board",
@@ -133,5 +188,7 @@ APP = SimulatedApp(
     match=match,
     answer=answer,
     new_store=AppointmentStore,
+    handlers=HANDLERS,
+    users=UserMix(next_user_request, learn_from_answer),
     world={},  # WorldSpec's defaults are StatusBoardV2's world
 )
