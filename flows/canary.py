@@ -24,6 +24,7 @@ from prefect.events import emit_event
 from blocks.plan import Environment, LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key
+from flows.counted_evaluation import evaluate_counts
 from flows.errors import GateFailed
 from flows.notify import announce
 from flows.rollback import VERIFY_REQUESTS, rollback_in_launch, verify_share
@@ -46,7 +47,7 @@ from golive.core.stage_report import stage_markdown
 from golive.core.summaries import canary_letter
 from tasks.aws_errors import retry_unless_denied
 from tasks.metrics.cloudwatch import alarm_states
-from tasks.metrics.registry import source_for
+from tasks.metrics.registry import is_counting, source_for
 from tasks.traffic.roles import other_slot, router_in_roles
 
 SHARE_REQUESTS = 400
@@ -129,6 +130,7 @@ def canary_step(
     live_release: str | None = None,
     live_slot: str = "stable",
     live_site_release: str | None = None,
+    canary_started_at: float | None = None,
 ) -> int:
     """One step; returns the canary's failure count so far. Raises GateFailed after rolling back.
     `live_release` is what stable serves (the backup manifest's): the arm of a response naming it;
@@ -157,6 +159,7 @@ def canary_step(
             live_release,
             live_slot,
             live_site_release or live_release,
+            canary_started_at,
         )
     except BaseException as error:
         record("gate", "failed", shorten(error, 1000), gate=gate_name, data={"percent": percent})
@@ -184,6 +187,7 @@ def _canary_step(
     live_release: str | None,
     live_slot: str = "stable",
     live_site_release: str | None = None,
+    canary_started_at: float | None = None,
 ) -> int:
     logger = get_run_logger()
     production = plan.environments.production
@@ -234,6 +238,9 @@ def _canary_step(
                 percent,
             )
     tracker = StepTracker(policy, failures_before=failures_before)
+    counting = is_counting(source_for(plan))
+    window_start = time.time()  # a counting source's first window starts once the share is set
+    canary_start = canary_started_at if canary_started_at is not None else window_start
     intervals: list[pd.DataFrame] = []
     verdicts: list[Verdict] = []
     seconds: list[
@@ -241,9 +248,19 @@ def _canary_step(
     ] = []  # what each evaluation really took: the worst case's estimate, measured
     while True:
         started = time.monotonic()
-        verdict = evaluate(
-            plan, intervals, percent, tracker.fresh_from, f"{gate_name} — canary {percent} %", arms
-        )
+        stage = f"{gate_name} — canary {percent} %"
+        if counting:
+            verdict, window_start = evaluate_counts(
+                plan,
+                percent,
+                arms,
+                canary_start=canary_start,
+                start=window_start,
+                stage=stage,
+                number=len(verdicts) + 1,
+            )
+        else:
+            verdict = evaluate(plan, intervals, percent, tracker.fresh_from, stage, arms)
         seconds.append(time.monotonic() - started)
         verdicts.append(verdict)
         decision = tracker.observe(verdict)
@@ -415,6 +432,8 @@ def run_canary(
         description=f"{release}: percent of production traffic on the canary",
     )
     failures = 0
+    # a counting source's sequential tests read the canary's counts since this moment, at every step
+    canary_started_at = time.time()
     for index, percent in enumerate(plan.canary.steps):
         failures = canary_step(
             plan,
@@ -427,4 +446,5 @@ def run_canary(
             live_release,
             live_slot,
             live_site_release,
+            canary_started_at,
         )

@@ -42,6 +42,9 @@ class CanaryPolicy(_Model):
         0.05, "5%"
     )  # allowed deviation of the observed canary share
     compare_with_stable: CompareWithStable = CompareWithStable()
+    # A counting metric source's launch-wide chance of rolling back a release that meets every SLO,
+    # however often it is looked at (golive.core.counts_judge splits it over its sequential tests).
+    false_rollback_bound: PositiveFraction = Percent(0.01, "1%")
 
     @field_validator("steps")
     @classmethod

@@ -36,6 +36,7 @@ _FIELDS: tuple[tuple[tuple[str, ...], str, Kind], ...] = (
     (("canary_origin_id",), "CANARY_ORIGIN_ID", "text"),
     (("aws_credentials_block",), "AWS_CREDENTIALS_BLOCK", "text"),
     (("alarms",), "ALARMS", "list"),
+    (("metrics_url",), "METRICS_URL", "text"),
     (("router", "kind"), "ROUTER_KIND", "text"),
     (("router", "route53", "hosted_zone"), "ROUTE53_HOSTED_ZONE", "text"),
     (("router", "route53", "record_name"), "ROUTE53_RECORD_NAME", "text"),

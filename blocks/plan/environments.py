@@ -47,6 +47,8 @@ class Environment(_Model):
     # deployment); None = the site switches at promotion, for every user at once
     frontend_router: RouterConfig | None = None
     alarms: list[NonEmpty] = Field(default_factory=list)  # CloudWatch alarm names
+    # the environment's metrics server, for a counting metric source (Prometheus's HTTP API base URL)
+    metrics_url: HttpUrl | None = None
     # staging: the API's ECS service, deployed and checked in Gate A before the smoke suites
     api_service: EcsService | None = None
     # production: the two API slots behind the router (api_release says how a release moves)

@@ -24,7 +24,8 @@ from blocks.plan import (
 )
 from golive.core.canary_sight import canary_sights, describe, sight_warnings
 from golive.core.site_release import describe as describe_site_release
-from tasks.metrics.registry import source_for
+from tasks.metrics.prometheus_source import missing_buckets
+from tasks.metrics.registry import is_counting, source_for
 from tasks.plugins import check_plugins
 from tasks.traffic.registry import entry_for, settings_for
 
@@ -105,7 +106,10 @@ def summary(plan: LaunchPlan, file: Path) -> Group:
         _timings(plan),
         _notifications(plan),
     ]
-    warnings = plan.warnings() + sight_warnings(plan)  # the plan's own, then what it cannot see
+    # the plan's own, then what the canary cannot see: the probe's volume, or a counting source's buckets
+    warnings = plan.warnings() + (
+        missing_buckets(plan) if is_counting(source_for(plan)) else sight_warnings(plan)
+    )
     parts += [Text(f"! {warning}", style="yellow") for warning in warnings]
     if not plan.build_working_dir.is_dir():
         parts.append(
@@ -289,6 +293,11 @@ def _timings(plan: LaunchPlan) -> Panel:
 
 def _canary_sight(plan: LaunchPlan) -> str:
     """Per step: probe requests reaching the canary, and the error rate one evaluation can prove."""
+    if is_counting(source_for(plan)):
+        return (
+            f"real traffic, counted by {plan.metrics.kind}: as many requests as users send; "
+            "sequential tests since the canary started decide, so a thin step bakes on, never passes early"
+        )
     return "\n".join(f"{sight.step}%: {describe(sight)}" for sight in canary_sights(plan))
 
 

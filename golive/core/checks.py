@@ -25,6 +25,9 @@ class CheckResult(BaseModel):
     threshold: str  # what was required
     detail: str = ""  # why, in words an operator reads at 2 a.m.
     samples: int | None = None
+    source: str | None = (
+        None  # the metric source that measured it, where several judge one evaluation
+    )
 
     @property
     def ok(self) -> bool:

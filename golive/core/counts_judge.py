@@ -16,9 +16,10 @@ canary's counts *since the canary started* (the same release at every step), so 
 may be looked at after every interval with the launch-wide false-rollback bound still held:
 a check fails only when its test rejects "this rate is within the SLO". A value over the line
 that is not yet proven is `inconclusive` (bake on, then a human), and a value under it needs
-`min_samples` requests in the window to pass — as in `golive.core.judge`. A mean has no
-sequential test here (sum and count give no variance): it is judged on the window, and fails
-over its threshold on `min_samples` requests.
+`min_samples` requests since the canary started to pass (a short window of real traffic holds
+a few requests; the window's own numbers are shown). A mean has no sequential test here (sum
+and count give no variance): it is judged since the canary started, and fails over its
+threshold on `min_samples` requests.
 """
 
 from __future__ import annotations
@@ -29,20 +30,32 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from blocks.plan import LatencySlo, Slos
-from golive.core.checks import CheckResult, Status
+from golive.core.alarms import alarm_checks
+from golive.core.checks import CheckResult, Status, worst
 from golive.core.formatting import is_at_least, ms, percent, percent_limit
 from golive.core.judge import CANARY, Verdict, verdict_of
 from golive.core.latency_stats import QUANTILES
 from golive.core.sequential import SequentialTest, sequential_test
 
-__all__ = ["ArmCounts", "CountsVerdict", "SloCounts", "judge_counts", "sequential_test_count"]
+__all__ = [
+    "ArmCounts",
+    "CountsVerdict",
+    "SloCounts",
+    "guarantee",
+    "judge_counts",
+    "sequential_test_count",
+    "unavailable",
+    "with_floor",
+]
 
 
 @dataclass(frozen=True)
 class SloCounts:
     """One latency SLO's endpoint, one arm, one window."""
 
-    requests: int  # answered without a server error
+    requests: (
+        int  # answers the latency histogram counted (an instrumentation counts 5xx answers too)
+    )
     slower: int | None  # of them slower than the SLO's threshold; None: no histogram bucket there
     latency_sum_ms: float | None = None  # for a mean
 
@@ -96,12 +109,21 @@ def sequential_test_count(slos: Slos) -> int:
 
 
 def judge_counts(
-    slos: Slos, window: ArmCounts, since_start: ArmCounts, *, false_rollback_bound: float
+    slos: Slos,
+    window: ArmCounts,
+    since_start: ArmCounts,
+    *,
+    false_rollback_bound: float,
+    alarms: Mapping[str, str] | None = None,
+    stable: ArmCounts | None = None,
+    source: str | None = None,
 ) -> CountsVerdict:
     """Judge the canary's `window` (this evaluation) and `since_start` (every window of this canary).
 
     `false_rollback_bound` is the launch-wide chance of rolling back a canary that meets every
-    SLO, however often it is judged; each test gets its Bonferroni share of it."""
+    SLO, however often it is judged; each test gets its Bonferroni share of it. `alarms` are the
+    CloudWatch alarm states (golive.core.alarms' rule); `stable` is stable's counts over the same
+    window, stated beside the canary's (the absolute SLOs decide); `source` names who counted."""
     if not 0 < false_rollback_bound < 1:
         raise ValueError(
             f"false_rollback_bound must be between 0 and 1, got {false_rollback_bound}"
@@ -113,11 +135,14 @@ def judge_counts(
     limit = float(slos.error_rate.limit)
     errors = sequential_test(since_start.errors, since_start.requests, limit, alpha)
     tests["error rate"] = errors
-    checks.append(_error_rate_check(slos, window, errors))
+    checks.append(
+        _error_rate_check(slos, window, errors, (since_start.errors, since_start.requests))
+    )
     for slo in slos.latency:
         counts = window.slos.get(slo.name)
         if slo.stat == "mean":
-            checks.append(_mean_check(slo, counts, slos.min_samples))
+            # judged since the canary started: a short window holds too few requests for a mean
+            checks.append(_mean_check(slo, since_start.slos.get(slo.name), slos.min_samples))
             continue
         total = since_start.slos.get(slo.name)
         allowed = 1 - QUANTILES[slo.stat] / 100
@@ -128,12 +153,97 @@ def judge_counts(
         )
         if test is not None:
             tests[f"{slo.name} {slo.stat}"] = test
-        checks.append(_percentile_check(slo, counts, test, allowed, slos.min_samples))
-    verdict = verdict_of(checks, samples=window.requests, version=CANARY)
+        checks.append(
+            _percentile_check(
+                slo,
+                counts,
+                test,
+                allowed,
+                slos.min_samples,
+                (total.slower or 0, total.requests) if total else (0, 0),
+            )
+        )
+    checks = [c.model_copy(update={"source": source}) for c in checks] + alarm_checks(alarms)
+    notes = [_stable_note(stable)] if stable is not None else []
+    verdict = verdict_of(checks, samples=window.requests, version=CANARY, notes=notes)
     return CountsVerdict(**dict(verdict), tests=tests, alpha_per_test=alpha)
 
 
-def _error_rate_check(slos: Slos, window: ArmCounts, test: SequentialTest) -> CheckResult:
+def _stable_note(stable: ArmCounts) -> str:
+    if not stable.requests:
+        return "stable: no requests in this window"
+    rate = stable.errors / stable.requests
+    return f"stable over the same window: {percent(rate)} errors ({stable.errors} of {stable.requests})"
+
+
+def unavailable(
+    slos: Slos,
+    reason: str,
+    *,
+    false_rollback_bound: float,
+    alarms: Mapping[str, str] | None = None,
+    source: str | None = None,
+) -> CountsVerdict:
+    """The source could not count (unreachable, refused, a counter reset): inconclusive, never a pass.
+    The alarms are still judged: one firing fails the evaluation whatever the counts would say."""
+    check = CheckResult(
+        name="metrics source",
+        status="inconclusive",
+        value="no counts",
+        threshold="counts for this window",
+        detail=reason,
+        samples=0,
+        source=source,
+    )
+    verdict = verdict_of([check, *alarm_checks(alarms)], samples=0, version=CANARY)
+    alpha = false_rollback_bound / sequential_test_count(slos)
+    return CountsVerdict(**dict(verdict), tests={}, alpha_per_test=alpha)
+
+
+def with_floor(primary: CountsVerdict, floor: Verdict, thin: str) -> CountsVerdict:
+    """The counts' verdict with the probe's as a floor (`thin`: why the counts were not enough).
+
+    Either one failing fails. Where the counts could not decide (inconclusive) the floor's
+    conclusive verdict stands; otherwise the worse of the two. The floor's checks keep their
+    names behind "probe: " and say they are the probe's."""
+    floor_checks = [
+        c.model_copy(update={"name": f"probe: {c.name}", "source": "probe"}) for c in floor.checks
+    ]
+    statuses = [primary.status, floor.status]
+    if "fail" in statuses:
+        status: Status = "fail"
+    elif primary.status == "inconclusive" and floor.status in ("pass", "warn"):
+        status = floor.status
+    else:
+        status = worst(statuses)
+    deciding = primary if primary.status == status else floor
+    reason = deciding.reason if deciding is primary else f"probe (floor): {floor.reason}"
+    return primary.model_copy(
+        update={
+            "status": status,
+            "checks": [*primary.checks, *floor_checks],
+            "reason": reason,
+            "notes": [*primary.notes, f"the probe is the floor: {thin}", *floor.notes],
+            "saturated": floor.saturated,
+        }
+    )
+
+
+def guarantee(verdict: CountsVerdict, false_rollback_bound: float) -> str:
+    """What the sequential tests promise, in one sentence for the stage artifact and the report."""
+    tests = round(false_rollback_bound / verdict.alpha_per_test)
+    return (
+        f"Judged with anytime-valid sequential tests on the canary's counts since it started: "
+        f"however often it is looked at, the chance this launch rolls back a release that meets "
+        f"every SLO is at most {percent_limit(false_rollback_bound)} ({tests} tests at "
+        f"{percent_limit(verdict.alpha_per_test)} each)."
+    )
+
+
+def _error_rate_check(
+    slos: Slos, window: ArmCounts, test: SequentialTest, counted: tuple[int, int]
+) -> CheckResult:
+    """`counted`: (errors, requests) since the canary started, what the test and a pass judge."""
     target, limit = float(slos.error_rate.target), float(slos.error_rate.limit)
     n = window.requests
     rate = window.errors / n if n else 0.0
@@ -141,13 +251,19 @@ def _error_rate_check(slos: Slos, window: ArmCounts, test: SequentialTest) -> Ch
     threshold = f"< {percent_limit(limit)}"
     if test.rejected:
         status: Status = "fail"
-        detail = f"over the limit, proven since the canary started: {test.describe()}"
-    elif n < slos.min_samples:
-        status, detail = "inconclusive", f"{n} requests, {slos.min_samples} needed"
-    elif is_at_least(rate, limit):
+        detail = (
+            f"error rate {value} over the {percent_limit(limit)} limit, proven since the canary "
+            f"started: {test.describe()}"
+        )
+    elif counted[1] < slos.min_samples:
         status = "inconclusive"
-        detail = f"over the limit in this window, not yet proven: {test.describe()}"
-    elif is_at_least(rate, target):
+        detail = f"{counted[1]} requests since the canary started, {slos.min_samples} needed"
+    elif is_at_least(counted[0] / counted[1], limit):
+        status = "inconclusive"
+        detail = (
+            f"error rate over the limit since the canary started, not yet proven: {test.describe()}"
+        )
+    elif is_at_least(counted[0] / counted[1], target):
         status, detail = "warn", f"over the target ({percent_limit(target)}): {test.describe()}"
     else:
         status, detail = "pass", test.describe()
@@ -162,7 +278,9 @@ def _percentile_check(
     test: SequentialTest | None,
     allowed: float,
     min_samples: int,
+    counted: tuple[int, int],
 ) -> CheckResult:
+    """`counted`: (slower, requests) since the canary started, what the test and a pass judge."""
     name = f"{slo.name} {slo.stat}"
     threshold = f"< {ms(float(slo.threshold))} ({percent_limit(allowed)} slower at most)"
     if counts is None or counts.slower is None or test is None:
@@ -180,12 +298,16 @@ def _percentile_check(
     value = f"{percent(share)} slower ({counts.slower} of {n})" if n else "no requests"
     if test.rejected:
         status: Status = "fail"
-        detail = f"{slo.stat} over {ms(float(slo.threshold))}, proven since the canary started: {test.describe()}"
-    elif n < min_samples:
-        status, detail = "inconclusive", f"{n} requests, {min_samples} needed"
-    elif is_at_least(share, allowed):
+        detail = (
+            f"{name} over {ms(float(slo.threshold))} ({value}), proven since the canary started: "
+            f"{test.describe()}"
+        )
+    elif counted[1] < min_samples:
         status = "inconclusive"
-        detail = f"over the line in this window, not yet proven: {test.describe()}"
+        detail = f"{counted[1]} requests since the canary started, {min_samples} needed"
+    elif is_at_least(counted[0] / counted[1], allowed):
+        status = "inconclusive"
+        detail = f"{name} over the line since the canary started, not yet proven: {test.describe()}"
     else:
         status, detail = "pass", test.describe()
     return CheckResult(
@@ -223,6 +345,6 @@ def _mean_check(slo: LatencySlo, counts: SloCounts | None, min_samples: int) -> 
         status="fail" if over else "pass",
         value=ms(mean, limit),
         threshold=threshold,
-        detail="judged on this window (a sum and a count give no variance to test)",
+        detail="since the canary started (a sum and a count give no variance to test)",
         samples=n,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from blocks.plan import LaunchPlan
 from golive.core.canary_policy import measured_sentence
 from golive.core.checks import CheckResult, checks_markdown
+from golive.core.counts_judge import CountsVerdict, guarantee
 from golive.core.formatting import md_cell
 from golive.core.judge import Verdict
 from golive.core.probe_health import PROBE_CHECK, LagBounds
@@ -43,6 +44,9 @@ def stage_markdown(
         )
     last = verdicts[-1] if verdicts else None
     measured = [measured_sentence(seconds, estimated_probe_seconds), ""] if seconds else []
+    counted = next((v for v in verdicts if isinstance(v, CountsVerdict)), None)
+    if counted is not None:  # the sequential tests' promise, in the plan's bound
+        measured += [guarantee(counted, float(plan.canary.false_rollback_bound)), ""]
     return "\n".join(
         [
             f"# Gate {letter} — canary {percent} % · {release}",

@@ -10,11 +10,13 @@ from blocks.plan import LaunchPlan, Problem, show
 from golive.core.registry import Registry, kind_problem
 from tasks.metrics import MetricsSource
 from tasks.metrics.probe_source import PROBE_SOURCE
+from tasks.metrics.prometheus_source import PROMETHEUS_SOURCE
 
 METRIC_SOURCES: Registry[MetricsSource] = Registry(
     "metric source",
     [
         PROBE_SOURCE,
+        PROMETHEUS_SOURCE,
     ],
 )
 
@@ -22,6 +24,11 @@ METRIC_SOURCES: Registry[MetricsSource] = Registry(
 def source_for(plan: LaunchPlan) -> MetricsSource:
     """The plan's metric source; UnknownPlugin if no entry declares its kind (check_plugins says so first)."""
     return METRIC_SOURCES.get(plan.metrics.kind)
+
+
+def is_counting(source: MetricsSource) -> bool:
+    """A source that counts real traffic (the canary is judged on its counts), not per-request samples."""
+    return bool(getattr(source, "counting", False))
 
 
 def metric_source_problems(plan: LaunchPlan) -> list[Problem]:

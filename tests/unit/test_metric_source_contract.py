@@ -65,8 +65,18 @@ def _probe_sends_nothing(plan: LaunchPlan) -> LaunchPlan:
     )
 
 
+def _prometheus_plan() -> LaunchPlan:
+    # Prometheus judges the canary on counts (tests/integration/test_prometheus_canary.py, a real
+    # server); the samples a gate collects from it are the probe's.
+    raw = _probe_plan().model_dump(mode="json", exclude_none=True)
+    raw["metrics"] = {"kind": "prometheus", "prometheus": {"scrape_interval": "1s"}}
+    raw["environments"]["production"]["metrics_url"] = "http://127.0.0.1:9090"
+    return validate_plan(raw, env={})
+
+
 WORLDS: dict[str, World] = {
     "probe": World(_probe_plan, _probe_sends_nothing),
+    "prometheus": World(_prometheus_plan, _probe_sends_nothing),
 }
 KINDS = METRIC_SOURCES.kinds()
 

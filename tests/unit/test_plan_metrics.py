@@ -38,8 +38,14 @@ def test_metrics_kind_probe_keeps_its_settings_in_the_probe_section() -> None:
     ("metrics", "expected"),
     [
         (
+            {"kind": "datadog", "datadog": {"site": "datadoghq.eu"}},
+            "metrics.kind: 'datadog' — unknown metric source: one of probe, prometheus",
+        ),
+        (
             {"kind": "prometheus", "prometheus": {"url": "http://prom:9090"}},
-            "metrics.kind: 'prometheus' — unknown metric source: one of probe",
+            "metrics.prometheus.url: 'http://prom:9090' — unknown key 'url' (allowed: "
+            "requests_metric, duration_metric, status_label, handler_label, version_label, "
+            "release_label, selector, handlers, buckets, scrape_interval, timeout, floor)",
         ),
         (
             {"kind": "probe", "probe": {"requests_per_evaluation": 10}},
@@ -61,3 +67,60 @@ def test_a_bad_metrics_section_is_refused_where_the_plan_is_loaded(
 def test_metrics_kind_is_a_name() -> None:
     with pytest.raises(PlanError, match=r"metrics.kind: 'Probe!' — a lowercase name"):
         plan_with(metrics={"kind": "Probe!"})
+
+
+def test_prometheus_needs_the_production_metrics_url() -> None:
+    plan = plan_with(metrics={"kind": "prometheus"})
+    with pytest.raises(PlanError) as caught:
+        check_plugins(plan)
+    assert caught.value.problems == [
+        "environments.production.metrics_url: (missing) — required by metrics.kind prometheus: "
+        "the Prometheus server's URL (or GOLIVE_PRODUCTION_METRICS_URL)"
+    ]
+
+
+def _prometheus_plan(settings: dict[str, Any]):  # type: ignore[no-untyped-def]
+    raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
+    raw["metrics"] = {"kind": "prometheus", "prometheus": settings}
+    raw["environments"]["production"]["metrics_url"] = "http://127.0.0.1:9090"
+    return validate_plan(raw, env={})
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"handlers": {"boards": "/api/board"}},
+            "metrics.prometheus.handlers.boards: 'boards' — an SLO's name: one of board, drawer",
+        ),
+        (
+            {"selector": '{job="api"}'},
+            "metrics.prometheus.selector: '{job=\"api\"}' — label matchers without braces, "
+            'e.g. job="api",env="prod"',
+        ),
+        ({"floor": "synthetic"}, "metrics.prometheus.floor: 'synthetic' — one of 'probe'"),
+    ],
+)
+def test_bad_prometheus_settings_name_their_field(settings: dict[str, Any], expected: str) -> None:
+    with pytest.raises(PlanError) as caught:
+        check_plugins(_prometheus_plan(settings))
+    assert caught.value.problems == [expected]
+
+
+def test_prometheus_describes_what_it_judges_and_the_bound() -> None:
+    plan = check_plugins(_prometheus_plan({"floor": "probe"}))
+    described = source_for(plan).describe(plan)
+    assert described.startswith("prometheus: the canary's real traffic at http://127.0.0.1:9090")
+    assert "false-rollback bound of 1%" in described and "probe as a floor" in described
+
+
+def test_plan_check_names_a_percentile_without_a_bucket_at_its_threshold() -> None:
+    from tasks.metrics.prometheus_source import missing_buckets
+
+    stated = _prometheus_plan({"buckets": ["100ms", "250ms", "500ms", "1s"]})
+    assert missing_buckets(stated) == [
+        "board p95: no histogram bucket at 800ms (buckets: 100ms, 250ms, 500ms, 1s): its share of "
+        "slower requests cannot be counted, so it is judged inconclusive"
+    ]
+    assert missing_buckets(_prometheus_plan({"buckets": ["800ms"]})) == []
+    assert "metrics.prometheus.buckets not given" in missing_buckets(_prometheus_plan({}))[0]
