@@ -170,6 +170,12 @@ class StepTracker:
             self.fresh_from = self.evaluations
         elif verdict.status in ("pass", "warn"):
             self.consecutive_failures = 0
+        if verdict.status == "fail" and verdict.proven:
+            return self._decide(
+                "rollback",
+                f"a breach proven by a sequential test, within the launch's false-rollback bound "
+                f"({verdict.reason})",
+            )
         if (
             verdict.status == "fail"
             and self.consecutive_failures >= policy.max_consecutive_failures

@@ -166,7 +166,12 @@ def judge_counts(
     checks = [c.model_copy(update={"source": source}) for c in checks] + alarm_checks(alarms)
     notes = [_stable_note(stable)] if stable is not None else []
     verdict = verdict_of(checks, samples=window.requests, version=CANARY, notes=notes)
-    return CountsVerdict(**dict(verdict), tests=tests, alpha_per_test=alpha)
+    proven = any(test.rejected for test in tests.values())
+    return CountsVerdict(
+        **dict(verdict) | {"proven": proven and verdict.status == "fail"},
+        tests=tests,
+        alpha_per_test=alpha,
+    )
 
 
 def _stable_note(stable: ArmCounts) -> str:

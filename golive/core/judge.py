@@ -103,6 +103,9 @@ class Verdict(BaseModel):
         default_factory=list
     )  # what was not judged and why (e.g. no stable traffic)
     saturated: bool = False  # the probe's own client lag was over its bound: it measured itself
+    # a failed check's breach is proven by an anytime-valid sequential test (golive.core.counts_judge):
+    # its false-rollback chance is already bounded, so the step rolls back at once
+    proven: bool = False
 
     @property
     def ok(self) -> bool:

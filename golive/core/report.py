@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from blocks.plan import LaunchPlan
 from golive.core.canary_policy import rollback_costs, rollback_sentence
 from golive.core.checks import CheckResult
+from golive.core.counts_judge import sequential_test_count
 from golive.core.formatting import budget_ms, elapsed, md_cell, percent, percent_limit
 from golive.core.judge import CANARY, STABLE, judge, latency_stat
 from golive.core.probe_health import LAG_COLUMN, LagBounds, client_lag
@@ -509,7 +510,32 @@ def _facts(entries: list[TimelineEntry], plan: LaunchPlan, release: str) -> list
         ("Messages", f"{sent} sent, {len(messages) - sent} not sent"),
         ("Time to rollback", rollback_sentence(plan.canary, costs=rollback_costs(plan))),
     ]
+    if counted := _counting_sources(entries):
+        facts.append(("Canary judged on", _judged_on(plan, counted)))
     return facts
+
+
+def _counting_sources(entries: list[TimelineEntry]) -> list[str]:
+    """The metric sources named by the canary's checks (a counting source names itself on each check)."""
+    named = {
+        check.get("source")
+        for e in entries
+        if e.kind == "verdict"
+        for check in (e.data or {}).get("checks", [])
+        if isinstance(check, dict)
+    }
+    return sorted(name for name in named if name and name != "probe")
+
+
+def _judged_on(plan: LaunchPlan, sources: list[str]) -> str:
+    bound = float(plan.canary.false_rollback_bound)
+    tests = sequential_test_count(plan.slos)
+    return (
+        f"{' and '.join(sources)} counts of real traffic, with anytime-valid sequential tests since "
+        f"the canary started: the chance of rolling back a release that met every SLO was at most "
+        f"{percent_limit(bound)}, however often it was looked at ({tests} tests at "
+        f"{percent_limit(bound / tests)} each)"
+    )
 
 
 def site_rollout_text(plan: LaunchPlan) -> str:

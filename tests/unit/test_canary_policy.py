@@ -119,6 +119,17 @@ def test_consecutive_failures_roll_back() -> None:
     assert decision.reason == "2 failed evaluations in a row (limit 2): it was fail"
 
 
+def test_a_breach_proven_by_a_sequential_test_rolls_back_at_once() -> None:
+    """A counting source's failure is a proven breach: its false-rollback chance is already bounded
+    launch-wide, so waiting for a second failure would only leave users on the bad release."""
+    tracker = StepTracker(policy(bake=10))
+    proven = verdict("fail").model_copy(update={"proven": True})
+    assert tracker.observe(verdict("pass")).decision == "continue_baking"
+    decision = tracker.observe(proven)
+    assert decision.decision == "rollback"
+    assert decision.reason.startswith("a breach proven by a sequential test")
+
+
 def test_a_pass_breaks_the_streak_but_failures_add_up() -> None:
     tracker = StepTracker(policy(bake=10))
     assert feed(tracker, "fail", "pass", "fail", "warn") == ["continue_baking"] * 4

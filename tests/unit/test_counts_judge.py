@@ -50,7 +50,7 @@ def test_errors_proven_over_the_limit_fail() -> None:
     window = arm(2000, 80)  # 4 % against a 1 % limit
     verdict = judge_counts(SLOS, window, window, false_rollback_bound=0.01)
     assert by_name(verdict)["error rate"] == "fail"
-    assert verdict.status == "fail"
+    assert verdict.status == "fail" and verdict.proven  # the step rolls back at once
     assert "proven since the canary started" in verdict.checks[0].detail
 
 
@@ -90,10 +90,11 @@ def test_no_bucket_at_the_threshold_cannot_be_judged() -> None:
     assert verdict.status == "inconclusive"
 
 
-def test_a_mean_over_its_threshold_fails_on_the_window() -> None:
+def test_a_mean_over_its_threshold_fails_since_the_canary_started() -> None:
     window = arm(400, 0, mean_ms=250)
     verdict = judge_counts(SLOS, window, window, false_rollback_bound=0.01)
     assert by_name(verdict)["drawer mean"] == "fail"
+    assert not verdict.proven  # no test behind a mean: the plan's failure limits apply
 
 
 def test_a_window_that_does_not_know_the_bucket_makes_the_sum_unknown() -> None:

@@ -271,6 +271,21 @@ def test_completed_launch_is_a_launch_report(plan: LaunchPlan) -> None:
     assert "switched at promotion, for every user at once" in report.markdown
 
 
+def test_a_canary_judged_on_counts_says_what_its_tests_guaranteed(plan: LaunchPlan) -> None:
+    counted = CheckResult(
+        name="error rate", status="pass", value="0.00 % (0 of 400)", threshold="< 1 %"
+    ).model_copy(update={"source": "prometheus"})
+    timeline = completed_timeline() + [
+        entry(9, "verdict", "pass", "evaluation 1 at 10 %", checks=[counted.model_dump()])
+    ]
+    report = launch_report(timeline, None, plan)
+    assert (
+        "prometheus counts of real traffic, with anytime-valid sequential tests since the canary "
+        "started: the chance of rolling back a release that met every SLO was at most 1 %"
+    ) in report.markdown
+    assert "Canary judged on" not in launch_report(completed_timeline(), None, plan).markdown
+
+
 def test_a_frontend_router_is_named_where_the_site_moved(plan: LaunchPlan) -> None:
     production = plan.environments.production.model_copy(
         update={

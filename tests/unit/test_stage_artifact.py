@@ -85,3 +85,23 @@ def test_without_timings_or_lag_the_columns_say_so() -> None:
     markdown = stage_markdown(PLAN, "v1.4.0", 30, "D", [verdict], "advance", share, "3 s")
     row = next(line for line in markdown.splitlines() if line.startswith("| 1 |"))
     assert "| - | - |" in row and "Measured:" not in markdown
+
+
+def test_a_stage_judged_on_counts_says_what_its_sequential_tests_guarantee() -> None:
+    from golive.core.counts_judge import ArmCounts, SloCounts, judge_counts
+
+    window = ArmCounts(
+        400, 0, {"board": SloCounts(160, 1, 48_000.0), "drawer": SloCounts(160, None, 8_000.0)}
+    )
+    verdict = judge_counts(
+        PLAN.slos, window, window, false_rollback_bound=0.01, source="prometheus"
+    )
+    share = CheckResult(
+        name="edge serves 30 % canary", status="pass", value="30 %", threshold="30 %"
+    )
+    markdown = stage_markdown(PLAN, "v1.4.0", 30, "D", [verdict], "advance", share, "3 s")
+    assert (
+        "however often it is looked at, the chance this launch rolls back a release that meets "
+        "every SLO is at most 1 % (2 tests at 0.5 % each)"
+    ) in markdown
+    assert all(check.source == "prometheus" for check in verdict.checks)
