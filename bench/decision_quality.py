@@ -21,6 +21,16 @@ Both judges see the same per-interval samples (numpy, seeded per scenario):
   failed checks reach `threshold` (= the plan's max_consecutive_failures); otherwise the
   step advances after its 3 intervals (no extensions, no human).
 
+- golive sequential on counts, the real code too: what a Prometheus source counts of the
+  sandbox's users (`--users` requests per second, 50 by default, the mix of sandbox/users.py:
+  40 % board, 40 % drawer, the rest stats and moves), each interval's canary and stable counts
+  drawn from the same log-normal profiles (errors Bernoulli, a board answer slower than
+  800 ms with its profile's probability, the drawer's latency sum from its draws), judged by
+  `judge_counts` (sequential tests since the canary started, the plan's
+  `canary.false_rollback_bound`) -> `StepTracker.observe` (a proven breach rolls back at
+  once). It runs `--counts-trials` trials per scenario (2,500 by default: the false-rollback
+  target is 0 in 2,500 healthy trials).
+
 Detection is the rollback decision, counted in evaluation intervals (1 s each here)
 from the canary's first interval, and in canary requests seen until then. "Asks a
 human" is golive's `ask_human`: the canary is held, not promoted, until someone decides.
@@ -36,9 +46,11 @@ Usage: uv run python bench/decision_quality.py [--trials 500] [--seed 20261127] 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,14 +59,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from blocks.plan import LaunchPlan, load_plan
+from blocks.plan import LaunchPlan, load_plan, parse_percent
 from golive.core.canary_policy import (
     StepPolicy,
     StepTracker,
     evaluation_window,
     worst_case_time_to_rollback,
 )
-from golive.core.judge import BREACH_ALPHA, judge_canary
+from golive.core.counts_judge import ArmCounts, SloCounts, judge_counts
+from golive.core.judge import BREACH_ALPHA, Verdict, judge_canary
 
 REPO = Path(__file__).resolve().parents[1]
 PLAN = REPO / "plans" / "sandbox.yaml"
@@ -153,6 +166,8 @@ class Result:
     flagger: Outcome
     bound: float
     seconds: float
+    counts: Outcome | None = None
+    counts_trials: int = 0
 
 
 # ------------------------------------------------------------------ sampling
@@ -209,6 +224,30 @@ def interval_frame(
 # ------------------------------------------------------------------ the judges
 
 
+def walk_canary(
+    plan: LaunchPlan,
+    policy: StepPolicy,
+    evaluate: Callable[[int, int, StepTracker], Verdict],
+    limit: int | None = None,
+) -> int:
+    """One canary through its steps, as flows/canary.py walks it: a tracker per step, failures
+    carried over; `evaluate(step_index, step, tracker)` judges the step's next interval.
+    Returns 0 promoted, 1 rollback, 2 ask_human."""
+    failures = 0
+    for step_index, step in enumerate(plan.canary.steps):
+        tracker = StepTracker(policy, failures_before=failures)
+        for _ in itertools.count() if limit is None else range(limit):
+            decision = tracker.observe(evaluate(step_index, step, tracker)).decision
+            if decision in ("advance", "rollback", "ask_human"):
+                break
+        else:
+            raise AssertionError("the tracker outlasted the drawn intervals")
+        failures = tracker.total_failures
+        if decision != "advance":
+            return 1 if decision == "rollback" else 2
+    return 0
+
+
 def run_golive(draws: Draws, plan: LaunchPlan, alpha: float | None) -> Outcome:
     policy = StepPolicy.from_plan(plan.canary)
     trials, steps, intervals = draws.canary.shape[:3]
@@ -217,29 +256,26 @@ def run_golive(draws: Draws, plan: LaunchPlan, alpha: float | None) -> Outcome:
     )
     end, used, seen = np.zeros(trials, int), np.zeros(trials, int), np.zeros(trials, int)
     for trial in range(trials):
-        failures = 0
-        outcome = 0
-        for step_index, step in enumerate(plan.canary.steps):
-            tracker = StepTracker(policy, failures_before=failures)
-            frames: list[pd.DataFrame] = []
-            for interval in range(intervals):
-                frames.append(interval_frame(draws, trial, step_index, interval, names))
-                used[trial] += 1
-                seen[trial] += int(draws.canary[trial, step_index, interval].sum())
-                window = evaluation_window(frames, plan.slos, start=tracker.fresh_from)
-                verdict = judge_canary(
-                    window, plan.slos, plan.canary.compare_with_stable, alpha=alpha, step=step
-                )
-                decision = tracker.observe(verdict).decision
-                if decision in ("advance", "rollback", "ask_human"):
-                    break
-            else:
-                raise AssertionError("the tracker outlasted the drawn intervals")
-            failures = tracker.total_failures
-            if decision != "advance":
-                outcome = 1 if decision == "rollback" else 2
-                break
-        end[trial] = outcome
+        frames: dict[int, list[pd.DataFrame]] = {}
+
+        def evaluate(
+            step_index: int,
+            step: int,
+            tracker: StepTracker,
+            trial: int = trial,
+            frames: dict[int, list[pd.DataFrame]] = frames,
+        ) -> Verdict:
+            mine = frames.setdefault(step_index, [])
+            interval = len(mine)
+            mine.append(interval_frame(draws, trial, step_index, interval, names))
+            used[trial] += 1
+            seen[trial] += int(draws.canary[trial, step_index, interval].sum())
+            window = evaluation_window(mine, plan.slos, start=tracker.fresh_from)
+            return judge_canary(
+                window, plan.slos, plan.canary.compare_with_stable, alpha=alpha, step=step
+            )
+
+        end[trial] = walk_canary(plan, policy, evaluate, limit=intervals)
     return Outcome(end, used, seen)
 
 
@@ -294,9 +330,66 @@ def bound(scenario: Scenario, draws: Draws, plan: LaunchPlan) -> float:
     return float((bad & draws.canary[:, 0, :2]).any(axis=(1, 2, 3)).mean())
 
 
+# ------------------------------------------------------------------ real traffic, counted
+
+USER_MIX = {"board": 0.40, "drawer": 0.40}  # sandbox/apps/statusboard.py next_user_request
+
+
+def _slower_share(version: Version, threshold_ms: float) -> float:
+    """P(a board answer is slower than `threshold_ms`) under the version's log-normal profile."""
+    z = (math.log(threshold_ms) - math.log(version.board_median())) / BOARD[1]
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def _arm_window(version: Version, n: int, rng: np.random.Generator, plan: LaunchPlan) -> ArmCounts:
+    errors = int(rng.binomial(n, version.error_rate)) if n else 0
+    slos: dict[str, SloCounts] = {}
+    for slo in plan.slos.latency:
+        share = USER_MIX.get(slo.name, 0.0)
+        count = int(rng.binomial(n, share)) if n else 0
+        if slo.name == "board":
+            slower = int(rng.binomial(count, _slower_share(version, float(slo.threshold))))
+            slos[slo.name] = SloCounts(count, slower, None)
+        else:
+            median = DRAWER[0] * version.drawer_scale
+            total = float(np.exp(math.log(median) + DRAWER[1] * rng.standard_normal(count)).sum())
+            slos[slo.name] = SloCounts(count, None, total)
+    return ArmCounts(n, errors, slos)
+
+
+def run_counts(
+    scenario: Scenario, plan: LaunchPlan, trials: int, users: float, rng: np.random.Generator
+) -> Outcome:
+    """golive's counting path on what a Prometheus source would count of `users` requests per second."""
+    policy = StepPolicy.from_plan(plan.canary)
+    interval = float(plan.canary.evaluation_interval)
+    bound = float(plan.canary.false_rollback_bound)
+    end, used, seen = np.zeros(trials, int), np.zeros(trials, int), np.zeros(trials, int)
+    for trial in range(trials):
+        since: list[ArmCounts] = []  # the canary's counts since it started, across steps
+
+        def evaluate(
+            step_index: int,
+            step: int,
+            tracker: StepTracker,
+            trial: int = trial,
+            since: list[ArmCounts] = since,
+        ) -> Verdict:
+            total = int(rng.poisson(users * interval))
+            n = int(rng.binomial(total, step / 100))
+            window = _arm_window(scenario.canary, n, rng, plan)
+            since[:] = [since[0].plus(window) if since else window]
+            used[trial] += 1
+            seen[trial] += n
+            return judge_counts(plan.slos, window, since[0], false_rollback_bound=bound)
+
+        end[trial] = walk_canary(plan, policy, evaluate)
+    return Outcome(end, used, seen)
+
+
 def run_scenario(job: Job) -> Result:
     started = time.perf_counter()
-    plan = configured(load_plan(PLAN, env={}), job.consecutive, job.requests)
+    plan = configured(load_plan(PLAN, env={}), job.consecutive, job.requests, job.bound)
     policy = StepPolicy.from_plan(plan.canary)
     intervals = policy.evaluations_per_bake * (1 + policy.max_inconclusive_extensions)
     rng = np.random.default_rng([job.seed, job.index])
@@ -306,6 +399,11 @@ def run_scenario(job: Job) -> Result:
         golive.append(run_golive(draws, plan, job.alpha))
         flagger.append(run_flagger(draws, plan))
         bounds.append(bound(job.scenario, draws, plan))
+    counts = (
+        run_counts(job.scenario, plan, job.counts_trials, job.users, rng)
+        if job.counts_trials
+        else None
+    )
     return Result(
         job.scenario,
         job.trials,
@@ -313,6 +411,8 @@ def run_scenario(job: Job) -> Result:
         Outcome.join(flagger),
         float(np.average(bounds, weights=[len(o.end) for o in golive])),
         time.perf_counter() - started,
+        counts,
+        job.counts_trials,
     )
 
 
@@ -325,13 +425,21 @@ class Job:
     alpha: float | None
     consecutive: int | None
     requests: int | None
+    counts_trials: int = 0
+    users: float = 50.0
+    bound: str | None = None
 
 
 CHUNK = 50
 
 
-def configured(plan: LaunchPlan, consecutive: int | None, requests: int | None) -> LaunchPlan:
+def configured(
+    plan: LaunchPlan, consecutive: int | None, requests: int | None, bound: str | None = None
+) -> LaunchPlan:
     """The sandbox plan, with the benchmark's overrides (none by default)."""
+    if bound is not None:
+        canary = plan.canary.model_copy(update={"false_rollback_bound": parse_percent(bound)})
+        plan = plan.model_copy(update={"canary": canary})
     if consecutive is not None:
         canary = plan.canary.model_copy(update={"max_consecutive_failures": consecutive})
         plan = plan.model_copy(update={"canary": canary})
@@ -360,6 +468,9 @@ HEALTHY_HEAD = [
     "golive asks a human",
     "golive promotes",
     "Flagger-style false rollbacks",
+    "sequential (counts) trials",
+    "sequential false rollbacks",
+    "sequential asks a human",
 ]
 DEGRADED_HEAD = [
     "degraded scenario (stable normal unless said)",
@@ -387,10 +498,22 @@ def tables(results: list[Result]) -> tuple[list[list[str]], list[list[str]]]:
                     rate(g.end == 2),
                     rate(g.end == 0),
                     f"{int((f.end == 1).sum())} ({rate(f.end == 1)})",
+                    *(
+                        [
+                            str(r.counts_trials),
+                            f"{int((r.counts.end == 1).sum())} ({rate(r.counts.end == 1)})",
+                            rate(r.counts.end == 2),
+                        ]
+                        if r.counts is not None
+                        else ["0", "–", "–"]
+                    ),
                 ]
             )
             continue
-        for label, o in (("golive", g), ("Flagger-style", f)):
+        judges = [("golive", g), ("Flagger-style", f)]
+        if r.counts is not None:
+            judges.append(("golive sequential (counts)", r.counts))
+        for label, o in judges:
             rolled = o.end == 1
             degraded.append(
                 [
@@ -435,7 +558,41 @@ def targets(results: list[Result]) -> tuple[list[str], bool]:
                 f"— {r.scenario.name}: {100 * within:.1f} %{bound_note}"
             )
         all_met &= met
-    return lines, all_met
+    return lines + counts_targets(results), all_met
+
+
+CLEAR = ("p95 1000 ms", "p95 1500 ms", "errors 3 %")
+JUST_OUTSIDE = ("p95 850 ms (just outside)", "errors 1.2 % (just outside)")
+
+
+def counts_targets(results: list[Result]) -> list[str]:
+    """Issue 13's targets for the sequential judge on counts (what is met is said, and what is not)."""
+    lines = []
+    for r in results:
+        o = r.counts
+        if o is None:
+            continue
+        name = r.scenario.name
+        rolled = o.end == 1
+        if r.scenario.healthy:
+            false = int(rolled.sum())
+            lines.append(
+                f"{'met' if false == 0 else 'MISSED'}: sequential (counts): no false rollback in "
+                f"{r.counts_trials} healthy trials — {name}: {false}"
+            )
+            continue
+        within = float((rolled & (o.intervals <= 2)).mean())
+        goal = 0.99 if name in CLEAR else 0.95 if name in JUST_OUTSIDE else None
+        if goal is None:
+            continue
+        median = float(np.median(o.intervals[rolled])) if rolled.any() else float("nan")
+        lines.append(
+            f"{'met' if within >= goal else 'MISSED'}: sequential (counts): >= {100 * goal:.0f} % "
+            f"detected within two intervals — {name}: {100 * within:.1f} % (median "
+            f"{median:g} intervals to the rollback decision; {o.samples[rolled].mean() if rolled.any() else 0:.0f} "
+            f"canary requests seen by then)"
+        )
+    return lines
 
 
 def main() -> None:
@@ -455,14 +612,39 @@ def main() -> None:
         "--requests", type=int, default=None, help="override the plan's requests per evaluation"
     )
     parser.add_argument(
+        "--counts-trials",
+        type=int,
+        default=2500,
+        help="trials of the sequential judge on counts per scenario (0: skip it)",
+    )
+    parser.add_argument(
+        "--users", type=float, default=50.0, help="the sandbox's users, requests per second"
+    )
+    parser.add_argument(
+        "--false-rollback-bound", default=None, help="override the plan's, e.g. 0.1%%"
+    )
+    parser.add_argument(
         "--write-docs", action="store_true", help=f"write the figures into docs/{DOCS.name}"
     )
     args = parser.parse_args()
     alpha = None if args.breach_alpha.lower() == "none" else float(args.breach_alpha)
-    plan = configured(load_plan(PLAN, env={}), args.max_consecutive, args.requests)
+    plan = configured(
+        load_plan(PLAN, env={}), args.max_consecutive, args.requests, args.false_rollback_bound
+    )
     started = time.perf_counter()
     jobs = [
-        Job(i, s, args.trials, args.seed, alpha, args.max_consecutive, args.requests)
+        Job(
+            i,
+            s,
+            args.trials,
+            args.seed,
+            alpha,
+            args.max_consecutive,
+            args.requests,
+            args.counts_trials,
+            args.users,
+            args.false_rollback_bound,
+        )
         for i, s in enumerate(SCENARIOS)
     ]
     jobs.sort(key=lambda job: not job.scenario.healthy)  # the long runs first, for an even load
@@ -475,6 +657,7 @@ def main() -> None:
         for name, value in (
             ("max_consecutive_failures", args.max_consecutive),
             ("requests_per_evaluation", args.requests),
+            ("false_rollback_bound", args.false_rollback_bound),
         )
         if value
     ]
@@ -487,7 +670,9 @@ def main() -> None:
         f"compare_with_stable alpha {canary.compare_with_stable.alpha:g} / "
         f"{canary.compare_with_stable.max_relative_slowdown.text}; judge_canary alpha "
         f"{'none (literal rule)' if alpha is None else f'{alpha:g}'}; seed {args.seed}, {args.trials} "
-        f"trials per scenario, {elapsed:.0f} s on {args.workers} workers"
+        f"trials per scenario; the sequential judge on counts of {args.users:g} user requests/s, "
+        f"false_rollback_bound {canary.false_rollback_bound.text}, {args.counts_trials} trials per "
+        f"scenario; {elapsed:.0f} s on {args.workers} workers"
     )
     healthy, degraded = tables(results)
     lines, all_met = targets(results)
@@ -505,7 +690,12 @@ def main() -> None:
             healthy,
             degraded,
             lines,
-            tag=" ".join(overrides) or ("literal" if alpha is None else "default"),
+            tag=" ".join(
+                [
+                    " ".join(overrides) or ("literal" if alpha is None else "default"),
+                    *([f"users {args.users:g}"] if args.counts_trials else []),
+                ]
+            ),
         )
 
 
