@@ -40,6 +40,7 @@ from golive.core.canary_policy import (
     rollback_costs,
     rollback_sentence,
 )
+from golive.core.counts_judge import ArmCounts
 from golive.core.formatting import shorten
 from golive.core.judge import Verdict, judge_canary
 from golive.core.messages import canary_values, measured_values
@@ -242,6 +243,7 @@ def _canary_step(
     window_start = time.time()  # a counting source's first window starts once the share is set
     canary_start = canary_started_at if canary_started_at is not None else window_start
     intervals: list[pd.DataFrame] = []
+    history: list[tuple[ArmCounts, ArmCounts]] = []  # a counting source's (canary, stable) windows
     verdicts: list[Verdict] = []
     seconds: list[
         float
@@ -258,6 +260,7 @@ def _canary_step(
                 start=window_start,
                 stage=stage,
                 number=len(verdicts) + 1,
+                history=history,
             )
         else:
             verdict = evaluate(plan, intervals, percent, tracker.fresh_from, stage, arms)

@@ -16,7 +16,14 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import LaunchPlan
 from flows.samples import keep_samples
 from golive.core.arms import ArmRule, with_arms
-from golive.core.counts_judge import CountsVerdict, judge_counts, unavailable, with_floor
+from golive.core.counts_judge import (
+    ArmCounts,
+    CountsVerdict,
+    comparison_alpha,
+    judge_counts,
+    unavailable,
+    with_floor,
+)
 from golive.core.judge import judge_canary
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.probe_source import PROBE_SOURCE
@@ -35,8 +42,12 @@ def evaluate_counts(
     start: float,
     stage: str = "",
     number: int = 1,
+    history: list[tuple[ArmCounts, ArmCounts]] | None = None,
 ) -> tuple[CountsVerdict, float]:
-    """The verdict on [start, start + interval] and that window's end (the next window's start)."""
+    """The verdict on [start, start + interval] and that window's end (the next window's start).
+
+    `history` is this step's (canary, stable) windows so far, for the comparison with stable;
+    this window is appended to it."""
     production = plan.environments.production
     settings = settings_of(plan)
     source = source_for(plan).kind
@@ -52,6 +63,9 @@ def evaluate_counts(
         return unavailable(
             plan.slos, str(error), false_rollback_bound=bound, alarms=alarms, source=source
         ), end
+    if history is None:
+        history = []
+    history.append((counts.canary, counts.stable))
     verdict = judge_counts(
         plan.slos,
         counts.canary,
@@ -60,6 +74,9 @@ def evaluate_counts(
         alarms=alarms,
         stable=counts.stable,
         source=source,
+        versus=history if percent < 100 else (),
+        compare=plan.canary.compare_with_stable,
+        compare_alpha=comparison_alpha(plan.slos, plan.canary),
     )
     verdict = verdict.model_copy(
         update={

@@ -24,18 +24,18 @@ threshold on `min_samples` requests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from blocks.plan import LatencySlo, Slos
+from blocks.plan import CanaryPolicy, CompareWithStable, LatencySlo, Slos
 from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, Status, worst
 from golive.core.formatting import is_at_least, ms, percent, percent_limit
 from golive.core.judge import CANARY, Verdict, verdict_of
 from golive.core.latency_stats import QUANTILES
-from golive.core.sequential import SequentialTest, sequential_test
+from golive.core.sequential import ArmsWindow, SequentialTest, sequential_test, versus_test
 
 __all__ = [
     "ArmCounts",
@@ -108,6 +108,18 @@ def sequential_test_count(slos: Slos) -> int:
     return 1 + sum(1 for slo in slos.latency if slo.stat != "mean")
 
 
+def comparison_count(slos: Slos, canary: CanaryPolicy) -> int:
+    """How many canary-vs-stable tests share `compare_with_stable.alpha` over the launch: the
+    error rate's and each percentile's, once per step that has stable traffic (each step's
+    comparison starts afresh: the traffic split changes)."""
+    steps = sum(1 for step in canary.steps if step < 100)
+    return max(1, sequential_test_count(slos) * steps)
+
+
+def comparison_alpha(slos: Slos, canary: CanaryPolicy) -> float:
+    return float(canary.compare_with_stable.alpha) / comparison_count(slos, canary)
+
+
 def judge_counts(
     slos: Slos,
     window: ArmCounts,
@@ -117,13 +129,19 @@ def judge_counts(
     alarms: Mapping[str, str] | None = None,
     stable: ArmCounts | None = None,
     source: str | None = None,
+    versus: Sequence[tuple[ArmCounts, ArmCounts]] = (),
+    compare: CompareWithStable | None = None,
+    compare_alpha: float | None = None,
 ) -> CountsVerdict:
     """Judge the canary's `window` (this evaluation) and `since_start` (every window of this canary).
 
     `false_rollback_bound` is the launch-wide chance of rolling back a canary that meets every
     SLO, however often it is judged; each test gets its Bonferroni share of it. `alarms` are the
     CloudWatch alarm states (golive.core.alarms' rule); `stable` is stable's counts over the same
-    window, stated beside the canary's (the absolute SLOs decide); `source` names who counted."""
+    window, stated beside the canary's; `source` names who counted. `versus` is this step's
+    windows, (canary, stable) each, for the comparison with stable (`compare`, each test at
+    `compare_alpha`): an error rate or a share over a threshold proven worse than stable's by
+    more than the plan's tolerance fails; none is judged without stable traffic."""
     if not 0 < false_rollback_bound < 1:
         raise ValueError(
             f"false_rollback_bound must be between 0 and 1, got {false_rollback_bound}"
@@ -163,6 +181,12 @@ def judge_counts(
                 (total.slower or 0, total.requests) if total else (0, 0),
             )
         )
+    if compare is not None and compare.enabled and versus and compare_alpha is not None:
+        versus_checks, versus_tests = _versus_checks(
+            slos, since_start, versus, compare, compare_alpha
+        )
+        checks += versus_checks
+        tests |= versus_tests
     checks = [c.model_copy(update={"source": source}) for c in checks] + alarm_checks(alarms)
     notes = [_stable_note(stable)] if stable is not None else []
     verdict = verdict_of(checks, samples=window.requests, version=CANARY, notes=notes)
@@ -171,6 +195,84 @@ def judge_counts(
         **dict(verdict) | {"proven": proven and verdict.status == "fail"},
         tests=tests,
         alpha_per_test=alpha,
+    )
+
+
+def _versus_checks(
+    slos: Slos,
+    since_start: ArmCounts,
+    versus: Sequence[tuple[ArmCounts, ArmCounts]],
+    compare: CompareWithStable,
+    alpha: float,
+) -> tuple[list[CheckResult], dict[str, SequentialTest]]:
+    ratio = 1 + float(compare.max_relative_slowdown)
+    tolerance = f"not worse than stable by more than {percent_limit(ratio - 1)}"
+    checks: list[CheckResult] = []
+    tests: dict[str, SequentialTest] = {}
+    errors: list[ArmsWindow] = [(c.errors, c.requests, s.errors, s.requests) for c, s in versus]
+    test = versus_test(errors, ratio, alpha)
+    tests["error rate vs stable"] = test
+    rate = since_start.errors / since_start.requests if since_start.requests else 0.0
+    target = float(slos.error_rate.target)
+    if test.rejected and is_at_least(rate, target):
+        status: Status = "fail"
+        detail = f"error rate proven worse than stable's, and over the target: {_versus(test)}"
+    elif test.rejected:
+        status, detail = (
+            "warn",
+            f"error rate worse than stable's, under the target: {_versus(test)}",
+        )
+    else:
+        status, detail = "pass", f"error rate not shown worse than stable's: {_versus(test)}"
+    checks.append(_versus_check("error rate vs stable", status, tolerance, detail, test))
+    for slo in slos.latency:
+        if slo.stat == "mean":
+            continue
+        name = f"{slo.name} {slo.stat} vs stable"
+        slower = _slower_windows(slo.name, versus)
+        if slower is None:
+            continue  # no bucket at the threshold: the absolute check already says so
+        test = versus_test(slower, ratio, alpha)
+        tests[name] = test
+        over = f"answers over {ms(float(slo.threshold))}"
+        status, detail = (
+            ("fail", f"more {over} than stable, proven: {_versus(test)}")
+            if test.rejected
+            else ("pass", f"{over} not shown more frequent than stable's: {_versus(test)}")
+        )
+        checks.append(_versus_check(name, status, tolerance, detail, test))
+    return checks, tests
+
+
+def _slower_windows(
+    name: str, versus: Sequence[tuple[ArmCounts, ArmCounts]]
+) -> list[ArmsWindow] | None:
+    windows: list[ArmsWindow] = []
+    for canary, stable in versus:
+        mine, theirs = canary.slos.get(name), stable.slos.get(name)
+        if mine is None or theirs is None or mine.slower is None or theirs.slower is None:
+            return None
+        windows.append((mine.slower, mine.requests, theirs.slower, theirs.requests))
+    return windows
+
+
+def _versus(test: SequentialTest) -> str:
+    return (
+        f"{test.events} of {test.trials} on the canary against {percent(test.p0)} allowed, "
+        f"E = {test.describe().split('E = ', 1)[1]}"
+    )
+
+
+def _versus_check(
+    name: str, status: Status, tolerance: str, detail: str, test: SequentialTest
+) -> CheckResult:
+    return CheckResult(
+        name=name,
+        status=status,
+        value=f"{test.events} of {test.trials} bad answers on the canary",
+        threshold=tolerance,
+        detail=detail,
+        samples=test.trials,
     )
 
 
@@ -234,14 +336,21 @@ def with_floor(primary: CountsVerdict, floor: Verdict, thin: str) -> CountsVerdi
     )
 
 
-def guarantee(verdict: CountsVerdict, false_rollback_bound: float) -> str:
+def guarantee(
+    verdict: CountsVerdict, false_rollback_bound: float, compare_alpha: float | None = None
+) -> str:
     """What the sequential tests promise, in one sentence for the stage artifact and the report."""
     tests = round(false_rollback_bound / verdict.alpha_per_test)
+    versus = (
+        f"; and at most {percent_limit(compare_alpha)} more from its comparisons with stable"
+        if compare_alpha
+        else ""
+    )
     return (
         f"Judged with anytime-valid sequential tests on the canary's counts since it started: "
         f"however often it is looked at, the chance this launch rolls back a release that meets "
         f"every SLO is at most {percent_limit(false_rollback_bound)} ({tests} tests at "
-        f"{percent_limit(verdict.alpha_per_test)} each)."
+        f"{percent_limit(verdict.alpha_per_test)} each){versus}."
     )
 
 

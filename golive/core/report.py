@@ -530,11 +530,17 @@ def _counting_sources(entries: list[TimelineEntry]) -> list[str]:
 def _judged_on(plan: LaunchPlan, sources: list[str]) -> str:
     bound = float(plan.canary.false_rollback_bound)
     tests = sequential_test_count(plan.slos)
+    compare = plan.canary.compare_with_stable
+    versus = (
+        f", and at most {percent_limit(float(compare.alpha))} more from the comparisons with stable"
+        if compare.enabled
+        else ""
+    )
     return (
         f"{' and '.join(sources)} counts of real traffic, with anytime-valid sequential tests since "
         f"the canary started: the chance of rolling back a release that met every SLO was at most "
         f"{percent_limit(bound)}, however often it was looked at ({tests} tests at "
-        f"{percent_limit(bound / tests)} each)"
+        f"{percent_limit(bound / tests)} each){versus}"
     )
 
 

@@ -21,6 +21,12 @@ null. A grid rather than a continuous prior: the alternatives that matter to a l
 to 10x the limit) get the weight, and the sum has no integral to get wrong. The launch-wide
 bound is shared by its tests (Bonferroni): m SLOs at launch-wide alpha reject at E >= m/alpha.
 
+Canary against stable (`versus_test`): given a window's bad events, which arm each came from
+is Binomial(bad, q) with q = n_c r_c / (n_c r_c + n_s r_s) (the Poisson view of rare events);
+"the canary's rate is at most `ratio` times stable's" makes q at most q0 = n_c ratio /
+(n_c ratio + n_s), so the same mixture over alternatives ratio x factor, multiplied window by
+window (each with its own traffic split), is a test supermartingale for that null.
+
 No library does this small thing for counts that arrive in windows (confseq and savvi work
 sample by sample and bring their own dependencies); it is a dozen lines of logarithms.
 """
@@ -28,9 +34,17 @@ sample by sample and bring their own dependencies); it is a dozen lines of logar
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ALTERNATIVE_FACTORS", "SequentialTest", "log_e_value", "sequential_test"]
+__all__ = [
+    "ALTERNATIVE_FACTORS",
+    "ArmsWindow",
+    "SequentialTest",
+    "log_e_value",
+    "sequential_test",
+    "versus_test",
+]
 
 # The alternatives, as multiples of the null rate (capped below 1): from just over the line to far over it.
 ALTERNATIVE_FACTORS: tuple[float, ...] = (1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
@@ -92,6 +106,43 @@ def sequential_test(events: int, trials: int, p0: float, alpha: float) -> Sequen
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}")
     return SequentialTest(events, trials, p0, alpha, log_e_value(events, trials, p0))
+
+
+ArmsWindow = tuple[int, int, int, int]  # (canary bad, canary requests, stable bad, stable requests)
+
+
+def _log_mean_exp(terms: list[float]) -> float:
+    top = max(terms)
+    return top + math.log(sum(math.exp(term - top) for term in terms)) - math.log(len(terms))
+
+
+def versus_test(windows: Sequence[ArmsWindow], ratio: float, alpha: float) -> SequentialTest:
+    """ "The canary's bad-event rate is at most `ratio` x stable's", tested window by window.
+
+    `events` and `trials` of the result are the canary's bad events and all bad events; `p0` is
+    the share of bad events the null allows the canary over all the windows together."""
+    if not ratio > 0:
+        raise ValueError(f"ratio must be more than 0, got {ratio}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}")
+    used = [w for w in windows if w[1] > 0 and w[3] > 0 and w[0] + w[2] > 0]
+    for canary_bad, canary_n, stable_bad, stable_n in used:
+        if not (0 <= canary_bad <= canary_n and 0 <= stable_bad <= stable_n):
+            raise ValueError(f"need 0 <= bad <= requests in each arm, got {used}")
+    terms = []
+    for factor in ALTERNATIVE_FACTORS:
+        term = 0.0
+        for canary_bad, canary_n, stable_bad, stable_n in used:
+            q0 = canary_n * ratio / (canary_n * ratio + stable_n)
+            q1 = canary_n * ratio * factor / (canary_n * ratio * factor + stable_n)
+            term += canary_bad * math.log(q1 / q0) + stable_bad * math.log((1 - q1) / (1 - q0))
+        terms.append(term)
+    log_e = _log_mean_exp(terms) if used else 0.0
+    events = sum(w[0] for w in used)
+    trials = events + sum(w[2] for w in used)
+    n_c, n_s = sum(w[1] for w in used), sum(w[3] for w in used)
+    p0 = n_c * ratio / (n_c * ratio + n_s) if n_c + n_s else 0.5
+    return SequentialTest(events, trials, min(max(p0, 1e-12), 1 - 1e-12), alpha, log_e)
 
 
 def _short(value: float) -> str:

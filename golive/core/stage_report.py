@@ -46,7 +46,15 @@ def stage_markdown(
     measured = [measured_sentence(seconds, estimated_probe_seconds), ""] if seconds else []
     counted = next((v for v in verdicts if isinstance(v, CountsVerdict)), None)
     if counted is not None:  # the sequential tests' promise, in the plan's bound
-        measured += [guarantee(counted, float(plan.canary.false_rollback_bound)), ""]
+        compare = plan.canary.compare_with_stable
+        measured += [
+            guarantee(
+                counted,
+                float(plan.canary.false_rollback_bound),
+                float(compare.alpha) if compare.enabled else None,
+            ),
+            "",
+        ]
     return "\n".join(
         [
             f"# Gate {letter} — canary {percent} % · {release}",

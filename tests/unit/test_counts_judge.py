@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blocks.plan import Slos
+from blocks.plan import CompareWithStable, Slos
 from golive.core.counts_judge import ArmCounts, SloCounts, judge_counts, sequential_test_count
 
 SLOS = Slos.model_validate(
@@ -113,3 +113,74 @@ def test_the_bound_must_be_a_probability(bound: float) -> None:
 def test_more_errors_than_requests_is_refused() -> None:
     with pytest.raises(ValueError, match="errors <= requests"):
         ArmCounts(10, 11)
+
+
+# ------------------------------------------------------------------ canary against stable
+
+COMPARE = CompareWithStable(alpha=0.01, max_relative_slowdown="20%")
+
+
+def judged_against_stable(windows: list[tuple[ArmCounts, ArmCounts]]):  # type: ignore[no-untyped-def]
+    since = windows[0][0]
+    for canary, _ in windows[1:]:
+        since = since.plus(canary)
+    return judge_counts(
+        SLOS,
+        windows[-1][0],
+        since,
+        false_rollback_bound=0.01,
+        stable=windows[-1][1],
+        versus=windows,
+        compare=COMPARE,
+        compare_alpha=0.01 / 6,
+    )
+
+
+def test_errors_proven_worse_than_stables_and_over_the_target_fail() -> None:
+    # 0.8 % on the canary (under the 1 % limit, over the 0.5 % target) against 0.1 % on stable
+    windows = [(arm(1000, 8), arm(9000, 9)) for _ in range(4)]
+    verdict = judged_against_stable(windows)
+    assert by_name(verdict)["error rate"] == "warn"  # the absolute SLO holds
+    assert by_name(verdict)["error rate vs stable"] == "fail" and verdict.proven
+    assert "proven worse than stable's" in verdict.reason
+
+
+def test_worse_than_stable_but_under_the_target_only_warns() -> None:
+    windows = [(arm(1000, 3), arm(9000, 0)) for _ in range(4)]  # 0.3 % against 0 %
+    verdict = judged_against_stable(windows)
+    assert by_name(verdict)["error rate vs stable"] == "warn"
+    assert verdict.status == "warn" and not verdict.proven
+
+
+def test_more_slow_answers_than_stable_fail_though_under_the_line() -> None:
+    # 4 % of the canary's board answers over 800 ms (p95 holds: 5 % allowed) against 0.5 % on stable
+    windows = [(arm(1000, 0, slower=20), arm(9000, 0, slower=22)) for _ in range(3)]
+    verdict = judged_against_stable(windows)
+    assert by_name(verdict)["board p95"] == "pass"
+    assert by_name(verdict)["board p95 vs stable"] == "fail" and verdict.proven
+
+
+def test_a_canary_like_stable_is_not_worse() -> None:
+    windows = [(arm(1000, 4, slower=10), arm(9000, 36, slower=90)) for _ in range(10)]
+    verdict = judged_against_stable(windows)
+    assert by_name(verdict)["error rate vs stable"] == "pass"
+    assert by_name(verdict)["board p95 vs stable"] == "pass"
+
+
+def test_no_comparison_without_stable_windows() -> None:
+    window = arm(1000, 0)
+    verdict = judge_counts(
+        SLOS, window, window, false_rollback_bound=0.01, compare=COMPARE, compare_alpha=0.001
+    )
+    assert not any(name.endswith("vs stable") for name in by_name(verdict))
+
+
+def test_comparisons_share_the_plans_alpha_over_steps_and_tests() -> None:
+    from blocks.plan import CanaryPolicy
+    from golive.core.counts_judge import comparison_alpha, comparison_count
+
+    canary = CanaryPolicy(
+        steps=[10, 30, 50, 100], bake="3s", evaluation_interval="1s", compare_with_stable=COMPARE
+    )
+    assert comparison_count(SLOS, canary) == 6  # error rate and board p95, at 10, 30 and 50 %
+    assert comparison_alpha(SLOS, canary) == pytest.approx(0.01 / 6)

@@ -60,3 +60,33 @@ def test_looking_after_every_window_keeps_the_false_rejections_under_alpha(rate:
         for row in events
     ]
     assert sum(rejected) / len(rejected) <= alpha
+
+
+def test_versus_stable_holds_its_bound_on_a_canary_like_stable() -> None:
+    """300 canaries at stable's rate (1 %), 10 % of traffic, 20 windows each, the test looked at
+    after every window: at most alpha = 5 % of them are ever called worse (ratio 1.2)."""
+    import random
+
+    from golive.core.sequential import versus_test
+
+    rng = random.Random(11)
+    called = 0
+    for _ in range(300):
+        windows = []
+        for _ in range(20):
+            c = sum(rng.random() < 0.01 for _ in range(100))
+            s = sum(rng.random() < 0.01 for _ in range(900))
+            windows.append((c, 100, s, 900))
+            if versus_test(windows, 1.2, 0.05).rejected:
+                called += 1
+                break
+    assert called <= 15  # 5 % of 300
+
+
+def test_versus_stable_finds_a_canary_five_times_worse() -> None:
+    from golive.core.sequential import versus_test
+
+    windows = [(5, 100, 9, 900)] * 6  # 5 % against 1 %
+    test = versus_test(windows, 1.2, 0.005)
+    assert test.rejected and (test.events, test.trials) == (30, 84)
+    assert not versus_test([(0, 0, 3, 900), (2, 100, 0, 0)], 1.2, 0.005).rejected  # one arm empty
