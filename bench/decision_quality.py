@@ -66,7 +66,7 @@ from golive.core.canary_policy import (
     evaluation_window,
     worst_case_time_to_rollback,
 )
-from golive.core.counts_judge import ArmCounts, SloCounts, judge_counts
+from golive.core.counts_judge import ArmCounts, SloCounts, comparison_alpha, judge_counts
 from golive.core.judge import BREACH_ALPHA, Verdict, judge_canary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -365,8 +365,10 @@ def run_counts(
     interval = float(plan.canary.evaluation_interval)
     bound = float(plan.canary.false_rollback_bound)
     end, used, seen = np.zeros(trials, int), np.zeros(trials, int), np.zeros(trials, int)
+    compare_alpha = comparison_alpha(plan.slos, plan.canary)
     for trial in range(trials):
         since: list[ArmCounts] = []  # the canary's counts since it started, across steps
+        steps: dict[int, list[tuple[ArmCounts, ArmCounts]]] = {}  # each step's windows
 
         def evaluate(
             step_index: int,
@@ -374,14 +376,27 @@ def run_counts(
             tracker: StepTracker,
             trial: int = trial,
             since: list[ArmCounts] = since,
+            steps: dict[int, list[tuple[ArmCounts, ArmCounts]]] = steps,
         ) -> Verdict:
             total = int(rng.poisson(users * interval))
             n = int(rng.binomial(total, step / 100))
             window = _arm_window(scenario.canary, n, rng, plan)
+            stable = _arm_window(scenario.stable, total - n, rng, plan)
             since[:] = [since[0].plus(window) if since else window]
+            history = steps.setdefault(step_index, [])
+            history.append((window, stable))
             used[trial] += 1
             seen[trial] += n
-            return judge_counts(plan.slos, window, since[0], false_rollback_bound=bound)
+            return judge_counts(
+                plan.slos,
+                window,
+                since[0],
+                false_rollback_bound=bound,
+                stable=stable,
+                versus=history if step < 100 else (),
+                compare=plan.canary.compare_with_stable,
+                compare_alpha=compare_alpha,
+            )
 
         end[trial] = walk_canary(plan, policy, evaluate)
     return Outcome(end, used, seen)
