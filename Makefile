@@ -32,6 +32,7 @@ bench: bootstrap
 	$(BIN)/python bench/sandbox_startup.py
 	$(BIN)/python bench/edge_overhead.py
 	$(BIN)/python bench/decision_quality.py
+	$(BIN)/python bench/sandbox_users.py
 	$(BIN)/python bench/time_to_rollback.py
 	$(BIN)/python bench/sigkill_to_stable.py
 	$(BIN)/python bench/rehearsal.py
