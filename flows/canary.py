@@ -258,6 +258,7 @@ def _canary_step(
                 start=window_start,
                 stage=stage,
                 number=len(verdicts) + 1,
+                live_slot=live_slot,
             )
         else:
             verdict = evaluate(plan, intervals, percent, tracker.fresh_from, stage, arms)
