@@ -159,6 +159,9 @@ class PrometheusSource:
     def floor(self, plan: LaunchPlan) -> str | None:
         return settings_of(plan).floor
 
+    def warnings(self, plan: LaunchPlan) -> list[str]:
+        return missing_buckets(plan)
+
 
 PROMETHEUS_SOURCE = PrometheusSource()
 
