@@ -81,7 +81,10 @@ def main() -> None:
         world = manager.up(Path(tmp))
         try:
             plan = load_plan(REPO / "plans" / "sandbox.yaml", env=world.environment())
-            daemon, prometheus = world.state["pid"], _pids(f"--storage.tsdb.path={tmp}/prometheus/data")
+            daemon, prometheus = (
+                world.state["pid"],
+                _pids(f"--storage.tsdb.path={tmp}/prometheus/data"),
+            )
             print(
                 "| users/s | daemon CPU | users' CPU | Prometheus CPU | RSS daemon / users / "
                 "Prometheus | board p95 | drawer mean | probe lag p95 | counted / answered |"

@@ -261,6 +261,7 @@ def _canary_step(
                 stage=stage,
                 number=len(verdicts) + 1,
                 history=history,
+                live_slot=live_slot,
             )
         else:
             verdict = evaluate(plan, intervals, percent, tracker.fresh_from, stage, arms)

@@ -1,8 +1,10 @@
-"""One canary evaluation on a counting metric source (Prometheus): real users' counts, judged sequentially.
+"""One canary evaluation on a counting metric source (Prometheus, CloudWatch): real users' counts, judged sequentially.
 
-The window is [start, start + evaluation_interval]: the task waits for it to pass and for the
-scrape after it, reads the arms' counts over it and the canary's since it started
-(`tasks/metrics/prometheus.py`), reads the alarms, and judges them with
+The window is [start, start + evaluation_interval]: the task waits for it to pass and for its
+data to land (Prometheus: the scrape after it; CloudWatch: the plan's `lag`), reads the arms'
+counts over it and the canary's since it started through the source's entry
+(`tasks.metrics.counting.CountingSource`: `tasks/metrics/prometheus.py`,
+`tasks/metrics/cloudwatch_counts.py`), reads the alarms, and judges them with
 `golive.core.counts_judge`. A source that cannot count gives an inconclusive verdict (bake on,
 then a human), never a pass. With `floor: probe`, a window in which the canary served fewer
 than `min_samples` requests is also probed, and the probe's verdict is the floor.
@@ -26,9 +28,8 @@ from golive.core.counts_judge import (
 )
 from golive.core.judge import judge_canary
 from tasks.metrics.cloudwatch import alarm_states
+from tasks.metrics.counting import CountingSource, CountsUnavailable
 from tasks.metrics.probe_source import PROBE_SOURCE
-from tasks.metrics.prometheus import CountsUnavailable, read_window, wait_for_window
-from tasks.metrics.prometheus_source import settings_of
 from tasks.metrics.registry import source_for
 
 
@@ -43,21 +44,31 @@ def evaluate_counts(
     stage: str = "",
     number: int = 1,
     history: list[tuple[ArmCounts, ArmCounts]] | None = None,
+    live_slot: str = "stable",
 ) -> tuple[CountsVerdict, float]:
     """The verdict on [start, start + interval] and that window's end (the next window's start).
 
     `history` is this step's (canary, stable) windows so far, for the comparison with stable;
-    this window is appended to it."""
+    this window is appended to it. `live_slot`: the router's target that served users before
+    the launch (a source that tells the arms apart by target group, CloudWatch, needs it; one
+    that reads labels does not)."""
     production = plan.environments.production
-    settings = settings_of(plan)
-    source = source_for(plan).kind
+    entry = source_for(plan)
+    assert isinstance(entry, CountingSource), f"{entry.kind} is not a counting source"
+    source = entry.kind
     end = start + float(plan.canary.evaluation_interval)
-    wait_for_window(end, settings)
+    entry.wait_for_window(plan, end)
     alarms = alarm_states(production)
     bound = float(plan.canary.false_rollback_bound)
     try:
-        counts = read_window(
-            plan, production, arms, canary_start=canary_start, start=start, end=end
+        counts = entry.read_window(
+            plan,
+            production,
+            arms,
+            canary_start=canary_start,
+            start=start,
+            end=end,
+            live_slot=live_slot,
         )
     except CountsUnavailable as error:
         return unavailable(
@@ -83,13 +94,13 @@ def evaluate_counts(
             "notes": [
                 *verdict.notes,
                 f"{source}: {counts.canary.requests} canary and {counts.stable.requests} stable "
-                f"requests in {end - start:.1f} s ({counts.queries} queries); since the canary "
+                f"requests in {counts.end - counts.start:.1f} s ({counts.queries} queries); since the canary "
                 f"started {counts.canary_since_start.requests} canary requests",
             ]
         }
     )
     thin = counts.canary.requests < plan.slos.min_samples
-    if settings.floor == "probe" and thin:
+    if entry.floor(plan) == "probe" and thin:
         samples = with_arms(PROBE_SOURCE.collect(plan, production), arms)
         keep_samples(stage, number, samples)
         floor = judge_canary(

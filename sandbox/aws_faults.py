@@ -9,6 +9,8 @@ service's real error in its own protocol (see aws_error_bodies.py), or delayed.
 
 CloudFront's continuous deployment calls, which moto lacks, are answered (or checked before
 moto serves them) by `cloudfront_cd.ContinuousDeployment`, after the fault rules, one at a time.
+CloudWatch's GetMetricData/GetMetricStatistics of the ALB's namespace, which moto has no data for,
+are answered by `alb_metrics.AlbMetrics` (after the fault rules too: an AccessDenied rule denies them).
 
 A call that may change routing (a write to CloudFront or Route 53, any ELBv2 call) has the
 routing watcher re-read moto before its answer goes back, so by the time golive's call
@@ -20,8 +22,10 @@ has no cache to clear); a faulted one never reached moto and clears nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Awaitable, Callable
 
@@ -32,8 +36,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from sandbox.alb_metrics import AlbMetrics, CloudWatchError
 from sandbox.aws_calls import FORM, AwsCall, identify, service_of
-from sandbox.aws_error_bodies import error_for, render
+from sandbox.aws_error_bodies import AwsError, error_for, render
 from sandbox.aws_fault_rules import AwsFault, AwsFaultBook, faulted_call
 from sandbox.cloudfront_cd import ContinuousDeployment
 
@@ -101,10 +106,12 @@ def create_aws_proxy(
     on_routing_change: Callable[[], Awaitable[object]] | None = None,
     on_invalidation: Callable[[str, list[str]], object] | None = None,
     continuous_deployment: ContinuousDeployment | None = None,
+    alb_metrics: AlbMetrics | None = None,
 ) -> Starlette:
     """`on_routing_change` is awaited after moto accepted a call that may change routing, before the
     answer; `on_invalidation(distribution_id, paths)` is called after moto accepted a CreateInvalidation;
-    `continuous_deployment` answers the CloudFront calls moto lacks (none answered without it)."""
+    `continuous_deployment` answers the CloudFront calls moto lacks (none answered without it);
+    `alb_metrics` the ALB's CloudWatch metrics (moto's own answers without it)."""
     emulating = asyncio.Lock()  # one emulated call at a time, its moto forward included
 
     async def proxy(request: Request) -> Response:
@@ -144,7 +151,19 @@ def create_aws_proxy(
             if continuous_deployment is not None and service == "cloudfront"
             else None
         )
-        if continuous_deployment is not None and cd_action is not None:
+        metrics_action = (request.headers.get("x-amz-target") or "").rsplit(".", 1)[-1]
+        if (
+            alb_metrics is not None
+            and service == "monitoring"
+            and alb_metrics.wants(metrics_action, request.headers.get("content-type", ""))
+        ):
+            if body is None:
+                body = await request.body()  # a few queries
+            answered = await _alb_metrics(alb_metrics, metrics_action, body, request)
+            if answered is not None:
+                return answered
+            response = await _forward(moto, request, body)  # not the ALB's namespace
+        elif continuous_deployment is not None and cd_action is not None:
             async with emulating:
                 response = await _emulate(continuous_deployment, cd_action, moto, request)
         else:
@@ -172,6 +191,31 @@ async def _emulate(
     if response.status_code < 400:
         await asyncio.to_thread(emulation.forwarded, action, path, headers, body)
     return response
+
+
+async def _alb_metrics(
+    metrics: AlbMetrics, action: str, body: bytes, request: Request
+) -> Response | None:
+    try:
+        answer = await asyncio.to_thread(metrics.call, action, body)
+    except CloudWatchError as error:
+        call = AwsCall("monitoring", action, "json")
+        status, headers, payload = render(
+            AwsError(error.status, error.code, error.message),
+            call,
+            request.headers.get("content-type", ""),
+        )
+        return Response(payload, status_code=status, headers=headers)
+    if answer is None:
+        return None
+    return Response(
+        json.dumps(answer).encode(),
+        status_code=200,
+        headers={
+            "content-type": "application/x-amz-json-1.0",
+            "x-amzn-requestid": str(uuid.uuid4()),
+        },
+    )
 
 
 def _fault(request: Request, call: AwsCall, rule: AwsFault, book: AwsFaultBook) -> Response:

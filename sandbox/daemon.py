@@ -29,6 +29,7 @@ import httpx
 import uvicorn
 import uvloop
 
+from sandbox.alb_metrics import AlbMetrics
 from sandbox.apps import simulated_app
 from sandbox.asgi import StampedHttpToolsProtocol
 from sandbox.aws import client
@@ -151,6 +152,17 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
         watcher = RoutingWatcher(spec, ids, moto_url)
         # CloudFront continuous deployment, which moto lacks; `continuous_deployment.split_for` is the edge's view
         continuous_deployment = ContinuousDeployment(client("cloudfront", moto_url, spec.region))
+        # the ALB's CloudWatch metrics, which moto lacks: the production edge's answers per target group
+        alb = ids.routers["alb"]
+        alb_metrics = AlbMetrics(
+            alb["load_balancer_arn"],
+            {"stable": alb["stable_target_group_arn"], "canary": alb["canary_target_group_arn"]},
+        )
+
+        def on_api_answer(version: str, status: int, seconds: float) -> None:
+            if watcher.snapshot.router == "alb":  # the load balancer forwards only while it routes
+                alb_metrics.observe(version, status, seconds)
+
         sockets = {name: bind_loopback() for name in SERVICES}
         urls = {name: f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
         # a real Prometheus scraping the three backends (each its own target, as each slot's tasks are)
@@ -180,6 +192,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
             production_store.reset()
             chat_log.clear()
             lateness.clear()
+            alb_metrics.clear()
             watcher.refresh()
             for cache in distributions.values():
                 cache.clear()
@@ -234,6 +247,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 caches["production"],
                 split_of=lambda: continuous_deployment.split_for(ids.production_distribution_id),
                 cache_of=cache_of,
+                on_api_answer=on_api_answer,
             ),
             "chat": create_chat_sink(chat_log, chat_token),
             "control": create_control(faults, aws_faults, watcher, reset_world, lateness, users),
@@ -243,6 +257,7 @@ async def serve(spec: WorldSpec, state_dir: Path) -> None:
                 lambda: asyncio.to_thread(watcher.refresh),
                 lambda dist_id, paths: cache_of(dist_id).invalidate(paths),
                 continuous_deployment,
+                alb_metrics,
             ),
         }
         servers = {

@@ -21,6 +21,7 @@ the request reached the edge, so the backend's simulated latency counts from the
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -63,12 +64,15 @@ def create_edge(
     rng: random.Random | None = None,
     split_of: Callable[[], Split | None] | None = None,
     cache_of: Callable[[str], EdgeCache] | None = None,
+    on_api_answer: Callable[[str, int, float], object] | None = None,
 ) -> Callable[[Scope, Receive, Send], Any]:
     """An ASGI app; `backends` maps version -> Backend: {"staging": ...} or {"stable": ..., "canary": ...}.
 
     `split_of` is the distribution's continuous deployment, as CloudFront would apply it
     (sandbox/cloudfront_cd.py): a viewer it sends to the staging distribution gets that
-    distribution's origins, through that distribution's own cache (`cache_of(id)`)."""
+    distribution's origins, through that distribution's own cache (`cache_of(id)`).
+    `on_api_answer(version, status, seconds)` is told of each API answer once it is sent (the
+    ALB's CloudWatch metrics, sandbox/alb_metrics.py)."""
     rng = rng or random.Random()
     spec = watcher.spec
     is_api = simulated_app(spec.api).is_api
@@ -121,6 +125,8 @@ def create_edge(
         await send_response(send, status, headers, body)
         if answer is not None:
             backend.answered(scope["method"], answer, arrived)
+            if on_api_answer is not None:
+                on_api_answer(version, answer.status, time.monotonic() - arrived)
 
     async def _static(cache: EdgeCache, version: str, origin_path: str, path: str) -> Served:
         return cache.hit((version, path)) or await cache.fill(

@@ -24,7 +24,7 @@ from blocks.plan import (
 )
 from golive.core.canary_sight import canary_sights, describe, sight_warnings
 from golive.core.site_release import describe as describe_site_release
-from tasks.metrics.prometheus_source import missing_buckets
+from tasks.metrics.counting import CountingSource
 from tasks.metrics.registry import is_counting, source_for
 from tasks.plugins import check_plugins
 from tasks.traffic.registry import entry_for, settings_for
@@ -106,10 +106,10 @@ def summary(plan: LaunchPlan, file: Path) -> Group:
         _timings(plan),
         _notifications(plan),
     ]
-    # the plan's own, then what the canary cannot see: the probe's volume, or a counting source's buckets
-    warnings = plan.warnings() + (
-        missing_buckets(plan) if is_counting(source_for(plan)) else sight_warnings(plan)
-    )
+    # the plan's own, then what the canary cannot see: the probe's volume, or a counting source's own
+    source = source_for(plan)
+    counting = isinstance(source, CountingSource) and is_counting(source)
+    warnings = plan.warnings() + (source.warnings(plan) if counting else sight_warnings(plan))
     parts += [Text(f"! {warning}", style="yellow") for warning in warnings]
     if not plan.build_working_dir.is_dir():
         parts.append(

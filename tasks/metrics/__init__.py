@@ -4,8 +4,9 @@ A source is one module declaring one entry (`MetricsSource` below: its kind, its
 settings, how it describes itself, `collect`); `tasks/metrics/registry.py` lists the
 entries, and every place that measures SLOs (the canary's evaluations, Gate A's staging
 probe, Gate G's checkpoints, the health check, `rollback/validate`) asks it for the plan's
-source. There is one source today, `probe` (`probe.py`). CloudWatch's ALB metrics
-(`cloudwatch.py`) are a summary reader, not a source: they cannot give one row per request.
+source. The sources: `probe` (`probe.py`), and the counting sources `prometheus` and
+`cloudwatch`, which judge the canary on real traffic's counts (`counting.py`) and probe elsewhere.
+`CloudWatchSummary` (`cloudwatch.py`) is a summary reader, not a source.
 
 Each source returns one row per observed request in the same columns, so
 `golive.core.judge` does not care who measured:

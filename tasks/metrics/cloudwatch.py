@@ -3,8 +3,8 @@
 The probe measures what a synthetic user gets; CloudWatch counts every real request
 the load balancer sent to each target group. It can only give aggregates, so this is a
 summary reader, not a metric source (`tasks.metrics.MetricsSource`): the judge needs one
-row per request, and a per-request source built on CloudWatch or Prometheus (percentiles,
-per-version counts turned into samples) is a later issue. `CloudWatchSummary.read()`
+row per request. The counting source `cloudwatch` (`cloudwatch_counts.py`) judges the canary on
+these metrics' counts instead, percentiles included. `CloudWatchSummary.read()`
 returns a summary frame:
 
 | column | type | meaning |
@@ -18,9 +18,9 @@ By default the period is the whole window, so CloudWatch does the aggregation (i
 Average of TargetResponseTime is already per request) and there is one row per version
 and metric; a shorter `period` gives a row per period for trend checks.
 
-Only Average, Sum and Maximum are used: percentile statistics (p95) exist in
-CloudWatch but moto's get_metric_data answers them with a 500, so the sandbox could not
-exercise that path. Percentile SLOs come from the probe's samples instead. No flow reads
+Only Average, Sum and Maximum are used here (moto's get_metric_data answers percentile
+statistics with a 500; the sandbox's AWS proxy now answers the ALB's namespace itself,
+sandbox/alb_metrics.py). Percentile SLOs come from the probe's samples instead. No flow reads
 the summary yet; the alarms (`alarm_states`) are read by every gate that judges them.
 """
 

@@ -17,15 +17,15 @@ its query). A percentile needs a bucket at its threshold (`buckets` states them 
 `golive plan check`; at run time the bucket list Prometheus returns is used). A mean is sum
 over count.
 
-Its registry entry and plan settings are `tasks/metrics/prometheus_source.py`.
+Its registry entry and plan settings are `tasks/metrics/prometheus_source.py`; `WindowCounts` and
+`CountsUnavailable`, shared with the `cloudwatch` source, are `tasks/metrics/counting.py`'s
+(importable from here too).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -33,29 +33,13 @@ import httpx
 from blocks.plan import LaunchPlan
 from golive.core.arms import CANARY, STABLE, ArmRule
 from golive.core.counts_judge import ArmCounts, SloCounts
+from tasks.metrics.counting import CountsUnavailable, WindowCounts, sleep_until
 from tasks.metrics.prometheus_source import PrometheusSettings, settings_of
 
 if TYPE_CHECKING:
     from blocks.plan import Environment, LatencySlo
 
 __all__ = ["CountsUnavailable", "WindowCounts", "read_window", "wait_for_window"]
-
-
-class CountsUnavailable(RuntimeError):
-    """Prometheus could not say (unreachable, an error, a counter reset): the evaluation is inconclusive."""
-
-
-@dataclass(frozen=True)
-class WindowCounts:
-    """One evaluation's counts: this window's and the canary's since it started, per arm."""
-
-    canary: ArmCounts
-    stable: ArmCounts
-    canary_since_start: ArmCounts
-    start: float
-    end: float
-    queries: int  # how many instant queries it took
-    other: int = 0  # requests in the window neither arm's (another release, no label)
 
 
 Reading = dict[tuple[str, str, str], float]  # (version, release, le or "") -> counter value
@@ -225,6 +209,4 @@ def read_window(
 
 def wait_for_window(end: float, settings: PrometheusSettings) -> None:
     """Sleep until the scrape after `end` has landed: a reading at `end` then counts to `end`."""
-    ready = end + float(settings.scrape_interval) + 0.25
-    while (left := ready - time.time()) > 0:
-        time.sleep(left)
+    sleep_until(end + float(settings.scrape_interval) + 0.25)

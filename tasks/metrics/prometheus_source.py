@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from blocks.plan import Environment
+    from golive.core.arms import ArmRule
+    from tasks.metrics.counting import WindowCounts
 
 __all__ = [
     "PROMETHEUS_SOURCE",
@@ -130,6 +132,35 @@ class PrometheusSource:
         from tasks.metrics.probe import probe
 
         return probe(environment.api_base_url, plan)
+
+    # ------------------------------------------------------------ tasks.metrics.counting.CountingSource
+
+    def wait_for_window(self, plan: LaunchPlan, end: float) -> None:
+        from tasks.metrics.prometheus import wait_for_window
+
+        wait_for_window(end, settings_of(plan))
+
+    def read_window(
+        self,
+        plan: LaunchPlan,
+        environment: Environment,
+        rule: ArmRule,
+        *,
+        canary_start: float,
+        start: float,
+        end: float,
+        live_slot: str = "stable",
+    ) -> WindowCounts:
+        """Arms by the series' labels (`rule`), whichever router target served them: `live_slot` unused."""
+        from tasks.metrics.prometheus import read_window
+
+        return read_window(plan, environment, rule, canary_start=canary_start, start=start, end=end)
+
+    def floor(self, plan: LaunchPlan) -> str | None:
+        return settings_of(plan).floor
+
+    def warnings(self, plan: LaunchPlan) -> list[str]:
+        return missing_buckets(plan)
 
 
 PROMETHEUS_SOURCE = PrometheusSource()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from blocks.plan import LaunchPlan, Problem, show
 from golive.core.registry import Registry, kind_problem
 from tasks.metrics import MetricsSource
+from tasks.metrics.cloudwatch_source import CLOUDWATCH_SOURCE
 from tasks.metrics.probe_source import PROBE_SOURCE
 from tasks.metrics.prometheus_source import PROMETHEUS_SOURCE
 
@@ -17,6 +18,7 @@ METRIC_SOURCES: Registry[MetricsSource] = Registry(
     [
         PROBE_SOURCE,
         PROMETHEUS_SOURCE,
+        CLOUDWATCH_SOURCE,
     ],
 )
 

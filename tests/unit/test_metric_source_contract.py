@@ -74,9 +74,20 @@ def _prometheus_plan() -> LaunchPlan:
     return validate_plan(raw, env={})
 
 
+def _cloudwatch_plan() -> LaunchPlan:
+    # CloudWatch judges the canary on the ALB's counts (tests/integration/test_cloudwatch_counts.py,
+    # the sandbox's ALB metrics); the samples a gate collects from it are the probe's.
+    raw = _probe_plan().model_dump(mode="json", exclude_none=True)
+    raw["metrics"] = {"kind": "cloudwatch", "cloudwatch": {"lag": "1s"}}
+    raw["environments"]["production"]["router"]["kind"] = "alb"
+    raw["canary"] |= {"evaluation_interval": "60s", "bake": "120s"}
+    return validate_plan(raw, env={})
+
+
 WORLDS: dict[str, World] = {
     "probe": World(_probe_plan, _probe_sends_nothing),
     "prometheus": World(_prometheus_plan, _probe_sends_nothing),
+    "cloudwatch": World(_cloudwatch_plan, _probe_sends_nothing),
 }
 KINDS = METRIC_SOURCES.kinds()
 

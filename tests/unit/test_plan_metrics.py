@@ -39,7 +39,7 @@ def test_metrics_kind_probe_keeps_its_settings_in_the_probe_section() -> None:
     [
         (
             {"kind": "datadog", "datadog": {"site": "datadoghq.eu"}},
-            "metrics.kind: 'datadog' — unknown metric source: one of probe, prometheus",
+            "metrics.kind: 'datadog' — unknown metric source: one of cloudwatch, probe, prometheus",
         ),
         (
             {"kind": "prometheus", "prometheus": {"url": "http://prom:9090"}},
@@ -124,3 +124,58 @@ def test_plan_check_names_a_percentile_without_a_bucket_at_its_threshold() -> No
     ]
     assert missing_buckets(_prometheus_plan({"buckets": ["800ms"]})) == []
     assert "metrics.prometheus.buckets not given" in missing_buckets(_prometheus_plan({}))[0]
+
+
+def _cloudwatch_plan(settings: dict[str, Any] | None = None, **production: Any):  # type: ignore[no-untyped-def]
+    raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
+    raw["metrics"] = {"kind": "cloudwatch", "cloudwatch": settings or {}}
+    raw["environments"]["production"]["router"]["kind"] = "alb"
+    raw["environments"]["production"].update(production)
+    raw["canary"]["evaluation_interval"] = "60s"
+    raw["canary"]["bake"] = "120s"
+    return validate_plan(raw, env={})
+
+
+def test_cloudwatch_reads_the_production_albs_target_groups() -> None:
+    plan = check_plugins(_cloudwatch_plan({"lag": "5s", "floor": "probe"}))
+    described = source_for(plan).describe(plan)
+    assert described.startswith(
+        "cloudwatch: the canary's real traffic as the ALB statusboard-prod counts it per target "
+        "group (statusboard-stable / statusboard-canary)"
+    )
+    assert "windows of whole minutes read 5s after they end" in described
+    assert "not per path" in described and "probe as a floor" in described
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"lag": "soon"}, "metrics.cloudwatch.lag: 'soon'"),
+        ({"floor": "synthetic"}, "metrics.cloudwatch.floor: 'synthetic' — one of 'probe'"),
+        ({"namespace": "AWS/ELB"}, "metrics.cloudwatch.namespace: 'AWS/ELB' — unknown key"),
+    ],
+)
+def test_bad_cloudwatch_settings_name_their_field(settings: dict[str, Any], expected: str) -> None:
+    with pytest.raises(PlanError) as caught:
+        check_plugins(_cloudwatch_plan(settings))
+    assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith(expected)
+
+
+def test_cloudwatch_needs_an_alb_router_and_whole_minute_windows() -> None:
+    raw = read_plan_file(REPO / "plans" / "sandbox.yaml")
+    raw["metrics"] = {"kind": "cloudwatch"}  # the sandbox plan: Route 53, evaluations every few s
+    with pytest.raises(PlanError) as caught:
+        check_plugins(validate_plan(raw, env={}))
+    interval = raw["canary"]["evaluation_interval"]
+    assert caught.value.problems == [
+        "environments.production.router.kind: 'route53' — alb: metrics.kind cloudwatch reads "
+        "the ALB target groups the canary is routed to",
+        f"canary.evaluation_interval: '{interval}' — at least 60s with metrics.kind cloudwatch: "
+        "ALB metrics come in one-minute periods, a shorter window holds none",
+    ]
+
+
+def test_cloudwatch_warns_that_latency_slos_are_per_target_group_not_per_path() -> None:
+    plan = check_plugins(_cloudwatch_plan())
+    (warning,) = source_for(plan).warnings(plan)  # type: ignore[attr-defined]
+    assert "board, drawer name different paths" in warning
