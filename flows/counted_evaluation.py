@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import LaunchPlan
 from flows.samples import keep_samples
 from golive.core.arms import ArmRule, with_arms
+from golive.core.checks import CheckResult
 from golive.core.counts_judge import (
     ArmCounts,
     CountsVerdict,
@@ -31,6 +32,13 @@ from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.counting import CountingSource, CountsUnavailable
 from tasks.metrics.probe_source import PROBE_SOURCE
 from tasks.metrics.registry import source_for
+
+
+def counting_source(plan: LaunchPlan) -> CountingSource:
+    entry = source_for(plan)
+    if not isinstance(entry, CountingSource):
+        raise TypeError(f"metrics.kind {entry.kind!r} is not a counting source")
+    return entry
 
 
 @task(name="evaluate (counts)", cache_policy=NO_CACHE)
@@ -53,8 +61,7 @@ def evaluate_counts(
     the launch (a source that tells the arms apart by target group, CloudWatch, needs it; one
     that reads labels does not)."""
     production = plan.environments.production
-    entry = source_for(plan)
-    assert isinstance(entry, CountingSource), f"{entry.kind} is not a counting source"
+    entry = counting_source(plan)
     source = entry.kind
     end = start + float(plan.canary.evaluation_interval)
     entry.wait_for_window(plan, end)
@@ -117,3 +124,40 @@ def evaluate_counts(
             f"{counts.canary.requests} canary requests in the window, {plan.slos.min_samples} needed",
         )
     return verdict, end
+
+
+@task(name="real traffic (counts)", cache_policy=NO_CACHE)
+def counted_checks(
+    plan: LaunchPlan,
+    arms: ArmRule,
+    *,
+    start: float,
+    end: float,
+    history: list[ArmCounts],
+    live_slot: str = "stable",
+) -> list[CheckResult]:
+    """Gate G's checkpoint on what real users got over [start, end]: all of production (every
+    user is on the release now), judged by the same sequential tests on the counts since the
+    first checkpoint (`history`, this window appended), each check named after its source.
+    A source that cannot count is one inconclusive check: the checkpoint cannot pass."""
+    production = plan.environments.production
+    entry = counting_source(plan)
+    entry.wait_for_window(plan, end)
+    bound = float(plan.canary.false_rollback_bound)
+    try:
+        counts = entry.read_window(
+            plan, production, arms, canary_start=start, start=start, end=end, live_slot=live_slot
+        )
+    except CountsUnavailable as error:
+        verdict = unavailable(plan.slos, str(error), false_rollback_bound=bound)
+    else:
+        everyone = counts.canary.plus(counts.stable)
+        history.append(everyone)
+        since = history[0]
+        for window in history[1:]:
+            since = since.plus(window)
+        verdict = judge_counts(plan.slos, everyone, since, false_rollback_bound=bound)
+    return [
+        check.model_copy(update={"name": f"{entry.kind}: {check.name}", "source": entry.kind})
+        for check in verdict.checks
+    ]

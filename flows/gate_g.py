@@ -1,6 +1,7 @@
 """Gate G — stabilization: hold 100 % for the plan's window with a checkpoint every
 interval (SLO verdict, alarms, the trend against the first checkpoint, the plan's
-end-to-end scenarios). Instability → full rollback to the backup manifest, and the launch
+end-to-end scenarios; with a counting metric source, what real users got since the window
+began, by its sequential tests). Instability → full rollback to the backup manifest, and the launch
 fails with the runbook's words. Then the Approver's final sign-off (a rejection rolls
 back too: the business said no).
 """
@@ -18,13 +19,16 @@ from prefect.cache_policies import NO_CACHE
 from blocks.plan import LaunchPlan
 from flows.approvals import request_approval
 from flows.artifacts import artifact_key
+from flows.counted_evaluation import counted_checks
 from flows.errors import GateFailed
 from flows.notify import announce
 from flows.rollback import rollback_in_launch
 from flows.samples import keep_samples
 from flows.scribe import record
 from golive.core.alarms import alarm_checks
+from golive.core.arms import ArmRule
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
+from golive.core.counts_judge import ArmCounts
 from golive.core.gate_checks import api_release_check, site_release_check, trend_check
 from golive.core.judge import compare_with_stable
 from golive.core.messages import measured_values
@@ -32,6 +36,7 @@ from tasks.api_release.registry import kind_for
 from tasks.backup import BackupManifest
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.confirmed import measure_and_judge
+from tasks.metrics.registry import is_counting, source_for
 from tasks.scenarios import run_scenarios
 from tasks.served import site_reader_text, site_releases
 
@@ -86,12 +91,28 @@ def gate_g_stabilization(
     sections: list[str] = []
     checks: list[CheckResult] = []
     started = time.monotonic()
+    # a counting source: real users' counts beside the probe at every checkpoint
+    counting = is_counting(source_for(plan))
+    arms = ArmRule.of(plan, release, manifest.live_release)
+    counted_since = time.time()
+    counted: list[ArmCounts] = []  # each checkpoint's counts: the tests judge them all together
     for number in range(1, window.checkpoints + 1):
         # Checkpoints at the end of each interval: 10, 20 and 30 minutes for the runbook's plan.
         time.sleep(
             max(0.0, number * float(window.checkpoint_interval) - (time.monotonic() - started))
         )
         checks, samples = checkpoint(plan, number, first, release)
+        if counting:
+            window_end = time.time()
+            checks = checks + counted_checks(
+                plan,
+                arms,
+                start=counted_since,
+                end=window_end,
+                history=counted,
+                live_slot=manifest.live_slot,
+            )
+            counted_since = window_end
         first = samples if first is None else first
         bad = failed(checks)
         status = "fail" if bad else "pass"

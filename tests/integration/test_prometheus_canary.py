@@ -25,6 +25,7 @@ from tests.integration.helpers import wait_for
 from tests.integration.launch_helpers import (
     WhenRouting,
     approve_all,
+    artifacts_of,
     at_canary,
     plan_variant,
     run_launch,
@@ -105,6 +106,12 @@ def test_healthy_launch_judged_on_prometheus_completes(
     result = run_launch("v3.1.0", plan=counted_plan, timeout=240)
     assert result.state.is_completed(), result.message
     assert with_users.routing()["weights"]["canary"] in (0, 100)
+    artifacts = artifacts_of(result.state.state_details.flow_run_id)
+    stage = artifacts["gate-c-v3-1-0"].data  # the 10 % step, judged on Prometheus alone
+    assert "anytime-valid sequential tests" in stage and "at most 1 %" in stage
+    # Gate G judged what real users got besides the probe, by the same tests
+    gate_g = artifacts["gate-g-v3-1-0"].data
+    assert "prometheus: error rate" in gate_g and "prometheus: board p95" in gate_g
 
 
 def test_latency_fault_at_30_rolls_back_on_prometheus(
@@ -170,3 +177,24 @@ def test_prometheus_unreachable_is_inconclusive_and_asks_a_human(
     asked = [pending.pause_key for pending, _, _ in result.answered]
     assert "canary-10-inconclusive" in asked, asked
     assert with_users.routing()["weights"] == {"stable": 100, "canary": 0}
+
+
+def test_without_users_the_probe_is_the_floor(
+    sandbox: manager.Sandbox, prefect_api, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """No users at all: Prometheus counts only what golive itself sends, too little at 10 %; with
+    `floor: probe` the probe's verdict decides the thin evaluations, and the launch completes."""
+    ensure_sandbox_blocks(sandbox.environment())
+    plan = plan_variant(
+        tmp_path,
+        metrics={
+            "kind": "prometheus",
+            "prometheus": {**PROMETHEUS["prometheus"], "floor": "probe"},
+        },
+        canary__bake="2s",
+        canary__evaluation_interval="1s",
+    )
+    result = run_launch("v3.5.0", plan=plan, timeout=240)
+    assert result.state.is_completed(), result.message
+    stage = artifacts_of(result.state.state_details.flow_run_id)["gate-c-v3-5-0"].data
+    assert "the probe is the floor" in stage and "probe: error rate" in stage

@@ -184,3 +184,38 @@ def test_comparisons_share_the_plans_alpha_over_steps_and_tests() -> None:
     )
     assert comparison_count(SLOS, canary) == 6  # error rate and board p95, at 10, 30 and 50 %
     assert comparison_alpha(SLOS, canary) == pytest.approx(0.01 / 6)
+
+
+# ------------------------------------------------------------------ the probe as a floor
+
+
+def _probe_verdict(status: str):  # type: ignore[no-untyped-def]
+    from golive.core.checks import CheckResult
+    from golive.core.judge import verdict_of
+
+    check = CheckResult(name="error rate", status=status, value="0 of 40", threshold="< 1 %")
+    return verdict_of([check], samples=40, version="canary")
+
+
+def test_thin_real_traffic_takes_the_probes_conclusive_verdict() -> None:
+    from golive.core.counts_judge import with_floor
+
+    thin = arm(6, 0)
+    counted = judge_counts(SLOS, thin, thin, false_rollback_bound=0.01, source="prometheus")
+    assert counted.status == "inconclusive"
+    floored = with_floor(counted, _probe_verdict("pass"), "6 canary requests, 50 needed")
+    assert floored.status == "pass"
+    assert "probe: error rate" in by_name(floored)
+    assert {c.source for c in floored.checks} == {"prometheus", "probe"}
+    assert "the probe is the floor: 6 canary requests, 50 needed" in floored.notes
+
+
+def test_either_failing_fails_with_a_floor() -> None:
+    from golive.core.counts_judge import with_floor
+
+    healthy = arm(400, 0)
+    counted = judge_counts(SLOS, healthy, healthy, false_rollback_bound=0.01)
+    assert with_floor(counted, _probe_verdict("fail"), "thin").status == "fail"
+    breach = arm(400, 40)
+    proven = judge_counts(SLOS, breach, breach, false_rollback_bound=0.01)
+    assert with_floor(proven, _probe_verdict("pass"), "thin").status == "fail"
