@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import botocore.auth
 import pytest
 from botocore.auth import SigV4Auth as BotoSigV4
 from botocore.awsrequest import AWSRequest
@@ -76,7 +77,7 @@ def test_a_bearer_probe_sends_the_token_and_reads_the_version(
 
 
 def test_a_sigv4_probe_request_verifies_against_what_the_server_received(
-    server: str, seen: list[dict[str, str]]
+    server: str, seen: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     session = boto3.Session(
         aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET, region_name="eu-central-1"
@@ -97,7 +98,9 @@ def test_a_sigv4_probe_request_verifies_against_what_the_server_received(
     signer = BotoSigV4(
         session.get_credentials().get_frozen_credentials(), "execute-api", "eu-central-1"
     )
-    signer._timestamp = lambda: when.strftime("%Y%m%dT%H%M%SZ")  # type: ignore[method-assign]
+    # botocore signs at get_current_datetime(): pin it to when the probe signed, or a recomputation
+    # a second later (a busy machine) signs another timestamp and the test fails on the clock
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: when.replace(tzinfo=None))
     signer.add_auth(again)
     assert received["authorization"] == again.headers["Authorization"]
     assert received["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={KEY_ID}/")
