@@ -262,6 +262,7 @@ def _canary_step(
                 number=len(verdicts) + 1,
                 history=history,
                 live_slot=live_slot,
+                floor_samples=intervals,
             )
         else:
             verdict = evaluate(plan, intervals, percent, tracker.fresh_from, stage, arms)

@@ -12,12 +12,14 @@ than `min_samples` requests is also probed, and the probe's verdict is the floor
 
 from __future__ import annotations
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.plan import LaunchPlan
 from flows.samples import keep_samples
 from golive.core.arms import ArmRule, with_arms
+from golive.core.canary_policy import evaluation_window
 from golive.core.checks import CheckResult
 from golive.core.counts_judge import (
     ArmCounts,
@@ -53,13 +55,14 @@ def evaluate_counts(
     number: int = 1,
     history: list[tuple[ArmCounts, ArmCounts]] | None = None,
     live_slot: str = "stable",
+    floor_samples: list[pd.DataFrame] | None = None,
 ) -> tuple[CountsVerdict, float]:
     """The verdict on [start, start + interval] and that window's end (the next window's start).
 
     `history` is this step's (canary, stable) windows so far, for the comparison with stable;
     this window is appended to it. `live_slot`: the router's target that served users before
     the launch (a source that tells the arms apart by target group, CloudWatch, needs it; one
-    that reads labels does not)."""
+    that reads labels does not). `floor_samples` is this step's floor probes so far (appended to)."""
     production = plan.environments.production
     entry = counting_source(plan)
     source = entry.kind
@@ -106,12 +109,19 @@ def evaluate_counts(
             ]
         }
     )
-    thin = counts.canary.requests < plan.slos.min_samples
+    # thin: too few requests in this window, in all or at one latency SLO's endpoint
+    needed = plan.slos.min_samples
+    thin = counts.canary.requests < needed or any(
+        slo.requests < needed for slo in counts.canary.slos.values()
+    )
     if entry.floor(plan) == "probe" and thin:
         samples = with_arms(PROBE_SOURCE.collect(plan, production), arms)
         keep_samples(stage, number, samples)
+        floor_intervals = floor_samples if floor_samples is not None else []
+        floor_intervals.append(samples)
+        # the step's floor probes pooled as the probe's own evaluations are, newest first
         floor = judge_canary(
-            samples,
+            evaluation_window(floor_intervals, plan.slos),
             plan.slos,
             plan.canary.compare_with_stable,
             alarms,
@@ -121,7 +131,8 @@ def evaluate_counts(
         verdict = with_floor(
             verdict,
             floor,
-            f"{counts.canary.requests} canary requests in the window, {plan.slos.min_samples} needed",
+            f"{counts.canary.requests} canary requests in the window (fewer at an SLO's endpoint), "
+            f"{needed} needed",
         )
     return verdict, end
 

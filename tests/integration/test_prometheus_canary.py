@@ -197,4 +197,6 @@ def test_without_users_the_probe_is_the_floor(
     result = run_launch("v3.5.0", plan=plan, timeout=240)
     assert result.state.is_completed(), result.message
     stage = artifacts_of(result.state.state_details.flow_run_id)["gate-c-v3-5-0"].data
-    assert "the probe is the floor" in stage and "probe: error rate" in stage
+    # a thin window was decided by the probe ("probe (floor): ..." in its row); the floor's own
+    # requests are counted by Prometheus too, so the window after it may not be thin
+    assert "probe (floor): " in stage, stage
