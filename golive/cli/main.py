@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from golive.cli.approvals import approvals, approve
+from golive.cli.iam import iam_policy
 from golive.cli.plan import plan_app
 from golive.cli.report import report
 from golive.cli.sandbox import sandbox_app
@@ -18,6 +19,7 @@ app.command(name="approvals")(approvals)
 app.command(name="approve")(approve)
 app.command(name="report")(report)
 app.command(name="status")(status)
+app.command(name="iam-policy")(iam_policy)
 
 
 @app.command()

@@ -184,7 +184,13 @@ ROUTER: RouterPlugin[AlbSettings] = RouterPlugin(
     kind="alb",
     settings=AlbSettings,
     service="elbv2",
-    actions=("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:ModifyListener"),
+    # every call the router makes: the load balancer and target groups by name, the listener
+    actions=(
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:ModifyListener",
+    ),
     probe_read=probe_read,
     describe=describe,
     build=AlbRouter,

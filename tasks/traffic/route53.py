@@ -227,7 +227,8 @@ ROUTER: RouterPlugin[Route53Settings] = RouterPlugin(
     kind="route53",
     settings=Route53Settings,
     service="route53",
-    actions=(
+    actions=(  # every call the router makes: the zone by its name, its records, the change
+        "route53:ListHostedZonesByName",
         "route53:ListResourceRecordSets",
         "route53:ChangeResourceRecordSets",
         "route53:GetChange",
