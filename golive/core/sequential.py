@@ -68,8 +68,7 @@ def log_e_value(events: int, trials: int, p0: float) -> float:
         events * math.log(theta / p0) + (trials - events) * math.log((1 - theta) / (1 - p0))
         for theta in thetas
     ]
-    top = max(terms)  # log-sum-exp: the terms are large in either direction
-    return top + math.log(sum(math.exp(term - top) for term in terms)) - math.log(len(terms))
+    return _log_mean_exp(terms)
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,7 @@ ArmsWindow = tuple[int, int, int, int]  # (canary bad, canary requests, stable b
 
 
 def _log_mean_exp(terms: list[float]) -> float:
+    """log of the mean of exp(terms), stably (the terms are large in either direction)."""
     top = max(terms)
     return top + math.log(sum(math.exp(term - top) for term in terms)) - math.log(len(terms))
 

@@ -25,18 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import ValidationError
-
 from blocks.plan import (
     MISSING,
     LaunchPlan,
     PlanModel,
     PositiveDuration,
     Problem,
-    problems_from,
     show,
 )
 from blocks.plan.units import Duration
+from tasks.metrics.sections import section_problems, section_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,9 +58,7 @@ class CloudWatchSettings(PlanModel):
 
 
 def settings_of(plan: LaunchPlan) -> CloudWatchSettings:
-    return CloudWatchSettings.model_validate(
-        (plan.metrics.model_extra or {}).get(SETTINGS_KEY) or {}
-    )
+    return section_settings(plan, SETTINGS_KEY, CloudWatchSettings)
 
 
 @dataclass(frozen=True)
@@ -74,15 +70,9 @@ class CloudWatchSource:
     counting: bool = True
 
     def problems(self, plan: LaunchPlan) -> list[Problem]:
-        raw = (plan.metrics.model_extra or {}).get(SETTINGS_KEY) or {}
-        loc = ("metrics", SETTINGS_KEY)
-        try:
-            CloudWatchSettings.model_validate(raw)
-        except ValidationError as error:
-            return [
-                Problem((*loc, *p.loc), p.given, p.expected)
-                for p in problems_from(error, CloudWatchSettings)
-            ]
+        settings, invalid = section_problems(plan, SETTINGS_KEY, CloudWatchSettings)
+        if settings is None:
+            return invalid
         problems: list[Problem] = []
         router = plan.environments.production.router
         where = ("environments", "production", "router")

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from blocks.plan import (
     MISSING,
@@ -22,10 +22,10 @@ from blocks.plan import (
     PositiveDuration,
     PositiveLatency,
     Problem,
-    problems_from,
     show,
 )
 from blocks.plan.units import Duration
+from tasks.metrics.sections import section_problems, section_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,9 +71,7 @@ class PrometheusSettings(PlanModel):
 
 
 def settings_of(plan: LaunchPlan) -> PrometheusSettings:
-    return PrometheusSettings.model_validate(
-        (plan.metrics.model_extra or {}).get(SETTINGS_KEY) or {}
-    )
+    return section_settings(plan, SETTINGS_KEY, PrometheusSettings)
 
 
 @dataclass(frozen=True)
@@ -85,15 +83,9 @@ class PrometheusSource:
     counting: bool = True
 
     def problems(self, plan: LaunchPlan) -> list[Problem]:
-        raw = (plan.metrics.model_extra or {}).get(SETTINGS_KEY) or {}
-        loc = ("metrics", SETTINGS_KEY)
-        try:
-            settings = PrometheusSettings.model_validate(raw)
-        except ValidationError as error:
-            return [
-                Problem((*loc, *p.loc), p.given, p.expected)
-                for p in problems_from(error, PrometheusSettings)
-            ]
+        settings, invalid = section_problems(plan, SETTINGS_KEY, PrometheusSettings)
+        if settings is None:
+            return invalid
         problems: list[Problem] = []
         if plan.environments.production.metrics_url is None:
             problems.append(
@@ -109,7 +101,7 @@ class PrometheusSource:
             if name not in names:
                 problems.append(
                     Problem(
-                        (*loc, "handlers", name),
+                        ("metrics", SETTINGS_KEY, "handlers", name),
                         show(name),
                         f"an SLO's name: one of {', '.join(sorted(names)) or '(no latency SLOs)'}",
                     )
