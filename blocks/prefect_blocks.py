@@ -41,3 +41,19 @@ class GoliveEnvironment(Block):
 
     def overlay(self) -> dict[str, str]:
         return {name: value for name in OVERLAY_FIELDS if (value := getattr(self, name))}
+
+
+class GolivePlan(Block):
+    """A launch plan stored on the Prefect server, where every worker reads it (`golive plan push`)."""
+
+    _block_type_name = "golive plan"
+    _block_type_slug = "golive-plan"
+    _description = (
+        "A golive launch plan (YAML). Launches and rollbacks name it as golive-plan/<name>; "
+        "each launch keeps the exact text it ran as golive-plan/launch-<launch id>."
+    )
+    _documentation_url = "https://github.com/golive/golive/blob/main/docs/plan-reference.md"  # type: ignore[assignment]
+
+    plan_yaml: str = Field(..., description="The plan, exactly as written")
+    sha256: str = Field("", description="Digest of plan_yaml, for the launch record")
+    pushed_from: str = Field("", description="Where the plan was read from when it was stored")

@@ -2,6 +2,8 @@
 production's smoke suites, the SLO probe and the alarms, the runbook's "24-hour health
 check review". Each run leaves an artifact and a result in S3 (for
 `golive report --health --since 7d`); a failing run fails, and says so in the chat.
+With no plan (the schedule gives none), it checks every plan stored on the server
+(`golive plan push`), one subflow each.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from blocks.plan import LaunchPlan
 from flows.artifacts import artifact_key
 from flows.errors import GateFailed
 from flows.gate_a import smoke_suites
-from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.launch_plan import load_launch_plan
 from flows.notify import announce
 from golive.core.alarms import alarm_checks
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
@@ -33,6 +35,7 @@ from tasks.aws import aws_client
 from tasks.health_store import write_result
 from tasks.metrics.cloudwatch import alarm_states
 from tasks.metrics.confirmed import confirmed_slo_checks
+from tasks.plan_store import stored_plan_names
 from tasks.served import site_reader_text, site_releases
 
 
@@ -59,8 +62,10 @@ def production_slos(plan: LaunchPlan) -> tuple[list[CheckResult], dict[str, floa
 
 
 @flow(name="health-check", flow_run_name="Health check · {plan}", log_prints=True)
-def health_check(plan: str = DEFAULT_PLAN) -> str:
-    launch_plan = load_launch_plan(plan)
+def health_check(plan: str | None = None) -> str:
+    if not plan:
+        return _every_stored_plan()
+    launch_plan = load_launch_plan(plan, gate="Health check")
     production = launch_plan.environments.production
     checks = smoke_suites(launch_plan, production)
     slo_checks, metrics, release = production_slos(launch_plan)
@@ -99,3 +104,21 @@ def health_check(plan: str = DEFAULT_PLAN) -> str:
         )
         raise GateFailed("Health check", summary)
     return f"{launch_plan.app} {release}: healthy ({len(checks)} checks)"
+
+
+def _every_stored_plan() -> str:
+    """One check per stored plan; fails (after checking them all) if any production failed."""
+    names = stored_plan_names()
+    if not names:
+        raise GateFailed(
+            "Health check",
+            "no plan given and none stored on this Prefect server: store each production's plan "
+            "with `golive plan push PLAN.yaml`, or run the check with -p plan=...",
+        )
+    results = {name: health_check(plan=f"golive-plan/{name}", return_state=True) for name in names}
+    bad = [name for name, state in results.items() if not state.is_completed()]
+    if bad:
+        raise GateFailed(
+            "Health check", f"{len(bad)} of {len(names)} productions failed: {', '.join(bad)}"
+        )
+    return "; ".join(str(state.result()) for state in results.values())

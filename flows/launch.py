@@ -1,6 +1,6 @@
 """The launch: the runbook as one Prefect flow. Its deployment is `golive/launch`.
 
-    prefect deployment run golive/launch -p release=v1.4.0 -p driver=dana
+    prefect deployment run golive/launch -p release=v1.4.0 -p driver=dana -p plan=golive-plan/statusboard-v2
 
 Each gate is a subflow named like the runbook's section, so the run's graph in the UI
 reads top to bottom like the run sheet: pre-flight, Gate A (staging), Gate B
@@ -15,7 +15,7 @@ fails, crashes or is cancelled after production was touched.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -30,17 +30,19 @@ from flows.gate_a import gate_a_staging
 from flows.gate_b import gate_b_production_prep
 from flows.gate_g import gate_g_stabilization
 from flows.heartbeats import subflows_without_heartbeats
-from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.launch_plan import read_launch_plan
 from flows.notify import announce
 from flows.post_launch import post_launch, publish_reports
 from flows.preflight import preflight
 from flows.production_deploy import production_deploy
+from flows.production_lease import holding_the_production
 from flows.promote import promote
 from flows.scribe import Scribe, record, scribing
 from golive.core.checks import CheckResult
 from golive.core.formatting import shorten
 from golive.core.messages import gate_values, measured_values
 from golive.core.timeline import PRODUCTION_TOUCHED
+from tasks.plan_store import keep_launch_plan
 
 RECORD_LIMIT, MESSAGE_LIMIT = 1000, 500  # characters of a reason on the timeline, in a message
 
@@ -109,26 +111,38 @@ def gate(
     on_crashed=[launch_hooks.on_crashed],
     on_cancellation=[launch_hooks.on_cancellation],
 )
-def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
-    """Launch `release` following the plan's gates. `driver` runs the launch and may not approve it."""
+def golive(release: str, driver: str, plan: str | None = None, queue: bool = False) -> str:
+    """Launch `release` following the plan's gates. `driver` runs the launch and may not approve it.
+
+    `plan` is a stored plan (`golive-plan/<name>`) or a path every worker can read; the launch
+    keeps the exact text it ran for its rollbacks. One launch holds a production at a time:
+    another is refused at pre-flight, or with `queue` waits for it."""
     logger = get_run_logger()
-    launch_plan = load_launch_plan(plan)
+    launch_plan, plan_text = read_launch_plan(plan)
     launch_id = str(get_run_context().flow_run.id)
+    kept = keep_launch_plan(launch_id, plan_text)  # before any change: rollbacks read it
     with (
         scribing(Scribe.for_plan(launch_plan, launch_id, release)) as scribe,
         watching_the_api(scribe),
         subflows_without_heartbeats(),
+        ExitStack() as held,  # production's lease, from pre-flight to the launch's last step
     ):
         scribe.record(
             "launch",
             "started",
             f"{launch_plan.app} GO-LIVE initiated: release {release}",
             actor=driver,
-            data={"plan": plan, "driver": driver},
+            data={
+                "plan": plan,
+                "plan_sha256": plan_text.sha256,
+                "plan_copy": kept,
+                "driver": driver,
+            },
         )
+        logger.info("Plan: %s, kept as %s", plan_text.short, kept)
         announce(launch_plan, release, "kickoff", {"driver": driver, "launch": launch_id})
         try:
-            _run_gates(launch_plan, release, driver, launch_id)
+            _run_gates(launch_plan, release, driver, launch_id, held, queue)
         except BaseException as error:
             gate_name = error.gate if isinstance(error, GateFailed) else "unknown"
             reason = error.reason if isinstance(error, GateFailed) else type(error).__name__
@@ -158,9 +172,12 @@ def golive(release: str, driver: str, plan: str = DEFAULT_PLAN) -> str:
     return f"{launch_plan.app} {release}: rolled out to 100 % and stable"
 
 
-def _run_gates(plan: LaunchPlan, release: str, driver: str, launch_id: str) -> None:
+def _run_gates(
+    plan: LaunchPlan, release: str, driver: str, launch_id: str, held: ExitStack, queue: bool
+) -> None:
     logger = get_run_logger()
     with gate(plan, release, "Pre-flight"):
+        held.enter_context(holding_the_production(plan, release, driver, launch_id, queue))
         preflight(plan, release, driver)
     logger.info("PROCEEDING TO GATE A")
     with gate(plan, release, "Gate A", announce_pass=True) as outcome:

@@ -26,12 +26,13 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 
 from blocks.plan import LaunchPlan
-from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.launch_plan import plan_of_launch
 from flows.scribe import Scribe
 from golive.core.formatting import shorten
 from golive.core.messages import launch_label, orphan_reason
 from golive.core.timeline import last_gate, touched_production
 from tasks.child_runs import settle_orphans
+from tasks.plan_store import launch_plan_copy
 
 ROLLBACK_DEPLOYMENT = "rollback/full"
 REASON_LIMIT = 300
@@ -45,14 +46,20 @@ def idempotency_key(launch: str) -> str:
 def dispatch_rollback(flow_run: Any, state: Any, hook: str) -> str | None:
     """Create the rollback run (once per launch); returns its id, or None when none is needed."""
     parameters = dict(flow_run.parameters or {})
-    plan, launch = str(parameters.get("plan", DEFAULT_PLAN)), str(flow_run.id)
+    plan, launch = str(parameters.get("plan") or ""), str(flow_run.id)
     release, driver = str(parameters.get("release", "?")), str(parameters.get("driver", ""))
     actor = f"launch hook {hook}"
     scribe: Scribe | None = None
     entries = None
     launch_plan: LaunchPlan | None = None
+    if not plan and launch_plan_copy(launch) is None:
+        # no plan was given and none kept: the launch stopped before it could read one, so it
+        # cannot have touched production (and there is no production to name)
+        logger.info("launch %s had no plan: nothing to roll back", launch)
+        return None
     try:
-        launch_plan = load_launch_plan(plan)
+        launch_plan, plan_text = plan_of_launch(launch, plan)
+        plan = plan_text.ref  # the rollback reads the launch's own copy when it kept one
         scribe = Scribe.for_plan(launch_plan, launch, release)
         entries = scribe.read()
         scribe.record(

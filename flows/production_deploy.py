@@ -8,7 +8,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from blocks.plan import Environment, LaunchPlan
+from blocks.plan import Environment, LaunchPlan, launch_snapshot_ref
 from flows.artifacts import artifact_key, publish_checks
 from flows.errors import GateFailed
 from flows.site_split import stage_site
@@ -53,6 +53,7 @@ def backup(plan: LaunchPlan, release: str, launch_id: str) -> BackupManifest:
         live_api_release=live_api_release(plan),
         api_slots={name: state.task_definition for name, state in slot_states(plan).items()},
         live_slot=live_slot(plan),
+        plan_copy=launch_snapshot_ref(launch_id),
     )
     return write_manifest(s3, manifest)
 

@@ -35,7 +35,7 @@ from prefect.context import get_run_context
 from blocks.plan import LaunchPlan
 from flows.artifacts import publish_checks
 from flows.errors import GateFailed
-from flows.launch_plan import DEFAULT_PLAN, load_launch_plan
+from flows.launch_plan import plan_of_launch
 from flows.notify import announce
 from flows.rollback import rollback_in_launch, verify_release
 from flows.scribe import Scribe, scribing
@@ -54,15 +54,23 @@ Mode = Literal["emergency", "full", "validate"]
 def rollback(
     reason: str,
     mode: Mode = "emergency",
-    plan: str = DEFAULT_PLAN,
+    plan: str | None = None,
     launch: str | None = None,
     triggered_by: str = "operator",
 ) -> str:
-    """Roll production back to the release in the latest backup manifest (or validate that it is)."""
-    launch_plan = load_launch_plan(plan)
+    """Roll production back to the release in the latest backup manifest (or validate that it is).
+
+    Production is judged by the plan `launch` ran (the copy it kept); with no launch named, by
+    the plan recorded with the latest backup manifest. `plan` (a stored plan or a path) locates
+    production when no launch is named, and stands in for a launch that kept no copy."""
+    gate = "Rollback validation" if mode == "validate" else "Rollback"
+    launch_plan, plan_text = plan_of_launch(launch or None, plan or None, gate)
     production = launch_plan.environments.production
     s3 = aws_client("s3", production)
     manifest = latest_manifest(s3, production.bucket)
+    if not launch and manifest is not None and manifest.plan_copy not in (None, plan_text.ref):
+        launch_plan, plan_text = plan_of_launch(manifest.launch, plan, gate)
+    get_run_logger().info("Rollback (%s) judged by the plan %s", mode, plan_text.short)
     if mode == "validate":
         if manifest is None:
             raise GateFailed(

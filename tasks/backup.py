@@ -42,6 +42,9 @@ class BackupManifest(BaseModel):
     # the router's name of the slot that served every user (slot_swap alternates it; a rollback
     # sends traffic back there); "stable" for older manifests and the other kinds
     live_slot: str = "stable"
+    # the plan the launch ran (its copy on the Prefect server, golive-plan/launch-<id>): a
+    # rollback named no launch judges production by it; None for older manifests
+    plan_copy: str | None = None
 
     @property
     def key(self) -> str:

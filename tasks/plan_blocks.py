@@ -9,8 +9,10 @@ from pathlib import Path
 from blocks.plan import (
     LaunchPlan,
     PlanError,
+    PlanText,
     Problem,
     environment_block_names,
+    parse_plan_yaml,
     read_plan_file,
     validate_plan,
 )
@@ -22,9 +24,18 @@ def _load_environment_block(name: str):  # type: ignore[no-untyped-def]
     return GoliveEnvironment.load(name)
 
 
-def load_plan_with_blocks(path: Path, env: Mapping[str, str] = os.environ) -> LaunchPlan:
-    """The plan as a launch uses it: file < GoliveEnvironment blocks < environment variables."""
-    raw = read_plan_file(path)
+def load_plan_with_blocks(
+    source: Path | PlanText, env: Mapping[str, str] = os.environ
+) -> LaunchPlan:
+    """The plan as a launch uses it: file < GoliveEnvironment blocks < environment variables.
+
+    `source` is a plan file or a plan's text (a stored plan has no file: its relative paths
+    start at the working directory)."""
+    if isinstance(source, PlanText):
+        path: Path | str = source.ref
+        raw, file = parse_plan_yaml(source.text, source=path), source.file
+    else:
+        path, raw, file = source, read_plan_file(source), source
     overlays, problems = {}, []
     for environment, block_name in environment_block_names(raw).items():
         try:
@@ -40,7 +51,10 @@ def load_plan_with_blocks(path: Path, env: Mapping[str, str] = os.environ) -> La
     )  # late: the plug-in registries import boto3-facing modules
 
     return check_plugins(
-        validate_plan(raw, env=env, source=path, environment_overlays=overlays), source=path
+        validate_plan(
+            raw, env=env, source=path, environment_overlays=overlays, from_file=False, file=file
+        ),
+        source=path,
     )
 
 

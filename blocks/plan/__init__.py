@@ -45,8 +45,19 @@ from blocks.plan.loading import (
     apply_env_overrides,
     environment_block_names,
     load_plan,
+    parse_plan_yaml,
     read_plan_file,
     validate_plan,
+)
+from blocks.plan.plan_text import (
+    NO_PLAN,
+    PlanText,
+    is_launch_snapshot,
+    is_stored_ref,
+    launch_snapshot_name,
+    launch_snapshot_ref,
+    plan_name_for,
+    stored_name,
 )
 from blocks.plan.probe import IdSource, MetricsConfig, ProbeConfig
 from blocks.plan.pydantic_errors import _problems_from as problems_from
@@ -185,6 +196,15 @@ __all__ = [
     "environment_block_names",
     "format_loc",
     "load_plan",
+    "parse_plan_yaml",
+    "NO_PLAN",
+    "PlanText",
+    "is_launch_snapshot",
+    "is_stored_ref",
+    "launch_snapshot_name",
+    "launch_snapshot_ref",
+    "plan_name_for",
+    "stored_name",
     "parse_duration",
     "parse_latency_ms",
     "parse_percent",

@@ -115,15 +115,20 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanError([f"cannot read the plan: {exc.strerror or exc}"], source=path) from None
+    return parse_plan_yaml(text, source=path)
+
+
+def parse_plan_yaml(text: str, source: str | os.PathLike[str] | None = None) -> Any:
+    """A plan's raw YAML data from its text, strictly (PlanError naming `source` if it is not YAML)."""
     loader = _StrictLoader(text)
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise PlanError([f"not valid YAML: {_yaml_message(exc)}"], source=path) from None
+        raise PlanError([f"not valid YAML: {_yaml_message(exc)}"], source=source) from None
     finally:
         loader.dispose()
     if loader.duplicates:
-        raise PlanError(loader.duplicates, source=path)
+        raise PlanError(loader.duplicates, source=source)
     return data
 
 
@@ -139,8 +144,14 @@ def validate_plan(
     env: Mapping[str, str] | None = None,
     source: str | os.PathLike[str] | None = None,
     environment_overlays: Mapping[str, Mapping[str, Any]] | None = None,
+    from_file: bool = True,
+    file: Path | None = None,
 ) -> LaunchPlan:
     """Validate plan data (as read from YAML), after applying overlays then `env` overrides.
+
+    `source` names the plan in errors and, `from_file`, is the file whose folder the plan's
+    relative paths start at (a stored plan, `golive-plan/<name>`, has none: its `file`, the path
+    it was stored from, inside the working directory, or the working directory itself).
 
     Precedence, lowest first: the plan file, the environment's Prefect block
     (`environment_overlays`, loaded by the caller), the runbook's environment variables.
@@ -159,7 +170,9 @@ def validate_plan(
         plan = LaunchPlan.model_validate(data)
     except ValidationError as exc:
         raise PlanError(_problems_from(exc, LaunchPlan), source=source) from None
-    plan._source_path = Path(source).resolve() if source is not None else None
+    if file is None and source is not None and from_file:
+        file = Path(source)
+    plan._source_path = file.resolve() if file is not None else None
     plan._overrides = applied
     return plan
 

@@ -64,6 +64,46 @@ def check(
         console.print(Text(f"! {block_note}", style="yellow"))
 
 
+@plan_app.command()
+def push(
+    file: Annotated[Path, typer.Argument(help="The launch plan (YAML) to store.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Its name on the server (default: the file's name, e.g. statusboard-v2)."
+        ),
+    ] = None,
+) -> None:
+    """Store FILE on the Prefect server as golive-plan/NAME, where every worker reads it.
+
+    The plan is checked first (as `golive plan check`, blocks included); a bad plan is not
+    stored. Launches and rollbacks then take `-p plan=golive-plan/NAME`; each launch keeps the
+    exact text it ran, so storing a new version never changes a launch already under way."""
+    from blocks.plan import PlanText, plan_name_for, stored_name
+    from blocks.prefect_blocks import GolivePlan
+    from tasks.plan_blocks import unresolvable_blocks
+    from tasks.plan_store import push_plan
+
+    console = Console()
+    target = name or plan_name_for(file)
+    try:
+        stored_name("golive-plan/" + target)
+        plan = check_plugins(load_plan(file), source=file)
+        if problems := unresolvable_blocks(plan):
+            raise PlanError(problems, source=file)
+    except PlanError as error:
+        _print_problems(Console(stderr=True), error)
+        raise typer.Exit(1) from None
+    except ValueError as error:
+        Console(stderr=True).print(Text(f"✗ --name: {error}", style="bold red"))
+        raise typer.Exit(1) from None
+    text = PlanText(ref=str(file), text=file.read_text(encoding="utf-8"), file=file)
+    GolivePlan.register_type_and_schema()  # idempotent: the type exists on a set-up server
+    changed = push_plan(target, text)
+    state = "stored" if changed else "unchanged (the server holds exactly this text)"
+    console.print(f"golive-plan/{target}: {state} · {plan.app} · sha256 {text.sha256[:12]}")
+
+
 def _check_blocks(plan: LaunchPlan, file: Path) -> str | None:
     """PlanError for unresolvable blocks; a note if the Prefect API is not reachable."""
     import httpx

@@ -156,6 +156,23 @@ def _run_demo(
     return ok
 
 
+def store_plan(plan: str) -> str:
+    """Store the demo's plan on its server, as `golive plan push` does, so that the launch runs
+    the way a production one does: from a stored plan (a stored plan is passed on as it is)."""
+    from pathlib import Path
+
+    from blocks.plan import is_stored_ref, plan_name_for
+    from flows.launch_plan import REPO_ROOT
+    from tasks.plan_store import push_plan, read_plan_text
+
+    if is_stored_ref(plan):
+        return plan
+    text = read_plan_text(plan, REPO_ROOT)
+    name = plan_name_for(Path(plan))
+    push_plan(name, text)
+    return f"golive-plan/{name}"
+
+
 def follow_launch(
     console: Console, ui_url: str, release: str, plan: str, interactive: bool
 ) -> bool:
@@ -171,9 +188,11 @@ def follow_launch(
     )
     from golive.local.prefect_server import healthy
 
+    stored = store_plan(plan)
+    console.print(f"Plan [bold]{plan}[/bold] stored on the server as [bold]{stored}[/bold]")
     run = run_deployment(
         "golive/launch",
-        parameters={"release": release, "driver": DEMO_DRIVER, "plan": plan},
+        parameters={"release": release, "driver": DEMO_DRIVER, "plan": stored},
         timeout=0,
     )
     console.print(

@@ -11,6 +11,7 @@ from golive.cli import app
 from golive.local.approvals_client import pending_approvals
 from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
+from tests.integration.launch_helpers import SANDBOX_PLAN
 
 runner = CliRunner()
 
@@ -32,7 +33,7 @@ def test_list_and_resume_from_the_terminal(sandbox: manager.Sandbox, prefect_api
     box = {}
     launch = threading.Thread(
         target=lambda: box.setdefault(
-            "state", golive(release="v3.0.0", driver="dana", return_state=True)
+            "state", golive(release="v3.0.0", driver="dana", plan=SANDBOX_PLAN, return_state=True)
         ),
         daemon=True,
     )

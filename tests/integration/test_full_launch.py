@@ -248,7 +248,7 @@ def test_golive_status_shows_the_latest_launch(healthy: tuple[LaunchResult, list
 def test_validate_fails_closed_while_production_serves_the_launch(
     healthy: tuple[LaunchResult, list],
 ) -> None:
-    state = rollback(reason="check", mode="validate", return_state=True)
+    state = rollback(reason="check", mode="validate", plan=SANDBOX_PLAN, return_state=True)
     assert state.is_failed() and "the site serves v1.0.0: v8.0.0" in state.message
     assert "every API response from v1.0.0: v8.0.0" in state.message
 
@@ -330,9 +330,9 @@ def test_two_full_rollbacks_at_once_give_one_effective_and_one_noop(
         row.split(" | ")[2] for row in listed.splitlines() if row.startswith("| 20")
     }
 
-    again = rollback(reason="double click", mode="full")
+    again = rollback(reason="double click", mode="full", plan=SANDBOX_PLAN)
     assert again.startswith("no-op: production is already rolled back to v1.0.0")
-    assert rollback(reason="after the incident", mode="validate").startswith(
+    assert rollback(reason="after the incident", mode="validate", plan=SANDBOX_PLAN).startswith(
         "validated: production serves v1.0.0"
     )
 

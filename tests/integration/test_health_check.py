@@ -13,6 +13,7 @@ from golive.local.sandbox_blocks import ensure_sandbox_blocks
 from sandbox import manager
 from tasks.health_store import read_results
 from tests.integration.helpers import aws
+from tests.integration.launch_helpers import SANDBOX_PLAN
 
 
 @pytest.fixture
@@ -23,12 +24,12 @@ def world(sandbox: manager.Sandbox, prefect_api) -> manager.Sandbox:  # noqa: AN
 
 def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sandbox) -> None:
     since = datetime.now(UTC) - timedelta(seconds=1)
-    assert health_check().startswith("StatusBoardV2 v1.0.0: healthy")
+    assert health_check(plan=SANDBOX_PLAN).startswith("StatusBoardV2 v1.0.0: healthy")
     assert world.messages() == []  # a green check is quiet
 
     # 30 %: far over the 5 % budget, yet the id source (also the board) answers within its 5 attempts
     world.set_fault("stable", endpoint="board", error_rate=0.3)
-    state = health_check(return_state=True)
+    state = health_check(plan=SANDBOX_PLAN, return_state=True)
     assert (
         state.is_failed()
         and "Health check FAILED" in state.message
@@ -47,7 +48,7 @@ def test_health_check_passes_then_fails_on_a_broken_production(world: manager.Sa
 def test_health_check_fails_closed_when_the_probe_gets_no_ids(world: manager.Sandbox) -> None:
     # the id source (the board) always 500s: no drawer samples, so the SLOs cannot be proved
     world.set_fault("stable", endpoint="board", error_rate=1.0)
-    state = health_check(return_state=True)
+    state = health_check(plan=SANDBOX_PLAN, return_state=True)
     assert state.is_failed() and "Health check FAILED" in state.message
     assert "SLO probe" in state.message and "cannot get ids" in state.message
     [message] = world.messages()

@@ -1,4 +1,5 @@
-"""`prefect deployment run golive/launch` through a real process worker."""
+"""`prefect deployment run golive/launch` through a real process worker, from a plan stored on
+the server (`golive plan push`), as a team runs it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from typer.testing import CliRunner
 
+from golive.cli import app
 from golive.local import local_stack
 from golive.local.approver_bot import ApproverBot, sandbox_policy
 
@@ -26,11 +29,36 @@ def wait_final(run_id: UUID, timeout: float = 120):  # noqa: ANN201
     raise AssertionError(f"flow run {run_id} not final after {timeout}s")
 
 
+def push_sandbox_plan() -> str:
+    pushed = CliRunner().invoke(app, ["plan", "push", "plans/sandbox.yaml"])
+    assert pushed.exit_code == 0, pushed.output
+    assert pushed.output.startswith("golive-plan/sandbox: ")
+    return "golive-plan/sandbox"
+
+
 def test_launch_deployment_runs_on_the_worker_and_rollback_full_undoes_it(
     stack: local_stack.Stack,
 ) -> None:
+    stored = push_sandbox_plan()
+    again = CliRunner().invoke(app, ["plan", "push", "plans/sandbox.yaml"])
+    assert "unchanged" in again.output  # idempotent
+    refused = local_stack.run_prefect(
+        stack, "deployment", "run", "golive/launch", "-p", "release=v5.0.1", "-p", "driver=dana"
+    )
+    no_plan = wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", refused).group(1)))
+    assert no_plan.state.is_failed() and "no plan given" in no_plan.state.message
+
     out = local_stack.run_prefect(
-        stack, "deployment", "run", "golive/launch", "-p", "release=v5.0.0", "-p", "driver=dana"
+        stack,
+        "deployment",
+        "run",
+        "golive/launch",
+        "-p",
+        "release=v5.0.0",
+        "-p",
+        "driver=dana",
+        "-p",
+        f"plan={stored}",
     )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     with ApproverBot(sandbox_policy) as bot:
@@ -51,8 +79,16 @@ def test_launch_deployment_runs_on_the_worker_and_rollback_full_undoes_it(
     assert routing["weights"] == {"stable": 100, "canary": 0}
 
     # `prefect deployment run rollback/full -p reason=...`, as the runbook's ./rollback.sh full, no launch running
+    # the stored plan locates production; the plan recorded with the latest backup judges it
     out = local_stack.run_prefect(
-        stack, "deployment", "run", "rollback/full", "-p", "reason=Post-launch instability - drill"
+        stack,
+        "deployment",
+        "run",
+        "rollback/full",
+        "-p",
+        "reason=Post-launch instability - drill",
+        "-p",
+        f"plan={stored}",
     )
     rolled = wait_final(UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)))
     assert rolled.state.is_completed(), rolled.state.message
@@ -66,6 +102,8 @@ def test_health_check_deployment_runs_daily_and_judges_production(stack: local_s
         deployment = client.read_deployment_by_name("health-check/health-check")
         [schedule] = deployment.schedules
         assert schedule.active and schedule.schedule.interval.total_seconds() == 24 * 3600
+
+    push_sandbox_plan()  # given no plan, the scheduled check checks every stored plan
 
     def run_check() -> object:
         out = local_stack.run_prefect(stack, "deployment", "run", "health-check/health-check")

@@ -68,4 +68,4 @@ def test_the_reason_names_the_release_and_driver_not_the_run_name(
 def test_a_run_without_the_parameters_still_renders() -> None:
     parameters = rendered(launch_run(StateType.CRASHED, "Crashed"))
     assert parameters["reason"] == "launch of ? by ? became Crashed (server automation)"
-    assert parameters["plan"] == "plans/sandbox.yaml"
+    assert parameters["plan"] == ""  # no plan: the rollback reads the launch's copy, or refuses
