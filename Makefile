@@ -10,7 +10,7 @@ BIN := .venv/bin
 
 bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --extra sandbox
 	@scripts/install-prometheus
 
 demo: bootstrap

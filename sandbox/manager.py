@@ -197,6 +197,22 @@ def status(state_dir: Path | None = None) -> Sandbox | None:
     return Sandbox(state_dir, state)
 
 
+# What the daemon imports that a production worker does not install (golive's `sandbox` extra)
+SANDBOX_PACKAGES = ("moto", "httptools")
+
+
+def _require_sandbox_packages() -> None:
+    import importlib.util
+
+    missing = [name for name in SANDBOX_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SandboxError(
+            f"the sandbox needs {', '.join(missing)}, in golive's `sandbox` extra, which a "
+            "production worker does not install: `uv sync --extra sandbox` (what `make` does) "
+            "or `pip install 'golive[sandbox]'`"
+        )
+
+
 def up(
     state_dir: Path | None = None, spec: WorldSpec | None = None, timeout: float = 90
 ) -> Sandbox:
@@ -205,6 +221,7 @@ def up(
     running = status(state_dir)
     if running:
         return running
+    _require_sandbox_packages()
     _stop_leftovers(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "state.json").unlink(missing_ok=True)
