@@ -16,9 +16,16 @@ from flows.artifacts import publish_checks
 from flows.errors import GateFailed
 from golive.core.checks import CheckResult, checks_markdown, failed, failure_summary
 from golive.core.formatting import shorten
-from golive.core.preflight_checks import check_release_name, check_roles
+from golive.core.preflight_checks import (
+    check_production_at_rest,
+    check_release_name,
+    check_roles,
+)
 from tasks.aws import aws_client
+from tasks.launch_lease import slots_taken
 from tasks.notify_blocks import load_notification_block
+from tasks.rollback_lock import lock_name
+from tasks.traffic import router_for
 
 GATE = "Pre-flight"
 
@@ -105,6 +112,13 @@ def notification_resolvable(notification: Notification) -> CheckResult:
     )
 
 
+@task(name="production at rest", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def production_at_rest(plan: LaunchPlan) -> CheckResult:
+    production = plan.environments.production
+    lock = lock_name(plan.app, production.cloudfront_distribution_id)
+    return check_production_at_rest(router_for(production).weights(), slots_taken(lock))
+
+
 @flow(name="preflight", flow_run_name="Pre-flight · {release}", log_prints=True)
 def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
     checks = [
@@ -129,6 +143,7 @@ def preflight(plan: LaunchPlan, release: str, driver: str) -> list[CheckResult]:
             )
         )
     checks += [notification_resolvable(n) for n in plan.notifications]
+    checks.append(_safely(production_at_rest, "production at rest", plan))
     publish_checks("preflight", release, f"Pre-flight · {release}", checks)
     if failed(checks):
         raise GateFailed(GATE, failure_summary(checks), checks)

@@ -86,7 +86,7 @@ def holding_production(
     ensure_limit(name)
     with ExitStack() as stack:
         while True:
-            if not queue and _taken(name):  # refuse without the client's logged 423
+            if not queue and slots_taken(name):  # refuse without the client's logged 423
                 raise ProductionBusy(production, current_holder(name))
             try:
                 stack.enter_context(
@@ -124,12 +124,16 @@ def _clear_label(name: str, flow_run_id: str) -> None:
         logger.warning("could not clear the holder label %s", name, exc_info=True)
 
 
-def _taken(name: str) -> bool:
-    """Every slot is held now (the server still decides, when we ask for one)."""
+def slots_taken(name: str) -> bool:
+    """Every slot of the limit is held now (False when there is no such limit yet). A reading,
+    not a lock: the server decides when a slot is asked for."""
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
-        limit = client.read_global_concurrency_limit_by_name(name)
+        try:
+            limit = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            return False
     return limit.active_slots >= limit.limit
 
 

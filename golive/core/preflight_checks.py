@@ -39,3 +39,28 @@ def check_roles(plan: LaunchPlan, driver: str) -> CheckResult:
         threshold="a driver, an approver who is not the driver",
         detail="; ".join(problems),
     )
+
+
+def check_production_at_rest(weights: dict[str, int], rollback_running: bool) -> CheckResult:
+    """Production carries no unfinished change: all traffic on one target, no rollback under way.
+
+    The launch's lease keeps other launches out; this catches what an ended launch left behind
+    (a canary share its rollback has not yet taken back) and a rollback still at work."""
+    on = sorted(weights.values(), reverse=True)
+    split = not on or on[0] != 100 or any(on[1:])
+    shown = ", ".join(f"{target} {weight} %" for target, weight in sorted(weights.items()))
+    problems = []
+    if split:
+        problems.append(
+            "traffic is split: an earlier launch's canary is still live, or its rollback has not "
+            "run yet (roll back, or wait for the dispatched rollback)"
+        )
+    if rollback_running:
+        problems.append("a rollback of this production is under way: wait for it to end")
+    return CheckResult(
+        name="production at rest",
+        status="fail" if problems else "pass",
+        value=(shown or "no weights") + ("; a rollback is running" if rollback_running else ""),
+        threshold="one target at 100 %, no rollback running",
+        detail="; ".join(problems),
+    )

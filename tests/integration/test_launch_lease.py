@@ -123,3 +123,21 @@ def test_a_second_launch_is_refused_and_a_killed_holder_frees_production(
         if holder_process.poll() is None:
             os.killpg(holder_process.pid, signal.SIGKILL)
             holder_process.wait(10)
+
+
+def test_a_launch_is_refused_while_production_still_carries_a_canary(
+    sandbox: manager.Sandbox, prefect_api, production
+) -> None:  # noqa: ANN001
+    from tasks.traffic import router_for
+
+    ensure_sandbox_blocks(sandbox.environment())
+    router_for(production).set_canary_weight(
+        30
+    )  # what a dead launch's canary leaves until rolled back
+    state = golive(release="v9.4.0", driver="dana", plan=REHEARSAL, return_state=True)
+    assert state.is_failed(), state.message
+    message = str(state.message)
+    assert "production at rest" in message and "traffic is split" in message, message
+    assert (
+        current_holder(lease_name("StatusBoardV2", production.cloudfront_distribution_id)) is None
+    )  # the refused launch gave production back
