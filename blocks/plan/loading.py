@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from blocks.plan.env_overrides import OVERRIDES
 from blocks.plan.errors import PlanError, Problem, format_loc, show
 from blocks.plan.launch_plan import LaunchPlan
+from blocks.plan.plan_text import PlanText
 from blocks.plan.pydantic_errors import _problems_from
 
 
@@ -189,6 +190,22 @@ def load_plan(
         env=env,
         source=plan_path,
         environment_overlays=environment_overlays,
+    )
+
+
+def load_plan_text(
+    plan: PlanText,
+    env: Mapping[str, str] = os.environ,
+    environment_overlays: Mapping[str, Mapping[str, Any]] | None = None,
+) -> LaunchPlan:
+    """Validate a plan given as text (a stored plan, or a file already read), named by its ref."""
+    return validate_plan(
+        parse_plan_yaml(plan.text, source=plan.ref),
+        env=env,
+        source=plan.ref,
+        environment_overlays=environment_overlays,
+        from_file=False,
+        file=plan.file,
     )
 
 

@@ -15,12 +15,13 @@ console = Console()
 
 
 def _production(plan: str):  # noqa: ANN202 - (LaunchPlan, s3 client)
-    from blocks.plan import PlanError, load_plan
-    from flows.launch_plan import resolve_plan_path
+    from blocks.plan import PlanError, load_plan_text
+    from flows.launch_plan import REPO_ROOT
     from tasks.aws import aws_client
+    from tasks.plan_store import read_plan_text
 
-    try:
-        launch_plan = load_plan(resolve_plan_path(plan), env=os.environ)
+    try:  # a stored plan (golive-plan/NAME) or a file
+        launch_plan = load_plan_text(read_plan_text(plan, REPO_ROOT), env=os.environ)
     except PlanError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
@@ -34,7 +35,8 @@ def report(
     health: bool = typer.Option(False, "--health", help="Summarize the health checks instead."),
     since: str = typer.Option("7d", help="With --health: how far back, e.g. 24h, 7d."),
     plan: str = typer.Option(
-        "plans/sandbox.yaml", help="Launch plan (its production bucket holds the record)."
+        "plans/sandbox.yaml",
+        help="Launch plan, golive-plan/NAME or a file (its production bucket holds the record).",
     ),
     out: Path | None = typer.Option(
         None, help="Directory for the files (default .golive/reports/<launch>)."
