@@ -46,6 +46,7 @@ from golive.core.timeline import TimelineEntry, last_gate, touched_production
 from tasks.aws import aws_client
 from tasks.backup import BackupManifest, latest_manifest
 from tasks.child_runs import settle_orphans
+from tasks.plan_store import launch_plan_copy
 
 Mode = Literal["emergency", "full", "validate"]
 
@@ -64,6 +65,13 @@ def rollback(
     the plan recorded with the latest backup manifest. `plan` (a stored plan or a path) locates
     production when no launch is named, and stands in for a launch that kept no copy."""
     gate = "Rollback validation" if mode == "validate" else "Rollback"
+    if launch and not plan and mode != "validate" and launch_plan_copy(launch) is None:
+        # a launch keeps its plan before anything else: one that kept none never got near production
+        note = (
+            f"no-op: launch {launch} kept no plan, so it stopped before it could touch production"
+        )
+        get_run_logger().info(note)
+        return note
     launch_plan, plan_text = plan_of_launch(launch or None, plan or None, gate)
     production = launch_plan.environments.production
     s3 = aws_client("s3", production)

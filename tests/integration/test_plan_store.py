@@ -71,6 +71,11 @@ def test_no_plan_is_refused_with_what_to_pass(prefect_api) -> None:  # noqa: ANN
     assert "golive-plan/<name>" in str(launch.message)
     unknown = golive(release="v9.9.1", driver="dana", plan="golive-plan/nope", return_state=True)
     assert unknown.is_failed() and "no stored plan 'nope'" in str(unknown.message)
+    # the server's trigger for that launch: it kept no plan, so there is nothing to roll back
+    dead = str(launch.state_details.flow_run_id)
+    assert rollback(reason="launch Failed", mode="full", launch=dead).startswith(
+        f"no-op: launch {dead} kept no plan"
+    )
     lost = rollback(reason="drill", mode="full", return_state=True)
     assert lost.is_failed() and "no plan given" in str(lost.message)
     assert "locates production" in str(lost.message)
