@@ -66,10 +66,12 @@ def trial(stack: local_stack.Stack, plan: Path, number: int) -> dict[str, float]
         "driver=bench-driver",
         "-p",
         f"plan={plan}",
+        "-p",
+        "queue=true",  # the previous trial's killed launch holds production until its lease lapses
     )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     with ApproverBot(sandbox_policy):
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300  # up to ~75 s of it queued behind the previous trial
         while stack.sandbox.routing()["weights"]["canary"] != 10:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"trial {number}: the canary never reached 10 %")

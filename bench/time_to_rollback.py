@@ -76,7 +76,9 @@ def trial(
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     with ApproverBot(sandbox_policy):
-        state = golive(release=release, driver="bench-driver", return_state=True)
+        state = golive(
+            release=release, driver="bench-driver", plan="plans/sandbox.yaml", return_state=True
+        )
     done.set()
     watcher.join(30)
     assert state.is_failed(), f"trial {number}: the launch was not rolled back: {state.message}"

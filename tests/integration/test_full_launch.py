@@ -141,7 +141,11 @@ def test_the_timeline_records_every_gate_approval_and_message(
 ) -> None:
     result, messages = healthy
     entries = timeline(sandbox_session, launch_id_of(result))
-    assert [e.event for e in entries if e.kind == "launch"] == ["started", "completed"]
+    assert [e.event for e in entries if e.kind == "launch"] == [
+        "started",
+        "holds_production",
+        "completed",
+    ]
     for gate in GATES:
         events = [e.event for e in entries if e.kind == "gate" and e.gate == gate]
         assert events == ["started", "passed"], (gate, events)

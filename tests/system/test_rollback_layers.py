@@ -61,10 +61,12 @@ def start_long_canary(stack: local_stack.Stack, tmp_path: Path, release: str) ->
         "driver=dana",
         "-p",
         f"plan={plan}",
+        "-p",
+        "queue=true",  # a launch SIGKILLed by the test before holds production until its lease lapses
     )
     run_id = UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     wait_until(
-        "the canary at 10 %", lambda: stack.sandbox.routing()["weights"]["canary"] == 10, 150
+        "the canary at 10 %", lambda: stack.sandbox.routing()["weights"]["canary"] == 10, 240
     )
     return run_id
 
