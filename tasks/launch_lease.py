@@ -57,7 +57,7 @@ class ProductionBusy(Exception):
 
 
 def lease_name(app: str, distribution_id: str) -> str:
-    return lock_name(app, distribution_id).replace("golive-rollback-", "golive-launch-", 1)
+    return lock_name(app, distribution_id, purpose="launch")
 
 
 def current_holder(name: str) -> Holder | None:

@@ -19,8 +19,9 @@ from prefect.concurrency.sync import concurrency
 LEASE_SECONDS = 60  # renewed while the holder lives; frees a dead holder's slot within a minute
 
 
-def lock_name(app: str, distribution_id: str) -> str:
-    return "golive-rollback-" + re.sub(
+def lock_name(app: str, distribution_id: str, purpose: str = "rollback") -> str:
+    """`golive-<purpose>-<app>-<distribution>`: one limit per production and purpose."""
+    return f"golive-{purpose}-" + re.sub(
         r"[^a-z0-9]+", "-", f"{app}-{distribution_id}".lower()
     ).strip("-")
 
