@@ -52,10 +52,10 @@ def variant(sandbox: manager.Sandbox, tmp_path: Path, **approvals: Any) -> Launc
 
 
 @flow(name="sign-offs")
-def sign_offs(plan: LaunchPlan, driver: str, keys: list[str]) -> dict[str, Any]:
-    """Ask for each key's sign-off in turn, on a timeline of this run's own."""
+def sign_offs(plan: LaunchPlan, driver: str, keys: list[str], launch: str = "") -> dict[str, Any]:
+    """Ask for each key's sign-off in turn, on a timeline of this run's own (or `launch`'s)."""
     run_id = str(FlowRunContext.get().flow_run.id)
-    scribe = Scribe.for_plan(plan, run_id, "v9.0.0")
+    scribe = Scribe.for_plan(plan, launch or run_id, "v9.0.0")
     decided: list[str] = []
     failed = ""
     with scribing(scribe):
@@ -215,6 +215,40 @@ def test_one_time_codes_prove_who_approved(world: manager.Sandbox, tmp_path: Pat
     for code in sent.values():
         assert code not in record and code not in said
     assert kept == [None] * len(sent)  # each answer was deleted once read
+
+
+def test_a_restarted_launch_refuses_a_code_its_timeline_says_was_used(
+    world: manager.Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import approvals
+
+    plan = variant(world, tmp_path, proof="totp")
+    bob = totp_of(world, "bob")
+    launch = f"restarted-{time.time_ns()}"
+    first_code = bob.now()
+    first = run_gate(
+        sign_offs,
+        plan,
+        "alice",
+        ["gate-b-approval"],
+        launch,
+        policy=scripted({"gate-b-approval": ("bob", "approve", "", first_code)}),
+    ).state.result()
+    assert first["decided"] == ["bob"], first["failed"]
+    # a new process: nothing in memory, only the launch's timeline in S3
+    monkeypatch.setattr(approvals, "_used_steps", {})
+    again = run_gate(
+        sign_offs,
+        plan,
+        "alice",
+        ["gate-b-approval"],
+        launch,
+        policy=scripted({"gate-b-approval": ("bob", "approve", "", first_code)}),
+    ).state.result()
+    # the replay is refused; then the bot's own codes, from the first step it has not used
+    assert again["decided"] == ["bob"], again["failed"]
+    whys = [e["data"]["why"] for e in again["entries"] if e["event"] == "refused"]
+    assert whys and all(why.startswith("a code already used") for why in whys), whys
 
 
 def test_with_totp_an_answer_without_a_secret_behind_it_is_refused(
