@@ -191,6 +191,10 @@ class _SignOff:
         self.form = approval_form(
             self.title, self.people, self.shown, self.who_field, with_code=self.totp
         )
+        # who can decide: the form's names but the driver (whom the form offers, to refuse them)
+        self.deciders = [
+            name for name in self.people if not (self.forbid_driver and name == self.driver)
+        ]
         self.launch = _launch_key(str(self.flow_run_id or ""))
         self.link_base = ui_url()
 
@@ -204,7 +208,7 @@ class _SignOff:
                 gate=self.gate,
                 title=self.title,
                 shown=self.shown,
-                approvers=self.people,
+                approvers=self.deciders,
                 proof=self.settings.proof,
                 deadline=self.deadline,
                 remaining_s=self.left_s(),
@@ -231,15 +235,15 @@ class _SignOff:
             self.gate,
             self.title,
             asked["link"],
-            ", ".join(self.people),
+            ", ".join(self.deciders),
             "; with your one-time code" if self.totp else "",
             self.settings.timeout.text,
             asked["deadline"],
         )
         self._record(
             "asked",
-            f"asked {', '.join(self.people)} for '{self.title}' (deadline {asked['deadline']} UTC)",
-            eligible=self.people,
+            f"asked {', '.join(self.deciders)} for '{self.title}' (deadline {asked['deadline']} UTC)",
+            eligible=self.deciders,
             deadline=asked["deadline"],
             proof=self.settings.proof,
         )
@@ -249,7 +253,7 @@ class _SignOff:
         reminder = self.values()
         self._record(
             "reminded",
-            f"reminded {', '.join(self.people)}: '{self.title}' undecided, "
+            f"reminded {', '.join(self.deciders)}: '{self.title}' undecided, "
             f"{reminder['remaining']} left",
             deadline=reminder["deadline"],
         )
