@@ -14,7 +14,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import boto3
 from prefect.client.orchestration import get_client
@@ -56,17 +57,32 @@ def sandbox_policy(pending: PendingApproval) -> Answer | None:
 
 class SandboxCodes:
     """Each person's one-time code from their sandbox secret (`<prefix><name>` in Secrets Manager,
-    seeded by the sandbox; boto3's default chain, the sandbox's AWS when its env is loaded).
+    seeded by the sandbox), read through `aws` (the sandbox's env: AWS_ENDPOINT_URL, keys, region)
+    or else boto3's default chain (the sandbox's AWS when its env is loaded, as in the tests).
 
     A code is good once, so each answer uses a later time step than the person's last one: the
     current step, else the next (inside the flow's window); past that, None until time moves on."""
 
-    def __init__(self, prefix: str = DEFAULT_SECRET_PREFIX) -> None:
+    def __init__(
+        self, prefix: str = DEFAULT_SECRET_PREFIX, aws: Mapping[str, str] | None = None
+    ) -> None:
         self.prefix = prefix
+        self.aws = dict(aws or {})
         self._last: dict[str, int] = {}
 
+    def _client(self) -> Any:
+        if not self.aws:
+            return boto3.client("secretsmanager")
+        return boto3.session.Session().client(
+            "secretsmanager",
+            endpoint_url=self.aws.get("AWS_ENDPOINT_URL"),
+            region_name=self.aws.get("AWS_DEFAULT_REGION"),
+            aws_access_key_id=self.aws.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.aws.get("AWS_SECRET_ACCESS_KEY"),
+        )
+
     def __call__(self, who: str) -> str | None:
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=f"{self.prefix}{who}")
+        secret = self._client().get_secret_value(SecretId=f"{self.prefix}{who}")
         totp = totp_of(secret["SecretString"])
         now = totp.timecode(time.time())
         step = max(now, self._last.get(who, now - 1) + 1)

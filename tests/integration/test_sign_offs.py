@@ -316,3 +316,14 @@ def test_golive_approve_asks_for_the_code_and_passes_it_on(
     finally:
         launch.join(30)
     assert box["outcome"]["decided"] == ["bob"], box["outcome"]["failed"]
+
+
+def test_the_demos_sandbox_codes_read_the_sandbox_secret_through_its_env(
+    world: manager.Sandbox,
+) -> None:
+    from golive.local.approver_bot import SandboxCodes
+
+    bob = totp_of(world, "bob")
+    step = bob.timecode(time.time())
+    code = SandboxCodes(aws=world.environment())("bob")
+    assert code in {bob.generate_otp(step), bob.generate_otp(step + 1)}
