@@ -45,6 +45,7 @@ from golive.core.messages import (
 )
 from golive.core.totp import check_code
 from tasks.approver_secrets import SecretUnavailable, read_totp_secret
+from tasks.prefect_links import ui_base_url
 
 # Prefect sleeps the poll interval between reads of the paused run: under a tenth of a second a
 # paused gate would only load the API, and a human's decision does not need it sooner.
@@ -52,19 +53,6 @@ MIN_POLL_S = 0.1
 # Steps each person used in this process, per launch (the timeline holds them for a restart).
 _used_steps: dict[tuple[str, str], set[int]] = {}
 _used_lock = threading.Lock()
-
-
-def ui_url() -> str | None:
-    """The Prefect UI's base URL: PREFECT_UI_URL, else PREFECT_API_URL without `/api`; None if unknown."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
-
-    ui = PREFECT_UI_URL.value()
-    if ui:
-        return str(ui).rstrip("/")
-    api = PREFECT_API_URL.value()
-    if api and str(api).rstrip("/").endswith("/api"):
-        return str(api).rstrip("/").removesuffix("/api")
-    return None
 
 
 class _Reminder:
@@ -196,7 +184,7 @@ class _SignOff:
             name for name in self.people if not (self.forbid_driver and name == self.driver)
         ]
         self.launch = _launch_key(str(self.flow_run_id or ""))
-        self.link_base = ui_url()
+        self.link_base = ui_base_url()
 
     def left_s(self) -> float:
         return self.timeout_s - (time.monotonic() - self.started)
