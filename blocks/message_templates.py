@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "APPROVAL_PLACEHOLDERS",
     "MEASURED_PLACEHOLDERS",
     "PLAN_PLACEHOLDERS",
     "TEMPLATES",
@@ -40,6 +41,20 @@ PLAN_PLACEHOLDERS: tuple[str, ...] = (
 )
 # From a verdict or a health check: error rate, each latency SLO "Name: value", and per SLO `{<slo>}`.
 MEASURED_PLACEHOLDERS: tuple[str, ...] = ("error_rate", "slo_values", "samples")
+# A paused gate's: its title, a short summary of what the approver is shown, who may decide and how
+# (`proof`: "your name" or "your name and one-time code"), the deadline (UTC), the time left, the
+# paused run's link in the Prefect UI (or, with no UI URL known, the run id and `golive approve`).
+APPROVAL_PLACEHOLDERS: tuple[str, ...] = (
+    "gate",
+    "title",
+    "summary",
+    "approvers",
+    "proof",
+    "deadline",
+    "remaining",
+    "link",
+    "run_id",
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,20 @@ TEMPLATES: Mapping[str, Template] = {
         "🎉 {app} launch COMPLETE · {release}",
         "🎉 {app} launch COMPLETE! 100% rollout stable for {window}. All SLOs green. Monitoring continues.",
         measured=True,
+    ),
+    # No runbook wording for the sign-offs' messages: a gate that waits says so where people are, with
+    # the numbers it shows, who may decide, until when, and where to decide (the paused run in the UI).
+    "approval_requested": Template(
+        "⏸ {gate} waits for a sign-off · {app} {release}",
+        "⏸ {gate} waits for a sign-off: '{title}'. {summary} Who may decide: {approvers} "
+        "({proof}). Deadline: {deadline} UTC. Decide here: {link}",
+        extra=APPROVAL_PLACEHOLDERS,
+    ),
+    "approval_reminder": Template(
+        "⏰ {gate} still waits for a sign-off · {app} {release}",
+        "⏰ Reminder: {gate} still waits for '{title}' - {remaining} left, then it fails closed "
+        "(deadline {deadline} UTC). Who may decide: {approvers} ({proof}). Decide here: {link}",
+        extra=APPROVAL_PLACEHOLDERS,
     ),
     # No runbook wording for these two: the same voice, with the reason.
     "launch_failed": Template(

@@ -7,6 +7,8 @@ Idempotent: resources are found by name/comment before anything is created, so
 
 from __future__ import annotations
 
+import base64
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -73,6 +75,7 @@ def seed_world(spec: WorldSpec, endpoint_url: str) -> SeededIds:
     }
     _seed_alarms(client("cloudwatch", endpoint_url, spec.region), spec)
     seed_slots(client("ecs", endpoint_url, spec.region), spec)
+    seed_approver_secrets(client("secretsmanager", endpoint_url, spec.region), spec)
     return SeededIds(staging_id, production_id, routers)
 
 
@@ -165,6 +168,22 @@ def _ensure_distribution(
         )
     )
     return created["Distribution"]["Id"]
+
+
+def seed_approver_secrets(secretsmanager: Any, spec: WorldSpec) -> None:
+    """A TOTP secret (RFC 6238, base32) per approver of the world, made once: a reset keeps it, so
+    an authenticator (or the sandbox approver) that read it keeps producing good codes."""
+    for name in spec.approvers:
+        secret_id = f"{spec.approver_secret_prefix}{name}"
+        try:
+            secretsmanager.describe_secret(SecretId=secret_id)
+        except secretsmanager.exceptions.ResourceNotFoundException:
+            secret = base64.b32encode(secrets.token_bytes(20)).decode()
+            secretsmanager.create_secret(
+                Name=secret_id,
+                SecretString=secret,
+                Description=f"golive sandbox: {name}'s one-time-code secret",
+            )
 
 
 def _seed_alarms(cloudwatch: Any, spec: WorldSpec) -> None:

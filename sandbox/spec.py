@@ -59,6 +59,12 @@ class WorldSpec(BaseModel):
     # users on the production edge from the start (sandbox/users.py), requests per second; 0: none
     users_rate: float = Field(0.0, ge=0, le=200)
     users_duration_s: float = Field(3600.0, gt=0, le=3600)
+    # the people of the world's plans who sign off: each gets a TOTP secret in Secrets Manager,
+    # `<approver_secret_prefix><name>` (what a plan with `approvals.proof: totp` checks codes against)
+    approvers: list[str] = Field(
+        default_factory=lambda: ["alice", "bob", "sandbox-approver", "qa-lead", "product-owner"]
+    )
+    approver_secret_prefix: str = "golive/approvers/"
     # the app's own names for the sandbox's two production slots (stable, canary)
     slot_names: dict[Version, str] = Field(
         default_factory=lambda: {"stable": "stable", "canary": "canary"}

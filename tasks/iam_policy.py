@@ -3,10 +3,11 @@
 The actions come from where golive itself takes them: each environment's capabilities as the
 permission probe checks them (`tasks/permissions.py: needed_capabilities`, the routers' and
 frontend routers' registry entries), the API release kind's ECS actions, the metric source's
-reads, and the S3 writes of golive's own records (backups, timeline, samples, reports under
-`golive/` in the production bucket). Resources are the plan's own where an action supports
-resource-level permissions and the plan names the resource: the buckets and prefixes, the
-distributions, the ECS services, the alarms, the ALB's listeners; `*` where AWS allows nothing
+reads, with `approvals.proof: totp` the approvers' secrets, and the S3 writes of golive's own
+records (backups, timeline, samples, reports under `golive/` in the production bucket).
+Resources are the plan's own where an action supports resource-level permissions and the plan
+names the resource: the buckets and prefixes, the distributions, the ECS services, the alarms,
+the ALB's listeners, the approvers' secrets; `*` where AWS allows nothing
 narrower (RegisterTaskDefinition, GetMetricData, the Describe calls) or the plan does not name
 the resource (a Route 53 zone is named by its domain, not its id). Account and region are
 wildcards unless given.
@@ -163,7 +164,22 @@ def policy_for(plan: LaunchPlan, *, region: str = "*", account: str = "*") -> di
         statements.append(dict(_PASS_ROLE))
     if metrics := _metrics(plan):
         add("MetricSource", metrics)
+    if plan.approvals.proof == "totp":
+        add("ApproverSecrets", _approver_secrets(plan, region, account))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _approver_secrets(plan: LaunchPlan, region: str, account: str) -> dict[str, list[str]]:
+    """With `approvals.proof: totp` the launch reads each approver's secret (tasks/approver_secrets.py);
+    Secrets Manager appends 6 random characters to a secret's ARN, hence the `-??????`."""
+    prefix = plan.approvals.secret_prefix
+    people = dict.fromkeys([*plan.roles.approvers, *plan.roles.uat_signers])
+    return {
+        "secretsmanager:GetSecretValue": [
+            _arn("secretsmanager", region, account, f"secret:{prefix}{name}-??????")
+            for name in people
+        ]
+    }
 
 
 def _sid(environment: str) -> str:

@@ -131,6 +131,14 @@ Slug = Annotated[
         "a lowercase name (letters, digits, '.', '_', '-'), such as 'board'",
     ),
 ]
+# A Secrets Manager name prefix ("golive/approvers/"): the characters a secret's name may hold.
+SecretPrefix = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z0-9/_+=.@-]{1,400}",
+        "a Secrets Manager name prefix (letters, digits, /_+=.@-), such as 'golive/approvers/'",
+    ),
+]
 HeaderName = Annotated[
     str, _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name such as 'X-Golive-Version'")
 ]

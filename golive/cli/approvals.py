@@ -30,12 +30,15 @@ def approvals(
         console.print(
             f"   paused:    {pending.paused_since}; times out {pending.timeout_at or 'never'}"
         )
+        if pending.needs_code:
+            console.print("   proof:     your one-time code (--code)")
     if details:
         for pending in waiting:
             console.rule(f"{pending.run_name} · {pending.pause_key}")
             console.print(Markdown(pending.description or "(no description)"))
     console.print(
-        "Resume one: [bold]golive approve RUN_ID --as NAME [--reject] [--comment ...][/bold]"
+        "Resume one: [bold]golive approve RUN_ID --as NAME [--code CODE] [--reject] "
+        "[--comment ...][/bold]"
     )
 
 
@@ -44,11 +47,20 @@ def approve(
     who: str = typer.Option(..., "--as", help="Your name, as on the plan's list."),
     reject: bool = typer.Option(False, "--reject", help="Reject instead of approve."),
     comment: str = typer.Option("", "--comment", help="A note for the launch record."),
+    code: str | None = typer.Option(
+        None,
+        "--code",
+        help="Your one-time code, when the plan asks for one (approvals.proof: totp).",
+        hide_input=True,
+    ),
 ) -> None:
-    """Resume a paused gate with your decision, exactly as the UI's Resume form does."""
+    """Resume a paused gate with your decision, exactly as the UI's Resume form does.
+
+    The gate may still refuse the answer (the driver, a wrong or reused code): it records why and
+    asks again under a new pause key, until its deadline; `golive approvals` shows the new pause."""
     decision = "reject" if reject else "approve"
     try:
-        result = resume(run_id, who, decision, comment)
+        result = resume(run_id, who, decision, comment, code=code)
     except ValueError as error:
         console.print(f"[red]RUN_ID: {run_id!r} — {error}[/red]")
         raise typer.Exit(2) from None
@@ -56,5 +68,6 @@ def approve(
         console.print(f"[red]Refused:[/red] {result.reason}")
         raise typer.Exit(1) from None
     console.print(
-        f"[green]{decision}d[/green] as {who}; the gate resumes within its poll interval."
+        f"[green]{decision}d[/green] as {who}; the gate resumes within its poll interval "
+        "(and records it, or why it refused it and asks again)."
     )

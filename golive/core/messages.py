@@ -6,25 +6,29 @@ validated when the plan loaded (`blocks/plan/launch_plan.py`); one that still ca
 rendered falls back to the runbook's wording.
 
 The value helpers turn a plan and a verdict's checks into placeholders, so every caller
-words numbers the same way: `plan_values`, `measured_values`, `gate_values`, `canary_values`.
+words numbers the same way: `plan_values`, `measured_values`, `gate_values`, `canary_values`,
+`approval_values` (a paused gate's, with `shown_summary` of what its approver is shown).
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from blocks.message_templates import TEMPLATES
 from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
-from golive.core.formatting import budget_ms, percent_limit
+from golive.core.formatting import budget_ms, percent_limit, shorten
 
 __all__ = [
     "MISSING",
     "Message",
     "approval_role",
+    "approval_values",
     "canary_values",
     "decision_word",
     "gate_values",
@@ -35,6 +39,7 @@ __all__ = [
     "plan_values",
     "rejection_reason",
     "render",
+    "shown_summary",
     "slo_label",
 ]
 
@@ -171,6 +176,68 @@ def canary_values(plan: LaunchPlan, percent: int) -> dict[str, str]:
     return values
 
 
+SUMMARY_LIMIT = 400
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def shown_summary(markdown: str, limit: int = SUMMARY_LIMIT) -> str:
+    """What an approver is shown (`checks_markdown`'s heading, summary and table, or a heading and
+    paragraphs) as one short line for a chat: the paragraphs, then each check as `name value`
+    ("Checks: ✅ build ok; ✅ error rate 0.12 %"), cut at `limit`."""
+    prose: list[str] = []
+    checks: list[str] = []
+    for line in markdown.splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or text.startswith("|---"):
+            continue
+        if text.startswith("|"):
+            cells = [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(text.strip("|"))]
+            if len(cells) >= 3 and cells[1] and cells[1] != "check":
+                icon = cells[0].split(" ")[0]
+                checks.append(" ".join(part for part in (icon, cells[1], cells[2]) if part))
+            continue
+        prose.append(text)
+    parts = [" ".join(prose)] if prose else []
+    if checks:
+        parts.append("Checks: " + "; ".join(checks) + ".")
+    return shorten(" ".join(parts), limit) if parts else ""
+
+
+def approval_values(
+    *,
+    gate: str,
+    title: str,
+    shown: str,
+    approvers: Iterable[str],
+    proof: str,
+    deadline: datetime,
+    remaining_s: float,
+    run_id: str,
+    ui_url: str | None,
+) -> dict[str, str]:
+    """The placeholders of approval_requested and approval_reminder. With no Prefect UI URL known the
+    link says so, and names the run and the command that decides it instead."""
+    link = (
+        f"{ui_url.rstrip('/')}/runs/flow-run/{run_id}"
+        if ui_url
+        else f"no Prefect UI URL is known; resume run {run_id} in the UI or with "
+        f"`golive approve {run_id}`"
+    )
+    return {
+        "gate": gate,
+        "title": title,
+        "summary": shown_summary(shown),
+        "approvers": ", ".join(approvers),
+        "proof": "answer with your name and one-time code"
+        if proof == "totp"
+        else "answer with your name",
+        "deadline": f"{deadline:%Y-%m-%d %H:%M:%S}",
+        "remaining": _remaining(remaining_s),
+        "link": link,
+        "run_id": run_id,
+    }
+
+
 # ------------------------------------------------------------------- wording
 
 
@@ -208,6 +275,12 @@ def rejection_reason(role: str, who: str, title: str, comment: str = "") -> str:
 
 def no_decision_reason(title: str, timeout: str) -> str:
     return f"no decision on '{title}' within {timeout} (fails closed)"
+
+
+def _remaining(seconds: float) -> str:
+    """Time left, as a reader counts it: '45s', '12min'."""
+    seconds = max(0.0, seconds)
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f}min"
 
 
 def _minutes(seconds: float) -> str:

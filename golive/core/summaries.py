@@ -19,7 +19,7 @@ from blocks.plan import LaunchPlan
 from golive.core.checks import CheckResult
 from golive.core.formatting import elapsed, md_cell
 from golive.core.gate_checks import NO_UAT
-from golive.core.timeline import TimelineEntry, ordered
+from golive.core.timeline import TimelineEntry, is_answer, ordered
 
 __all__ = [
     "StepSummary",
@@ -69,7 +69,7 @@ def uat_signoffs(entries: Sequence[TimelineEntry]) -> list[TimelineEntry]:
     return [
         e
         for e in ordered(list(entries))
-        if e.kind == "approval" and str(e.data.get("key", "")).startswith("uat-signoff")
+        if is_answer(e) and str(e.data.get("key", "")).startswith("uat-signoff")
     ]
 
 
@@ -195,7 +195,7 @@ def playbook_steps(
         approvals = tuple(
             e.actor if e.event == "approved" else f"{e.actor} ({e.event.replace('_', ' ')})"
             for e in mine
-            if e.kind == "approval"
+            if is_answer(e)
         )
         out.append(
             StepSummary(

@@ -18,13 +18,23 @@ Kind = Literal[
     "gate",  # event: started | passed | failed   (gate: "Pre-flight", "Gate A", ... "Gate G", "Post-launch")
     "verdict",  # event: pass | warn | fail | inconclusive  (data: percent, checks, samples)
     "decision",  # event: advance | extend | rollback | ask_human | hold
-    "approval",  # event: approved | rejected | refused | timed_out  (actor: who; data: comment, key)
+    "approval",  # event: asked | reminded (actor: golive) | approved | rejected | refused | timed_out
+    # (actor: who answered; data: key (the base pause key), pause, comment; with totp: totp_step)
     "traffic",  # event: shifted  (data: before, after)
     "rollback",  # event: requested | started | effective | noop | verified | failed  (actor: who triggered);
     # from the launch's hooks: dispatched | not_needed | not_dispatched
     "message",  # event: sent | not_sent  (data: channel, template; never the target's URL)
     "note",  # anything else worth a line
 ]
+
+
+# The approval events that are golive waiting, not someone answering.
+WAITING_EVENTS = ("asked", "reminded")
+
+
+def is_answer(entry: TimelineEntry) -> bool:
+    """An approval entry that is someone's answer (or the timeout), not golive asking or reminding."""
+    return entry.kind == "approval" and entry.event not in WAITING_EVENTS
 
 
 PRODUCTION_TOUCHED = ("gate", "started", "Production deploy")  # the marker: kind, event, gate

@@ -17,6 +17,8 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectNotFound
 
+from golive.core.approval_model import CODE_FIELD
+
 
 @dataclass(frozen=True)
 class PendingApproval:
@@ -29,6 +31,7 @@ class PendingApproval:
     description: str  # the markdown the approver is shown
     paused_since: str
     timeout_at: str | None
+    needs_code: bool = False  # the form asks for a one-time code (`approvals.proof: totp`)
 
     @property
     def ready(self) -> bool:
@@ -87,6 +90,7 @@ def describe(client: SyncPrefectClient, run: FlowRun) -> PendingApproval:
         description=_unquote(description),
         paused_since=str(run.state.timestamp) if run.state else "",
         timeout_at=str(expires) if expires else None,
+        needs_code=CODE_FIELD in properties,
     )
 
 
@@ -112,20 +116,26 @@ def resume(
     decision: str = "approve",
     comment: str = "",
     client: SyncPrefectClient | None = None,
+    code: str | None = None,
 ) -> ResumeResult:
-    """Resume a paused gate with a decision. The server validates `who` against the form's list."""
+    """Resume a paused gate with a decision. The server validates `who` against the form's list;
+    the flow checks the one-time `code` (when the form asks for one) and may still refuse the
+    answer, and then asks again under a new pause key (see `golive approvals`)."""
     if client is None:
         with get_client(sync_client=True) as own:
-            return resume(run_id, who, decision, comment, own)
+            return resume(run_id, who, decision, comment, own, code)
     run_id = UUID(str(run_id))
     pending = describe(client, client.read_flow_run(run_id))
     if not pending.ready:
         return ResumeResult(
             False, "this run is not waiting for an approval form (not paused, or not ready yet)"
         )
-    result = client.resume_flow_run(
-        run_id, run_input={"decision": decision, pending.who_field: who, "comment": comment}
-    )
+    run_input = {"decision": decision, pending.who_field: who, "comment": comment}
+    if pending.needs_code:
+        if not code:
+            return ResumeResult(False, "this sign-off asks for your one-time code (--code)")
+        run_input[CODE_FIELD] = code
+    result = client.resume_flow_run(run_id, run_input=run_input)
     accepted = result.status.value == "ACCEPT"
     reason = getattr(result.details, "reason", None) or (
         "accepted" if accepted else str(result.status.value)

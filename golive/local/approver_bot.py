@@ -1,7 +1,11 @@
 """An automatic approver: answers paused gates through the API, as a person in the UI would.
 
 The demo runs one as the clearly labelled *sandbox approver* (unless --interactive);
-the tests run one with a script of answers per pause key.
+the tests run one with a script of answers per pause key. A gate that refused an answer asks
+again under a new pause key (`gate-a-approval-2`): the bot answers each pause once. When the
+form asks for a one-time code (`approvals.proof: totp`), an answer may carry its own (the
+tests' wrong and replayed codes); otherwise the bot computes the person's code from their
+sandbox secret in Secrets Manager (`SandboxCodes`).
 """
 
 from __future__ import annotations
@@ -9,14 +13,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import boto3
 from prefect.client.orchestration import get_client
 
+from blocks.plan.communications import DEFAULT_SECRET_PREFIX
+from golive.core.approval_model import is_attempt_of
+from golive.core.totp import WINDOW_STEPS, totp_of
 from golive.local.approvals_client import PendingApproval, ResumeResult, pending_approvals, resume
 
-Answer = tuple[str, str, str]  # (who, decision, comment)
+# (who, decision, comment) or (who, decision, comment, one-time code)
+Answer = tuple[str, str, str] | tuple[str, str, str, str]
 Policy = Callable[[PendingApproval], Answer | None]
+Codes = Callable[[str], str | None]  # a person's one-time code now; None: not yet (wait a step)
 
 log = logging.getLogger("golive.local.approver_bot")
 SANDBOX_APPROVER = "sandbox-approver"
@@ -34,7 +46,7 @@ def held_sign_offs() -> set[str]:
 def sandbox_policy(pending: PendingApproval) -> Answer | None:
     """Approve as `sandbox-approver`; sign UAT as the first signer still needed. Held sign-offs
     (`held_sign_offs`) are not answered."""
-    if pending.pause_key in held_sign_offs():
+    if any(is_attempt_of(pending.pause_key, held) for held in held_sign_offs()):
         return None
     if pending.who_field == "approver":
         who = SANDBOX_APPROVER if SANDBOX_APPROVER in pending.eligible else None
@@ -43,10 +55,48 @@ def sandbox_policy(pending: PendingApproval) -> Answer | None:
     return (who, "approve", SANDBOX_COMMENT) if who else None
 
 
+class SandboxCodes:
+    """Each person's one-time code from their sandbox secret (`<prefix><name>` in Secrets Manager,
+    seeded by the sandbox), read through `aws` (the sandbox's env: AWS_ENDPOINT_URL, keys, region)
+    or else boto3's default chain (the sandbox's AWS when its env is loaded, as in the tests).
+
+    A code is good once, so each answer uses a later time step than the person's last one: the
+    current step, else the next (inside the flow's window); past that, None until time moves on."""
+
+    def __init__(
+        self, prefix: str = DEFAULT_SECRET_PREFIX, aws: Mapping[str, str] | None = None
+    ) -> None:
+        self.prefix = prefix
+        self.aws = dict(aws or {})
+        self._last: dict[str, int] = {}
+
+    def _client(self) -> Any:
+        if not self.aws:
+            return boto3.client("secretsmanager")
+        return boto3.session.Session().client(
+            "secretsmanager",
+            endpoint_url=self.aws.get("AWS_ENDPOINT_URL"),
+            region_name=self.aws.get("AWS_DEFAULT_REGION"),
+            aws_access_key_id=self.aws.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.aws.get("AWS_SECRET_ACCESS_KEY"),
+        )
+
+    def __call__(self, who: str) -> str | None:
+        secret = self._client().get_secret_value(SecretId=f"{self.prefix}{who}")
+        totp = totp_of(secret["SecretString"])
+        now = totp.timecode(time.time())
+        step = max(now, self._last.get(who, now - 1) + 1)
+        if step > now + WINDOW_STEPS:
+            return None
+        self._last[who] = step
+        return totp.generate_otp(step)
+
+
 class ApproverBot:
-    def __init__(self, policy: Policy, interval: float = 0.3) -> None:
+    def __init__(self, policy: Policy, interval: float = 0.3, codes: Codes | None = None) -> None:
         self.policy = policy
         self.interval = interval
+        self.codes = codes or SandboxCodes()
         self.answered: list[tuple[PendingApproval, Answer, ResumeResult]] = []
         self.errors: list[str] = []
         self._stop = threading.Event()
@@ -80,6 +130,12 @@ class ApproverBot:
             answer = self.policy(pending)
             if answer is None:
                 continue
-            result = resume(pending.run_id, *answer, client=client)
+            who, decision, comment, *given = answer
+            code = given[0] if given else None
+            if pending.needs_code and code is None:
+                code = self.codes(who)
+                if code is None:  # this person's codes of the window are spent: next poll
+                    continue
+            result = resume(pending.run_id, who, decision, comment, client=client, code=code)
             tried.add(marker)  # one answer per pause, accepted or refused
             self.answered.append((pending, answer, result))

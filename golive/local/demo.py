@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import signal
 import time
+from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -147,7 +148,9 @@ def _run_demo(
         DEMO_CLIENT_ENV
     )  # after the workers started: it is for this process's clients only
     use_stack_api_here()
-    ok = follow_launch(console, stack.server.ui_url, release, plan, interactive)
+    ok = follow_launch(
+        console, stack.server.ui_url, release, plan, interactive, stack.sandbox.environment()
+    )
     show_world(stack.sandbox, console)
     console.print(
         "Messages: [bold]golive sandbox messages[/bold]   Pending sign-offs: [bold]golive approvals"
@@ -174,7 +177,12 @@ def store_plan(plan: str) -> str:
 
 
 def follow_launch(
-    console: Console, ui_url: str, release: str, plan: str, interactive: bool
+    console: Console,
+    ui_url: str,
+    release: str,
+    plan: str,
+    interactive: bool,
+    sandbox_env: Mapping[str, str] | None = None,
 ) -> bool:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
@@ -183,6 +191,7 @@ def follow_launch(
         HOLD_ENV,
         SANDBOX_APPROVER,
         ApproverBot,
+        SandboxCodes,
         held_sign_offs,
         sandbox_policy,
     )
@@ -212,7 +221,9 @@ def follow_launch(
             console.print(
                 f"[yellow]SANDBOX APPROVER[/yellow] leaves {', '.join(sorted(held))} to you (${HOLD_ENV})."
             )
-    approver = nullcontext() if interactive else ApproverBot(sandbox_policy)
+    # with approvals.proof: totp the sandbox approver's codes come from the sandbox's secrets
+    codes = SandboxCodes(aws=sandbox_env)
+    approver = nullcontext() if interactive else ApproverBot(sandbox_policy, codes=codes)
     seen: dict[str, str] = {}
     api_url = ui_url + "/api"
     silent_since: float | None = None

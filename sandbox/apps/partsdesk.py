@@ -238,6 +238,7 @@ WORLD: dict[str, Any] = {
     "canary_service": "partsdesk-green",
     "alarms": ["partsdesk-errors"],
     "router": "alb",
+    "approvers": ["maya", "tomas", "sandbox-approver"],
     "version_header": None,
     "release_header": "X-Parts-Build",
     "slot_names": {"stable": "blue", "canary": "green"},

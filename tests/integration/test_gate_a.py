@@ -181,17 +181,24 @@ def test_approver_not_on_the_list_is_refused_by_the_server(
     production_untouched(launch_world, "v1.3.2")
 
 
-def test_driver_cannot_approve_their_own_launch(
+def test_the_driver_approving_their_own_launch_is_refused_and_an_approver_then_decides(
     launch_world: manager.Sandbox, plan: LaunchPlan
 ) -> None:
     result = run_gate_a(
         plan,
         "v1.3.3",
         driver="alice",
-        policy=scripted({"gate-a-approval": ("alice", "approve", "")}),
+        policy=scripted({"gate-a-approval": ("alice", "approve", "")}),  # then bob, by default
     )
-    assert result.state.is_failed()
-    assert "alice is the driver of this launch and cannot approve it" in result.message
+    assert result.state.is_completed(), result.message  # refused, recorded, and the gate waited
+    answered = [
+        (pending.pause_key, answer[0], outcome.accepted)
+        for pending, answer, outcome in result.answered
+        if pending.pause_key.startswith("gate-a-approval")
+    ]
+    assert answered == [("gate-a-approval", "alice", True), ("gate-a-approval-2", "bob", True)]
+    checks = {c.name: c for c in result.state.result()}
+    assert checks["approver: Gate A passed"].value == "approved by bob (looks good)"
     production_untouched(launch_world, "v1.3.3")
 
 

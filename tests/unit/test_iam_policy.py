@@ -113,3 +113,15 @@ def test_the_command_prints_json_and_refuses_a_bad_account() -> None:
 def test_the_sandbox_plan_loads_as_a_launch_does() -> None:
     plan = load_plan(REPO / "plans" / "sandbox.yaml", env={})
     assert policy_for(plan)["Statement"]
+
+
+def test_with_totp_the_launch_reads_each_approvers_secret_and_no_other() -> None:
+    assert not any(a.startswith("secretsmanager:") for a in _allowed(policy_for(_plan())))
+    plan = _plan().model_copy(
+        update={"approvals": _plan().approvals.model_copy(update={"proof": "totp"})}
+    )
+    allowed = _allowed(policy_for(plan, region="eu-west-1", account="123456789012"))
+    assert sorted(allowed["secretsmanager:GetSecretValue"]) == [
+        f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:golive/approvers/{name}-??????"
+        for name in sorted(["alice", "bob", "qa-lead", "product-owner"])
+    ]

@@ -88,6 +88,8 @@ def test_every_runbook_template_is_there() -> None:
         "health_check_failed",
         "rollback_started",
         "rollback_failed",
+        "approval_requested",
+        "approval_reminder",
     }
 
 
