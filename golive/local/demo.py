@@ -245,15 +245,7 @@ def _print_where(console: Console, ui_url: str, launch: str) -> None:
 
 
 def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from golive.operator.runs import children, new_gate_states
 
-    children = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])
-        )
-    )
-    for child in sorted(children, key=lambda r: r.created or 0):
-        state = child.state.name if child.state else "?"
-        if seen.get(child.name) != state:
-            seen[child.name] = state
-            console.print(f"  {datetime.now():%H:%M:%S}  {child.name}: [bold]{state}[/bold]")
+    for name, state in new_gate_states(children(client, [parent_id]), seen):
+        console.print(f"  {datetime.now():%H:%M:%S}  {name}: [bold]{state}[/bold]")
