@@ -137,19 +137,20 @@ def abort(
         release = (run.parameters or {}).get("release", "?")
         if is_final(run):
             fail(Exit.USAGE, f"launch {release} ({run.id}) already ended {_state(run)[1]}")
-        cancel(client, run.id, f"aborted by {getpass.getuser()} (golive abort): {reason}")
+        asked = cancel(client, run.id, f"aborted by {getpass.getuser()} (golive abort): {reason}")
         _say(f"launch {release} ({run.id}): cancelling")
         run = wait_final(client, run.id, timeout_s=timeout)
         _say(f"launch {release}: {_state(run)[1]}")
         if not is_final(run):
             fail(Exit.FAILED, f"the launch did not end within {timeout:.0f} s: see the UI")
-        code = _after_abort(client, run, timeout)
+        code = _after_abort(client, run, asked, timeout)
     raise typer.Exit(int(code))
 
 
-def _after_abort(client: Any, run: Any, timeout: float) -> Exit:
-    """Wait for the rollback the hook dispatched (or its word that none was needed), then read the
-    production router's weights."""
+def _after_abort(client: Any, run: Any, asked: datetime, timeout: float) -> Exit:
+    """Wait for the rollback the hook dispatched after the cancellation was asked (an earlier
+    rollback of the launch is not it), or its word that none was needed; then read the production
+    router's weights."""
     import time
 
     from golive.operator.runs import rollbacks_of, wait_final
@@ -158,7 +159,7 @@ def _after_abort(client: Any, run: Any, timeout: float) -> Exit:
     deadline = time.monotonic() + timeout
     rollback = None
     while time.monotonic() < deadline:
-        if found := rollbacks_of(client, str(run.id)):
+        if found := rollbacks_of(client, str(run.id), since=asked):
             rollback = found[0]
             break
         if note := _hook_said_no_rollback(plan, str(run.id)):

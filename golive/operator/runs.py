@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -180,16 +181,21 @@ def wait_final(
         time.sleep(poll_s)
 
 
-def cancel(client: Any, run_id: UUID, message: str) -> None:
+def cancel(client: Any, run_id: UUID, message: str) -> datetime:
     """Cancelling, as the UI's Cancel: the worker stops the run's process, and the launch's
-    on_cancellation hook runs."""
+    on_cancellation hook runs. Returns when the server set it (its clock)."""
     from prefect.states import Cancelling
 
     client.set_flow_run_state(run_id, Cancelling(message=message), force=True)
+    state = client.read_flow_run(run_id).state
+    return state.timestamp
 
 
-def rollbacks_of(client: Any, launch_id: str, mode: str = "full") -> list[Any]:
-    """Runs of rollback/<mode> for this launch (their `launch` parameter), newest first."""
+def rollbacks_of(
+    client: Any, launch_id: str, mode: str = "full", since: datetime | None = None
+) -> list[Any]:
+    """Runs of rollback/<mode> for this launch (their `launch` parameter), newest first; with
+    `since` (the server's time), only those created from then on."""
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
     from prefect.client.schemas.sorting import FlowRunSort
 
@@ -201,7 +207,12 @@ def rollbacks_of(client: Any, launch_id: str, mode: str = "full") -> list[Any]:
         sort=FlowRunSort.EXPECTED_START_TIME_DESC,
         limit=200,
     )
-    return [r for r in runs if str((r.parameters or {}).get("launch", "")) == launch_id]
+    return [
+        r
+        for r in runs
+        if str((r.parameters or {}).get("launch", "")) == launch_id
+        and (since is None or (r.created is not None and r.created >= since))
+    ]
 
 
 def production_weights(plan_ref: str) -> dict[str, int]:
