@@ -76,16 +76,19 @@ def launch(
     console.print(f"  {_ui_link(run.id)}", soft_wrap=True)
     if not watch:
         raise typer.Exit(int(Exit.IN_PROGRESS))
-    raise typer.Exit(int(watch_launch(run.id)))
+    raise typer.Exit(int(watch_launch(run.id, plan)))
 
 
-def watch_launch(run_id: Any) -> Exit:
-    """Print each gate's state change and each sign-off it waits for, until the launch ends."""
+def watch_launch(run_id: Any, plan: str) -> Exit:
+    """Print each gate's state change, each sign-off it waits for and each change of the rollout
+    (production's router), until the launch ends. Ctrl-C stops watching, not the launch (exit 3)."""
     from golive.local.approvals_client import pending_approvals
     from golive.operator.runs import children, new_gate_states, wait_final
 
     seen: dict[str, str] = {}
     asked: set[str] = set()
+    rollout = _rollout_reader(plan)
+    shown: list[int | None] = [None]
     with _client() as client:
 
         def progress(run: Any) -> None:
@@ -100,13 +103,40 @@ def watch_launch(run_id: Any) -> Exit:
                         f"⏸  {pending.pause_key} waits for {', '.join(pending.eligible)}: "
                         f"golive approve {pending.run_id} --as NAME"
                     )
+            if (weights := rollout()) and weights.get("canary") != shown[0]:
+                if shown[0] is not None:  # the first reading is where it starts, not a change
+                    _say(f"rollout: canary {weights.get('canary')} % (weights {weights})")
+                shown[0] = weights.get("canary")
 
-        run = wait_final(client, run_id, on_poll=progress, poll_s=2.0)
+        try:
+            run = wait_final(client, run_id, on_poll=progress, poll_s=2.0)
+        except KeyboardInterrupt:
+            console.print(f"Stopped watching; the launch goes on: golive status {run_id}")
+            return Exit.IN_PROGRESS
     state_type, name, message = _state(run)
     code = exit_for_launch(state_type)
     style = "bold green" if code is Exit.OK else "bold red"
     console.print(f"[{style}]Launch {name}[/{style}] {message}", soft_wrap=True)
     return code
+
+
+def _rollout_reader(plan: str) -> Any:
+    """A function reading production's router weights ({} when it cannot): the plan loaded once."""
+    try:
+        from flows.launch_plan import load_launch_plan
+        from tasks.traffic import router_for
+
+        router = router_for(load_launch_plan(plan).environments.production)
+    except Exception:  # noqa: BLE001 - the watch shows what it can; the launch judges the plan
+        return dict
+
+    def read() -> dict[str, int]:
+        try:
+            return router.weights()
+        except Exception:  # noqa: BLE001
+            return {}
+
+    return read
 
 
 def abort(

@@ -126,6 +126,7 @@ def test_launch_watch_then_status_history_and_rollbacks(stack: local_stack.Stack
         watched = golive("launch", "v8.0.0", "--driver", "dana", "--plan", plan, "--watch")
     assert watched.exit_code == 0, watched.output
     assert "Gate A" in watched.output and "Launch Completed" in watched.output
+    assert "rollout: canary 10 %" in watched.output  # the router read as the canary moves
     run_id = launch_id(watched.output)
 
     status = golive("status", "v8.0.0", "--output", "json")
