@@ -119,6 +119,7 @@ def _run_demo(
 ) -> bool:
     import os
 
+    from golive.core.operator_view import setup_summary
     from golive.local.local_stack import (
         setup_workspace,
         start_stack,
@@ -136,9 +137,10 @@ def _run_demo(
     show_world(stack.sandbox, console)
     console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
     console.print(
-        "Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…"
+        "golive setup: block types, the work pools, `prefect deploy --all`, the heartbeat automation…"
     )
-    setup_workspace(stack)
+    steps = setup_workspace(stack)
+    console.print(f"[green]Set up[/green]: {setup_summary(steps)}")
     start_workers(stack)
     console.print(
         f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool (logs: {stack.home}/worker-*.log)"
