@@ -10,10 +10,13 @@ deployment is missing or differs from prefect.yaml. The local stack calls the sa
 from __future__ import annotations
 
 import inspect
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +111,68 @@ def ensure_pools(client: Any) -> list[SetupStep]:
     return steps
 
 
+def project_file(repo: Path = REPO) -> dict[str, Any]:
+    return dict(yaml.safe_load((repo / "prefect.yaml").read_text()))
+
+
 def declared_deployments(repo: Path = REPO) -> list[dict[str, Any]]:
-    return list(yaml.safe_load((repo / "prefect.yaml").read_text())["deployments"])
+    return list(project_file(repo)["deployments"])
 
 
-def _as_deployed(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of a prefect.yaml entry the server keeps as given (what `deploy` would change)."""
+REPO_DIR_ENV = "GOLIVE_REPO_DIR"  # prefect.yaml's pull step: where the workers find this checkout
+_ENV_TEMPLATE = re.compile(r"\{\{\s*\$(\w+)\s*\}\}")
+
+
+def deploy_env(repo: Path = REPO, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment `prefect deploy` renders `{{ $VAR }}` with: this process's, `env` over it,
+    and GOLIVE_REPO_DIR this checkout unless set."""
+    environment = {**os.environ, "PREFECT_API_URL": api_url(), **(env or {})}
+    environment.setdefault(REPO_DIR_ENV, str(repo))
+    return environment
+
+
+def _rendered(value: Any, env: Mapping[str, str]) -> Any:
+    """`{{ $VAR }}` replaced as `prefect deploy` does, in every string of a YAML value."""
+    if isinstance(value, str):
+        return _ENV_TEMPLATE.sub(lambda m: env.get(m.group(1), ""), value)
+    if isinstance(value, list):
+        return [_rendered(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: _rendered(v, env) for k, v in value.items()}
+    return value
+
+
+def _declared_schedule(schedule: Mapping[str, Any]) -> tuple[Any, ...]:
+    if "interval" in schedule:
+        anchor = schedule.get("anchor_date")
+        return (
+            "interval",
+            float(schedule["interval"]),
+            datetime.fromisoformat(str(anchor)).timestamp() if anchor else None,
+            schedule.get("timezone") or "UTC",
+            bool(schedule.get("active", True)),
+        )
+    return ("other", json.dumps(dict(schedule), sort_keys=True, default=str))
+
+
+def _server_schedule(deployment_schedule: Any) -> tuple[Any, ...]:
+    schedule = deployment_schedule.schedule
+    if getattr(schedule, "interval", None) is not None:
+        anchor = getattr(schedule, "anchor_date", None)
+        return (
+            "interval",
+            schedule.interval.total_seconds(),
+            anchor.timestamp() if anchor else None,
+            getattr(schedule, "timezone", None) or "UTC",
+            bool(deployment_schedule.active),
+        )
+    return ("other", "")  # a cron or rrule schedule: not compared field by field, always redeployed
+
+
+def _as_deployed(
+    spec: Mapping[str, Any], pull: list[Any], env: Mapping[str, str]
+) -> dict[str, Any]:
+    """The fields of a prefect.yaml entry the server keeps (what `deploy` would change)."""
     pool = spec.get("work_pool") or {}
     return {
         "entrypoint": spec["entrypoint"],
@@ -122,6 +181,8 @@ def _as_deployed(spec: Mapping[str, Any]) -> dict[str, Any]:
         "tags": sorted(spec.get("tags") or []),
         "work_pool_name": pool.get("name"),
         "work_queue_name": pool.get("work_queue_name") or "default",
+        "pull_steps": _rendered(spec.get("pull", pull) or [], env),
+        "schedules": sorted((_declared_schedule(s) for s in spec.get("schedules") or []), key=repr),
     }
 
 
@@ -133,6 +194,8 @@ def _server_side(deployment: Any) -> dict[str, Any]:
         "tags": sorted(deployment.tags or []),
         "work_pool_name": deployment.work_pool_name,
         "work_queue_name": deployment.work_queue_name or "default",
+        "pull_steps": list(deployment.pull_steps or []),
+        "schedules": sorted((_server_schedule(s) for s in deployment.schedules or []), key=repr),
     }
 
 
@@ -141,16 +204,24 @@ def deployed(client: Any) -> dict[tuple[str, str], Any]:
     return {(d.name, d.entrypoint): d for d in client.read_deployments(limit=200)}
 
 
-def deployment_drift(client: Any, repo: Path = REPO) -> dict[str, str]:
-    """prefect.yaml's deployment name -> "missing", "differs" or "same" on the server."""
+def deployment_drift(
+    client: Any, repo: Path = REPO, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """prefect.yaml's deployment name -> "missing", "same", or "differs: <fields>" on the server
+    (pull steps rendered with the environment the deploy would run with)."""
     on_server = deployed(client)
+    project = project_file(repo)
+    rendering = deploy_env(repo, env)
     drift = {}
-    for spec in declared_deployments(repo):
+    for spec in project["deployments"]:
         found = on_server.get((spec["name"], spec["entrypoint"]))
         if found is None:
             drift[spec["name"]] = "missing"
-        else:
-            drift[spec["name"]] = "same" if _server_side(found) == _as_deployed(spec) else "differs"
+            continue
+        wanted = _as_deployed(spec, project.get("pull") or [], rendering)
+        server = _server_side(found)
+        differing = [field for field in wanted if wanted[field] != server[field]]
+        drift[spec["name"]] = f"differs: {', '.join(differing)}" if differing else "same"
     return drift
 
 
@@ -159,17 +230,22 @@ def ensure_deployments(
 ) -> list[SetupStep]:
     """`prefect --no-prompt deploy --all` from the repo when a deployment (or the rollback trigger)
     is missing or differs; else nothing runs and each is "found"."""
-    drift = deployment_drift(client, repo)
+    drift = deployment_drift(client, repo, env)
     trigger_missing = not client.read_automations_by_name(ROLLBACK_TRIGGER)
     if force or trigger_missing or any(state != "same" for state in drift.values()):
         deploy_all(repo, env)
-    action = {"missing": "created", "differs": "updated", "same": "found"}
-    steps = [
-        SetupStep("deployment", name, "updated", "redeployed")
-        if force and state == "same"
-        else SetupStep("deployment", name, action[state])  # type: ignore[arg-type]
-        for name, state in drift.items()
-    ]
+    steps = []
+    for name, state in drift.items():
+        if state == "missing":
+            steps.append(SetupStep("deployment", name, "created"))
+        elif state != "same":
+            steps.append(SetupStep("deployment", name, "updated", state.replace("differs: ", "")))
+        else:
+            steps.append(
+                SetupStep("deployment", name, "updated", "redeployed")
+                if force
+                else SetupStep("deployment", name, "found")
+            )
     steps.append(
         SetupStep(
             "automation",
@@ -186,7 +262,7 @@ def prefect_cli(
 ) -> str:
     """`prefect ARGS` from the repo, against the API this process talks to (a profile, a temporary
     setting) unless `env` names another; its output, or RuntimeError with it."""
-    environment = {**os.environ, "PREFECT_API_URL": api_url(), **(env or {})}
+    environment = deploy_env(repo, env)
     done = subprocess.run(
         [sys.executable, "-m", "prefect", *args],
         cwd=repo,
@@ -218,6 +294,8 @@ def heartbeat_spec(within_s: int | None = None) -> dict[str, Any]:
 
 
 def _without_ids(value: Any) -> Any:
+    """A model's dump without its generated ids (python mode: `expect`, `after` and `for_each` stay
+    sets, whose order is not the server's business)."""
     if isinstance(value, dict):
         return {k: _without_ids(v) for k, v in value.items() if k != "id"}
     if isinstance(value, list):
@@ -238,9 +316,7 @@ def ensure_heartbeat_automation(client: Any, within_s: int | None = None) -> Set
         client.create_automation(wanted)
         return SetupStep("automation", wanted.name, "created")
     current = AutomationCore.model_validate(existing[0].model_dump(exclude={"id"}))
-    if _without_ids(current.model_dump(mode="json")) == _without_ids(
-        wanted.model_dump(mode="json")
-    ):
+    if _without_ids(current.model_dump()) == _without_ids(wanted.model_dump()):
         return SetupStep("automation", wanted.name, "found")
     client.update_automation(existing[0].id, wanted)
     return SetupStep("automation", wanted.name, "updated", "as automations/launch-heartbeat.yaml")

@@ -51,7 +51,7 @@ def fresh_api(tmp_path: Path) -> Iterator[prefect_server.PrefectServer]:
 
 
 def test_setup_creates_then_finds_everything_and_doctor_says_what_a_launch_lacks(
-    fresh_api: prefect_server.PrefectServer,
+    fresh_api: prefect_server.PrefectServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = golive("doctor")
     assert before.exit_code == 1
@@ -86,6 +86,12 @@ def test_setup_creates_then_finds_everything_and_doctor_says_what_a_launch_lacks
     assert not findings["worker on golive-pool"]["ok"]  # nobody started one on this server
     assert "prefect worker start --pool golive-pool" in findings["worker on golive-pool"]["fix"]
     assert "~ automation golive-launch-heartbeat: updated" in golive("setup").output
+    assert ": 0 created, 0 updated, " in golive("setup").output
+
+    # deployed from another checkout (the pull step's directory): redeployed, and said why
+    monkeypatch.setenv("GOLIVE_REPO_DIR", "/srv/golive")
+    moved = golive("setup")
+    assert "~ deployment launch: updated (pull_steps)" in moved.output, moved.output
     assert ": 0 created, 0 updated, " in golive("setup").output
 
 
