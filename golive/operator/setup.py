@@ -31,7 +31,6 @@ ROLLBACK_POOL = (
 )
 POOLS = (WORK_POOL, ROLLBACK_POOL)
 HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
-LAUNCH_DEPLOYMENT = "golive/launch"
 ROLLBACK_TRIGGER = "golive-launch-rollback"  # prefect.yaml's trigger on rollback/full
 
 
