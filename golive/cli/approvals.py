@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
+from golive.cli.options import OUTPUT_OPTION, Output, print_json
 from golive.local.approvals_client import pending_approvals, resume
 
 console = Console()
@@ -13,9 +14,13 @@ console = Console()
 
 def approvals(
     details: bool = typer.Option(False, "--details", help="Also show what each approver is shown."),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """List paused gates waiting for someone."""
     waiting = pending_approvals()
+    if output is Output.json:
+        print_json([{**vars(p), "run_id": str(p.run_id), "ready": p.ready} for p in waiting])
+        return
     if not waiting:
         console.print("No gate is waiting for an approval.")
         return

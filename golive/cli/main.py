@@ -6,20 +6,37 @@ import typer
 
 from golive.cli.approvals import approvals, approve
 from golive.cli.iam import iam_policy
+from golive.cli.launches import abort, history, launch, rollback
+from golive.cli.operate import doctor, setup
 from golive.cli.plan import plan_app
 from golive.cli.report import report
 from golive.cli.sandbox import sandbox_app
 from golive.cli.status import status
+from golive.core.outcomes import EXIT_CODES_HELP
 
-app = typer.Typer(help="golive: the go-live runbook as a Prefect workflow.", no_args_is_help=True)
+app = typer.Typer(
+    help="golive: the go-live runbook as a Prefect workflow.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+)
 app.add_typer(sandbox_app, name="sandbox")
 
 app.add_typer(plan_app, name="plan", help="Validate and summarize launch plans.")
 app.command(name="approvals")(approvals)
 app.command(name="approve")(approve)
 app.command(name="report")(report)
-app.command(name="status")(status)
 app.command(name="iam-policy")(iam_policy)
+# the operator's commands, on the Prefect API PREFECT_API_URL names; each ends with golive's exit codes
+for name, command in (
+    ("setup", setup),
+    ("doctor", doctor),
+    ("launch", launch),
+    ("status", status),
+    ("abort", abort),
+    ("rollback", rollback),
+    ("history", history),
+):
+    app.command(name=name, epilog=EXIT_CODES_HELP)(command)
 
 
 @app.command()

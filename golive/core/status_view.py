@@ -29,6 +29,10 @@ class Snapshot:
     entries: list[TimelineEntry]
     weights: dict[str, int] = field(default_factory=dict)
     pending: Sequence[Any] = ()  # golive.local.approvals_client.PendingApproval
+    run_id: str = ""
+    state_type: str = ""  # "RUNNING", "COMPLETED", ...: what the exit code is decided by
+    release: str = ""
+    plan: str = ""
 
 
 def current_gate(entries: Sequence[TimelineEntry]) -> str:
@@ -49,6 +53,51 @@ def rollout_percent(entries: Sequence[TimelineEntry], weights: dict[str, int]) -
 def latest_verdict(entries: Sequence[TimelineEntry]) -> TimelineEntry | None:
     verdicts = [e for e in entries if e.kind == "verdict"]
     return verdicts[-1] if verdicts else None
+
+
+def snapshot_json(snapshot: Snapshot, log_lines: int = 8) -> dict[str, Any]:
+    """`golive status --output json`: the same picture as data."""
+    entries = snapshot.entries
+    verdict = latest_verdict(entries)
+    return {
+        "launch": snapshot.run_id,
+        "run_name": snapshot.run_name,
+        "release": snapshot.release or (entries[0].release if entries else ""),
+        "plan": snapshot.plan,
+        "state": snapshot.state,
+        "state_type": snapshot.state_type,
+        "gate": current_gate(entries),
+        "rollout_percent": rollout_percent(entries, snapshot.weights),
+        "weights": snapshot.weights,
+        "latest_verdict": None
+        if verdict is None
+        else {
+            "gate": verdict.gate,
+            "at": verdict.at.isoformat(),
+            "verdict": verdict.event,
+            "checks": verdict.data.get("checks", []),
+        },
+        "pending_approvals": [
+            {
+                "run_id": str(p.run_id),
+                "run_name": p.run_name,
+                "pause_key": p.pause_key,
+                "eligible": list(p.eligible),
+            }
+            for p in snapshot.pending
+        ],
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "gate": e.gate,
+                "kind": e.kind,
+                "event": e.event,
+                "summary": e.summary,
+                "actor": e.actor,
+            }
+            for e in entries[-log_lines:]
+        ],
+    }
 
 
 def render(snapshot: Snapshot, log_lines: int = 8) -> Group:

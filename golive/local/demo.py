@@ -120,6 +120,7 @@ def _run_demo(
 ) -> bool:
     import os
 
+    from golive.core.operator_view import setup_summary
     from golive.local.local_stack import (
         setup_workspace,
         start_stack,
@@ -137,9 +138,10 @@ def _run_demo(
     show_world(stack.sandbox, console)
     console.print(f"[green]Prefect server[/green] at [bold]{stack.server.ui_url}[/bold]")
     console.print(
-        "Registering blocks, creating the work pools, `prefect deploy --all`, the heartbeat automation…"
+        "golive setup: block types, the work pools, `prefect deploy --all`, the heartbeat automation…"
     )
-    setup_workspace(stack)
+    steps = setup_workspace(stack)
+    console.print(f"[green]Set up[/green]: {setup_summary(steps)}")
     start_workers(stack)
     console.print(
         f"[green]Workers up[/green] on pools golive-pool and golive-rollback-pool (logs: {stack.home}/worker-*.log)"
@@ -275,15 +277,7 @@ def _print_where(console: Console, ui_url: str, launch: str) -> None:
 
 
 def _print_progress(console: Console, client, parent_id, seen: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from golive.operator.runs import children, new_gate_states
 
-    children = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(
-            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])
-        )
-    )
-    for child in sorted(children, key=lambda r: r.created or 0):
-        state = child.state.name if child.state else "?"
-        if seen.get(child.name) != state:
-            seen[child.name] = state
-            console.print(f"  {datetime.now():%H:%M:%S}  {child.name}: [bold]{state}[/bold]")
+    for name, state in new_gate_states(children(client, [parent_id]), seen):
+        console.print(f"  {datetime.now():%H:%M:%S}  {name}: [bold]{state}[/bold]")

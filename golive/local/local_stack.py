@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from golive.core.operator_view import SetupStep
 from golive.local import prefect_server
 from golive.local.processes import (
     STACK_TAG,
@@ -25,14 +26,10 @@ from golive.local.processes import (
     stop_groups,
     tagged_groups,
 )
+from golive.operator.setup import ROLLBACK_POOL, WORK_POOL, prefect_cli, setup
 from sandbox import manager
 
 REPO = Path(__file__).resolve().parents[2]  # golive/local/local_stack.py -> the repo
-WORK_POOL = "golive-pool"
-ROLLBACK_POOL = (
-    "golive-rollback-pool"  # its own worker: a rollback must outlive the launch's worker
-)
-HEARTBEAT_AUTOMATION = REPO / "automations" / "launch-heartbeat.yaml"
 HOME_ENV = "GOLIVE_HOME"
 DEFAULT_UI_PORT = 4200
 # Launch runs beat every 30 s (Prefect's minimum); workers poll every second so a rollback starts fast;
@@ -97,92 +94,18 @@ def use_stack_api_here() -> None:
 
 
 def run_prefect(stack: Stack, *args: str, timeout: float = 300) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "prefect", *args],
-        cwd=REPO,
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-        )
-    return done.stdout
+    return prefect_cli(*args, env=stack.env(), repo=REPO, timeout=timeout)
 
 
-def setup_workspace(stack: Stack, heartbeat_within_s: int | None = None) -> None:
-    """Block types, the sandbox's blocks, both work pools, `prefect deploy --all` (which also
-    creates the rollback trigger) and the heartbeat automation (`heartbeat_within_s` overrides
-    its 90 s, e.g. for a test).
-
-    All but the deploy are the API calls the `prefect block register`, `prefect work-pool create`
-    and `prefect automation create` commands make, made from this process: each command is a
-    Python start of 3-4 s on a 2-core machine. The deploy stays `prefect deploy --all`, what a
-    team runs against its own server (README)."""
+def setup_workspace(stack: Stack, heartbeat_within_s: int | None = None) -> list[SetupStep]:
+    """`golive setup` against the stack's server (golive/operator/setup.py: block types, both work
+    pools, `prefect deploy --all` with the rollback trigger, the heartbeat automation;
+    `heartbeat_within_s` overrides its 90 s, e.g. for a test), then the sandbox's blocks."""
     from golive.local.sandbox_blocks import ensure_sandbox_blocks
 
-    register_block_types()
+    steps = setup(REPO, env=stack.env(), heartbeat_within_s=heartbeat_within_s)
     ensure_sandbox_blocks(stack.sandbox.environment())
-    for pool in (WORK_POOL, ROLLBACK_POOL):
-        create_process_pool(pool)
-    run_prefect(stack, "--no-prompt", "deploy", "--all")
-    install_heartbeat_automation(stack, heartbeat_within_s)
-
-
-def register_block_types() -> None:
-    """`prefect block register -m blocks.prefect_blocks`: every block class the module holds, those
-    it imports too (prefect-aws's AwsCredentials)."""
-    import inspect
-
-    from prefect.blocks.core import Block, InvalidBlockRegistration
-
-    from blocks import prefect_blocks
-
-    for _, cls in inspect.getmembers(prefect_blocks):
-        if cls is not None and Block.is_block_class(cls):
-            try:
-                cls.register_type_and_schema()
-            except InvalidBlockRegistration:
-                pass  # Block itself, and other bases that cannot be registered
-
-
-def create_process_pool(name: str) -> None:
-    """`prefect work-pool create NAME --type process --overwrite`: the process worker's default
-    job template, the pool updated in place if it exists."""
-    from prefect import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.workers.process import ProcessWorker
-
-    pool = WorkPoolCreate(
-        name=name, type="process", base_job_template=ProcessWorker.get_default_base_job_template()
-    )
-    with get_client(sync_client=True) as client:
-        client.create_work_pool(work_pool=pool, overwrite=True)
-
-
-def install_heartbeat_automation(stack: Stack, within_s: int | None = None) -> None:
-    """(Re)create automations/launch-heartbeat.yaml on the server, replacing one of the same name
-    (as `prefect automation create --from-file` would; the file written to the stack's home is the
-    one created)."""
-    import yaml
-    from prefect import get_client
-    from prefect.events.schemas.automations import AutomationCore
-
-    spec = yaml.safe_load(HEARTBEAT_AUTOMATION.read_text())
-    if within_s is not None:
-        spec["trigger"]["within"] = within_s
-        spec["actions"][0]["message"] = spec["actions"][0]["message"].replace(
-            "90 s", f"{within_s} s"
-        )
-    path = stack.home / "launch-heartbeat.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    automation = AutomationCore.model_validate(spec)
-    with get_client(sync_client=True) as client:
-        for existing in client.read_automations_by_name(automation.name):
-            client.delete_automation(existing.id)
-        client.create_automation(automation)
+    return steps
 
 
 def _worker_state(home: Path, pool: str) -> Path:
