@@ -50,26 +50,26 @@ def launch(
     queue: bool = typer.Option(
         False,
         "--queue",
-        help="Start it even while another launch is in progress (it waits its turn).",
+        help="Start it even while another launch holds the plan's production: it waits at "
+        "pre-flight until that launch ends.",
     ),
 ) -> None:
     """Start a golive/launch run (--watch: follow it to its end).
 
     Without --watch the exit code is 3 (in progress) once the run is created; with --watch, the
-    launch's own outcome. Refused while another launch is in progress, unless --queue."""
-    from golive.operator.runs import active_launches, create_launch
+    launch's own outcome. Refused while another launch holds the plan's production (one launch
+    per production: the server's lease, which the launch's pre-flight takes), unless --queue."""
+    from golive.operator.runs import create_launch, production_holder
 
     plan = plan_or_env(plan)
+    if not queue and (holder := production_holder(plan)) is not None:
+        fail(
+            Exit.IN_PROGRESS,
+            f"production is held by {holder.describe()}: abort it (golive abort), wait, "
+            "or pass --queue",
+        )
     with _client() as client:
-        if not queue and (busy := active_launches(client)):
-            other = busy[0]
-            fail(
-                Exit.IN_PROGRESS,
-                f"launch {(other.parameters or {}).get('release', '?')} ({other.id}) is "
-                f"{other.state.name if other.state else '?'}: abort it (golive abort), wait, "
-                "or pass --queue",
-            )
-        run = create_launch(client, release, driver, plan)
+        run = create_launch(client, release, driver, plan, queue)
     console.print(
         f"Launch [bold]{release}[/bold] (driver {driver}, plan {plan}): {run.id}", soft_wrap=True
     )
@@ -159,6 +159,13 @@ def abort(
                 busy = active_launches(client)
                 if not busy:
                     fail(Exit.USAGE, "no launch in progress: name one (LAUNCH)")
+                if len(busy) > 1:  # several productions launching: never guess which to stop
+                    named = ", ".join(
+                        f"{(r.parameters or {}).get('release', '?')} ({r.id})" for r in busy
+                    )
+                    fail(
+                        Exit.USAGE, f"{len(busy)} launches in progress: name one (LAUNCH): {named}"
+                    )
                 run = busy[0]
             else:
                 run = find_launch(client, launch_ref)

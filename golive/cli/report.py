@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
+from golive.cli.options import PLAN_HELP, plan_or_env
+
 console = Console()
 
 
@@ -34,9 +36,8 @@ def report(
     ),
     health: bool = typer.Option(False, "--health", help="Summarize the health checks instead."),
     since: str = typer.Option("7d", help="With --health: how far back, e.g. 24h, 7d."),
-    plan: str = typer.Option(
-        "plans/sandbox.yaml",
-        help="Launch plan, golive-plan/NAME or a file (its production bucket holds the record).",
+    plan: str | None = typer.Option(
+        None, help=PLAN_HELP + " Its production bucket holds the record."
     ),
     out: Path | None = typer.Option(
         None, help="Directory for the files (default .golive/reports/<launch>)."
@@ -45,7 +46,7 @@ def report(
     """Regenerate a launch's report, UAT and playbook summaries — or the week's health-check summary."""
     from blocks.plan import PlanValueError, parse_duration
 
-    launch_plan, s3 = _production(plan)
+    launch_plan, s3 = _production(plan_or_env(plan))
     bucket = launch_plan.environments.production.bucket
     if health:
         from golive.core.health import health_week_summary

@@ -52,6 +52,21 @@ def active_launches(client: Any) -> list[Any]:
     return [run for run in launch_runs(client, limit=50) if not is_final(run)]
 
 
+def production_holder(plan: str) -> Any:
+    """Who holds the plan's production now (a `tasks.launch_lease.Holder`), or None when it is
+    free. A reading for an early, friendly refusal: the launch's own pre-flight is what the
+    server enforces."""
+    from flows.launch_plan import load_launch_plan
+    from tasks.launch_lease import Holder, current_holder, lease_name, slots_taken
+
+    launch_plan = load_launch_plan(plan)
+    production = launch_plan.environments.production
+    name = lease_name(launch_plan.app, production.cloudfront_distribution_id)
+    if not slots_taken(name):
+        return None
+    return current_holder(name) or Holder("?", "?", "?", "?", "")
+
+
 def find_launch(client: Any, ref: str | None = None) -> Any:
     """The launch `ref` names: a flow-run id, or a release (its newest launch); None: the launch in
     progress, else the newest. LookupError when there is none."""
@@ -146,11 +161,12 @@ def gate_runs(client: Any, launch_id: UUID) -> list[Any]:
     return [child for _, child in _children_with_parents(client, [client.read_flow_run(launch_id)])]
 
 
-def create_launch(client: Any, release: str, driver: str, plan: str) -> Any:
+def create_launch(client: Any, release: str, driver: str, plan: str, queue: bool = False) -> Any:
     deployment = client.read_deployment_by_name(LAUNCH_DEPLOYMENT)
-    return client.create_flow_run_from_deployment(
-        deployment.id, parameters={"release": release, "driver": driver, "plan": plan}
-    )
+    parameters: dict[str, Any] = {"release": release, "driver": driver, "plan": plan}
+    if queue:
+        parameters["queue"] = True
+    return client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
 
 
 def create_rollback(

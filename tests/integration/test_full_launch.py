@@ -236,7 +236,7 @@ def test_golive_report_regenerates_the_documents_from_s3(
     result, _ = healthy
     out = tmp_path / "again"
     ran = CliRunner().invoke(
-        app, ["report", "v8.0.0", "--out", str(out)]
+        app, ["report", "v8.0.0", "--plan", SANDBOX_PLAN, "--out", str(out)]
     )  # by release: its latest launch
     assert ran.exit_code == 0, ran.output
     assert "Launch report" in ran.output
@@ -244,7 +244,7 @@ def test_golive_report_regenerates_the_documents_from_s3(
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in original.iterdir())
     assert (out / "samples.csv").read_text() == (original / "samples.csv").read_text()
     assert "Post-launch" in (out / "playbook-summary.md").read_text()
-    missing = CliRunner().invoke(app, ["report", "v0.0.0-never"])
+    missing = CliRunner().invoke(app, ["report", "v0.0.0-never", "--plan", SANDBOX_PLAN])
     assert (
         missing.exit_code == 1 and "no launch with id or release 'v0.0.0-never'" in missing.output
     )
