@@ -13,14 +13,6 @@ from tasks.plan_store import launch_plan_copy, read_plan_text
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def resolve_plan_path(plan: str) -> Path:
-    """Relative plan paths are tried from the working directory, then from the repo root."""
-    path = Path(plan)
-    if path.is_absolute() or path.exists():
-        return path
-    return REPO_ROOT / path
-
-
 def read_launch_plan(plan: str | None, gate: str = "Pre-flight") -> tuple[LaunchPlan, PlanText]:
     """The plan a reference names (`golive-plan/<name>` or a file) and its exact text.
     No reference, or a plan that cannot be read or is invalid, fails `gate`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from prefect import get_run_logger
@@ -55,6 +56,6 @@ def holding_the_production(
             "refused",
             str(busy),
             gate="Pre-flight",
-            data={"holder": busy.holder.__dict__ if busy.holder else None},
+            data={"holder": asdict(busy.holder) if busy.holder else None},
         )
         raise GateFailed("Pre-flight", str(busy)) from None
